@@ -1,0 +1,133 @@
+# customsd - customs clearance daemon for CEB603 export declarations (Mishan port).
+#
+#   make            build customsd and customsctl (into build/, linked at the top level)
+#   make check      unit tests, then integration tests on a throwaway local stack
+#   make asan       the whole test suite built with -fsanitize=address,undefined
+#   make demo       clear 10,000 generated declarations end to end on the local stack
+#   make install    PREFIX=/usr/local DESTDIR= ; make uninstall
+#   make format-check / make format
+#   make deps       install the Debian packages that are missing (as root), else print the line
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DATADIR  ?= $(PREFIX)/share/customsd
+UNITDIR  ?= /lib/systemd/system
+DESTDIR  ?=
+
+BUILD    ?= build
+CC       ?= cc
+PKGS     := rdkafka libpq yaml-0.1 json-c libsystemd libcrypto
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+OPTFLAGS ?= -O2 -g
+SANFLAGS ?=
+CFLAGS   += $(OPTFLAGS) $(SANFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 \
+            -D_GNU_SOURCE -Idaemon $(PKG_CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+LDLIBS   += $(PKG_LIBS) -lpthread
+
+LIB_SRCS  := $(filter-out daemon/main.c daemon/customsctl.c,$(wildcard daemon/*.c))
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRCS := $(wildcard tests/tools/*.c) $(wildcard tests/stack/*.c)
+TOOL_BINS := $(patsubst %.c,$(BUILD)/tools/%,$(notdir $(TOOL_SRCS)))
+INTEG_SRCS := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
+FORMAT_SRCS := $(wildcard daemon/*.[ch] tests/*/*.[ch])
+
+.PHONY: all check unit-test integration-test asan demo install uninstall clean format \
+        format-check deps tests bench
+
+all: $(BUILD)/customsd $(BUILD)/customsctl customsd customsctl
+
+customsd customsctl: %: $(BUILD)/%
+	ln -sf $< $@
+
+$(BUILD)/customsd: $(BUILD)/daemon/main.o $(BUILD)/libcustoms.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/customsctl: $(BUILD)/daemon/customsctl.o $(BUILD)/libcustoms.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libcustoms.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/libcustoms.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/integration/test_%.o $(BUILD)/libcustoms.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libcustoms.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/stack/%.o $(BUILD)/libcustoms.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: all $(UNIT_BINS) $(INTEG_BINS) $(TOOL_BINS)
+
+deps:
+	@sh tests/stack/deps.sh
+
+check: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) sh tests/run-tests.sh
+
+unit-test: tests
+	BUILD=$(BUILD) sh tests/run-tests.sh unit
+
+integration-test: tests
+	BUILD=$(BUILD) sh tests/run-tests.sh integration
+
+asan: deps
+	$(MAKE) BUILD=build-asan OPTFLAGS="-O1 -g" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	    tests
+	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run-tests.sh
+
+demo: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) sh tests/demo.sh
+
+bench: tests
+	BUILD=$(BUILD) sh tests/bench.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/customsd $(DESTDIR)$(DATADIR)/sql \
+	    $(DESTDIR)$(UNITDIR)
+	install -m 755 $(BUILD)/customsd $(BUILD)/customsctl $(DESTDIR)$(BINDIR)/
+	install -m 644 config/customsd.yaml config/rules.yaml $(DESTDIR)$(SYSCONFDIR)/customsd/
+	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/customsd.service \
+	    > $(DESTDIR)$(UNITDIR)/customsd.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/customsd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/customsd $(DESTDIR)$(BINDIR)/customsctl
+	rm -f $(DESTDIR)$(UNITDIR)/customsd.service
+	rm -rf $(DESTDIR)$(DATADIR)
+	@echo "left $(DESTDIR)$(SYSCONFDIR)/customsd in place (configuration)"
+
+format:
+	clang-format -i $(FORMAT_SRCS)
+
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+clean:
+	rm -rf build build-asan customsd customsctl
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

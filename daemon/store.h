@@ -1,0 +1,147 @@
+/*
+ * store.h - the PostgreSQL adapter (libpq): applies a batch of decided declarations and
+ * quarantined records in one transaction together with the fenced consumer offsets, loads
+ * stored offsets on partition assignment, and serves the outbox relay.
+ *
+ * The tables, the view and the batch function live in sql/ (schema `customs`). The batch
+ * is sent as one JSON document to customs.apply_batch() so a batch costs one round trip.
+ * Guarantee (shared DESIGN.md "Guarantees"): the next offset of every (group, topic,
+ * partition) is stored in the same transaction as the rows it produced; the update is
+ * fenced so an instance that lost the partition cannot commit.
+ *
+ * A struct store owns one connection and is used by one thread at a time. Every call
+ * reconnects first when the connection was lost; a failed call returns STORE_ERROR and
+ * leaves nothing half-written (the transaction is rolled back).
+ */
+#ifndef CUSTOMSD_STORE_H
+#define CUSTOMSD_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "declaration.h"
+#include "rules.h"
+
+enum store_result {
+    STORE_OK = 0,
+    STORE_ERROR = -1,  /* database unreachable or statement failed; retry later */
+    STORE_FENCED = -2, /* an offset fence failed: another instance owns a partition now */
+};
+
+struct store;
+
+/*
+ * Connect. `conninfo` is a libpq connection string or URI ("" = PG* environment
+ * variables). `topic_events`/`topic_receipts` are the Kafka topics the outbox rows are
+ * written for (warehouse events, declarer receipts). Returns STORE_OK and *out, or
+ * STORE_ERROR with the libpq message in err. *out is set even on STORE_ERROR when only
+ * the connection failed, so the caller can retry with store_reconnect; check `*out`.
+ */
+int store_open(const char *conninfo, const char *topic_events, const char *topic_receipts,
+               struct store **out, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+void store_close(struct store *s); /* accepts NULL */
+
+/* Re-establish the connection (and prepared statements) if it is down. STORE_OK/ERROR. */
+int store_reconnect(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Record a rule set (version = SHA-256 hex, text = the YAML) in customs.rule_set_versions,
+ * once per version. STORE_OK or STORE_ERROR.
+ */
+int store_register_rules(struct store *s, const char *version, const char *text, char *err,
+                         size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Stored next offsets for `n` partitions of (group, topic): offsets_out[i] = next offset
+ * to read for partitions[i], or -1 when none is stored yet. STORE_OK or STORE_ERROR.
+ */
+int store_load_offsets(struct store *s, const char *group, const char *topic,
+                       const int32_t *partitions, size_t n, int64_t *offsets_out, char *err,
+                       size_t errlen) __attribute__((warn_unused_result));
+
+enum batch_kind { BATCH_DECLARATION, BATCH_QUARANTINE };
+
+/* One Kafka record of the batch, in consumption order. Nothing here is owned. */
+struct batch_record {
+    enum batch_kind kind;
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms;      /* Kafka record timestamp, -1 if none */
+    const void *value;         /* the record value, byte-exact (may contain any bytes) */
+    size_t value_len;
+    const char *key;           /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
+                                  could be read (a receipt is then sent), else NULL */
+    const struct declaration *decl;     /* DECLARATION only */
+    const struct decision *decision;    /* DECLARATION only */
+    const char *reason;        /* QUARANTINE only: why it could not be decoded */
+};
+
+/* Offset fence for one partition touched by the batch. */
+struct batch_offset {
+    const char *topic;
+    int32_t partition;
+    int64_t expected; /* next offset stored when the batch started (-1: no row yet) */
+    int64_t next;     /* next offset after the batch (last record offset + 1) */
+};
+
+/* What a committed batch did. */
+struct batch_result {
+    size_t declarations; /* new declarations recorded */
+    size_t duplicates;   /* same logisticsNo, same content: no-op */
+    size_t conflicts;    /* same logisticsNo, different content: quarantined + receipt */
+    size_t quarantined;  /* records that could not be decoded */
+    size_t events;       /* outbox rows written (warehouse events + receipts) */
+};
+
+/*
+ * Apply one batch in one transaction: declarations (one row per logisticsNo), items,
+ * status history, outbox events and receipts, quarantine rows, and the fenced offset
+ * update of every partition in `offsets`. Redelivery-safe: a record whose logisticsNo is
+ * already stored with identical content changes nothing.
+ * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
+ * STORE_FENCED (nothing written), or STORE_ERROR (nothing written; err says why).
+ */
+int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
+                      size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
+                      struct batch_result *res, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* --- outbox relay --- */
+
+struct outbox_event {
+    int64_t id;
+    char *topic;
+    char *key;     /* logisticsNo */
+    char *payload; /* event JSON */
+};
+
+/*
+ * Take the relay lease: a session advisory lock, so one relay per database publishes.
+ * Returns 1 when held, 0 when another session holds it, STORE_ERROR on failure.
+ */
+int store_relay_lock(struct store *s);
+
+/* Start LISTENing on the outbox channel (customs_outbox). STORE_OK / STORE_ERROR. */
+int store_listen(struct store *s);
+
+/*
+ * Wait up to timeout_ms for a NOTIFY on the outbox channel. Returns 1 when notified,
+ * 0 on timeout, STORE_ERROR when the connection broke.
+ */
+int store_wait_notify(struct store *s, int timeout_ms);
+
+/*
+ * Up to `limit` unpublished outbox rows, oldest first (id order = commit order per
+ * parcel). *out is a malloc'd array of *n events; free with store_outbox_free.
+ */
+int store_outbox_fetch(struct store *s, size_t limit, struct outbox_event **out, size_t *n,
+                       char *err, size_t errlen) __attribute__((warn_unused_result));
+void store_outbox_free(struct outbox_event *ev, size_t n);
+
+/* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
+int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
+                                size_t errlen) __attribute__((warn_unused_result));
+
+#endif

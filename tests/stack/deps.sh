@@ -1,0 +1,21 @@
+#!/bin/sh
+# deps.sh - install the Debian packages customsd needs to build, test and demo, if missing.
+# As root: apt-get installs them. Otherwise: prints the one apt-get line to run.
+set -eu
+PKGS="build-essential pkg-config librdkafka-dev libpq-dev libyaml-dev libjson-c-dev \
+libsystemd-dev libssl-dev libcmocka-dev postgresql-15 postgresql-client-15 kcat clang-format"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+    echo "deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y --no-install-recommends $missing >/dev/null || {
+        apt-get update >/dev/null && apt-get install -y --no-install-recommends $missing >/dev/null; }
+else
+    echo "deps: missing packages; run:" >&2
+    echo "  sudo apt-get install -y$missing" >&2
+    exit 1
+fi
