@@ -1,0 +1,31 @@
+/*
+ * kafka.h - librdkafka configuration shared by the consumer (pipeline) and the producer
+ * (outbox relay): bootstrap servers, the passthrough properties of the configuration file
+ * (TLS, SASL, tuning), and error logging callbacks.
+ */
+#ifndef CUSTOMSD_KAFKA_H
+#define CUSTOMSD_KAFKA_H
+
+#include <stddef.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+
+/*
+ * Set one librdkafka property. Returns 0, or -1 with "kafka property NAME: librdkafka's
+ * reason" in err.
+ */
+int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *err,
+                   size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * A new librdkafka configuration with bootstrap.servers, the log and error callbacks that
+ * route librdkafka's messages to log.h, and then every passthrough property of `cfg`
+ * (so an operator's property wins over our defaults, except where the caller sets one
+ * after this call because correctness depends on it). Returns NULL with err set.
+ */
+rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *client_id, char *err,
+                                size_t errlen);
+
+#endif

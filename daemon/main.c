@@ -1,0 +1,222 @@
+/*
+ * main.c - customsd: the customs clearance daemon for CEB603 export declarations.
+ *
+ *   customsd [-c FILE] [-d]     run (default FILE /etc/customsd/customsd.yaml)
+ *   customsd -t [-c FILE]       check the configuration and rules, print "configuration OK"
+ *
+ * Signals: the first SIGTERM/SIGINT stops gracefully (the batch in flight is committed or
+ * abandoned whole, the producer flushed); a second one exits at once (the database rolls
+ * back an open transaction). SIGHUP reloads the rules file; a bad file keeps the old rules.
+ * Under systemd (Type=notify) READY=1 is sent once the consumer and relay run.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "config.h"
+#include "log.h"
+#include "pipeline.h"
+#include "relay.h"
+#include "rules.h"
+
+#define CUSTOMSD_VERSION "0.1.0"
+#define DEFAULT_CONFIG   "/etc/customsd/customsd.yaml"
+#define RELAY_FLUSH_MS   5000
+
+/* The signal flags: with the log state, the only globals. */
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t reload_requested;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    if (stop_requested) {
+        static const char msg[] = "customsd: second stop signal, exiting now\n";
+        ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+        (void)w;
+        _exit(1);
+    }
+    stop_requested = 1;
+}
+
+static void on_reload(int sig)
+{
+    (void)sig;
+    reload_requested = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: customsd [-c FILE] [-d] [-t]\n"
+                 "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+                 "  -d       debug logging (overrides log.level)\n"
+                 "  -t       check the configuration and the rules file, then exit\n"
+                 "  -V       print the version\n");
+}
+
+/* Load the rules file named by the configuration. */
+static struct rules *load_rules(const struct config *cfg, char *err, size_t errlen)
+{
+    struct rules *r = NULL;
+    if (rules_load(cfg->rules_path, &r, err, errlen) < 0)
+        return NULL;
+    return r;
+}
+
+static void reload_rules(const struct config *cfg, struct pipeline *p, struct rules **current,
+                         unsigned *failures)
+{
+    char err[1024];
+
+    sd_notify(0, "RELOADING=1");
+    struct rules *fresh = load_rules(cfg, err, sizeof(err));
+    if (!fresh) {
+        (*failures)++;
+        log_error("reload refused, keeping rule set %s: %s (%u failed reloads)",
+                  rules_version(*current), err, *failures);
+    } else if (strcmp(rules_version(fresh), rules_version(*current)) == 0) {
+        log_info("reload: rules file unchanged (version %s)", rules_version(fresh));
+        rules_free(fresh);
+    } else {
+        log_info("reload: rule set %s replaces %s", rules_version(fresh),
+                 rules_version(*current));
+        pipeline_set_rules(p, fresh);
+        rules_free(*current);
+        *current = fresh;
+    }
+    log_info("reload: configuration keys other than the rules take effect on restart");
+    sd_notify(0, "READY=1");
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = DEFAULT_CONFIG;
+    int test_only = 0, debug = 0, opt;
+    char err[1024];
+
+    while ((opt = getopt(argc, argv, "c:dthV")) != -1) {
+        switch (opt) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            debug = 1;
+            break;
+        case 't':
+            test_only = 1;
+            break;
+        case 'V':
+            printf("customsd %s\n", CUSTOMSD_VERSION);
+            return 0;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    log_init("customsd", LOG_LEVEL_INFO);
+    struct config *cfg = NULL;
+    if (config_load(config_path, &cfg, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    struct rules *rules = load_rules(cfg, err, sizeof(err));
+    if (!rules) {
+        fprintf(stderr, "%s\n", err);
+        config_free(cfg);
+        return 1;
+    }
+    if (test_only) {
+        printf("configuration OK\n");
+        rules_free(rules);
+        config_free(cfg);
+        return 0;
+    }
+
+    enum log_level level = LOG_LEVEL_INFO;
+    if (debug)
+        level = LOG_LEVEL_DEBUG;
+    else if (cfg->log_level && log_level_parse(cfg->log_level, &level) < 0)
+        level = LOG_LEVEL_INFO;
+    log_init("customsd", level);
+
+    struct sigaction sa = {0};
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = on_reload;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)",
+             CUSTOMSD_VERSION, cfg->path, cfg->rules_path, rules_version(rules),
+             rules_count(rules));
+
+    struct relay *relay = NULL;
+    struct pipeline *p = NULL;
+    int rc = 0;
+    if (relay_start(cfg, &relay, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        rc = 1;
+        goto out;
+    }
+    if (pipeline_new(cfg, rules, &p, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        rc = 1;
+        goto out;
+    }
+    sd_notify(0, "READY=1\nSTATUS=consuming declarations");
+
+    unsigned reload_failures = 0;
+    while (!stop_requested) {
+        if (reload_requested) {
+            reload_requested = 0;
+            reload_rules(cfg, p, &rules, &reload_failures);
+        }
+        if (pipeline_step(p) < 0) {
+            log_error("stopping after a fatal Kafka error");
+            rc = 1;
+            break;
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    log_info("stopping: no new batch will start");
+
+out:
+    if (p) {
+        const struct pipeline_stats *st = pipeline_stats(p);
+        log_info("consumer totals: %llu records in %llu batches, %llu declarations, %llu "
+                 "duplicates, %llu conflicts, %llu quarantined, %llu fenced batches, %llu "
+                 "database failures",
+                 (unsigned long long)st->records, (unsigned long long)st->batches,
+                 (unsigned long long)st->declarations, (unsigned long long)st->duplicates,
+                 (unsigned long long)st->conflicts, (unsigned long long)st->quarantined,
+                 (unsigned long long)st->fenced, (unsigned long long)st->db_failures);
+    }
+    pipeline_free(p);
+    if (relay) {
+        struct relay_stats rs;
+        relay_get_stats(relay, &rs);
+        log_info("relay totals: %llu events published, %llu delivery failures",
+                 (unsigned long long)rs.published, (unsigned long long)rs.failed);
+    }
+    relay_stop(relay, RELAY_FLUSH_MS);
+    rules_free(rules);
+    config_free(cfg);
+    log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,573 @@
+/*
+ * pipeline.c - the declaration consumer loop. See pipeline.h for the guarantees.
+ *
+ * Positions: for every assigned partition we keep `next`, the next offset stored in
+ * PostgreSQL (the offset of record). A polled record below it was applied already and is
+ * skipped; a batch carries `expected = next` as its fence, so if another instance has
+ * moved the stored offset meanwhile the whole batch is refused by the database.
+ */
+#include "pipeline.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "declaration.h"
+#include "kafka.h"
+#include "log.h"
+#include "status.h"
+#include "store.h"
+#include "util.h"
+
+#define BACKOFF_MIN_MS 250
+#define BACKOFF_MAX_MS 30000
+
+struct partition_state {
+    char *topic;
+    int32_t partition;
+    bool loaded;       /* `next` came from the database */
+    int64_t next;      /* stored next offset, -1 = none stored yet */
+    int64_t batch_last; /* highest offset in the batch being built, -1 = none */
+};
+
+/* One polled record and what became of it. */
+struct slot {
+    rd_kafka_message_t *msg;
+    struct declaration *decl;
+    struct decision decision;
+    char *key;
+    char reason[512];
+};
+
+struct pipeline {
+    const struct config *cfg;
+    const struct rules *rules;
+    bool rules_registered;
+    rd_kafka_t *rk;
+    struct store *store;
+
+    bool db_down;
+    bool need_reposition;
+    int64_t retry_at_ms;
+    int backoff_ms;
+
+    struct partition_state *parts;
+    size_t n_parts, cap_parts;
+    unsigned generation; /* bumped on every rebalance */
+
+    struct slot *slots;
+    struct batch_record *records;
+    struct batch_offset *offsets;
+    size_t cap;
+
+    struct pipeline_stats stats;
+};
+
+static struct partition_state *part_find(struct pipeline *p, const char *topic, int32_t part)
+{
+    for (size_t i = 0; i < p->n_parts; i++) {
+        if (p->parts[i].partition == part && strcmp(p->parts[i].topic, topic) == 0)
+            return &p->parts[i];
+    }
+    return NULL;
+}
+
+static void parts_clear(struct pipeline *p)
+{
+    for (size_t i = 0; i < p->n_parts; i++)
+        free(p->parts[i].topic);
+    p->n_parts = 0;
+}
+
+static int parts_add(struct pipeline *p, const char *topic, int32_t part)
+{
+    if (part_find(p, topic, part))
+        return 0;
+    if (p->n_parts == p->cap_parts) {
+        size_t ncap = p->cap_parts ? p->cap_parts * 2 : 16;
+        struct partition_state *n = realloc(p->parts, ncap * sizeof(*n));
+        if (!n)
+            return -1;
+        p->parts = n;
+        p->cap_parts = ncap;
+    }
+    struct partition_state *ps = &p->parts[p->n_parts];
+    ps->topic = strdup(topic);
+    if (!ps->topic)
+        return -1;
+    ps->partition = part;
+    ps->loaded = false;
+    ps->next = -1;
+    ps->batch_last = -1;
+    p->n_parts++;
+    return 0;
+}
+
+static void db_failed(struct pipeline *p, const char *what, const char *why)
+{
+    if (!p->db_down)
+        log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped", what,
+                  why);
+    p->db_down = true;
+    p->need_reposition = true;
+    p->stats.db_failures++;
+    p->retry_at_ms = now_ms() + p->backoff_ms;
+    p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (rd_kafka_assignment(p->rk, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned) {
+        if (assigned->cnt > 0)
+            rd_kafka_pause_partitions(p->rk, assigned);
+        rd_kafka_topic_partition_list_destroy(assigned);
+    }
+}
+
+/*
+ * Load the stored offsets of the partitions in `list` (all one topic or several) into the
+ * partition states and into list->elems[].offset (BEGINNING when none is stored).
+ * Returns 0, or -1 when the database could not answer.
+ */
+static int load_offsets(struct pipeline *p, rd_kafka_topic_partition_list_t *list)
+{
+    char err[512];
+
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        int64_t off = -1;
+        if (store_load_offsets(p->store, p->cfg->group_id, tp->topic, &tp->partition, 1, &off,
+                               err, sizeof(err)) != STORE_OK) {
+            db_failed(p, "loading stored offsets", err);
+            return -1;
+        }
+        struct partition_state *ps = part_find(p, tp->topic, tp->partition);
+        if (ps) {
+            ps->loaded = true;
+            ps->next = off;
+            ps->batch_last = -1;
+        }
+        tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
+        log_info("partition %s [%" PRId32 "]: starting at %s offset %" PRId64, tp->topic,
+                 tp->partition, off >= 0 ? "stored" : "earliest (none stored)",
+                 off >= 0 ? off : (int64_t)0);
+    }
+    return 0;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *partitions, void *opaque)
+{
+    struct pipeline *p = opaque;
+
+    p->generation++;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        for (int i = 0; i < partitions->cnt; i++) {
+            if (parts_add(p, partitions->elems[i].topic, partitions->elems[i].partition) < 0)
+                log_error("out of memory tracking partition %s [%" PRId32 "]",
+                          partitions->elems[i].topic, partitions->elems[i].partition);
+        }
+        log_info("rebalance: %d partition(s) assigned", partitions->cnt);
+        bool loaded = !p->db_down && load_offsets(p, partitions) == 0;
+        rd_kafka_assign(rk, partitions);
+        if (!loaded) {
+            /* Positions are unknown until the database answers: hold the partitions. */
+            rd_kafka_pause_partitions(rk, partitions);
+            p->need_reposition = true;
+        }
+    } else {
+        log_info("rebalance: %d partition(s) revoked (%s)", partitions->cnt,
+                 rd_kafka_err2str(err));
+        rd_kafka_assign(rk, NULL);
+        parts_clear(p);
+    }
+}
+
+/*
+ * Re-read every assigned partition's stored offset, seek there and resume. Used after a
+ * fenced batch and after the database came back.
+ */
+static int reposition(struct pipeline *p)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    int rc = 0;
+
+    if (rd_kafka_assignment(p->rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return -1;
+    if (assigned->cnt > 0) {
+        if (load_offsets(p, assigned) < 0) {
+            rc = -1;
+        } else {
+            rd_kafka_error_t *e = rd_kafka_seek_partitions(p->rk, assigned, 5000);
+            if (e) {
+                log_warn("seek to stored offsets failed: %s; will retry",
+                         rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                rc = -1;
+            } else {
+                rd_kafka_resume_partitions(p->rk, assigned);
+            }
+        }
+    }
+    rd_kafka_topic_partition_list_destroy(assigned);
+    if (rc == 0)
+        p->need_reposition = false;
+    return rc;
+}
+
+int pipeline_new(const struct config *cfg, const struct rules *rules, struct pipeline **out,
+                 char *err, size_t errlen)
+{
+    struct pipeline *p = calloc(1, sizeof(*p));
+    rd_kafka_conf_t *conf = NULL;
+    char why[512];
+
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    p->cfg = cfg;
+    p->rules = rules;
+    p->backoff_ms = BACKOFF_MIN_MS;
+    p->cap = cfg->batch_max_messages;
+    p->slots = calloc(p->cap, sizeof(*p->slots));
+    p->records = calloc(p->cap, sizeof(*p->records));
+    p->offsets = calloc(p->cap, sizeof(*p->offsets));
+    if (!p->slots || !p->records || !p->offsets) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+
+    conf = kafka_conf_new(cfg, "customsd-consumer", err, errlen);
+    if (!conf)
+        goto fail;
+    /* Correctness depends on these: offsets of record are in PostgreSQL, so the consumer
+     * never commits or stores offsets on its own. Set after the passthrough on purpose. */
+    if (kafka_conf_set(conf, "group.id", cfg->group_id, err, errlen) < 0 ||
+        kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) < 0 ||
+        kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) < 0 ||
+        kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen) < 0)
+        goto fail;
+    rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_opaque(conf, p);
+
+    p->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
+    if (!p->rk) {
+        snprintf(err, errlen, "kafka consumer: %s", why);
+        goto fail;
+    }
+    conf = NULL; /* ownership moved to p->rk */
+    rd_kafka_poll_set_consumer(p->rk);
+
+    /* The database may be down at start: start paused rather than refuse to run. */
+    if (store_open(cfg->pg_conninfo, cfg->topic_events, cfg->topic_receipts, &p->store, why,
+                   sizeof(why)) != STORE_OK) {
+        if (!p->store) {
+            snprintf(err, errlen, "postgresql: %s", why);
+            goto fail;
+        }
+        db_failed(p, "connecting", why);
+    }
+
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, cfg->topic_declarations, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t kerr = rd_kafka_subscribe(p->rk, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (kerr) {
+        snprintf(err, errlen, "kafka subscribe to %s: %s", cfg->topic_declarations,
+                 rd_kafka_err2str(kerr));
+        goto fail;
+    }
+    log_info("consuming %s as group %s from %s", cfg->topic_declarations, cfg->group_id,
+             cfg->bootstrap_servers);
+    *out = p;
+    return 0;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    pipeline_free(p);
+    return -1;
+}
+
+void pipeline_set_rules(struct pipeline *p, const struct rules *rules)
+{
+    p->rules = rules;
+    p->rules_registered = false;
+}
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+{
+    return &p->stats;
+}
+
+static void slot_clear(struct slot *s)
+{
+    if (s->msg)
+        rd_kafka_message_destroy(s->msg);
+    declaration_free(s->decl);
+    decision_clear(&s->decision);
+    free(s->key);
+    memset(s, 0, sizeof(*s));
+}
+
+static void batch_clear(struct pipeline *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        slot_clear(&p->slots[i]);
+    for (size_t i = 0; i < p->n_parts; i++)
+        p->parts[i].batch_last = -1;
+}
+
+/* Decode and decide one record into slot s and its batch record r. */
+static void prepare_record(struct pipeline *p, struct slot *s, struct batch_record *r)
+{
+    rd_kafka_message_t *m = s->msg;
+    rd_kafka_timestamp_type_t tstype;
+
+    memset(r, 0, sizeof(*r));
+    r->topic = rd_kafka_topic_name(m->rkt);
+    r->partition = m->partition;
+    r->offset = m->offset;
+    r->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+    r->value = m->payload ? m->payload : "";
+    r->value_len = m->payload ? m->len : 0;
+
+    if (!m->payload) {
+        snprintf(s->reason, sizeof(s->reason), "empty record (null value, tombstone)");
+    } else {
+        s->decl = declaration_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key,
+                                     s->reason, sizeof(s->reason));
+    }
+    if (s->decl && rules_evaluate(p->rules, s->decl, &s->decision) < 0) {
+        /* Out of memory: not the record's fault, but never lose it: quarantine says why. */
+        declaration_free(s->decl);
+        s->decl = NULL;
+        snprintf(s->reason, sizeof(s->reason), "rules evaluation failed: out of memory");
+    }
+    if (s->decl) {
+        r->kind = BATCH_DECLARATION;
+        r->key = s->decl->logisticsNo;
+        r->decl = s->decl;
+        r->decision = &s->decision;
+    } else {
+        r->kind = BATCH_QUARANTINE;
+        r->key = s->key;
+        r->reason = s->reason;
+    }
+}
+
+static void log_outcomes(struct pipeline *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct batch_record *r = &p->records[i];
+        if (r->kind == BATCH_QUARANTINE) {
+            log_warn("record %s [%" PRId32 "] offset %" PRId64
+                     " quarantined (logisticsNo %s): %s",
+                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", r->reason);
+            continue;
+        }
+        const struct decision *d = r->decision;
+        char ids[512] = "";
+        size_t used = 0;
+        for (size_t k = 0; k < d->n_reasons && used < sizeof(ids); k++) {
+            int w = snprintf(ids + used, sizeof(ids) - used, "%s%s", k ? "," : "",
+                             d->reasons[k].rule_id);
+            if (w < 0)
+                break;
+            used += (size_t)w;
+        }
+        if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
+            log_debug("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %d %s", r->key, r->topic,
+                      r->partition, r->offset, d->status_code, status_name(d->status_code));
+        else
+            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %d %s by %s", r->key,
+                     r->topic, r->partition, r->offset, d->status_code,
+                     status_name(d->status_code), ids);
+    }
+}
+
+/* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
+static void commit_kafka(struct pipeline *p, size_t n_offsets)
+{
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n_offsets);
+    for (size_t i = 0; i < n_offsets; i++)
+        rd_kafka_topic_partition_list_add(list, p->offsets[i].topic, p->offsets[i].partition)
+            ->offset = p->offsets[i].next;
+    rd_kafka_resp_err_t e = rd_kafka_commit(p->rk, list, 1);
+    if (e)
+        log_debug("kafka offset commit (informational) not sent: %s", rd_kafka_err2str(e));
+    rd_kafka_topic_partition_list_destroy(list);
+}
+
+static int step_paused(struct pipeline *p)
+{
+    char err[512];
+    /* Keep serving the group protocol; any record that still arrives is re-read later from
+     * the stored offset, so dropping it here loses nothing. */
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(p->rk, 100);
+    if (m) {
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+            log_error("kafka consumer fatal error: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            return -1;
+        }
+        rd_kafka_message_destroy(m);
+    }
+    if (now_ms() < p->retry_at_ms)
+        return 0;
+    if (store_reconnect(p->store, err, sizeof(err)) != STORE_OK) {
+        p->retry_at_ms = now_ms() + p->backoff_ms;
+        log_warn("database still unavailable: %s; next try in %d ms", err, p->backoff_ms);
+        p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
+        return 0;
+    }
+    p->db_down = false;
+    if (reposition(p) < 0) {
+        if (!p->db_down) {
+            p->db_down = true;
+            p->retry_at_ms = now_ms() + p->backoff_ms;
+        }
+        return 0;
+    }
+    p->backoff_ms = BACKOFF_MIN_MS;
+    log_info("database available again; consumption resumed at the stored offsets");
+    return 0;
+}
+
+int pipeline_step(struct pipeline *p)
+{
+    char err[1024];
+    size_t n = 0;
+
+    if (p->db_down)
+        return step_paused(p);
+    if (p->need_reposition && reposition(p) < 0)
+        return 0;
+    if (!p->rules_registered) {
+        if (store_register_rules(p->store, rules_version(p->rules), rules_text(p->rules), err,
+                                 sizeof(err)) != STORE_OK) {
+            db_failed(p, "recording the rule set", err);
+            return 0;
+        }
+        p->rules_registered = true;
+        log_info("deciding with rule set %s (%zu rules)", rules_version(p->rules),
+                 rules_count(p->rules));
+    }
+
+    int64_t deadline = now_ms() + p->cfg->batch_max_wait_ms;
+    unsigned gen = p->generation;
+    while (n < p->cap) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(p->rk, (int)left);
+        if (p->generation != gen || p->db_down) {
+            /* A rebalance happened inside poll: partitions were re-positioned at their
+             * stored offsets, so what we hold may be stale. Drop it; it will be re-read. */
+            batch_clear(p, n);
+            n = 0;
+            gen = p->generation;
+            if (p->db_down) {
+                if (m)
+                    rd_kafka_message_destroy(m);
+                return 0;
+            }
+        }
+        if (!m)
+            continue;
+        if (m->err) {
+            if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+                log_error("kafka consumer fatal error: %s", rd_kafka_message_errstr(m));
+                rd_kafka_message_destroy(m);
+                batch_clear(p, n);
+                return -1;
+            }
+            if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                log_warn("kafka consumer: %s", rd_kafka_message_errstr(m));
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        struct partition_state *ps = part_find(p, rd_kafka_topic_name(m->rkt), m->partition);
+        if (!ps || !ps->loaded || (ps->next >= 0 && m->offset < ps->next) ||
+            m->offset <= ps->batch_last) {
+            /* Not ours, position unknown, or applied already (redelivery): skip. */
+            rd_kafka_message_destroy(m);
+            continue;
+        }
+        ps->batch_last = m->offset;
+        p->slots[n].msg = m;
+        prepare_record(p, &p->slots[n], &p->records[n]);
+        n++;
+    }
+    if (n == 0)
+        return 0;
+
+    size_t n_offsets = 0;
+    for (size_t i = 0; i < p->n_parts; i++) {
+        struct partition_state *ps = &p->parts[i];
+        if (ps->batch_last < 0)
+            continue;
+        p->offsets[n_offsets++] = (struct batch_offset){.topic = ps->topic,
+                                                        .partition = ps->partition,
+                                                        .expected = ps->next,
+                                                        .next = ps->batch_last + 1};
+    }
+
+    struct batch_result res = {0};
+    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records, n, p->offsets, n_offsets,
+                               &res, err, sizeof(err));
+    if (rc == STORE_OK) {
+        for (size_t i = 0; i < n_offsets; i++) {
+            struct partition_state *ps =
+                part_find(p, p->offsets[i].topic, p->offsets[i].partition);
+            if (ps)
+                ps->next = p->offsets[i].next;
+        }
+        p->stats.records += n;
+        p->stats.declarations += res.declarations;
+        p->stats.duplicates += res.duplicates;
+        p->stats.conflicts += res.conflicts;
+        p->stats.quarantined += res.quarantined;
+        p->stats.batches++;
+        log_outcomes(p, n);
+        log_info("batch committed: %zu records, %zu declarations, %zu duplicates, %zu "
+                 "conflicts, %zu quarantined, %zu events",
+                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined,
+                 res.events);
+        commit_kafka(p, n_offsets);
+    } else if (rc == STORE_FENCED) {
+        p->stats.fenced++;
+        log_warn("batch of %zu records refused by the offset fence (another instance owns a "
+                 "partition now): %s; nothing written, re-positioning at stored offsets",
+                 n, err);
+        p->need_reposition = true;
+    } else {
+        db_failed(p, "applying a batch", err);
+        log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read",
+                 n);
+    }
+    batch_clear(p, n);
+    return rc == STORE_OK ? (int)n : 0;
+}
+
+void pipeline_free(struct pipeline *p)
+{
+    if (!p)
+        return;
+    if (p->rk) {
+        /* Leave the group: revokes our partitions (rebalance_cb) and closes. */
+        rd_kafka_resp_err_t e = rd_kafka_consumer_close(p->rk);
+        if (e)
+            log_warn("kafka consumer close: %s", rd_kafka_err2str(e));
+        rd_kafka_destroy(p->rk);
+    }
+    store_close(p->store);
+    parts_clear(p);
+    free(p->parts);
+    free(p->slots);
+    free(p->records);
+    free(p->offsets);
+    free(p);
+}

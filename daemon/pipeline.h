@@ -1,0 +1,69 @@
+/*
+ * pipeline.h - the declaration consumer: Kafka records in, one PostgreSQL transaction per
+ * polled batch out.
+ *
+ * One step polls up to batch.max_messages records (or batch.max_wait_ms), decodes each
+ * (declaration.h), decides it (rules.h), and applies the batch with store_apply_batch
+ * together with the fenced next offsets of the partitions it touched. Guarantees (shared
+ * DESIGN.md "Guarantees"):
+ *   - offsets of record live in PostgreSQL; on partition assignment the consumer starts at
+ *     the stored offset (the earliest offset when none is stored); Kafka commits are made
+ *     only after the database commit and are informational;
+ *   - a fenced batch (another instance owns the partition now) is abandoned whole and the
+ *     consumer re-positions at the stored offsets;
+ *   - a database failure abandons the batch whole, pauses the assigned partitions (the
+ *     consumer keeps polling so the group membership survives), reconnects with backoff,
+ *     re-positions at the stored offsets and resumes. Nothing is quarantined because of it.
+ */
+#ifndef CUSTOMSD_PIPELINE_H
+#define CUSTOMSD_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "rules.h"
+
+struct pipeline;
+
+struct pipeline_stats {
+    uint64_t records;      /* Kafka records applied (committed) */
+    uint64_t declarations; /* new declarations recorded */
+    uint64_t duplicates;   /* redelivered identical declarations (no-op) */
+    uint64_t conflicts;    /* same logisticsNo, other content */
+    uint64_t quarantined;  /* undecodable records */
+    uint64_t batches;      /* committed batches */
+    uint64_t fenced;       /* batches refused by the offset fence */
+    uint64_t db_failures;  /* batches abandoned because of a database error */
+};
+
+/*
+ * Create the consumer (subscribed to cfg->topic_declarations, group cfg->group_id) and
+ * the database connection. `rules` is borrowed: it must outlive the pipeline or be
+ * replaced with pipeline_set_rules first. Returns 0 or -1 with err set (bad Kafka
+ * property, for instance). A database that is down is not an error here: the pipeline
+ * starts paused and connects when it can.
+ */
+int pipeline_new(const struct config *cfg, const struct rules *rules, struct pipeline **out,
+                 char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * One cycle: poll a batch and apply it, or (while the database is unavailable) keep the
+ * consumer polled and retry the connection. Blocks at most about batch.max_wait_ms plus
+ * the time of one database transaction. Returns the number of records applied (0 is
+ * normal), or -1 after a fatal Kafka error (the caller should exit non-zero).
+ */
+int pipeline_step(struct pipeline *p);
+
+/*
+ * Swap the rule set between batches and record the new version in the database.
+ * `rules` is borrowed as in pipeline_new; the previous one may be freed after the call.
+ */
+void pipeline_set_rules(struct pipeline *p, const struct rules *rules);
+
+const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+
+/* Leave the consumer group cleanly (revoke, close) and free everything. Accepts NULL. */
+void pipeline_free(struct pipeline *p);
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * relay.c - the outbox relay thread. See relay.h.
+ */
+#include "relay.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "kafka.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define RELAY_IDLE_WAIT_MS  1000
+#define RELAY_BACKOFF_MAX_MS 30000
+#define RELAY_STOP_GRACE_MS 5000
+
+struct relay {
+    const struct config *cfg;
+    rd_kafka_t *producer;
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool stop;
+    atomic_uint_fast64_t published;
+    atomic_uint_fast64_t failed;
+
+    /* Delivery results of the round in flight, indexed by the event's place in it. */
+    rd_kafka_resp_err_t *results;
+    size_t cap;
+};
+
+/* Delivery report: runs on the relay thread inside rd_kafka_poll/flush. */
+static void relay_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+    struct relay *r = opaque;
+    size_t idx = (size_t)(uintptr_t)m->_private;
+    (void)rk;
+    if (idx < r->cap)
+        r->results[idx] = m->err;
+}
+
+static void relay_sleep(struct relay *r, struct store *s, int ms)
+{
+    int64_t until = now_ms() + ms;
+    while (!atomic_load(&r->stop) && now_ms() < until) {
+        if (s && store_wait_notify(s, 200) == 1)
+            return;
+        if (!s) {
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/*
+ * Publish one round of outbox rows. Returns the number of rows fetched (0 = idle), or -1
+ * on a database error.
+ */
+static int relay_round(struct relay *r, struct store *s)
+{
+    struct outbox_event *ev = NULL;
+    size_t n = 0;
+    char err[512];
+
+    if (store_outbox_fetch(s, r->cfg->relay_batch, &ev, &n, err, sizeof(err)) != STORE_OK) {
+        log_warn("outbox relay: fetching events failed: %s", err);
+        return -1;
+    }
+    if (n == 0) {
+        store_outbox_free(ev, n);
+        return 0;
+    }
+    if (n > r->cap) {
+        rd_kafka_resp_err_t *nr = realloc(r->results, n * sizeof(*nr));
+        if (!nr) {
+            store_outbox_free(ev, n);
+            return -1;
+        }
+        r->results = nr;
+        r->cap = n;
+    }
+    size_t sent = 0;
+    for (size_t i = 0; i < n; i++) {
+        r->results[i] = RD_KAFKA_RESP_ERR__IN_PROGRESS;
+        rd_kafka_resp_err_t e;
+        for (;;) {
+            e = rd_kafka_producev(
+                r->producer, RD_KAFKA_V_TOPIC(ev[i].topic),
+                RD_KAFKA_V_KEY(ev[i].key, ev[i].key ? strlen(ev[i].key) : 0),
+                RD_KAFKA_V_VALUE(ev[i].payload, strlen(ev[i].payload)),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i), RD_KAFKA_V_END);
+            if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                break;
+            rd_kafka_poll(r->producer, 100);
+        }
+        if (e) {
+            r->results[i] = e;
+            log_warn("outbox relay: event %" PRId64 " to %s not queued: %s", ev[i].id,
+                     ev[i].topic, rd_kafka_err2str(e));
+            break; /* keep per-parcel order: the rest goes in a later round */
+        }
+        sent++;
+    }
+    /* Wait for every delivery report of this round before the next one reuses the result
+     * slots. With Kafka down this waits (that is the outage pausing the relay), but a stop
+     * request is honoured within RELAY_STOP_GRACE_MS. */
+    int64_t stop_seen = 0;
+    while (rd_kafka_outq_len(r->producer) > 0) {
+        rd_kafka_poll(r->producer, 100);
+        if (atomic_load(&r->stop)) {
+            if (!stop_seen)
+                stop_seen = now_ms();
+            else if (now_ms() - stop_seen > RELAY_STOP_GRACE_MS)
+                break;
+        }
+    }
+
+    /* Mark the delivered prefix (id order) only: a failed event and everything after it is
+     * sent again later, so a parcel's events never overtake one another for good. */
+    int64_t *ids = malloc(n * sizeof(*ids));
+    size_t ok = 0;
+    for (size_t i = 0; i < sent && ids; i++) {
+        if (r->results[i] != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log_warn("outbox relay: event %" PRId64 " to %s not delivered: %s; will retry",
+                     ev[i].id, ev[i].topic, rd_kafka_err2str(r->results[i]));
+            atomic_fetch_add(&r->failed, 1);
+            break;
+        }
+        ids[ok++] = ev[i].id;
+    }
+    int rc = (int)n;
+    if (ok > 0 && store_outbox_mark_published(s, ids, ok, err, sizeof(err)) != STORE_OK) {
+        /* Delivered but not marked: published again later (at least once). */
+        log_warn("outbox relay: marking %zu events published failed: %s", ok, err);
+        rc = -1;
+    } else if (ok > 0) {
+        atomic_fetch_add(&r->published, ok);
+        log_debug("outbox relay: published %zu events", ok);
+    }
+    free(ids);
+    store_outbox_free(ev, n);
+    if (ok < n && rc > 0)
+        rc = -1; /* back off before retrying the rest */
+    return rc;
+}
+
+static void *relay_main(void *arg)
+{
+    struct relay *r = arg;
+    struct store *s = NULL;
+    char err[512];
+    int backoff = 250;
+    bool leader = false, listening = false;
+
+    while (!atomic_load(&r->stop)) {
+        if (!s) {
+            if (store_open(r->cfg->pg_conninfo, r->cfg->topic_events, r->cfg->topic_receipts,
+                           &s, err, sizeof(err)) != STORE_OK && !s) {
+                log_error("outbox relay: %s", err);
+                relay_sleep(r, NULL, backoff);
+                continue;
+            }
+        }
+        if (store_reconnect(s, err, sizeof(err)) != STORE_OK) {
+            log_warn("outbox relay: database unavailable: %s; retry in %d ms", err, backoff);
+            leader = listening = false;
+            relay_sleep(r, NULL, backoff);
+            backoff = backoff * 2 > RELAY_BACKOFF_MAX_MS ? RELAY_BACKOFF_MAX_MS : backoff * 2;
+            continue;
+        }
+        if (!leader) {
+            int got = store_relay_lock(s);
+            if (got != 1) {
+                if (got < 0)
+                    listening = false;
+                relay_sleep(r, NULL, RELAY_IDLE_WAIT_MS);
+                continue;
+            }
+            leader = true;
+            log_info("outbox relay: publishing (this instance holds the relay lease)");
+        }
+        if (!listening) {
+            if (store_listen(s) != STORE_OK) {
+                leader = false;
+                continue;
+            }
+            listening = true;
+        }
+        int got = relay_round(r, s);
+        if (got < 0) {
+            /* A broken connection also drops the lease and LISTEN: take them again. */
+            leader = listening = false;
+            relay_sleep(r, NULL, backoff);
+            backoff = backoff * 2 > RELAY_BACKOFF_MAX_MS ? RELAY_BACKOFF_MAX_MS : backoff * 2;
+            continue;
+        }
+        backoff = 250;
+        if ((size_t)got < r->cfg->relay_batch)
+            relay_sleep(r, s, RELAY_IDLE_WAIT_MS);
+    }
+    store_close(s);
+    return NULL;
+}
+
+int relay_start(const struct config *cfg, struct relay **out, char *err, size_t errlen)
+{
+    struct relay *r = calloc(1, sizeof(*r));
+    rd_kafka_conf_t *conf = NULL;
+    char why[512];
+
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    r->cfg = cfg;
+    conf = kafka_conf_new(cfg, "customsd-relay", err, errlen);
+    if (!conf)
+        goto fail;
+    /* Idempotence (implies acks=all, bounded in-flight, retries): broker-side dedup of
+     * retried batches and no reordering within a partition. Set after the passthrough. */
+    if (kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) < 0 ||
+        kafka_conf_set(conf, "linger.ms", "5", err, errlen) < 0)
+        goto fail;
+    rd_kafka_conf_set_dr_msg_cb(conf, relay_dr_cb);
+    rd_kafka_conf_set_opaque(conf, r);
+    r->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, why, sizeof(why));
+    if (!r->producer) {
+        snprintf(err, errlen, "kafka producer: %s", why);
+        goto fail;
+    }
+    conf = NULL; /* ownership moved to r->producer */
+    if (pthread_create(&r->thread, NULL, relay_main, r) != 0) {
+        snprintf(err, errlen, "cannot start the relay thread");
+        goto fail;
+    }
+    r->thread_started = true;
+    *out = r;
+    return 0;
+fail:
+    if (conf)
+        rd_kafka_conf_destroy(conf);
+    relay_stop(r, 0);
+    return -1;
+}
+
+void relay_stop(struct relay *r, int flush_ms)
+{
+    if (!r)
+        return;
+    atomic_store(&r->stop, true);
+    if (r->thread_started)
+        pthread_join(r->thread, NULL);
+    if (r->producer) {
+        rd_kafka_resp_err_t e = rd_kafka_flush(r->producer, flush_ms);
+        if (e)
+            log_warn("outbox relay: %d events still in flight at exit; they stay unpublished "
+                     "in the outbox and go out on the next start",
+                     rd_kafka_outq_len(r->producer));
+        rd_kafka_destroy(r->producer);
+    }
+    free(r->results);
+    free(r);
+}
+
+void relay_get_stats(struct relay *r, struct relay_stats *out)
+{
+    out->published = atomic_load(&r->published);
+    out->failed = atomic_load(&r->failed);
+}

@@ -1,0 +1,45 @@
+/*
+ * relay.h - the outbox relay: publishes the rows of customs.outbox (warehouse events and
+ * declarer receipts, written in the same transaction as the status change) to Kafka with
+ * an idempotent producer (enable.idempotence: no duplicates or reordering from producer
+ * retries), keyed by logisticsNo so the events of one parcel stay in order in one
+ * partition, and marks a row published only after its successful delivery report.
+ * Guarantee (shared DESIGN.md): every event is published at least once with its stable
+ * event_id. One relay per database publishes (advisory-lock lease); others stand by.
+ *
+ * The relay runs in its own thread with its own database connection; it wakes on
+ * NOTIFY customs_outbox and otherwise polls every second.
+ */
+#ifndef CUSTOMSD_RELAY_H
+#define CUSTOMSD_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct relay;
+
+struct relay_stats {
+    uint64_t published; /* rows delivered and marked published */
+    uint64_t failed;    /* delivery failures (retried in a later round) */
+};
+
+/*
+ * Create the producer and start the relay thread. `cfg` is borrowed for the relay's life.
+ * Returns 0, or -1 with err set (bad Kafka property, thread creation failure).
+ */
+int relay_start(const struct config *cfg, struct relay **out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * Stop: finish the round in flight (deliveries waited for up to `flush_ms`), mark what was
+ * delivered, join the thread, destroy the producer. Rows not yet delivered stay in the
+ * outbox for the next run. Accepts NULL.
+ */
+void relay_stop(struct relay *r, int flush_ms);
+
+/* Counters, read at any time (updated atomically by the relay thread). */
+void relay_get_stats(struct relay *r, struct relay_stats *out);
+
+#endif
