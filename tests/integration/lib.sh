@@ -1,0 +1,114 @@
+# lib.sh - shared helpers for the integration tests (bash). Sourced, not run.
+# Needs the local stack's environment (tests/run-tests.sh evals `stack.sh env`):
+# PGHOST PGPORT PGUSER PGDATABASE CUSTOMSD_BOOTSTRAP CUSTOMSD_STACK_DIR, and BUILD.
+set -euo pipefail
+export LC_ALL=C
+BUILD=${BUILD:-build}
+: "${CUSTOMSD_BOOTSTRAP:?run under tests/run-tests.sh (needs the local stack)}"
+
+T_NAME=$(basename "$0" .sh)
+T_RUN=$(date +%s%N | tail -c 9)
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/customsd-$T_NAME.XXXXXX")
+T_FAILS=0
+T_PIDS=()
+
+t_cleanup() {
+    for pid in "${T_PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    if [ "$T_FAILS" -eq 0 ]; then rm -rf "$T_DIR"; else echo "  (kept $T_DIR)"; fi
+}
+trap t_cleanup EXIT
+
+ok() { printf '  ok   %s\n' "$*"; }
+fail() { printf '  FAIL %s\n' "$*"; T_FAILS=$((T_FAILS + 1)); }
+# check DESCRIPTION EXPECTED ACTUAL
+check() { if [ "$2" = "$3" ]; then ok "$1 ($3)"; else fail "$1: expected '$2', got '$3'"; fi; }
+finish() { [ "$T_FAILS" -eq 0 ] || { echo "  $T_FAILS check(s) failed"; exit 1; }; }
+
+q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+
+# frame FILE KEY VALUEFILE: append one record in kafka_produce's framed format.
+frame() {
+    local out=$1 key=$2 vf=$3
+    printf '%d %d\n' "${#key}" "$(wc -c < "$vf")" >> "$out"
+    printf '%s' "$key" >> "$out"
+    cat "$vf" >> "$out"
+    printf '\n' >> "$out"
+}
+
+# frame_json FILE KEY JSON: same with the value given as a string.
+frame_json() {
+    printf '%s' "$3" > "$T_DIR/.value"
+    frame "$1" "$2" "$T_DIR/.value"
+}
+
+produce() { # TOPIC FILE
+    "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t "$1" -f "$2" >/dev/null
+}
+
+# write_config NAME [max_messages]: a config for this test's own topics and group.
+write_config() {
+    local name=$1 maxm=${2:-500}
+    cat > "$T_DIR/$name.yaml" <<YAML
+kafka:
+  bootstrap_servers: "$CUSTOMSD_BOOTSTRAP"
+  group_id: $name
+  topics:
+    declarations: $name.declarations
+    scans: $name.scans
+    events: $name.events
+    receipts: $name.receipts
+  properties:
+    session.timeout.ms: "6000"
+postgresql:
+  conninfo: ""
+rules:
+  path: $PWD/config/rules.yaml
+batch:
+  max_messages: $maxm
+  max_wait_ms: 100
+YAML
+    echo "$T_DIR/$name.yaml"
+}
+
+# start_customsd CONFIG LOG: runs customsd in the background; sets CUSTOMSD_PID.
+start_customsd() {
+    "$BUILD/customsd" -c "$1" 2>>"$2" &
+    CUSTOMSD_PID=$!
+    T_PIDS+=("$CUSTOMSD_PID")
+}
+
+# stop_customsd SIGNAL: sends it and waits; sets STOP_RC and STOP_MS.
+stop_customsd() {
+    local t0; t0=$(date +%s%N)
+    kill -"$1" "$CUSTOMSD_PID"
+    STOP_RC=0; wait "$CUSTOMSD_PID" || STOP_RC=$?
+    STOP_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+# committed GROUP TOPIC: records whose offsets are stored (topics start empty, so the sum
+# of next offsets is the number of records applied).
+committed() {
+    q "SELECT coalesce(sum(next_offset),0) FROM customs.consumer_offsets
+       WHERE group_id = '$1' AND topic = '$2'"
+}
+
+# wait_committed GROUP TOPIC N [SECONDS]: until N records are committed and the outbox is
+# drained. Returns 1 on timeout.
+wait_committed() {
+    local deadline=$(( $(date +%s) + ${4:-60} ))
+    while :; do
+        if [ "$(committed "$1" "$2")" -ge "$3" ] &&
+           [ "$(q "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL")" -eq 0 ]; then
+            return 0
+        fi
+        [ "$(date +%s)" -lt "$deadline" ] || return 1
+        sleep 0.2
+    done
+}
+
+# consume TOPIC FORMAT: every record of a topic from the beginning, via kcat.
+consume() {
+    kcat -C -b "$CUSTOMSD_BOOTSTRAP" -t "$1" -o beginning -e -q -f "$2" 2>/dev/null
+}

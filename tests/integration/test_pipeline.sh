@@ -1,0 +1,110 @@
+#!/bin/bash
+# test_pipeline.sh - declarations through Kafka (mock cluster over TCP) -> customsd ->
+# PostgreSQL -> outbox -> Kafka, checked row by row and event by event.
+# Covers: accepted, rejected (bad gcode, qty x price mismatch), inspection (HS watch
+# list), malformed records quarantined byte-exact, the same declaration sent twice (one row),
+# the same logisticsNo with other content (quarantined as a conflict), SIGTERM exit 0 < 10 s.
+source "$(dirname "$0")/lib.sh"
+N=it${T_RUN}
+cfg=$(write_config "$N")
+frames=$T_DIR/records.frames
+: > "$frames"
+
+# decl LNO GCODE QTY PRICE TOTAL GROSS NET: a CEB603 declaration, valid unless told.
+decl() {
+    cat <<JSON
+{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"1","appTime":"20240512103000","appStatus":"2",
+"customsCode":"1900","portCode":"1900","ieFlag":"E","ieDate":"20240512",
+"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$1",
+"ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
+"logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$1",
+"copNo":"COP-$1","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
+"tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
+"freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
+"wrapType":"2","packNo":1,"grossWeight":"$6","netWeight":$7,"note":"",
+"items":[{"gnum":1,"itemNo":"EG-ST-001","itemName":"电吉他","gcode":"$2","gname":"电吉他",
+"gmodel":"ST型 6弦","barCode":"无","country":"344","currency":"142","qty":"$3","unit":"011",
+"qty1":"$3","unit1":"011","price":"$4","totalPrice":"$5"}]}
+JSON
+}
+
+declare -A expect
+add() { # LNO EXPECTED_STATUS ARGS...
+    local lno=$1 st=$2; shift 2
+    frame_json "$frames" "$lno" "$(decl "$lno" "$@")"
+    expect[$lno]=$st
+}
+for i in $(seq 1 20); do add "$N-OK-$i" 399 9207900000 2 699.50 1399.00 3.5 3.125; done
+for i in $(seq 1 5); do add "$N-HS8-$i" 100 92079000 1 1399.00 1399.00 1.35 1.2; done
+for i in $(seq 1 3); do add "$N-SUM-$i" 100 9207900000 3 10.00 31.00 1.35 1.2; done
+for i in $(seq 1 4); do add "$N-GRAPHITE-$i" 500 3801100000 10 12.34567 123.4567 11 10; done
+add "$N-WEIGHT-1" 100 9207900000 1 5 5 1.0 1.2
+# the same declaration twice (identical bytes): one row, no duplicate history or events
+frame_json "$frames" "$N-OK-1" "$(decl "$N-OK-1" 9207900000 2 699.50 1399.00 3.5 3.125)"
+# the same logisticsNo with different content: quarantined as a conflict
+frame_json "$frames" "$N-OK-2" "$(decl "$N-OK-2" 9207900000 1 1399.00 1399.00 3.5 3.125)"
+# malformed records, kept byte-exact
+printf '{"logisticsNo":"%s-BAD-1","items":[' "$N" > "$T_DIR/bad1"
+printf '{"logisticsNo":"%s-BAD-2","ebcName":"\xff\xfe"}' "$N" > "$T_DIR/bad2"
+printf '{"logisticsNo":"%s-BAD-3","note":"a\\u0000b","x":"\x01\x02; DROP TABLE customs.declarations;--"}' "$N" > "$T_DIR/bad3"
+printf '[1,2,3]' > "$T_DIR/bad4"
+printf '{"logisticsNo":"%s-BAD-5","freight":"1.000001"}' "$N" > "$T_DIR/bad5"
+for b in 1 2 3 4 5; do frame "$frames" "bad$b" "$T_DIR/bad$b"; done
+total=$(( ${#expect[@]} + 2 + 5 ))
+
+produce "$N.declarations" "$frames"
+start_customsd "$cfg" "$T_DIR/customsd.log"
+if wait_committed "$N" "$N.declarations" "$total" 60; then ok "all $total records committed"; else
+    fail "only $(committed "$N" "$N.declarations")/$total committed"; tail -20 "$T_DIR/customsd.log"; fi
+stop_customsd TERM
+check "customsd exits 0 on SIGTERM" 0 "$STOP_RC"
+[ "$STOP_MS" -lt 10000 ] && ok "stopped in ${STOP_MS} ms" || fail "stop took ${STOP_MS} ms"
+
+# every declaration: its row and status
+bad=0
+for lno in "${!expect[@]}"; do
+    got=$(q "SELECT status_code FROM customs.parcel_status WHERE logistics_no = '$lno'")
+    [ "$got" = "${expect[$lno]}" ] || { bad=$((bad + 1)); echo "    $lno: expected ${expect[$lno]}, got '$got'"; }
+done
+check "every declaration has its expected status" 0 "$bad"
+check "one row per logisticsNo" "${#expect[@]}" "$(q "SELECT count(*) FROM customs.declarations WHERE logistics_no LIKE '$N-%'")"
+check "one history row per declaration" "${#expect[@]}" "$(q "SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE '$N-%'")"
+check "items stored, exact decimals" "12.34567|10|123.45670" \
+    "$(q "SELECT price::text || '|' || trim_scale(qty)::text || '|' || total_price::text FROM customs.declaration_items WHERE logistics_no = '$N-GRAPHITE-1' AND gnum = 1")"
+check "bad gcode rejected with a reason naming gcode" 1 \
+    "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$N-HS8-1' AND reasons::text LIKE '%gcode%'")"
+check "watch-list parcel held for inspection with the rule's reason" 1 \
+    "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$N-GRAPHITE-1' AND jsonb_array_length(reasons) >= 1")"
+check "decisions carry the rules version" "$(sha256sum config/rules.yaml | cut -c1-64)" \
+    "$(q "SELECT DISTINCT rules_version FROM customs.parcel_status WHERE logistics_no LIKE '$N-%'")"
+
+# quarantine: byte-exact, with a reason; the conflict too
+check "malformed + conflict quarantined" 6 "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations'")"
+for b in 1 2 3 4 5; do
+    want=$(od -An -v -tx1 "$T_DIR/bad$b" | tr -d ' \n')
+    got=$(q "SELECT encode(raw, 'hex') FROM customs.quarantine WHERE topic = '$N.declarations' AND raw = decode('$want', 'hex')")
+    check "malformed record $b kept byte-exact" "$want" "$got"
+done
+check "every quarantine row has a reason" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations' AND coalesce(reason, '') = ''")"
+check "declarations table intact after SQL text in a record" t "$(q "SELECT to_regclass('customs.declarations') IS NOT NULL")"
+
+# events read back from the topics
+consume "$N.receipts" '%k\t%s\n' > "$T_DIR/receipts"
+consume "$N.events" '%k\t%s\n' > "$T_DIR/events"
+decided=${#expect[@]}
+check "one decision receipt per declaration on $N.receipts" "$decided" \
+    "$(grep -c '"returnStatus": *"[0-9]' "$T_DIR/receipts" || true)"
+check "receipts for quarantined records whose sender is known (returnStatus -1)" \
+    "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations' AND logistics_no IS NOT NULL")" \
+    "$(grep -c '"returnStatus": *"-1"' "$T_DIR/receipts" || true)"
+check "receipt event_ids unique" "$(wc -l < "$T_DIR/receipts")" \
+    "$(grep -o '"event_id": *"[^"]*"' "$T_DIR/receipts" | sort -u | wc -l)"
+check "inspect events to the warehouse" 4 "$(grep -c '"type": *"inspect"' "$T_DIR/events" || true)"
+check "return events to the warehouse for rejected parcels" 9 "$(grep -c '"type": *"return"' "$T_DIR/events" || true)"
+check "events keyed by logisticsNo" 1 "$(grep -c "^$N-GRAPHITE-1	" "$T_DIR/events" || true)"
+ev=$(grep "^$N-GRAPHITE-1	" "$T_DIR/events" | cut -f2-)
+for k in event_id type logisticsNo status_code status reasons rules_version occurred_at; do
+    case "$ev" in *"\"$k\""*) ok "event has $k" ;; *) fail "event lacks $k: $ev" ;; esac
+done
+check "outbox event_ids match the published ones" 0 "$(q "SELECT count(*) FROM customs.outbox WHERE key LIKE '$N-%' AND published_at IS NULL")"
+finish
