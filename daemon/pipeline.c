@@ -25,6 +25,9 @@
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 30000
+/* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
+ * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
+#define BATCH_MAX_BYTES (32u * 1024 * 1024)
 
 struct partition_state {
     char *topic;
@@ -458,7 +461,8 @@ int pipeline_step(struct pipeline *p)
 
     int64_t deadline = now_ms() + p->cfg->batch_max_wait_ms;
     unsigned gen = p->generation;
-    while (n < p->cap) {
+    size_t bytes = 0;
+    while (n < p->cap && bytes < BATCH_MAX_BYTES) {
         int64_t left = deadline - now_ms();
         if (left <= 0)
             break;
@@ -468,6 +472,7 @@ int pipeline_step(struct pipeline *p)
              * stored offsets, so what we hold may be stale. Drop it; it will be re-read. */
             batch_clear(p, n);
             n = 0;
+            bytes = 0;
             gen = p->generation;
             if (p->db_down) {
                 if (m)
@@ -497,6 +502,7 @@ int pipeline_step(struct pipeline *p)
             continue;
         }
         ps->batch_last = m->offset;
+        bytes += m->len;
         p->slots[n].msg = m;
         prepare_record(p, &p->slots[n], &p->records[n]);
         n++;

@@ -50,9 +50,10 @@ static void relay_sleep(struct relay *r, struct store *s, int ms)
 {
     int64_t until = now_ms() + ms;
     while (!atomic_load(&r->stop) && now_ms() < until) {
-        if (s && store_wait_notify(s, 200) == 1)
+        int got = s ? store_wait_notify(s, 200) : -1;
+        if (got == 1)
             return;
-        if (!s) {
+        if (got != 0) { /* no connection to wait on (or it broke): sleep instead of spin */
             struct timespec ts = {0, 200 * 1000000L};
             nanosleep(&ts, NULL);
         }

@@ -1,0 +1,1322 @@
+/*
+ * test_store.c - integration tests of the PostgreSQL store (daemon/store.c) and the schema
+ * (sql/NNN_*.sql, the migrations) against a real PostgreSQL server.
+ *
+ * Server: CUSTOMSD_TEST_PG (a libpq conninfo) or the PG* environment variables
+ * (PGHOST, PGPORT, PGUSER, ...). With neither, every test is skipped.
+ * The tests create a throwaway database customsd_test_<pid> (the role needs CREATEDB),
+ * migrate it with sql/migrate.sh (run from CUSTOMSD_SRCDIR, default the current
+ * directory = the repository root), and drop it at the end.
+ * CUSTOMSD_STORE_BENCH=1 also runs the apply_batch throughput measurement.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "declaration.h"
+#include "rules.h"
+#include "status.h"
+#include "store.h"
+#include "util.h"
+
+#define T_EVENTS   "test.warehouse.events"
+#define T_RECEIPTS "test.receipts"
+#define T_GROUP    "test-group"
+#define RULES_V    "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
+
+struct fixture {
+    char *base_conninfo; /* the server as configured */
+    PGconn *admin;       /* to create and drop the test database */
+    char dbname[64];
+    char *conninfo; /* the test database */
+    PGconn *db;     /* checks, as application_name test_store */
+    struct store *s;
+    char srcdir[PATH_MAX];
+    int migrate_rc;
+    char *migrate_out;
+};
+
+/* ------------------------------------------------------------------------------------- */
+/* helpers: processes, SQL                                                                */
+
+/* Run argv, capture stdout+stderr into *out (malloc'd). Returns the exit status or -1. */
+static int run_capture(char *const argv[], char **out)
+{
+    int fds[2];
+    *out = NULL;
+    if (pipe(fds) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        dup2(fds[1], 2);
+        close(fds[0]);
+        close(fds[1]);
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t len = 0, cap = 4096;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (cap - len < 1024)
+            buf = realloc(buf, cap *= 2);
+        ssize_t n = read(fds[0], buf + len, cap - len - 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    close(fds[0]);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    *out = buf;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A conninfo string for database `dbname` with the other settings of a live connection. */
+static char *conninfo_for(PGconn *c, const char *dbname, const char *appname)
+{
+    PQconninfoOption *opts = PQconninfo(c);
+    size_t cap = 4096, len = 0;
+    char *buf = calloc(1, cap);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++) {
+        const char *val = o->val;
+        if (strcmp(o->keyword, "dbname") == 0)
+            val = dbname;
+        else if (strcmp(o->keyword, "application_name") == 0 ||
+                 strcmp(o->keyword, "fallback_application_name") == 0)
+            continue;
+        if (!val || !*val)
+            continue;
+        len += (size_t)snprintf(buf + len, cap - len, "%s='", o->keyword);
+        for (const char *p = val; *p && len < cap - 8; p++) {
+            if (*p == '\'' || *p == '\\')
+                buf[len++] = '\\';
+            buf[len++] = *p;
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "' ");
+    }
+    if (appname)
+        snprintf(buf + len, cap - len, "application_name='%s'", appname);
+    PQconninfoFree(opts);
+    return buf;
+}
+
+static PGresult *sqlv(PGconn *c, const char *fmt, va_list ap)
+{
+    char sql[8192];
+    vsnprintf(sql, sizeof(sql), fmt, ap);
+    PGresult *res = PQexec(c, sql);
+    ExecStatusType st = PQresultStatus(res);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK)
+        fail_msg("SQL failed: %s\n%s", sql, PQresultErrorMessage(res));
+    return res;
+}
+
+/* Run SQL (printf-style; tests only, trusted input) and return the result (PQclear it). */
+static PGresult *sql(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static PGresult *sql(PGconn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *res = sqlv(c, fmt, ap);
+    va_end(ap);
+    return res;
+}
+
+/* The single value of a one-row, one-column query as a malloc'd string (NULL for NULL). */
+static char *sql1(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *sql1(PGconn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *res = sqlv(c, fmt, ap);
+    va_end(ap);
+    if (PQntuples(res) != 1 || PQnfields(res) != 1)
+        fail_msg("expected one value, got %d rows x %d columns", PQntuples(res), PQnfields(res));
+    char *v = PQgetisnull(res, 0, 0) ? NULL : strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return v;
+}
+
+static long long sqlcount(PGconn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static long long sqlcount(PGconn *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    PGresult *res = sqlv(c, fmt, ap);
+    va_end(ap);
+    assert_int_equal(PQntuples(res), 1);
+    long long n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+/* Assert a query's single value equals `want` (NULL = SQL NULL). */
+#define assert_sql_value(c, want, ...)                                                             \
+    do {                                                                                           \
+        char *got_ = sql1((c), __VA_ARGS__);                                                       \
+        const char *want_ = (want);                                                                \
+        if (want_ == NULL)                                                                         \
+            assert_null(got_);                                                                     \
+        else {                                                                                     \
+            assert_non_null(got_);                                                                 \
+            assert_string_equal(got_, want_);                                                      \
+        }                                                                                          \
+        free(got_);                                                                                \
+    } while (0)
+
+/* Row counts of every table a batch writes, to show that a refused batch wrote nothing. */
+struct counts {
+    long long decl, items, hist, outbox, quar;
+    char offsets[512];
+};
+
+static void snapshot(PGconn *c, struct counts *k)
+{
+    k->decl = sqlcount(c, "SELECT count(*) FROM customs.declarations");
+    k->items = sqlcount(c, "SELECT count(*) FROM customs.declaration_items");
+    k->hist = sqlcount(c, "SELECT count(*) FROM customs.status_history");
+    k->outbox = sqlcount(c, "SELECT count(*) FROM customs.outbox");
+    k->quar = sqlcount(c, "SELECT count(*) FROM customs.quarantine");
+    char *o = sql1(c, "SELECT coalesce(string_agg(format('%%s/%%s/%%s=%%s', group_id, topic,"
+                      " partition, next_offset), ',' ORDER BY 1), '') FROM"
+                      " customs.consumer_offsets");
+    snprintf(k->offsets, sizeof(k->offsets), "%s", o ? o : "");
+    free(o);
+}
+
+static void assert_same_counts(const struct counts *a, const struct counts *b)
+{
+    assert_int_equal(a->decl, b->decl);
+    assert_int_equal(a->items, b->items);
+    assert_int_equal(a->hist, b->hist);
+    assert_int_equal(a->outbox, b->outbox);
+    assert_int_equal(a->quar, b->quar);
+    assert_string_equal(a->offsets, b->offsets);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* helpers: declarations built by hand (the store only reads the structs)                 */
+
+static struct decl_decimal dec(long long units) /* value * 10^5 */
+{
+    return (struct decl_decimal){.present = true, .value = {.units = units}};
+}
+
+struct tdecl {
+    struct declaration d;
+    struct decl_item items[3];
+    struct decision dec;
+    struct reason reasons[3];
+    char lno[64], cop[64];
+    char payload[4096];
+    size_t payload_len;
+};
+
+/*
+ * A declaration of `n_items` items (first item 1399.00 CNY, second 0.00001, third 2.5),
+ * status `status` with the standard reasons for it. `note` goes into the raw payload only,
+ * so two tdecls with the same lno and a different note are different content.
+ */
+static void tdecl_init(struct tdecl *t, const char *lno, int status, size_t n_items,
+                       const char *note)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->lno, sizeof(t->lno), "%s", lno);
+    snprintf(t->cop, sizeof(t->cop), "COP-%s", lno);
+    struct declaration *d = &t->d;
+    d->guid = "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9";
+    d->appType = "1";
+    d->appTime = "20240512103000";
+    d->appStatus = "2";
+    d->customsCode = "1900";
+    d->portCode = "1900";
+    d->ieFlag = "E";
+    d->ieDate = "20240512";
+    d->ebpCode = "2301960001";
+    d->orderNo = "ORD20240512000001";
+    d->ebcCode = "2301960002";
+    d->ebcName = "密山跨境电商有限公司";
+    d->logisticsCode = "2301960003";
+    d->logisticsNo = t->lno;
+    d->copNo = t->cop;
+    d->agentCode = "2301960004";
+    d->ownerCode = "NO";
+    d->tradeMode = "9610";
+    d->statisticsFlag = "A";
+    d->trafMode = "4";
+    d->country = "344";
+    d->POD = "RUVVO";
+    d->freight = dec(0);
+    d->fCurrency = "142";
+    d->insuredFee = dec(0);
+    d->iCurrency = "142";
+    d->wrapType = "2";
+    d->packNo = (struct decl_integer){true, 1};
+    d->grossWeight = dec(135000); /* 1.35 */
+    d->netWeight = dec(120000);   /* 1.2 */
+    static const long long prices[] = {139900000, 1, 250000};
+    static const char *const names[] = {"电吉他", "拨片", "琴弦"};
+    for (size_t i = 0; i < n_items && i < 3; i++) {
+        struct decl_item *it = &t->items[i];
+        it->gnum = (struct decl_integer){true, (long long)i + 1};
+        it->itemNo = "EG-ST-001";
+        it->itemName = (char *)names[i];
+        it->gcode = "9207900000";
+        it->gname = (char *)names[i];
+        it->gmodel = "6弦";
+        it->barCode = "无";
+        it->country = "344";
+        it->currency = "142";
+        it->qty = dec(100000);
+        it->unit = "011";
+        it->qty1 = dec(100000);
+        it->unit1 = "011";
+        it->price = dec(prices[i]);
+        it->totalPrice = dec(prices[i]);
+    }
+    d->n_items = n_items;
+    d->items = t->items;
+
+    t->dec.status_code = status;
+    t->dec.rules_version = RULES_V;
+    t->dec.reasons = t->reasons;
+    if (status == STATUS_INSPECTION) {
+        t->reasons[0] = (struct reason){"R-SAMPLE", RULE_INSPECT, "random sampling 1/100"};
+        t->dec.n_reasons = 1;
+    } else if (status == STATUS_REJECTED) {
+        t->reasons[0] =
+            (struct reason){"R-GCODE", RULE_REJECT, "items[1].gcode: \"92079\" is not 10 digits"};
+        t->reasons[1] = (struct reason){"R-HEAVY", RULE_FLAG, "grossWeight 1.35 kg"};
+        t->dec.n_reasons = 2;
+    }
+    int n = snprintf(t->payload, sizeof(t->payload),
+                     "{\"guid\":\"%s\",\"appType\":\"1\",\"logisticsNo\":\"%s\",\"copNo\":\"%s\","
+                     "\"ebcName\":\"%s\",\"grossWeight\":\"1.35\",\"netWeight\":1.2,"
+                     "\"note\":\"%s\",\"items\":[",
+                     d->guid, t->lno, t->cop, d->ebcName, note ? note : "");
+    for (size_t i = 0; i < n_items; i++)
+        n += snprintf(t->payload + n, sizeof(t->payload) - (size_t)n,
+                      "%s{\"gnum\":%zu,\"gname\":\"%s\"}", i ? "," : "", i + 1, names[i]);
+    n += snprintf(t->payload + n, sizeof(t->payload) - (size_t)n, "]}");
+    t->payload_len = (size_t)n;
+}
+
+static struct batch_record rec_decl(const char *topic, int32_t partition, int64_t offset,
+                                    const struct tdecl *t)
+{
+    return (struct batch_record){.kind = BATCH_DECLARATION,
+                                 .topic = topic,
+                                 .partition = partition,
+                                 .offset = offset,
+                                 .timestamp_ms = 1715480000123,
+                                 .value = t->payload,
+                                 .value_len = t->payload_len,
+                                 .key = t->lno,
+                                 .decl = &t->d,
+                                 .decision = &t->dec};
+}
+
+static struct batch_record rec_quar(const char *topic, int32_t partition, int64_t offset,
+                                    const void *raw, size_t len, const char *key,
+                                    const char *reason)
+{
+    return (struct batch_record){.kind = BATCH_QUARANTINE,
+                                 .topic = topic,
+                                 .partition = partition,
+                                 .offset = offset,
+                                 .timestamp_ms = -1,
+                                 .value = raw,
+                                 .value_len = len,
+                                 .key = key,
+                                 .reason = reason};
+}
+
+static int apply1(struct fixture *f, const struct batch_record *recs, size_t n, const char *topic,
+                  int32_t partition, int64_t expected, int64_t next, struct batch_result *res,
+                  char *err, size_t errlen)
+{
+    struct batch_offset off = {topic, partition, expected, next};
+    return store_apply_batch(f->s, T_GROUP, recs, n, &off, 1, res, err, errlen);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* setup / teardown                                                                        */
+
+static int group_teardown(void **state)
+{
+    struct fixture *f = *state;
+    if (!f)
+        return 0;
+    store_close(f->s);
+    PQfinish(f->db);
+    if (f->admin && f->dbname[0]) {
+        char q[128];
+        snprintf(q, sizeof(q), "DROP DATABASE IF EXISTS %s WITH (FORCE)", f->dbname);
+        PQclear(PQexec(f->admin, q));
+    }
+    PQfinish(f->admin);
+    free(f->base_conninfo);
+    free(f->conninfo);
+    free(f->migrate_out);
+    free(f);
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    *state = NULL;
+    const char *ci = getenv("CUSTOMSD_TEST_PG");
+    if (!ci && !getenv("PGHOST") && !getenv("PGPORT") && !getenv("PGDATABASE") &&
+        !getenv("PGSERVICE") && !getenv("PGUSER")) {
+        fprintf(stderr, "test_store: no PostgreSQL configured (CUSTOMSD_TEST_PG or PG* "
+                        "variables); skipping\n");
+        return 0;
+    }
+    struct fixture *f = calloc(1, sizeof(*f));
+    f->base_conninfo = strdup(ci ? ci : "");
+    const char *src = getenv("CUSTOMSD_SRCDIR");
+    snprintf(f->srcdir, sizeof(f->srcdir), "%s", src ? src : ".");
+
+    char *ci_store = NULL;
+    f->admin = PQconnectdb(f->base_conninfo);
+    if (PQstatus(f->admin) != CONNECTION_OK) {
+        fprintf(stderr, "test_store: cannot connect: %s", PQerrorMessage(f->admin));
+        goto fail;
+    }
+    snprintf(f->dbname, sizeof(f->dbname), "customsd_test_%d", (int)getpid());
+    PQclear(sql(f->admin, "SET client_min_messages = warning"));
+    PQclear(sql(f->admin, "DROP DATABASE IF EXISTS %s", f->dbname));
+    PQclear(sql(f->admin, "CREATE DATABASE %s ENCODING 'UTF8' TEMPLATE template0", f->dbname));
+
+    ci_store = conninfo_for(f->admin, f->dbname, NULL);
+    f->conninfo = conninfo_for(f->admin, f->dbname, "test_store");
+
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/sql/migrate.sh", f->srcdir);
+    char *argv[] = {"sh", path, ci_store, NULL};
+    f->migrate_rc = run_capture(argv, &f->migrate_out);
+    if (f->migrate_rc != 0) {
+        fprintf(stderr, "test_store: migrate.sh failed (%d):\n%s", f->migrate_rc, f->migrate_out);
+        goto fail;
+    }
+
+    f->db = PQconnectdb(f->conninfo);
+    if (PQstatus(f->db) != CONNECTION_OK) {
+        fprintf(stderr, "test_store: cannot connect: %s", PQerrorMessage(f->db));
+        goto fail;
+    }
+    char err[512];
+    if (store_open(ci_store, T_EVENTS, T_RECEIPTS, &f->s, err, sizeof(err)) != STORE_OK) {
+        fprintf(stderr, "test_store: store_open: %s\n", err);
+        goto fail;
+    }
+    free(ci_store);
+    *state = f;
+    return 0;
+fail:
+    /* cmocka skips the group teardown when the setup fails: clean up here. */
+    free(ci_store);
+    *state = f;
+    group_teardown(state);
+    *state = NULL;
+    return -1;
+}
+
+#define FIXTURE(state)                                                                             \
+    struct fixture *f = *(state);                                                                  \
+    if (!f)                                                                                        \
+        skip();
+
+/* ------------------------------------------------------------------------------------- */
+/* tests                                                                                   */
+
+/* migrate.sh applied every file once; a second run is a no-op; a changed file is refused. */
+static void test_migrate(void **state)
+{
+    FIXTURE(state);
+    glob_t g;
+    char pattern[PATH_MAX + 32];
+    snprintf(pattern, sizeof(pattern), "%s/sql/[0-9][0-9][0-9]_*.sql", f->srcdir);
+    assert_int_equal(glob(pattern, 0, NULL, &g), 0);
+    assert_true(g.gl_pathc >= 2);
+    assert_non_null(strstr(f->migrate_out, "applying 001_schema.sql"));
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.schema_migrations"),
+                     (long long)g.gl_pathc);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.schema_migrations"
+                                     " WHERE sha256 ~ '^[0-9a-f]{64}$'"),
+                     (long long)g.gl_pathc);
+
+    char *ci = conninfo_for(f->admin, f->dbname, NULL);
+    char path[PATH_MAX + 32], *out;
+    snprintf(path, sizeof(path), "%s/sql/migrate.sh", f->srcdir);
+    char *argv[] = {"sh", path, ci, NULL};
+    assert_int_equal(run_capture(argv, &out), 0);
+    assert_non_null(strstr(out, "up to date"));
+    assert_null(strstr(out, "applying"));
+    free(out);
+
+    /* A copy of sql/ whose 001 has changed since it was applied: refused, exit 1. */
+    char tmp[] = "/tmp/test_store_sql.XXXXXX";
+    assert_non_null(mkdtemp(tmp));
+    char cmd[3 * PATH_MAX];
+    snprintf(cmd, sizeof(cmd),
+             "cp '%s'/sql/migrate.sh '%s'/sql/[0-9][0-9][0-9]_*.sql '%s'/ && "
+             "echo '-- changed' >> '%s'/001_schema.sql",
+             f->srcdir, f->srcdir, tmp, tmp);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof(path), "%s/migrate.sh", tmp);
+    assert_int_equal(run_capture(argv, &out), 1);
+    assert_non_null(strstr(out, "001_schema.sql was applied with SHA-256"));
+    free(out);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.schema_migrations"),
+                     (long long)g.gl_pathc);
+    free(ci);
+    globfree(&g);
+}
+
+/* Raw bytes of the quarantined record: a NUL byte and invalid UTF-8 in it. */
+static const unsigned char q_raw[] = {'{', '"', 'l',  'o',  'g',  'i',  's',  't', 'i', 'c',
+                                      's', 'N', 'o',  '"',  ':',  '"',  'Y',  'L', 'Q', '1',
+                                      '"', ',', 0x00, 0xff, 0xfe, 0xc3, 0x28, '}', '\n'};
+
+/* Check the JSON of one outbox row. */
+static void check_event(PGresult *res, int row, const char *topic, const char *type,
+                        const char *key, int status_code, const char *status, size_t n_reasons,
+                        const char *first_rule)
+{
+    assert_string_equal(PQgetvalue(res, row, 1), topic);
+    assert_string_equal(PQgetvalue(res, row, 2), type);
+    assert_string_equal(PQgetvalue(res, row, 3), key);
+    struct json_object *j = json_tokener_parse(PQgetvalue(res, row, 4));
+    assert_non_null(j);
+    struct json_object *v;
+    assert_true(json_object_object_get_ex(j, "event_id", &v));
+    assert_string_equal(json_object_get_string(v), PQgetvalue(res, row, 0));
+    assert_true(json_object_object_get_ex(j, "type", &v));
+    assert_string_equal(json_object_get_string(v), type);
+    assert_true(json_object_object_get_ex(j, "logisticsNo", &v));
+    assert_string_equal(json_object_get_string(v), key);
+    assert_true(json_object_object_get_ex(j, "copNo", &v));
+    assert_true(json_object_object_get_ex(j, "status_code", &v));
+    assert_true(json_object_is_type(v, json_type_int));
+    assert_int_equal(json_object_get_int(v), status_code);
+    assert_true(json_object_object_get_ex(j, "status", &v));
+    assert_string_equal(json_object_get_string(v), status);
+    assert_true(json_object_object_get_ex(j, "reasons", &v));
+    assert_true(json_object_is_type(v, json_type_array));
+    assert_int_equal(json_object_array_length(v), n_reasons);
+    if (n_reasons > 0) {
+        struct json_object *r0 = json_object_array_get_idx(v, 0), *x;
+        assert_true(json_object_object_get_ex(r0, "rule_id", &x));
+        assert_string_equal(json_object_get_string(x), first_rule);
+        assert_true(json_object_object_get_ex(r0, "action", &x));
+        assert_true(json_object_object_get_ex(r0, "message", &x));
+    }
+    assert_true(json_object_object_get_ex(j, "rules_version", &v));
+    assert_true(json_object_object_get_ex(j, "occurred_at", &v));
+    const char *at = json_object_get_string(v);
+    assert_int_equal(strlen(at), 24); /* 2024-05-12T10:30:00.123Z */
+    assert_true(at[4] == '-' && at[10] == 'T' && at[23] == 'Z');
+    bool receipt = strcmp(type, "receipt") == 0;
+    assert_int_equal(json_object_object_get_ex(j, "returnStatus", &v), receipt);
+    if (receipt) {
+        char code[16];
+        snprintf(code, sizeof(code), "%d", status_code);
+        assert_string_equal(json_object_get_string(v), code);
+        assert_true(json_object_object_get_ex(j, "returnTime", &v));
+        const char *t = json_object_get_string(v);
+        assert_int_equal(strlen(t), 17);
+        for (const char *p = t; *p; p++)
+            assert_true(isdigit((unsigned char)*p));
+        assert_true(json_object_object_get_ex(j, "returnInfo", &v));
+        assert_non_null(strstr(json_object_get_string(v), status));
+        if (first_rule)
+            assert_non_null(strstr(json_object_get_string(v), first_rule));
+        assert_true(json_object_object_get_ex(j, "guid", &v));
+    }
+    json_object_put(j);
+}
+
+/* Three declarations and one undecodable record: every row, value and event. */
+static void test_apply_batch(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, b, c;
+    tdecl_init(&a, "YL-FULL-A", STATUS_ACCEPTED, 2, "first");
+    tdecl_init(&b, "YL-FULL-B", STATUS_INSPECTION, 1, "");
+    tdecl_init(&c, "YL-FULL-C", STATUS_REJECTED, 3, "");
+    struct batch_record recs[] = {
+        rec_decl("t.full", 0, 0, &a),
+        rec_decl("t.full", 0, 1, &b),
+        rec_quar("t.full", 0, 2, q_raw, sizeof(q_raw), "YLQ1",
+                 "invalid JSON at byte 22: unexpected character"),
+        rec_decl("t.full", 0, 3, &c),
+    };
+    struct batch_result res;
+    char err[512] = "";
+    int rc = apply1(f, recs, 4, "t.full", 0, -1, 4, &res, err, sizeof(err));
+    assert_int_equal(rc, STORE_OK);
+    assert_int_equal(res.declarations, 3);
+    assert_int_equal(res.duplicates, 0);
+    assert_int_equal(res.conflicts, 0);
+    assert_int_equal(res.quarantined, 1);
+    assert_int_equal(res.events, 6); /* 3 receipts + inspect + return + quarantine receipt */
+
+    /* declarations */
+    char sha[65];
+    assert_int_equal(sha256_hex(a.payload, a.payload_len, sha), 0);
+    PGresult *r =
+        sql(f->db, "SELECT cop_no, guid, status_code, status, gross_weight, net_weight,"
+                   " freight, pack_no, total_price, currency, item_count, content_sha256,"
+                   " payload, source_topic, source_partition, source_offset, reasons::text,"
+                   " rules_version, ebc_name, trade_mode, country, order_no,"
+                   " source_timestamp = '2024-05-12 02:13:20.123+00'"
+                   " FROM customs.declarations WHERE logistics_no = 'YL-FULL-A'");
+    assert_int_equal(PQntuples(r), 1);
+    assert_string_equal(PQgetvalue(r, 0, 0), "COP-YL-FULL-A");
+    assert_string_equal(PQgetvalue(r, 0, 1), "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9");
+    assert_string_equal(PQgetvalue(r, 0, 2), "399");
+    assert_string_equal(PQgetvalue(r, 0, 3), "accepted");
+    assert_string_equal(PQgetvalue(r, 0, 4), "1.35000");
+    assert_string_equal(PQgetvalue(r, 0, 5), "1.20000");
+    assert_string_equal(PQgetvalue(r, 0, 6), "0.00000");
+    assert_string_equal(PQgetvalue(r, 0, 7), "1");
+    assert_string_equal(PQgetvalue(r, 0, 8), "1399.00001");
+    assert_string_equal(PQgetvalue(r, 0, 9), "142");
+    assert_string_equal(PQgetvalue(r, 0, 10), "2");
+    assert_string_equal(PQgetvalue(r, 0, 11), sha);
+    assert_int_equal(PQgetlength(r, 0, 12), (int)a.payload_len);
+    assert_memory_equal(PQgetvalue(r, 0, 12), a.payload, a.payload_len);
+    assert_string_equal(PQgetvalue(r, 0, 13), "t.full");
+    assert_string_equal(PQgetvalue(r, 0, 14), "0");
+    assert_string_equal(PQgetvalue(r, 0, 15), "0");
+    assert_string_equal(PQgetvalue(r, 0, 16), "[]");
+    assert_string_equal(PQgetvalue(r, 0, 17), RULES_V);
+    assert_string_equal(PQgetvalue(r, 0, 18), "密山跨境电商有限公司");
+    assert_string_equal(PQgetvalue(r, 0, 19), "9610");
+    assert_string_equal(PQgetvalue(r, 0, 20), "344");
+    assert_string_equal(PQgetvalue(r, 0, 21), "ORD20240512000001");
+    assert_string_equal(PQgetvalue(r, 0, 22), "t");
+    PQclear(r);
+    assert_sql_value(f->db, "500|inspection|R-SAMPLE|1",
+                     "SELECT concat_ws('|', status_code, status, reasons->0->>'rule_id',"
+                     " item_count) FROM customs.declarations WHERE logistics_no = 'YL-FULL-B'");
+    assert_sql_value(f->db, "100|rejected|2|1401.50001",
+                     "SELECT concat_ws('|', status_code, status, jsonb_array_length(reasons),"
+                     " total_price) FROM customs.declarations WHERE logistics_no = 'YL-FULL-C'");
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE source_topic = 't.full'"),
+                     3);
+
+    /* items, exact decimals */
+    r = sql(f->db, "SELECT line_no, gnum, gname, gcode, qty, unit, price, total_price,"
+                   " bar_code, qty2 IS NULL FROM customs.declaration_items"
+                   " WHERE logistics_no = 'YL-FULL-A' ORDER BY line_no");
+    assert_int_equal(PQntuples(r), 2);
+    assert_string_equal(PQgetvalue(r, 0, 0), "1");
+    assert_string_equal(PQgetvalue(r, 0, 1), "1");
+    assert_string_equal(PQgetvalue(r, 0, 2), "电吉他");
+    assert_string_equal(PQgetvalue(r, 0, 3), "9207900000");
+    assert_string_equal(PQgetvalue(r, 0, 4), "1.00000");
+    assert_string_equal(PQgetvalue(r, 0, 5), "011");
+    assert_string_equal(PQgetvalue(r, 0, 6), "1399.00000");
+    assert_string_equal(PQgetvalue(r, 0, 7), "1399.00000");
+    assert_string_equal(PQgetvalue(r, 0, 8), "无");
+    assert_string_equal(PQgetvalue(r, 0, 9), "t");
+    assert_string_equal(PQgetvalue(r, 1, 1), "2");
+    assert_string_equal(PQgetvalue(r, 1, 6), "0.00001");
+    assert_string_equal(PQgetvalue(r, 1, 7), "0.00001");
+    PQclear(r);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declaration_items"
+                                     " WHERE logistics_no LIKE 'YL-FULL-%%'"),
+                     6);
+
+    /* status history: one row per new declaration, in batch order */
+    r = sql(f->db, "SELECT logistics_no, status_code, status, rule_ids::text, actor,"
+                   " source_offset, rules_version FROM customs.status_history"
+                   " WHERE source_topic = 't.full' ORDER BY id");
+    assert_int_equal(PQntuples(r), 3);
+    assert_string_equal(PQgetvalue(r, 0, 0), "YL-FULL-A");
+    assert_string_equal(PQgetvalue(r, 0, 3), "{}");
+    assert_string_equal(PQgetvalue(r, 0, 4), "rules:" RULES_V);
+    assert_string_equal(PQgetvalue(r, 1, 0), "YL-FULL-B");
+    assert_string_equal(PQgetvalue(r, 1, 2), "inspection");
+    assert_string_equal(PQgetvalue(r, 1, 3), "{R-SAMPLE}");
+    assert_string_equal(PQgetvalue(r, 1, 5), "1");
+    assert_string_equal(PQgetvalue(r, 2, 0), "YL-FULL-C");
+    assert_string_equal(PQgetvalue(r, 2, 1), "100");
+    assert_string_equal(PQgetvalue(r, 2, 3), "{R-GCODE,R-HEAVY}");
+    assert_string_equal(PQgetvalue(r, 2, 5), "3");
+    assert_string_equal(PQgetvalue(r, 2, 6), RULES_V);
+    PQclear(r);
+
+    /* outbox: consumption order, receipts on the receipts topic, events on events */
+    r = sql(f->db, "SELECT event_id, topic, type, key, payload::text, published_at IS NULL"
+                   " FROM customs.outbox WHERE key IN ('YL-FULL-A', 'YL-FULL-B', 'YL-FULL-C',"
+                   " 'YLQ1') ORDER BY id");
+    assert_int_equal(PQntuples(r), 6);
+    check_event(r, 0, T_RECEIPTS, "receipt", "YL-FULL-A", 399, "accepted", 0, NULL);
+    check_event(r, 1, T_RECEIPTS, "receipt", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
+    check_event(r, 2, T_EVENTS, "inspect", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
+    check_event(r, 3, T_RECEIPTS, "receipt", "YLQ1", -1, "processing_error", 1, "decode");
+    check_event(r, 4, T_RECEIPTS, "receipt", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
+    check_event(r, 5, T_EVENTS, "return", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
+    for (int i = 0; i < 6; i++)
+        assert_string_equal(PQgetvalue(r, i, 5), "t");
+    PQclear(r);
+    assert_sql_value(f->db, "海关审结 accepted|COP-YL-FULL-A|0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9",
+                     "SELECT concat_ws('|', payload->>'returnInfo', payload->>'copNo',"
+                     " payload->>'guid') FROM customs.outbox WHERE key = 'YL-FULL-A'");
+    assert_sql_value(f->db, "invalid JSON at byte 22: unexpected character",
+                     "SELECT payload->'reasons'->0->>'message' FROM customs.outbox"
+                     " WHERE key = 'YLQ1'");
+
+    /* quarantine: byte-exact, read back in binary */
+    const char *params[] = {"t.full"};
+    r = PQexecParams(f->db,
+                     "SELECT raw, reason, logistics_no, source_partition::text,"
+                     " source_offset::text FROM customs.quarantine WHERE source_topic = $1",
+                     1, NULL, params, NULL, NULL, 1);
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    assert_int_equal(PQntuples(r), 1);
+    assert_int_equal(PQgetlength(r, 0, 0), (int)sizeof(q_raw));
+    assert_memory_equal(PQgetvalue(r, 0, 0), q_raw, sizeof(q_raw));
+    assert_string_equal(PQgetvalue(r, 0, 1), "invalid JSON at byte 22: unexpected character");
+    assert_string_equal(PQgetvalue(r, 0, 2), "YLQ1");
+    assert_string_equal(PQgetvalue(r, 0, 3), "0");
+    assert_string_equal(PQgetvalue(r, 0, 4), "2");
+    PQclear(r);
+
+    /* offsets */
+    assert_sql_value(f->db, "4",
+                     "SELECT next_offset FROM customs.consumer_offsets WHERE group_id = '" T_GROUP
+                     "' AND topic = 't.full' AND partition = 0");
+
+    /* the view */
+    assert_sql_value(f->db, "399|accepted|1399.00001|2",
+                     "SELECT concat_ws('|', status_code, status, total_value, item_count)"
+                     " FROM customs.parcel_status WHERE logistics_no = 'YL-FULL-A'");
+}
+
+/* The same batch again (a zombie, or a redelivery) is fenced and writes nothing. */
+static void test_redelivery_fenced(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, b;
+    tdecl_init(&a, "YL-FENCE-A", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&b, "YL-FENCE-B", STATUS_INSPECTION, 1, "");
+    struct batch_record recs[] = {rec_decl("t.fence", 0, 0, &a), rec_decl("t.fence", 0, 1, &b)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, recs, 2, "t.fence", 0, -1, 2, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 2);
+
+    struct counts before, after;
+    snapshot(f->db, &before);
+    memset(&res, 0x55, sizeof(res));
+    assert_int_equal(apply1(f, recs, 2, "t.fence", 0, -1, 2, &res, err, sizeof(err)), STORE_FENCED);
+    assert_non_null(strstr(err, "offset fence failed for t.fence/0: expected none, stored 2"));
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.events, 0);
+    snapshot(f->db, &after);
+    assert_same_counts(&before, &after);
+
+    /* A stale instance that still believes the partition is at 0. */
+    assert_int_equal(apply1(f, recs, 2, "t.fence", 0, 0, 2, &res, err, sizeof(err)), STORE_FENCED);
+    assert_non_null(strstr(err, "expected 0, stored 2"));
+    /* Two partitions: the good one moves only if the other fence holds too. */
+    static struct tdecl c;
+    tdecl_init(&c, "YL-FENCE-C", STATUS_ACCEPTED, 1, "");
+    struct batch_record two[] = {rec_decl("t.fence", 1, 0, &c), rec_decl("t.fence", 0, 2, &a)};
+    struct batch_offset offs[] = {{"t.fence", 1, -1, 1}, {"t.fence", 0, 1, 3}};
+    assert_int_equal(store_apply_batch(f->s, T_GROUP, two, 2, offs, 2, &res, err, sizeof(err)),
+                     STORE_FENCED);
+    snapshot(f->db, &after);
+    assert_same_counts(&before, &after);
+}
+
+struct race {
+    struct fixture *f;
+    struct batch_record rec;
+    int64_t expected, next;
+    int rc;
+    char err[512];
+    atomic_bool done;
+};
+
+static void *race_apply(void *arg)
+{
+    struct race *r = arg;
+    struct batch_result res;
+    r->rc =
+        apply1(r->f, &r->rec, 1, "t.race", 0, r->expected, r->next, &res, r->err, sizeof(r->err));
+    atomic_store(&r->done, true);
+    return NULL;
+}
+
+/*
+ * Two writers of one partition at once: the batch waits for the other transaction's row
+ * lock, then passes if that one rolled back and is fenced if it committed.
+ */
+static void test_fence_race(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, b, c;
+    tdecl_init(&a, "YL-RACE-A", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&b, "YL-RACE-B", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&c, "YL-RACE-C", STATUS_ACCEPTED, 1, "");
+    struct batch_record r1[] = {rec_decl("t.race", 0, 0, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, r1, 1, "t.race", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+
+    for (int commit = 0; commit <= 1; commit++) {
+        /* the "other instance": moves the offset in a transaction it keeps open */
+        PQclear(sql(f->db, "BEGIN"));
+        PQclear(sql(f->db, "UPDATE customs.consumer_offsets SET next_offset = next_offset + 10"
+                           " WHERE group_id = '" T_GROUP "' AND topic = 't.race'"));
+        char *stored = sql1(f->db, "SELECT next_offset - 10 FROM customs.consumer_offsets"
+                                   " WHERE group_id = '" T_GROUP "' AND topic = 't.race'");
+        static struct race r;
+        memset(&r, 0, sizeof(r));
+        r.f = f;
+        r.expected = strtoll(stored, NULL, 10);
+        r.next = r.expected + 1;
+        r.rec = rec_decl("t.race", 0, r.expected, commit ? &c : &b);
+        free(stored);
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, race_apply, &r), 0);
+        usleep(300 * 1000);
+        assert_false(atomic_load(&r.done)); /* waiting for the row lock */
+        PQclear(sql(f->db, commit ? "COMMIT" : "ROLLBACK"));
+        assert_int_equal(pthread_join(th, NULL), 0);
+        if (!commit) {
+            if (r.rc != STORE_OK)
+                fail_msg("%s", r.err);
+            assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                             " WHERE logistics_no = 'YL-RACE-B'"),
+                             1);
+        } else {
+            assert_int_equal(r.rc, STORE_FENCED);
+            assert_non_null(strstr(r.err, "expected 2, stored 12"));
+            assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                             " WHERE logistics_no = 'YL-RACE-C'"),
+                             0);
+        }
+    }
+}
+
+/* Same logisticsNo and content at a new offset: a duplicate, no history, no events. */
+static void test_duplicate_same_content(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    tdecl_init(&a, "YL-DUP-A", STATUS_INSPECTION, 2, "same");
+    struct batch_record r1[] = {rec_decl("t.dup", 0, 0, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, r1, 1, "t.dup", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 1);
+    assert_int_equal(res.events, 2);
+
+    struct counts before, after;
+    snapshot(f->db, &before);
+    struct batch_record r2[] = {rec_decl("t.dup", 0, 7, &a)};
+    assert_int_equal(apply1(f, r2, 1, "t.dup", 0, 1, 8, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.duplicates, 1);
+    assert_int_equal(res.conflicts, 0);
+    assert_int_equal(res.events, 0);
+    snapshot(f->db, &after);
+    assert_int_equal(after.decl, before.decl);
+    assert_int_equal(after.items, before.items);
+    assert_int_equal(after.hist, before.hist);
+    assert_int_equal(after.outbox, before.outbox);
+    assert_int_equal(after.quar, before.quar);
+    assert_sql_value(f->db, "8",
+                     "SELECT next_offset FROM customs.consumer_offsets WHERE topic = 't.dup'");
+    assert_sql_value(f->db, "0",
+                     "SELECT source_offset FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-DUP-A'");
+}
+
+/* Same logisticsNo, different content: quarantined with a -1 receipt; the row stays. */
+static void test_conflict(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, a2;
+    tdecl_init(&a, "YL-CONF-A", STATUS_ACCEPTED, 1, "original");
+    tdecl_init(&a2, "YL-CONF-A", STATUS_REJECTED, 2, "amended");
+    struct batch_record r1[] = {rec_decl("t.conf", 0, 0, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, r1, 1, "t.conf", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+    char *sha = sql1(f->db, "SELECT content_sha256 FROM customs.declarations"
+                            " WHERE logistics_no = 'YL-CONF-A'");
+
+    struct counts before, after;
+    snapshot(f->db, &before);
+    struct batch_record r2[] = {rec_decl("t.conf", 0, 1, &a2)};
+    assert_int_equal(apply1(f, r2, 1, "t.conf", 0, 1, 2, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.duplicates, 0);
+    assert_int_equal(res.conflicts, 1);
+    assert_int_equal(res.quarantined, 0);
+    assert_int_equal(res.events, 1);
+    snapshot(f->db, &after);
+    assert_int_equal(after.decl, before.decl);
+    assert_int_equal(after.items, before.items);
+    assert_int_equal(after.hist, before.hist);
+    assert_int_equal(after.outbox, before.outbox + 1);
+    assert_int_equal(after.quar, before.quar + 1);
+
+    /* the stored declaration is untouched */
+    assert_sql_value(f->db, sha,
+                     "SELECT content_sha256 FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-CONF-A'");
+    assert_sql_value(f->db, "399",
+                     "SELECT status_code FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-CONF-A'");
+    free(sha);
+    /* quarantined byte-exact with the reason */
+    assert_sql_value(f->db,
+                     "logisticsNo already declared with different content (appType 1); "
+                     "amendments (appType 2) are not supported yet|YL-CONF-A|1",
+                     "SELECT concat_ws('|', reason, logistics_no, source_offset)"
+                     " FROM customs.quarantine WHERE source_topic = 't.conf'");
+    const char *params[] = {"t.conf"};
+    PGresult *r = PQexecParams(f->db, "SELECT raw FROM customs.quarantine WHERE source_topic = $1",
+                               1, NULL, params, NULL, NULL, 1);
+    assert_int_equal(PQntuples(r), 1);
+    assert_int_equal(PQgetlength(r, 0, 0), (int)a2.payload_len);
+    assert_memory_equal(PQgetvalue(r, 0, 0), a2.payload, a2.payload_len);
+    PQclear(r);
+    /* a processing-error receipt to the declarer */
+    assert_sql_value(f->db, T_RECEIPTS "|receipt|-1|processing_error|conflict|COP-YL-CONF-A",
+                     "SELECT concat_ws('|', topic, type, payload->>'returnStatus',"
+                     " payload->>'status', payload->'reasons'->0->>'rule_id',"
+                     " payload->>'copNo') FROM customs.outbox WHERE key = 'YL-CONF-A'"
+                     " ORDER BY id DESC LIMIT 1");
+}
+
+/* Within one batch: the first record of a logisticsNo wins, later ones are classified. */
+static void test_in_batch_duplicates(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl x, y;
+    tdecl_init(&x, "YL-IB-X", STATUS_ACCEPTED, 1, "v1");
+    tdecl_init(&y, "YL-IB-X", STATUS_ACCEPTED, 1, "v2");
+    struct batch_record recs[] = {rec_decl("t.ib", 0, 10, &x), rec_decl("t.ib", 0, 11, &x),
+                                  rec_decl("t.ib", 0, 12, &y)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, recs, 3, "t.ib", 0, -1, 13, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 1);
+    assert_int_equal(res.duplicates, 1);
+    assert_int_equal(res.conflicts, 1);
+    assert_int_equal(res.events, 2); /* the receipt + the conflict's -1 receipt */
+    assert_sql_value(f->db, "10",
+                     "SELECT source_offset FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-IB-X'");
+    assert_sql_value(f->db, "12",
+                     "SELECT string_agg(source_offset::text, ',') FROM customs.quarantine"
+                     " WHERE source_topic = 't.ib'");
+    assert_sql_value(f->db, "399,-1",
+                     "SELECT string_agg(payload->>'returnStatus', ',' ORDER BY id)"
+                     " FROM customs.outbox WHERE key = 'YL-IB-X'");
+}
+
+/* Values the rules reject but storage must still take: a batch must never jam on them. */
+static void test_oversized_values(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    tdecl_init(&a, "YL-BIG-A", STATUS_REJECTED, 1, "");
+    /* 1000 varied CJK characters (3000 bytes, incompressible): over a btree entry's limit */
+    static char order_no[3 * 1000 + 1];
+    uint32_t seed = 12345;
+    for (int i = 0; i < 1000; i++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned cp = 0x4E00 + (seed >> 8) % 0x5000;
+        order_no[3 * i] = (char)(0xE0 | (cp >> 12));
+        order_no[3 * i + 1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        order_no[3 * i + 2] = (char)(0x80 | (cp & 0x3F));
+    }
+    a.d.orderNo = order_no;
+    a.items[0].gnum.present = false; /* gnum missing: the item is still stored */
+    char key[201];
+    memset(key, 'K', 200);
+    key[200] = '\0';
+    const char raw[] = "{\"logisticsNo\":\"KKKK...\"";
+    struct batch_record recs[] = {
+        rec_decl("t.big", 0, 0, &a),
+        rec_quar("t.big", 0, 1, raw, sizeof(raw) - 1, key, "logisticsNo: longer than 80"),
+    };
+    struct batch_result res;
+    char err[512] = "";
+    int rc = apply1(f, recs, 2, "t.big", 0, -1, 2, &res, err, sizeof(err));
+    if (rc != STORE_OK)
+        fail_msg("%s", err);
+    assert_int_equal(res.declarations, 1);
+    assert_int_equal(res.quarantined, 1);
+    assert_int_equal(res.events, 2); /* receipt + return; no receipt without a usable key */
+    assert_sql_value(f->db, "1000|1|",
+                     "SELECT concat_ws('|', char_length(d.order_no), i.line_no,"
+                     " coalesce(i.gnum::text, '')) FROM customs.declarations d"
+                     " JOIN customs.declaration_items i USING (logistics_no)"
+                     " WHERE logistics_no = 'YL-BIG-A'");
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.declarations"
+                              " WHERE order_no = '%s'",
+                              order_no),
+                     1);
+    assert_sql_value(f->db, NULL,
+                     "SELECT logistics_no FROM customs.quarantine WHERE source_topic = 't.big'");
+}
+
+/* A declaration record whose raw value cannot be text (a caller bug) is quarantined. */
+static void test_unstorable_declaration(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    tdecl_init(&a, "YL-BYTES-A", STATUS_ACCEPTED, 1, "");
+    a.payload[5] = (char)0xff; /* invalid UTF-8 inside the raw value */
+    struct batch_record recs[] = {rec_decl("t.bytes", 0, 0, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, recs, 1, "t.bytes", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.quarantined, 1);
+    assert_int_equal(res.events, 1);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no = 'YL-BYTES-A'"),
+                     0);
+    const char *params[] = {"t.bytes"};
+    PGresult *r = PQexecParams(f->db,
+                               "SELECT raw, reason, logistics_no FROM customs.quarantine"
+                               " WHERE source_topic = $1",
+                               1, NULL, params, NULL, NULL, 1);
+    assert_int_equal(PQntuples(r), 1);
+    assert_int_equal(PQgetlength(r, 0, 0), (int)a.payload_len);
+    assert_memory_equal(PQgetvalue(r, 0, 0), a.payload, a.payload_len);
+    assert_non_null(strstr(PQgetvalue(r, 0, 1), "invalid UTF-8"));
+    assert_string_equal(PQgetvalue(r, 0, 2), "YL-BYTES-A");
+    PQclear(r);
+}
+
+/* A batch that does not match its fences is refused whole (a caller bug). */
+static void test_malformed_batch(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    tdecl_init(&a, "YL-BAD-A", STATUS_ACCEPTED, 1, "");
+    struct counts before, after;
+    snapshot(f->db, &before);
+    struct batch_record recs[] = {rec_decl("t.bad", 0, 5, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    /* record offset 5 is not below next = 5 */
+    assert_int_equal(apply1(f, recs, 1, "t.bad", 0, -1, 5, &res, err, sizeof(err)), STORE_ERROR);
+    assert_non_null(strstr(err, "CS002"));
+    /* record of a partition without a fence */
+    assert_int_equal(apply1(f, recs, 1, "t.bad", 1, -1, 6, &res, err, sizeof(err)), STORE_ERROR);
+    snapshot(f->db, &after);
+    assert_same_counts(&before, &after);
+}
+
+static void test_load_offsets(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    tdecl_init(&a, "YL-OFF-A", STATUS_ACCEPTED, 1, "");
+    struct batch_record recs[] = {rec_decl("t.off", 3, 41, &a)};
+    struct batch_result res;
+    char err[512] = "";
+    assert_int_equal(apply1(f, recs, 1, "t.off", 3, -1, 42, &res, err, sizeof(err)), STORE_OK);
+
+    int32_t parts[] = {0, 3, 7};
+    int64_t offs[3] = {123, 123, 123};
+    assert_int_equal(store_load_offsets(f->s, T_GROUP, "t.off", parts, 3, offs, err, sizeof(err)),
+                     STORE_OK);
+    assert_int_equal(offs[0], -1);
+    assert_int_equal(offs[1], 42);
+    assert_int_equal(offs[2], -1);
+    assert_int_equal(
+        store_load_offsets(f->s, "other-group", "t.off", parts, 3, offs, err, sizeof(err)),
+        STORE_OK);
+    assert_int_equal(offs[1], -1);
+}
+
+static void test_register_rules(void **state)
+{
+    FIXTURE(state);
+    char err[512] = "";
+    const char *text = "version: 1\nrules:\n  - id: R-GCODE # 海关编码\n";
+    assert_int_equal(store_register_rules(f->s, RULES_V, text, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_register_rules(f->s, RULES_V, text, err, sizeof(err)), STORE_OK);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.rule_set_versions"), 1);
+    assert_sql_value(f->db, text, "SELECT text FROM customs.rule_set_versions WHERE version = '%s'",
+                     RULES_V);
+}
+
+/* Fetch oldest first, mark published, fetch again. */
+static void test_outbox_fetch_mark(void **state)
+{
+    FIXTURE(state);
+    char err[512] = "";
+    long long pending =
+        sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL");
+    assert_true(pending >= 4);
+    char *first = sql1(f->db, "SELECT min(id) FROM customs.outbox WHERE published_at IS NULL");
+
+    struct outbox_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(store_outbox_fetch(f->s, 3, &ev, &n, err, sizeof(err)), STORE_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(ev[0].id, strtoll(first, NULL, 10));
+    assert_true(ev[0].id < ev[1].id && ev[1].id < ev[2].id);
+    for (size_t i = 0; i < n; i++) {
+        char *p =
+            sql1(f->db, "SELECT payload::text FROM customs.outbox WHERE id = %" PRId64, ev[i].id);
+        assert_string_equal(ev[i].payload, p);
+        free(p);
+        char *t = sql1(f->db, "SELECT topic FROM customs.outbox WHERE id = %" PRId64, ev[i].id);
+        assert_string_equal(ev[i].topic, t);
+        free(t);
+        assert_non_null(ev[i].key);
+        struct json_object *j = json_tokener_parse(ev[i].payload);
+        assert_non_null(j);
+        json_object_put(j);
+    }
+    int64_t ids[] = {ev[0].id, ev[1].id};
+    int64_t third = ev[2].id;
+    assert_int_equal(store_outbox_mark_published(f->s, ids, 2, err, sizeof(err)), STORE_OK);
+    store_outbox_free(ev, n);
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.outbox WHERE published_at IS NOT NULL"
+                              " AND id IN (%" PRId64 ", %" PRId64 ")",
+                              ids[0], ids[1]),
+                     2);
+
+    assert_int_equal(store_outbox_fetch(f->s, 1000, &ev, &n, err, sizeof(err)), STORE_OK);
+    assert_int_equal(n, (size_t)pending - 2);
+    assert_int_equal(ev[0].id, third);
+    int64_t *all = calloc(n, sizeof(*all));
+    for (size_t i = 0; i < n; i++)
+        all[i] = ev[i].id;
+    assert_int_equal(store_outbox_mark_published(f->s, all, n, err, sizeof(err)), STORE_OK);
+    free(all);
+    store_outbox_free(ev, n);
+    free(first);
+
+    assert_int_equal(store_outbox_fetch(f->s, 1000, &ev, &n, err, sizeof(err)), STORE_OK);
+    assert_int_equal(n, 0);
+    store_outbox_free(ev, n);
+    assert_int_equal(store_outbox_mark_published(f->s, NULL, 0, err, sizeof(err)), STORE_OK);
+}
+
+/* status_history is append-only. */
+static void test_history_append_only(void **state)
+{
+    FIXTURE(state);
+    long long n = sqlcount(f->db, "SELECT count(*) FROM customs.status_history");
+    assert_true(n > 0);
+    const char *bad[] = {
+        "UPDATE customs.status_history SET status = 'released'",
+        "DELETE FROM customs.status_history",
+        "TRUNCATE customs.status_history",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        PGresult *r = PQexec(f->db, bad[i]);
+        assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+        assert_non_null(strstr(PQresultErrorMessage(r), "append-only"));
+        PQclear(r);
+    }
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.status_history"), n);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.status_history"
+                                     " WHERE status = 'released'"),
+                     0);
+}
+
+/* NOTIFY once per committed batch with events; the relay lease is exclusive. */
+static void test_notify_and_lease(void **state)
+{
+    FIXTURE(state);
+    char err[512] = "";
+    struct store *relay = NULL, *other = NULL;
+    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
+                     STORE_OK);
+    assert_int_equal(store_listen(relay), STORE_OK);
+    assert_int_equal(store_wait_notify(relay, 0), 0);
+    assert_int_equal(store_wait_notify(relay, 50), 0);
+
+    /* a batch with only a duplicate writes no event: no notification */
+    static struct tdecl a;
+    tdecl_init(&a, "YL-NOTIFY-A", STATUS_ACCEPTED, 1, "");
+    struct batch_record r1[] = {rec_decl("t.notify", 0, 0, &a)};
+    struct batch_record r2[] = {rec_decl("t.notify", 0, 1, &a)};
+    struct batch_result res;
+    assert_int_equal(apply1(f, r1, 1, "t.notify", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+    int64_t t0 = now_ms();
+    assert_int_equal(store_wait_notify(relay, 5000), 1);
+    assert_true(now_ms() - t0 < 4000);
+    assert_int_equal(store_wait_notify(relay, 50), 0);
+    assert_int_equal(apply1(f, r2, 1, "t.notify", 0, 1, 2, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.duplicates, 1);
+    assert_int_equal(store_wait_notify(relay, 200), 0);
+
+    /* the lease */
+    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &other, err, sizeof(err)),
+                     STORE_OK);
+    assert_int_equal(store_relay_lock(relay), 1);
+    assert_int_equal(store_relay_lock(relay), 1);
+    assert_int_equal(store_relay_lock(other), 0);
+    store_close(relay); /* the session ends: the lease is free */
+    int got = 0;
+    for (int i = 0; i < 50 && got != 1; i++) {
+        got = store_relay_lock(other);
+        if (got != 1)
+            usleep(100 * 1000);
+    }
+    assert_int_equal(got, 1);
+    store_close(other);
+}
+
+/* A terminated session is replaced on the next call. */
+static void test_reconnect(void **state)
+{
+    FIXTURE(state);
+    char err[512] = "";
+    int32_t part = 3;
+    int64_t off = -1;
+    assert_int_equal(store_load_offsets(f->s, T_GROUP, "t.off", &part, 1, &off, err, sizeof(err)),
+                     STORE_OK);
+    assert_int_equal(sqlcount(f->db, "SELECT count(pg_terminate_backend(pid))"
+                                     " FROM pg_stat_activity WHERE datname = current_database()"
+                                     " AND application_name = 'customsd'"),
+                     1);
+    usleep(100 * 1000);
+    /* The first call may still see the dead session (and reports it); the next reconnects. */
+    int rc = store_load_offsets(f->s, T_GROUP, "t.off", &part, 1, &off, err, sizeof(err));
+    if (rc != STORE_OK) {
+        assert_int_equal(rc, STORE_ERROR);
+        assert_true(strlen(err) > 0);
+        rc = store_load_offsets(f->s, T_GROUP, "t.off", &part, 1, &off, err, sizeof(err));
+    }
+    assert_int_equal(rc, STORE_OK);
+    assert_int_equal(off, 42);
+
+    /* and a batch goes through on the new session (prepared statements are back) */
+    static struct tdecl a;
+    tdecl_init(&a, "YL-RECONNECT", STATUS_ACCEPTED, 1, "");
+    struct batch_record recs[] = {rec_decl("t.reconnect", 0, 0, &a)};
+    struct batch_result res;
+    assert_int_equal(apply1(f, recs, 1, "t.reconnect", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
+    assert_int_equal(res.declarations, 1);
+
+    /* store_open against a server that is not there: an error, but a usable handle */
+    struct store *s = NULL;
+    assert_int_equal(store_open("host=/nonexistent-socket-dir port=1 connect_timeout=2", T_EVENTS,
+                                T_RECEIPTS, &s, err, sizeof(err)),
+                     STORE_ERROR);
+    assert_non_null(s);
+    assert_non_null(strstr(err, "connecting to PostgreSQL"));
+    assert_int_equal(store_reconnect(s, err, sizeof(err)), STORE_ERROR);
+    store_close(s);
+}
+
+/* Throughput of apply_batch: 1000-declaration batches, 3 items each (CUSTOMSD_STORE_BENCH). */
+static void test_bench(void **state)
+{
+    FIXTURE(state);
+    if (!getenv("CUSTOMSD_STORE_BENCH"))
+        skip();
+    enum { BATCH = 1000, BATCHES = 20 };
+    struct tdecl *t = calloc(BATCH, sizeof(*t));
+    struct batch_record *recs = calloc(BATCH, sizeof(*recs));
+    static const int statuses[] = {STATUS_ACCEPTED,   STATUS_ACCEPTED, STATUS_ACCEPTED,
+                                   STATUS_INSPECTION, STATUS_REJECTED, STATUS_REVIEW};
+    char err[512] = "";
+    int64_t total_ms = 0;
+    /* Pad the raw payload to about 1.5 kB, the size of a real 3-item CEB603 record. */
+    char note[1100];
+    memset(note, 'x', sizeof(note) - 1);
+    note[sizeof(note) - 1] = '\0';
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < BATCH; i++) {
+            char lno[64];
+            snprintf(lno, sizeof(lno), "YLB%04d%06d", b, i);
+            tdecl_init(&t[i], lno, statuses[i % 6], 3, note);
+            recs[i] = rec_decl("t.bench", 0, (int64_t)b * BATCH + i, &t[i]);
+        }
+        struct batch_result res;
+        int64_t t0 = now_ms();
+        int rc = apply1(f, recs, BATCH, "t.bench", 0, b ? (int64_t)b * BATCH : -1,
+                        (int64_t)(b + 1) * BATCH, &res, err, sizeof(err));
+        total_ms += now_ms() - t0;
+        if (rc != STORE_OK)
+            fail_msg("batch %d: %s", b, err);
+        assert_int_equal(res.declarations, BATCH);
+    }
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declaration_items"
+                                     " WHERE logistics_no LIKE 'YLB%%'"),
+                     3LL * BATCH * BATCHES);
+    printf("bench: %d batches of %d declarations (3 items each) in %" PRId64
+           " ms: %.0f declarations/s\n",
+           BATCHES, BATCH, total_ms, total_ms ? BATCH * BATCHES * 1000.0 / total_ms : 0.0);
+    free(recs);
+    free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_migrate),
+        cmocka_unit_test(test_apply_batch),
+        cmocka_unit_test(test_redelivery_fenced),
+        cmocka_unit_test(test_fence_race),
+        cmocka_unit_test(test_duplicate_same_content),
+        cmocka_unit_test(test_conflict),
+        cmocka_unit_test(test_in_batch_duplicates),
+        cmocka_unit_test(test_oversized_values),
+        cmocka_unit_test(test_unstorable_declaration),
+        cmocka_unit_test(test_malformed_batch),
+        cmocka_unit_test(test_load_offsets),
+        cmocka_unit_test(test_register_rules),
+        cmocka_unit_test(test_outbox_fetch_mark),
+        cmocka_unit_test(test_history_append_only),
+        cmocka_unit_test(test_notify_and_lease),
+        cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_bench),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
