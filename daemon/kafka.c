@@ -38,8 +38,7 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason, void *op
     if (err == RD_KAFKA_RESP_ERR__FATAL) {
         char why[512];
         rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof(why));
-        log_error("kafka %s: fatal error %s: %s", rd_kafka_name(rk), rd_kafka_err2name(orig),
-                  why);
+        log_error("kafka %s: fatal error %s: %s", rd_kafka_name(rk), rd_kafka_err2name(orig), why);
         return;
     }
     /* Transient: librdkafka retries by itself; say it once so operators see the outage. */
@@ -58,8 +57,8 @@ rd_kafka_conf_t *kafka_conf_new(const struct config *cfg, const char *client_id,
         kafka_conf_set(conf, "client.id", client_id, err, errlen) < 0)
         goto fail;
     for (size_t i = 0; i < cfg->n_kafka_properties; i++) {
-        if (kafka_conf_set(conf, cfg->kafka_properties[i].name, cfg->kafka_properties[i].value,
-                           err, errlen) < 0)
+        if (kafka_conf_set(conf, cfg->kafka_properties[i].name, cfg->kafka_properties[i].value, err,
+                           errlen) < 0)
             goto fail;
     }
     return conf;

@@ -84,8 +84,7 @@ static void reload_rules(const struct config *cfg, struct pipeline *p, struct ru
         log_info("reload: rules file unchanged (version %s)", rules_version(fresh));
         rules_free(fresh);
     } else {
-        log_info("reload: rule set %s replaces %s", rules_version(fresh),
-                 rules_version(*current));
+        log_info("reload: rule set %s replaces %s", rules_version(fresh), rules_version(*current));
         pipeline_set_rules(p, fresh);
         rules_free(*current);
         *current = fresh;
@@ -162,9 +161,8 @@ int main(int argc, char **argv)
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)",
-             CUSTOMSD_VERSION, cfg->path, cfg->rules_path, rules_version(rules),
-             rules_count(rules));
+    log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)", CUSTOMSD_VERSION,
+             cfg->path, cfg->rules_path, rules_version(rules), rules_count(rules));
 
     struct relay *relay = NULL;
     struct pipeline *p = NULL;

@@ -32,8 +32,8 @@
 struct partition_state {
     char *topic;
     int32_t partition;
-    bool loaded;       /* `next` came from the database */
-    int64_t next;      /* stored next offset, -1 = none stored yet */
+    bool loaded;        /* `next` came from the database */
+    int64_t next;       /* stored next offset, -1 = none stored yet */
     int64_t batch_last; /* highest offset in the batch being built, -1 = none */
 };
 
@@ -141,8 +141,8 @@ static int load_offsets(struct pipeline *p, rd_kafka_topic_partition_list_t *lis
     for (int i = 0; i < list->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &list->elems[i];
         int64_t off = -1;
-        if (store_load_offsets(p->store, p->cfg->group_id, tp->topic, &tp->partition, 1, &off,
-                               err, sizeof(err)) != STORE_OK) {
+        if (store_load_offsets(p->store, p->cfg->group_id, tp->topic, &tp->partition, 1, &off, err,
+                               sizeof(err)) != STORE_OK) {
             db_failed(p, "loading stored offsets", err);
             return -1;
         }
@@ -181,8 +181,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             p->need_reposition = true;
         }
     } else {
-        log_info("rebalance: %d partition(s) revoked (%s)", partitions->cnt,
-                 rd_kafka_err2str(err));
+        log_info("rebalance: %d partition(s) revoked (%s)", partitions->cnt, rd_kafka_err2str(err));
         rd_kafka_assign(rk, NULL);
         parts_clear(p);
     }
@@ -205,8 +204,7 @@ static int reposition(struct pipeline *p)
         } else {
             rd_kafka_error_t *e = rd_kafka_seek_partitions(p->rk, assigned, 5000);
             if (e) {
-                log_warn("seek to stored offsets failed: %s; will retry",
-                         rd_kafka_error_string(e));
+                log_warn("seek to stored offsets failed: %s; will retry", rd_kafka_error_string(e));
                 rd_kafka_error_destroy(e);
                 rc = -1;
             } else {
@@ -366,8 +364,7 @@ static void log_outcomes(struct pipeline *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         const struct batch_record *r = &p->records[i];
         if (r->kind == BATCH_QUARANTINE) {
-            log_warn("record %s [%" PRId32 "] offset %" PRId64
-                     " quarantined (logisticsNo %s): %s",
+            log_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", r->reason);
             continue;
         }
@@ -386,8 +383,8 @@ static void log_outcomes(struct pipeline *p, size_t n)
                       r->partition, r->offset, d->status_code, status_name(d->status_code));
         else
             log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %d %s by %s", r->key,
-                     r->topic, r->partition, r->offset, d->status_code,
-                     status_name(d->status_code), ids);
+                     r->topic, r->partition, r->offset, d->status_code, status_name(d->status_code),
+                     ids);
     }
 }
 
@@ -526,8 +523,7 @@ int pipeline_step(struct pipeline *p)
                                &res, err, sizeof(err));
     if (rc == STORE_OK) {
         for (size_t i = 0; i < n_offsets; i++) {
-            struct partition_state *ps =
-                part_find(p, p->offsets[i].topic, p->offsets[i].partition);
+            struct partition_state *ps = part_find(p, p->offsets[i].topic, p->offsets[i].partition);
             if (ps)
                 ps->next = p->offsets[i].next;
         }
@@ -540,8 +536,7 @@ int pipeline_step(struct pipeline *p)
         log_outcomes(p, n);
         log_info("batch committed: %zu records, %zu declarations, %zu duplicates, %zu "
                  "conflicts, %zu quarantined, %zu events",
-                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined,
-                 res.events);
+                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined, res.events);
         commit_kafka(p, n_offsets);
     } else if (rc == STORE_FENCED) {
         p->stats.fenced++;
@@ -551,8 +546,7 @@ int pipeline_step(struct pipeline *p)
         p->need_reposition = true;
     } else {
         db_failed(p, "applying a batch", err);
-        log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read",
-                 n);
+        log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
     }
     batch_clear(p, n);
     return rc == STORE_OK ? (int)n : 0;

@@ -18,9 +18,9 @@
 #include "store.h"
 #include "util.h"
 
-#define RELAY_IDLE_WAIT_MS  1000
+#define RELAY_IDLE_WAIT_MS   1000
 #define RELAY_BACKOFF_MAX_MS 30000
-#define RELAY_STOP_GRACE_MS 5000
+#define RELAY_STOP_GRACE_MS  5000
 
 struct relay {
     const struct config *cfg;
@@ -92,20 +92,19 @@ static int relay_round(struct relay *r, struct store *s)
         r->results[i] = RD_KAFKA_RESP_ERR__IN_PROGRESS;
         rd_kafka_resp_err_t e;
         for (;;) {
-            e = rd_kafka_producev(
-                r->producer, RD_KAFKA_V_TOPIC(ev[i].topic),
-                RD_KAFKA_V_KEY(ev[i].key, ev[i].key ? strlen(ev[i].key) : 0),
-                RD_KAFKA_V_VALUE(ev[i].payload, strlen(ev[i].payload)),
-                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i), RD_KAFKA_V_END);
+            e = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(ev[i].topic),
+                                  RD_KAFKA_V_KEY(ev[i].key, ev[i].key ? strlen(ev[i].key) : 0),
+                                  RD_KAFKA_V_VALUE(ev[i].payload, strlen(ev[i].payload)),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i), RD_KAFKA_V_END);
             if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 break;
             rd_kafka_poll(r->producer, 100);
         }
         if (e) {
             r->results[i] = e;
-            log_warn("outbox relay: event %" PRId64 " to %s not queued: %s", ev[i].id,
-                     ev[i].topic, rd_kafka_err2str(e));
+            log_warn("outbox relay: event %" PRId64 " to %s not queued: %s", ev[i].id, ev[i].topic,
+                     rd_kafka_err2str(e));
             break; /* keep per-parcel order: the rest goes in a later round */
         }
         sent++;
@@ -163,8 +162,9 @@ static void *relay_main(void *arg)
 
     while (!atomic_load(&r->stop)) {
         if (!s) {
-            if (store_open(r->cfg->pg_conninfo, r->cfg->topic_events, r->cfg->topic_receipts,
-                           &s, err, sizeof(err)) != STORE_OK && !s) {
+            if (store_open(r->cfg->pg_conninfo, r->cfg->topic_events, r->cfg->topic_receipts, &s,
+                           err, sizeof(err)) != STORE_OK &&
+                !s) {
                 log_error("outbox relay: %s", err);
                 relay_sleep(r, NULL, backoff);
                 continue;

@@ -76,14 +76,20 @@ say "running customsd until every record is committed"
 customsd_pid=$!
 q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 deadline=$(( $(date +%s) + 300 ))
+t_first=""; first_records=0; t_all=""
 while :; do
     done_records=$(q "SELECT coalesce(sum(next_offset),0) FROM customs.consumer_offsets
                       WHERE group_id = 'customsd' AND topic = 'customs.declarations'")
+    now=$(date +%s%N)
+    # Throughput is timed from the first commit seen to the last: the consumer group join
+    # before it (about 3 s on the mock cluster) is not clearance work.
+    if [ -z "$t_first" ] && [ "$done_records" -gt 0 ]; then t_first=$now; first_records=$done_records; fi
+    if [ -z "$t_all" ] && [ "$done_records" -ge "$TOTAL" ]; then t_all=$now; fi
     unpublished=$(q "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL")
     [ "$done_records" -ge "$TOTAL" ] && [ "$unpublished" -eq 0 ] && break
     kill -0 "$customsd_pid" 2>/dev/null || die "customsd exited early; see $work/customsd.log"
     [ "$(date +%s)" -lt "$deadline" ] || die "timed out: $done_records/$TOTAL records committed, $unpublished events unpublished"
-    sleep 0.5
+    sleep 0.1
 done
 kill -TERM "$customsd_pid"
 stop_start=$(date +%s%N)
@@ -102,8 +108,12 @@ events=$(q "SELECT count(*) FROM customs.outbox WHERE type <> 'receipt' AND publ
 receipts=$(q "SELECT count(*) FROM customs.outbox WHERE type = 'receipt' AND published_at IS NOT NULL")
 decision_receipts=$(q "SELECT count(*) FROM customs.outbox o WHERE type = 'receipt'
                        AND (payload->>'status_code')::int <> -1")
-rate=$(q "SELECT round($declared / greatest(extract(epoch FROM max(updated_at) - min(declared_at)), 0.001))
-          FROM customs.declarations")
+elapsed_ms=$(( (t_all - t_first) / 1000000 ))
+if [ "$elapsed_ms" -gt 0 ]; then
+    rate=$(( (TOTAL - first_records) * 1000 / elapsed_ms ))
+else
+    rate="n/a (all $TOTAL records committed in the first batch seen)"
+fi
 topic_events=$(kcat -C -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.events -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l)
 topic_receipts=$(kcat -C -b "$CUSTOMSD_BOOTSTRAP" -t customs.receipts -o beginning -e -q -f 'x\n' 2>/dev/null | wc -l)
 echo "  produced:            $TOTAL records ($COUNT declarations + $MALFORMED malformed)"
@@ -111,7 +121,7 @@ echo "  declarations:        $declared (status counts above add up to this)"
 echo "  quarantined:         $quarantined"
 echo "  warehouse events:    $events published ($topic_events on mishan.warehouse.events)"
 echo "  receipts:            $receipts published ($topic_receipts on customs.receipts), $decision_receipts for decisions"
-echo "  throughput:          $rate declarations/s (first batch start to last batch commit)"
+echo "  throughput:          $rate declarations/s ($((TOTAL - first_records)) records from the first commit seen to the last, ${elapsed_ms} ms)"
 
 [ "$declared" -eq "$COUNT" ] || die "declarations $declared != $COUNT produced"
 [ "$quarantined" -eq "$MALFORMED" ] || die "quarantined $quarantined != $MALFORMED malformed produced"

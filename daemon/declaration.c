@@ -1,0 +1,670 @@
+/*
+ * declaration.c - decode one CEB603 declaration from JSON (json-c) into struct declaration.
+ * See declaration.h for what is refused and why.
+ *
+ * json-c does the parsing (strict RFC 8259, UTF-8 validated, depth-limited) and keeps the
+ * original text of numbers, so decimals go from text to exact decimals without a double.
+ * json-c silently keeps the last of duplicate keys, so a second pass over the text checks
+ * that every object's keys are unique (keys are compared after unescaping).
+ */
+#include "declaration.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#define DECL_MAX_DEPTH 8
+
+/* ------------------------------------------------------------------------------------ */
+/* Field tables: CEB603 InventoryHead / InventoryList (E-Port XSD 2018-05, DOMAIN.md §1). */
+
+#define H(name, kind, maxl, minl, req)                                                             \
+    {                                                                                              \
+#name, kind, offsetof(struct declaration, name), maxl, minl, req                           \
+    }
+#define I(name, kind, maxl, minl, req)                                                             \
+    {                                                                                              \
+#name, kind, offsetof(struct decl_item, name), maxl, minl, req                             \
+    }
+
+const struct decl_field decl_head_fields[] = {
+    H(guid, DECL_STRING, 36, 36, true),
+    H(appType, DECL_STRING, 1, 1, true),
+    H(appTime, DECL_STRING, 14, 14, true),
+    H(appStatus, DECL_STRING, 1, 1, true),
+    H(customsCode, DECL_STRING, 4, 4, true),
+    H(ebpCode, DECL_STRING, 50, 0, true),
+    H(ebpName, DECL_STRING, 100, 0, true),
+    H(orderNo, DECL_STRING, 60, 0, true),
+    H(logisticsCode, DECL_STRING, 18, 0, true),
+    H(logisticsName, DECL_STRING, 100, 0, true),
+    H(logisticsNo, DECL_STRING, 80, 0, true),
+    H(copNo, DECL_STRING, 30, 0, true),
+    H(preNo, DECL_STRING, 18, 18, false),
+    H(invtNo, DECL_STRING, 18, 18, false),
+    H(ieFlag, DECL_STRING, 1, 1, true),
+    H(portCode, DECL_STRING, 4, 4, true),
+    H(ieDate, DECL_STRING, 8, 8, true),
+    H(statisticsFlag, DECL_STRING, 1, 1, true),
+    H(agentCode, DECL_STRING, 18, 0, true),
+    H(agentName, DECL_STRING, 100, 0, true),
+    H(ebcCode, DECL_STRING, 18, 0, true),
+    H(ebcName, DECL_STRING, 100, 0, true),
+    H(ownerCode, DECL_STRING, 18, 0, true),
+    H(ownerName, DECL_STRING, 100, 0, true),
+    H(iacCode, DECL_STRING, 18, 0, false),
+    H(iacName, DECL_STRING, 100, 0, false),
+    H(emsNo, DECL_STRING, 30, 0, false),
+    H(tradeMode, DECL_STRING, 4, 4, true),
+    H(trafMode, DECL_STRING, 1, 1, true),
+    H(trafName, DECL_STRING, 100, 0, false),
+    H(voyageNo, DECL_STRING, 32, 0, false),
+    H(billNo, DECL_STRING, 37, 0, false),
+    H(totalPackageNo, DECL_STRING, 60, 0, false),
+    H(loctNo, DECL_STRING, 10, 0, false),
+    H(licenseNo, DECL_STRING, 19, 0, false),
+    H(country, DECL_STRING, 3, 3, true),
+    H(POD, DECL_STRING, 4, 3, true),
+    H(freight, DECL_DECIMAL, 19, 0, true),
+    H(fCurrency, DECL_STRING, 3, 3, true),
+    H(fFlag, DECL_STRING, 1, 1, true),
+    H(insuredFee, DECL_DECIMAL, 19, 0, true),
+    H(iCurrency, DECL_STRING, 3, 3, true),
+    H(iFlag, DECL_STRING, 1, 1, true),
+    H(wrapType, DECL_STRING, 1, 1, true),
+    H(packNo, DECL_INTEGER, 9, 0, true),
+    H(grossWeight, DECL_DECIMAL, 19, 0, true),
+    H(netWeight, DECL_DECIMAL, 19, 0, true),
+    H(note, DECL_STRING, 1000, 0, false),
+};
+const size_t decl_head_field_count = sizeof(decl_head_fields) / sizeof(decl_head_fields[0]);
+
+const struct decl_field decl_item_fields[] = {
+    I(gnum, DECL_INTEGER, 5, 0, true),          I(itemNo, DECL_STRING, 20, 0, true),
+    I(itemRecordNo, DECL_STRING, 30, 0, false), I(itemName, DECL_STRING, 250, 0, false),
+    I(gcode, DECL_STRING, 10, 10, true),        I(gname, DECL_STRING, 250, 0, true),
+    I(gmodel, DECL_STRING, 250, 0, true),       I(barCode, DECL_STRING, 50, 0, true),
+    I(country, DECL_STRING, 3, 3, true),        I(currency, DECL_STRING, 3, 3, true),
+    I(qty, DECL_DECIMAL, 19, 0, true),          I(qty1, DECL_DECIMAL, 19, 0, true),
+    I(qty2, DECL_DECIMAL, 19, 0, false),        I(unit, DECL_STRING, 3, 3, true),
+    I(unit1, DECL_STRING, 3, 3, true),          I(unit2, DECL_STRING, 3, 3, false),
+    I(price, DECL_DECIMAL, 19, 0, true),        I(totalPrice, DECL_DECIMAL, 19, 0, true),
+    I(note, DECL_STRING, 1000, 0, false),
+};
+const size_t decl_item_field_count = sizeof(decl_item_fields) / sizeof(decl_item_fields[0]);
+
+#undef H
+#undef I
+
+const struct decl_field *decl_field_find(bool items, const char *name)
+{
+    const struct decl_field *t = items ? decl_item_fields : decl_head_fields;
+    size_t n = items ? decl_item_field_count : decl_head_field_count;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(t[i].name, name) == 0)
+            return &t[i];
+    }
+    return NULL;
+}
+
+const char *decl_get_string(const void *base, const struct decl_field *f)
+{
+    return *(char *const *)((const char *)base + f->offset);
+}
+
+const struct decl_decimal *decl_get_decimal(const void *base, const struct decl_field *f)
+{
+    return (const struct decl_decimal *)((const char *)base + f->offset);
+}
+
+const struct decl_integer *decl_get_integer(const void *base, const struct decl_field *f)
+{
+    return (const struct decl_integer *)((const char *)base + f->offset);
+}
+
+size_t utf8_length(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Duplicate keys: a pass over the (already validated) JSON text.                        */
+
+struct key_ref {
+    const char *p; /* key text without quotes, possibly with escapes */
+    size_t len;
+    char *unescaped; /* malloc'd when the key had escapes */
+};
+
+struct scan_level {
+    int is_object;
+    int expect_key;
+    long index;         /* array element index */
+    struct key_ref cur; /* object: key of the current member */
+    struct key_ref *keys;
+    size_t n_keys, cap_keys;
+};
+
+static void append_utf8(char *out, size_t *o, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[(*o)++] = (char)cp;
+    } else if (cp < 0x800) {
+        out[(*o)++] = (char)(0xC0 | (cp >> 6));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out[(*o)++] = (char)(0xE0 | (cp >> 12));
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+        out[(*o)++] = (char)(0xF0 | (cp >> 18));
+        out[(*o)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[(*o)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[(*o)++] = (char)(0x80 | (cp & 0x3F));
+    }
+}
+
+static unsigned hex4(const char *p)
+{
+    unsigned v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        v = v * 16 + (unsigned)(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10);
+    }
+    return v;
+}
+
+/* Unescape a JSON string body that json-c accepted (so escapes are well-formed). */
+static char *unescape(const char *p, size_t len, size_t *out_len)
+{
+    char *out = malloc(len + 1);
+    size_t o = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (p[i] != '\\' || i + 1 >= len) {
+            out[o++] = p[i];
+            continue;
+        }
+        char c = p[++i];
+        switch (c) {
+        case 'b':
+            out[o++] = '\b';
+            break;
+        case 'f':
+            out[o++] = '\f';
+            break;
+        case 'n':
+            out[o++] = '\n';
+            break;
+        case 'r':
+            out[o++] = '\r';
+            break;
+        case 't':
+            out[o++] = '\t';
+            break;
+        case 'u':
+            if (i + 4 < len) {
+                unsigned cp = hex4(p + i + 1);
+                i += 4;
+                if (cp >= 0xD800 && cp < 0xDC00 && i + 6 < len && p[i + 1] == '\\' &&
+                    p[i + 2] == 'u') {
+                    unsigned lo = hex4(p + i + 3);
+                    if (lo >= 0xDC00 && lo < 0xE000) {
+                        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        i += 6;
+                    }
+                }
+                append_utf8(out, &o, cp);
+            }
+            break;
+        default:
+            out[o++] = c;
+            break; /* \" \\ \/ */
+        }
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    const struct key_ref *x = a, *y = b;
+    const char *xp = x->unescaped ? x->unescaped : x->p;
+    const char *yp = y->unescaped ? y->unescaped : y->p;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(xp, yp, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Describe where level `depth` is, like `items[2]` or `(top level)`. */
+static void scan_path(struct scan_level *lv, int depth, char *buf, size_t buflen)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < depth && used < buflen; d++) {
+        int w;
+        if (lv[d].is_object)
+            w = snprintf(buf + used, buflen - used, "%s%.*s", used ? "." : "",
+                         (int)(lv[d].cur.len > 64 ? 64 : lv[d].cur.len), lv[d].cur.p);
+        else
+            w = snprintf(buf + used, buflen - used, "[%ld]", lv[d].index);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    if (!buf[0])
+        snprintf(buf, buflen, "the top-level object");
+}
+
+static void level_reset(struct scan_level *l)
+{
+    for (size_t i = 0; i < l->n_keys; i++)
+        free(l->keys[i].unescaped);
+    l->n_keys = 0;
+}
+
+/*
+ * Checks json-c leaves to us, on text json-c accepted: every object's keys are unique, no
+ * lone UTF-16 surrogate escape, no NaN/Infinity. Returns 0, else -1 with err set.
+ */
+static int check_json_text(const char *s, size_t len, char *err, size_t errlen)
+{
+    struct scan_level lv[DECL_MAX_DEPTH + 1];
+    int depth = 0, rc = 0;
+
+    memset(lv, 0, sizeof(lv));
+    for (size_t i = 0; i < len && rc == 0; i++) {
+        char c = s[i];
+        if (c == '"') {
+            size_t start = ++i;
+            unsigned prev_high = 0; /* a high surrogate escape waiting for its low half */
+            while (i < len && s[i] != '"') {
+                if (s[i] != '\\') {
+                    if (prev_high)
+                        break;
+                    i++;
+                    continue;
+                }
+                if (i + 5 < len && s[i + 1] == 'u') {
+                    unsigned cp = hex4(s + i + 2);
+                    if (cp >= 0xDC00 && cp < 0xE000 && !prev_high)
+                        break;
+                    if (prev_high && !(cp >= 0xDC00 && cp < 0xE000))
+                        break;
+                    prev_high = cp >= 0xD800 && cp < 0xDC00;
+                    i += 6;
+                } else {
+                    if (prev_high)
+                        break;
+                    i += 2;
+                }
+            }
+            if (i < len && (s[i] != '"' || prev_high)) {
+                snprintf(err, errlen, "invalid JSON at byte %zu: lone UTF-16 surrogate escape", i);
+                rc = -1;
+                break;
+            }
+            size_t klen = i - start;
+            struct scan_level *top = depth > 0 ? &lv[depth - 1] : NULL;
+            if (top && top->is_object && top->expect_key) {
+                struct key_ref k = {s + start, klen, NULL};
+                if (memchr(k.p, '\\', klen)) {
+                    k.unescaped = unescape(k.p, klen, &k.len);
+                    if (!k.unescaped) {
+                        snprintf(err, errlen, "out of memory");
+                        rc = -1;
+                        break;
+                    }
+                }
+                if (top->n_keys == top->cap_keys) {
+                    size_t ncap = top->cap_keys ? top->cap_keys * 2 : 64;
+                    struct key_ref *nk = realloc(top->keys, ncap * sizeof(*nk));
+                    if (!nk) {
+                        free(k.unescaped);
+                        snprintf(err, errlen, "out of memory");
+                        rc = -1;
+                        break;
+                    }
+                    top->keys = nk;
+                    top->cap_keys = ncap;
+                }
+                top->keys[top->n_keys++] = k;
+                top->cur = (struct key_ref){s + start, klen, NULL};
+                top->expect_key = 0;
+            }
+        } else if (c == '{' || c == '[') {
+            if (depth >= DECL_MAX_DEPTH) { /* json-c enforces this already */
+                snprintf(err, errlen, "nesting deeper than %d levels", DECL_MAX_DEPTH);
+                rc = -1;
+                break;
+            }
+            struct scan_level *l = &lv[depth++];
+            level_reset(l);
+            l->is_object = c == '{';
+            l->expect_key = l->is_object;
+            l->index = 0;
+            l->cur = (struct key_ref){"", 0, NULL};
+        } else if (c == '}' || c == ']') {
+            if (depth == 0)
+                break;
+            struct scan_level *l = &lv[depth - 1];
+            if (l->is_object && l->n_keys > 1) {
+                qsort(l->keys, l->n_keys, sizeof(*l->keys), key_cmp);
+                for (size_t k = 1; k < l->n_keys; k++) {
+                    if (key_cmp(&l->keys[k - 1], &l->keys[k]) == 0) {
+                        char where[256];
+                        scan_path(lv, depth - 1, where, sizeof(where));
+                        const struct key_ref *d = &l->keys[k];
+                        snprintf(err, errlen, "duplicate key \"%.*s\" in %s",
+                                 (int)(d->len > 64 ? 64 : d->len),
+                                 d->unescaped ? d->unescaped : d->p, where);
+                        rc = -1;
+                        break;
+                    }
+                }
+            }
+            level_reset(l);
+            depth--;
+        } else if (c == 'N' || c == 'I') {
+            /* json-c accepts NaN and Infinity even in strict mode; RFC 8259 does not. */
+            snprintf(err, errlen, "invalid JSON at byte %zu: NaN and Infinity are not JSON", i);
+            rc = -1;
+            break;
+        } else if (c == ',' && depth > 0) {
+            struct scan_level *l = &lv[depth - 1];
+            if (l->is_object)
+                l->expect_key = 1;
+            else
+                l->index++;
+        }
+    }
+    for (int d = 0; d <= DECL_MAX_DEPTH; d++) {
+        level_reset(&lv[d]);
+        free(lv[d].keys);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Typed fields.                                                                          */
+
+static void field_name(char *buf, size_t buflen, long item, const char *name)
+{
+    if (item >= 0)
+        snprintf(buf, buflen, "items[%ld].%s", item, name);
+    else
+        snprintf(buf, buflen, "%s", name);
+}
+
+/* Decode one field of `obj` into `base`. Returns 0 or -1 with err set. */
+static int decode_field(json_object *obj, const struct decl_field *f, void *base, long item,
+                        char *err, size_t errlen)
+{
+    json_object *v;
+    char name[64];
+
+    if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL)
+        return 0; /* absent or null */
+    field_name(name, sizeof(name), item, f->name);
+    enum json_type t = json_object_get_type(v);
+
+    if (f->kind == DECL_STRING) {
+        if (t != json_type_string) {
+            snprintf(err, errlen, "%s: expected a string, got %s", name, json_type_to_name(t));
+            return -1;
+        }
+        const char *s = json_object_get_string(v);
+        int slen = json_object_get_string_len(v);
+        if (memchr(s, '\0', (size_t)slen)) {
+            snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
+            return -1;
+        }
+        if ((size_t)slen > DECL_MAX_STRING && utf8_length(s) > DECL_MAX_STRING) {
+            snprintf(err, errlen, "%s: longer than %d characters", name, DECL_MAX_STRING);
+            return -1;
+        }
+        char *copy = strndup(s, (size_t)slen);
+        if (!copy) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        *(char **)((char *)base + f->offset) = copy;
+        return 0;
+    }
+
+    if (t != json_type_string && t != json_type_int && t != json_type_double) {
+        snprintf(err, errlen, "%s: expected a %s, got %s", name,
+                 f->kind == DECL_DECIMAL ? "decimal number or string" : "integer",
+                 json_type_to_name(t));
+        return -1;
+    }
+    /* For numbers json-c keeps the text as written (json_object_new_double_s), so this is
+     * the sender's text, never a double rendered back. */
+    const char *text = json_object_get_string(v);
+    size_t tlen = t == json_type_string ? (size_t)json_object_get_string_len(v) : strlen(text);
+
+    if (f->kind == DECL_DECIMAL) {
+        struct decl_decimal *d = (struct decl_decimal *)((char *)base + f->offset);
+        char why[128];
+        if (decimal_parse(text, tlen, &d->value, why, sizeof(why)) < 0) {
+            snprintf(err, errlen, "%s: %s (\"%.40s\")", name, why, text);
+            return -1;
+        }
+        d->present = true;
+        return 0;
+    }
+
+    /* DECL_INTEGER: digits only, at most f->max_len significant digits. */
+    struct decl_integer *n = (struct decl_integer *)((char *)base + f->offset);
+    size_t i = 0, sig = 0;
+    long long val = 0;
+    if (tlen == 0) {
+        snprintf(err, errlen, "%s: expected an integer, got an empty string", name);
+        return -1;
+    }
+    for (; i < tlen; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            snprintf(err, errlen, "%s: expected a non-negative integer, got \"%.40s\"", name, text);
+            return -1;
+        }
+        if (sig || text[i] != '0')
+            sig++;
+        if (sig > f->max_len) {
+            snprintf(err, errlen, "%s: more than %u digits", name, f->max_len);
+            return -1;
+        }
+        val = val * 10 + (text[i] - '0');
+    }
+    n->present = true;
+    n->value = val;
+    return 0;
+}
+
+static int decode_fields(json_object *obj, const struct decl_field *table, size_t n, void *base,
+                         long item, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (decode_field(obj, &table[i], base, item, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void free_strings(const struct decl_field *table, size_t n, void *base)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (table[i].kind == DECL_STRING)
+            free(*(char **)((char *)base + table[i].offset));
+    }
+}
+
+void declaration_free(struct declaration *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_items; i++)
+        free_strings(decl_item_fields, decl_item_field_count, &d->items[i]);
+    free(d->items);
+    free_strings(decl_head_fields, decl_head_field_count, d);
+    free(d);
+}
+
+/* logisticsNo as a usable key (1..80 characters, no NUL), else NULL. */
+static const char *usable_key(json_object *root, size_t *len)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(root, "logisticsNo", &v) ||
+        json_object_get_type(v) != json_type_string)
+        return NULL;
+    const char *s = json_object_get_string(v);
+    int slen = json_object_get_string_len(v);
+    if (slen <= 0 || memchr(s, '\0', (size_t)slen) || utf8_length(s) > DECL_MAX_KEY)
+        return NULL;
+    *len = (size_t)slen;
+    return s;
+}
+
+struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
+                                       char **key_out, char *err, size_t errlen)
+{
+    struct json_tokener *tok = NULL;
+    json_object *root = NULL;
+    struct declaration *d = NULL;
+
+    if (key_out)
+        *key_out = NULL;
+    if (max_bytes == 0)
+        max_bytes = DECL_DEFAULT_MAX_BYTES;
+    if (len == 0) {
+        snprintf(err, errlen, "empty record");
+        return NULL;
+    }
+    if (len > max_bytes) {
+        snprintf(err, errlen, "record too large: %zu bytes, limit %zu bytes", len, max_bytes);
+        return NULL;
+    }
+    if (len > (size_t)INT32_MAX) {
+        snprintf(err, errlen, "record too large: %zu bytes", len);
+        return NULL;
+    }
+
+    tok = json_tokener_new_ex(DECL_MAX_DEPTH);
+    if (!tok) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, data, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    if (!root) {
+        if (jerr == json_tokener_continue)
+            snprintf(err, errlen, "invalid JSON: unexpected end of input after %zu bytes", len);
+        else if (jerr == json_tokener_error_depth)
+            snprintf(err, errlen, "invalid JSON: nesting deeper than %d levels at byte %zu",
+                     DECL_MAX_DEPTH, end);
+        else
+            snprintf(err, errlen, "invalid JSON at byte %zu: %s", end,
+                     json_tokener_error_desc(jerr));
+        goto fail;
+    }
+    while (end < len &&
+           (data[end] == ' ' || data[end] == '\t' || data[end] == '\n' || data[end] == '\r'))
+        end++;
+    if (end != len) {
+        snprintf(err, errlen, "invalid JSON at byte %zu: unexpected data after the object", end);
+        goto fail;
+    }
+    if (json_object_get_type(root) != json_type_object) {
+        snprintf(err, errlen, "not a declaration: the record is a JSON %s, not an object",
+                 json_type_to_name(json_object_get_type(root)));
+        goto fail;
+    }
+
+    size_t klen = 0;
+    const char *key = usable_key(root, &klen);
+    if (key && key_out) {
+        *key_out = strndup(key, klen);
+    }
+
+    if (check_json_text(data, len, err, errlen) < 0)
+        goto fail;
+
+    json_object *lv;
+    if (!json_object_object_get_ex(root, "logisticsNo", &lv) || lv == NULL) {
+        snprintf(err, errlen, "logisticsNo: missing (it is the declaration's key)");
+        goto fail;
+    }
+    if (!key) {
+        if (json_object_get_type(lv) != json_type_string)
+            snprintf(err, errlen, "logisticsNo: expected a string, got %s",
+                     json_type_to_name(json_object_get_type(lv)));
+        else if (json_object_get_string_len(lv) == 0)
+            snprintf(err, errlen, "logisticsNo: empty");
+        else if (memchr(json_object_get_string(lv), '\0', (size_t)json_object_get_string_len(lv)))
+            snprintf(err, errlen, "logisticsNo: contains a NUL character (\\u0000)");
+        else
+            snprintf(err, errlen, "logisticsNo: longer than %d characters", DECL_MAX_KEY);
+        goto fail;
+    }
+
+    d = calloc(1, sizeof(*d));
+    if (!d) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    if (decode_fields(root, decl_head_fields, decl_head_field_count, d, -1, err, errlen) < 0)
+        goto fail;
+
+    json_object *items;
+    if (json_object_object_get_ex(root, "items", &items) && items != NULL) {
+        if (json_object_get_type(items) != json_type_array) {
+            snprintf(err, errlen, "items: expected an array, got %s",
+                     json_type_to_name(json_object_get_type(items)));
+            goto fail;
+        }
+        size_t n = json_object_array_length(items);
+        if (n > DECL_MAX_ITEMS) {
+            snprintf(err, errlen, "items: %zu entries, CEB603 allows at most %d", n,
+                     DECL_MAX_ITEMS);
+            goto fail;
+        }
+        if (n > 0) {
+            d->items = calloc(n, sizeof(*d->items));
+            if (!d->items) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_object *it = json_object_array_get_idx(items, i);
+            d->n_items = i + 1; /* so declaration_free frees what was decoded */
+            if (it == NULL || json_object_get_type(it) != json_type_object) {
+                snprintf(err, errlen, "items[%zu]: expected an object, got %s", i,
+                         json_type_to_name(json_object_get_type(it)));
+                goto fail;
+            }
+            if (decode_fields(it, decl_item_fields, decl_item_field_count, &d->items[i], (long)i,
+                              err, errlen) < 0)
+                goto fail;
+        }
+    }
+    json_object_put(root);
+    json_tokener_free(tok);
+    return d;
+
+fail:
+    declaration_free(d);
+    json_object_put(root);
+    json_tokener_free(tok);
+    return NULL;
+}
