@@ -79,13 +79,13 @@ check "decisions carry the rules version" "$(sha256sum config/rules.yaml | cut -
     "$(q "SELECT DISTINCT rules_version FROM customs.parcel_status WHERE logistics_no LIKE '$N-%'")"
 
 # quarantine: byte-exact, with a reason; the conflict too
-check "malformed + conflict quarantined" 6 "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations'")"
+check "malformed + conflict quarantined" 6 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
 for b in 1 2 3 4 5; do
     want=$(od -An -v -tx1 "$T_DIR/bad$b" | tr -d ' \n')
-    got=$(q "SELECT encode(raw, 'hex') FROM customs.quarantine WHERE topic = '$N.declarations' AND raw = decode('$want', 'hex')")
+    got=$(q "SELECT encode(raw, 'hex') FROM customs.quarantine WHERE source_topic = '$N.declarations' AND raw = decode('$want', 'hex')")
     check "malformed record $b kept byte-exact" "$want" "$got"
 done
-check "every quarantine row has a reason" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations' AND coalesce(reason, '') = ''")"
+check "every quarantine row has a reason" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations' AND coalesce(reason, '') = ''")"
 check "declarations table intact after SQL text in a record" t "$(q "SELECT to_regclass('customs.declarations') IS NOT NULL")"
 
 # events read back from the topics
@@ -95,7 +95,7 @@ decided=${#expect[@]}
 check "one decision receipt per declaration on $N.receipts" "$decided" \
     "$(grep -c '"returnStatus": *"[0-9]' "$T_DIR/receipts" || true)"
 check "receipts for quarantined records whose sender is known (returnStatus -1)" \
-    "$(q "SELECT count(*) FROM customs.quarantine WHERE topic = '$N.declarations' AND logistics_no IS NOT NULL")" \
+    "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations' AND logistics_no IS NOT NULL")" \
     "$(grep -c '"returnStatus": *"-1"' "$T_DIR/receipts" || true)"
 check "receipt event_ids unique" "$(wc -l < "$T_DIR/receipts")" \
     "$(grep -o '"event_id": *"[^"]*"' "$T_DIR/receipts" | sort -u | wc -l)"
@@ -106,5 +106,5 @@ ev=$(grep "^$N-GRAPHITE-1	" "$T_DIR/events" | cut -f2-)
 for k in event_id type logisticsNo status_code status reasons rules_version occurred_at; do
     case "$ev" in *"\"$k\""*) ok "event has $k" ;; *) fail "event lacks $k: $ev" ;; esac
 done
-check "outbox event_ids match the published ones" 0 "$(q "SELECT count(*) FROM customs.outbox WHERE key LIKE '$N-%' AND published_at IS NULL")"
+check "every outbox row of these parcels published" 0 "$(q "SELECT count(*) FROM customs.outbox WHERE key LIKE '$N-%' AND published_at IS NULL")"
 finish
