@@ -1,0 +1,778 @@
+/*
+ * config.c - customsd configuration: the YAML file (config/customsd.yaml documents every
+ * key) parsed with libyaml into struct config.
+ *
+ * The file is first turned into a small tree of scalars, mappings and sequences (libyaml
+ * event API), refusing what a configuration never needs and what makes YAML surprising:
+ * anchors and aliases (no expansion bombs), explicit tags, several documents, duplicate
+ * keys and nesting deeper than a configuration needs. Scalars are taken exactly as written
+ * ("no" stays the string "no", "007" stays "007"): the key decides the type, not YAML 1.1
+ * resolution. The tree is then read against a table of keys (PgBouncer style): each key
+ * has a dotted path, a kind, where it lands in struct config, its default and its range.
+ * Every error names the position of the offending node as "file:line:column: what".
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "log.h"
+#include "util.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024) /* a configuration file is a few KiB */
+#define YTREE_MAX_DEPTH  16            /* kafka.topics.x is depth 3; leave room, stop bombs */
+
+/* ------------------------------------------------------------------------------------ */
+/* YAML tree                                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
+
+struct ynode {
+    enum ynode_type type;
+    size_t line, column; /* 1-based position of the node's first character */
+    char *value;         /* scalar: the text as written, NUL-terminated */
+    size_t len;          /* scalar: length of value */
+    bool plain;          /* scalar: written without quotes (an empty plain scalar is YAML null) */
+    size_t n;            /* map: 2 * pairs, kids = key, value, key, value ...; seq: elements */
+    size_t cap;
+    struct ynode **kids;
+};
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+static void ynode_free(struct ynode *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        ynode_free(n->kids[i]);
+    free(n->kids);
+    free(n->value);
+    free(n);
+}
+
+static const char *ynode_type_name(const struct ynode *n)
+{
+    switch (n->type) {
+    case YNODE_MAP:
+        return "a mapping";
+    case YNODE_SEQ:
+        return "a sequence";
+    default:
+        return "a scalar";
+    }
+}
+
+/* libyaml marks are 0-based; people count from 1. A reader error only has a byte offset. */
+static void ytree_offset_position(const char *text, size_t len, size_t offset, size_t *line,
+                                  size_t *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *column = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            (*column)++;
+        }
+    }
+}
+
+/* The byte at a 1-based line and column (columns count characters), or -1. */
+static int ytree_char_at(const char *text, size_t len, size_t line, size_t column)
+{
+    size_t i = 0;
+
+    for (size_t l = 1; l < line; l++) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        if (!nl)
+            return -1;
+        i = (size_t)(nl - text) + 1;
+    }
+    for (size_t c = 1; i < len && text[i] != '\n'; i++) {
+        if (((unsigned char)text[i] & 0xC0) == 0x80)
+            continue;
+        if (c++ == column)
+            return (unsigned char)text[i];
+    }
+    return -1;
+}
+
+/* True when the 1-based line contains `needle`. */
+static bool ytree_line_has(const char *text, size_t len, size_t line, const char *needle)
+{
+    size_t i = 0, end;
+    const char *nl;
+
+    for (size_t l = 1; l < line; l++) {
+        nl = memchr(text + i, '\n', len - i);
+        if (!nl)
+            return false;
+        i = (size_t)(nl - text) + 1;
+    }
+    nl = memchr(text + i, '\n', len - i);
+    end = nl ? (size_t)(nl - text) : len;
+    return memmem(text + i, end - i, needle, strlen(needle)) != NULL;
+}
+
+static int ytree_parser_error(const yaml_parser_t *p, const char *file, const char *text,
+                              size_t len, char *err, size_t errlen)
+{
+    size_t line, column;
+
+    if (p->error == YAML_MEMORY_ERROR)
+        return errf(err, errlen, "%s: out of memory", file);
+    if (p->error == YAML_READER_ERROR) {
+        ytree_offset_position(text, len, p->problem_offset, &line, &column);
+        return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                    p->problem ? p->problem : "cannot read the text");
+    }
+    line = p->problem_mark.line + 1;
+    column = p->problem_mark.column + 1;
+    /* libyaml's words for a tab ("cannot start any token") do not say what to fix. */
+    if (ytree_char_at(text, len, line, column) == '\t')
+        return errf(err, errlen, "%s:%zu:%zu: tab character: YAML indentation must use spaces",
+                    file, line, column);
+    /* items[].x inside [a, b]: the brackets end the flow list; say how to write it. */
+    if (p->context && strstr(p->context, "flow") && ytree_line_has(text, len, line, "[]"))
+        return errf(err, errlen,
+                    "%s:%zu:%zu: %s (%s at line %zu column %zu; inside [ ] write "
+                    "\"items[].name\" in quotes)",
+                    file, line, column, p->problem ? p->problem : "syntax error", p->context,
+                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+    if (p->context)
+        return errf(err, errlen, "%s:%zu:%zu: %s (%s at line %zu column %zu)", file, line, column,
+                    p->problem ? p->problem : "syntax error", p->context,
+                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+    return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                p->problem ? p->problem : "syntax error");
+}
+
+static int ynode_append(struct ynode *parent, struct ynode *kid)
+{
+    if (parent->n == parent->cap) {
+        size_t ncap = parent->cap ? parent->cap * 2 : 8;
+        struct ynode **nk = realloc(parent->kids, ncap * sizeof(*nk));
+        if (!nk)
+            return -1;
+        parent->kids = nk;
+        parent->cap = ncap;
+    }
+    parent->kids[parent->n++] = kid;
+    return 0;
+}
+
+/* A mapping is complete: refuse duplicate keys (YAML says keys are unique; never last-wins). */
+static int ytree_check_duplicates(const struct ynode *map, const char *file, char *err,
+                                  size_t errlen)
+{
+    for (size_t i = 2; i < map->n; i += 2) {
+        const struct ynode *k = map->kids[i];
+        for (size_t j = 0; j < i; j += 2) {
+            const struct ynode *o = map->kids[j];
+            if (o->len == k->len && memcmp(o->value, k->value, k->len) == 0)
+                return errf(err, errlen,
+                            "%s:%zu:%zu: duplicate key '%s' (first at line %zu "
+                            "column %zu)",
+                            file, k->line, k->column, k->value, o->line, o->column);
+        }
+    }
+    return 0;
+}
+
+/*
+ * Parse `text` into a tree. *root is NULL for an empty stream (no document).
+ * Returns 0, or -1 with "file:line:column: what" in err.
+ */
+static int ytree_parse(const char *file, const char *text, size_t len, struct ynode **root,
+                       char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    struct ynode *stack[YTREE_MAX_DEPTH];
+    size_t depth = 0;
+    struct ynode *doc = NULL;
+    int ndocs = 0, rc = -1;
+    bool done = false;
+
+    *root = NULL;
+    if (!yaml_parser_initialize(&parser))
+        return errf(err, errlen, "%s: out of memory", file);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+
+    while (!done) {
+        struct ynode *node = NULL;
+        const yaml_char_t *anchor = NULL, *tag = NULL;
+        size_t line, column;
+
+        if (!yaml_parser_parse(&parser, &ev)) {
+            ytree_parser_error(&parser, file, text, len, err, errlen);
+            goto out;
+        }
+        line = ev.start_mark.line + 1;
+        column = ev.start_mark.column + 1;
+
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (ndocs++ > 0) {
+                errf(err, errlen, "%s:%zu:%zu: more than one YAML document", file, line, column);
+                goto fail_event;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            errf(err, errlen, "%s:%zu:%zu: aliases are not supported", file, line, column);
+            goto fail_event;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (ev.type == YAML_SCALAR_EVENT) {
+                anchor = ev.data.scalar.anchor;
+                tag = ev.data.scalar.tag;
+            } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
+                anchor = ev.data.sequence_start.anchor;
+                tag = ev.data.sequence_start.tag;
+            } else {
+                anchor = ev.data.mapping_start.anchor;
+                tag = ev.data.mapping_start.tag;
+            }
+            if (anchor) {
+                errf(err, errlen, "%s:%zu:%zu: anchors are not supported", file, line, column);
+                goto fail_event;
+            }
+            if (tag) {
+                /* A tag would ask for a type; here the key decides the type. */
+                errf(err, errlen, "%s:%zu:%zu: tags are not supported", file, line, column);
+                goto fail_event;
+            }
+            node = calloc(1, sizeof(*node));
+            if (!node) {
+                errf(err, errlen, "%s: out of memory", file);
+                goto fail_event;
+            }
+            node->line = line;
+            node->column = column;
+            if (ev.type == YAML_SCALAR_EVENT) {
+                node->type = YNODE_SCALAR;
+                node->len = ev.data.scalar.length;
+                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+                if (memchr(ev.data.scalar.value, '\0', node->len)) {
+                    free(node);
+                    errf(err, errlen, "%s:%zu:%zu: NUL character in a scalar", file, line, column);
+                    goto fail_event;
+                }
+                node->value = xstrndup((const char *)ev.data.scalar.value, node->len);
+                if (!node->value) {
+                    free(node);
+                    errf(err, errlen, "%s: out of memory", file);
+                    goto fail_event;
+                }
+            } else {
+                node->type = ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ;
+            }
+            /* Attach to the parent (or make it the document root). */
+            if (depth == 0) {
+                doc = node;
+            } else {
+                struct ynode *parent = stack[depth - 1];
+                if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
+                    ynode_free(node);
+                    errf(err, errlen, "%s:%zu:%zu: a mapping key must be a scalar", file, line,
+                         column);
+                    goto fail_event;
+                }
+                if (ynode_append(parent, node) < 0) {
+                    ynode_free(node);
+                    errf(err, errlen, "%s: out of memory", file);
+                    goto fail_event;
+                }
+            }
+            if (node->type != YNODE_SCALAR) {
+                if (depth == YTREE_MAX_DEPTH) {
+                    errf(err, errlen, "%s:%zu:%zu: nested deeper than %d levels", file, line,
+                         column, YTREE_MAX_DEPTH);
+                    goto fail_event;
+                }
+                stack[depth++] = node;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth > 0) {
+                struct ynode *closed = stack[--depth];
+                if (closed->type == YNODE_MAP &&
+                    ytree_check_duplicates(closed, file, err, errlen) < 0)
+                    goto fail_event;
+            }
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    *root = doc;
+    doc = NULL;
+    rc = 0;
+    goto out;
+
+fail_event:
+    yaml_event_delete(&ev);
+out:
+    ynode_free(doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Key table                                                                            */
+/* ------------------------------------------------------------------------------------ */
+
+enum config_kind {
+    CK_STRING,     /* any text, may be empty */
+    CK_NONEMPTY,   /* text, must not be empty */
+    CK_UNSIGNED,   /* unsigned int within [min, max] */
+    CK_SIZE,       /* size_t within [min, max] */
+    CK_LOG_LEVEL,  /* error | warn | info | debug */
+    CK_PATH,       /* non-empty; relative to the configuration file's directory */
+    CK_PROPERTIES, /* mapping of librdkafka properties, text values */
+};
+
+struct config_key {
+    const char *path; /* dotted position in the file */
+    enum config_kind kind;
+    size_t offset;   /* into struct config */
+    const char *def; /* default as text, applied through the same code as file values */
+    unsigned long long min, max;
+};
+
+#define CFG(field) offsetof(struct config, field)
+
+static const struct config_key config_keys[] = {
+    {"kafka.bootstrap_servers", CK_NONEMPTY, CFG(bootstrap_servers), "127.0.0.1:9092", 0, 0},
+    {"kafka.group_id", CK_NONEMPTY, CFG(group_id), "customsd", 0, 0},
+    {"kafka.topics.declarations", CK_NONEMPTY, CFG(topic_declarations), "customs.declarations", 0,
+     0},
+    {"kafka.topics.scans", CK_NONEMPTY, CFG(topic_scans), "mishan.warehouse.scans", 0, 0},
+    {"kafka.topics.events", CK_NONEMPTY, CFG(topic_events), "mishan.warehouse.events", 0, 0},
+    {"kafka.topics.receipts", CK_NONEMPTY, CFG(topic_receipts), "customs.receipts", 0, 0},
+    {"kafka.properties", CK_PROPERTIES, 0, NULL, 0, 0},
+    {"postgresql.conninfo", CK_STRING, CFG(pg_conninfo), "", 0, 0},
+    {"rules.path", CK_PATH, CFG(rules_path), "/etc/customsd/rules.yaml", 0, 0},
+    {"batch.max_messages", CK_UNSIGNED, CFG(batch_max_messages), "1000", 1, 100000},
+    {"batch.max_wait_ms", CK_UNSIGNED, CFG(batch_max_wait_ms), "200", 1, 60000},
+    {"batch.max_message_bytes", CK_SIZE, CFG(max_message_bytes), "1048576", 1024, 104857600},
+    {"relay.batch", CK_UNSIGNED, CFG(relay_batch), "1000", 1, 100000},
+    {"log.level", CK_LOG_LEVEL, CFG(log_level), "info", 0, 0},
+};
+
+/*
+ * Properties that have their own key: accepting them here too would let two places
+ * disagree, and the passthrough would silently win.
+ */
+static const struct {
+    const char *property, *key;
+} config_owned_properties[] = {
+    {"bootstrap.servers", "kafka.bootstrap_servers"},
+    {"metadata.broker.list", "kafka.bootstrap_servers"},
+    {"group.id", "kafka.group_id"},
+};
+
+/* Where an error points: the node, or the top of the file when the value is a default. */
+struct config_pos {
+    const char *file;
+    size_t line, column;
+};
+
+static int config_error(const struct config_pos *pos, char *err, size_t errlen, const char *fmt,
+                        ...) __attribute__((format(printf, 4, 5)));
+
+static int config_error(const struct config_pos *pos, char *err, size_t errlen, const char *fmt,
+                        ...)
+{
+    char what[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    return errf(err, errlen, "%s:%zu:%zu: %s", pos->file, pos->line, pos->column, what);
+}
+
+/* Parse an unsigned decimal integer: digits only (no sign, no spaces, no 0x, no 1e3). */
+static int config_parse_unsigned(const char *s, unsigned long long *out)
+{
+    unsigned long long v = 0;
+
+    if (!*s)
+        return -1;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -1;
+        if (v > (~0ULL - 9) / 10)
+            return -1;
+        v = v * 10 + (unsigned)(*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+static int config_set_string(char **slot, const char *value)
+{
+    char *copy = xstrdup(value);
+
+    if (!copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* rules.path "rules.yaml" in "/etc/customsd/customsd.yaml" -> "/etc/customsd/rules.yaml". */
+static char *config_resolve_path(const char *config_path, const char *value)
+{
+    const char *slash = config_path ? strrchr(config_path, '/') : NULL;
+    char *out;
+
+    if (value[0] == '/' || !slash)
+        return xstrdup(value);
+    if (asprintf(&out, "%.*s/%s", (int)(slash - config_path), config_path, value) < 0)
+        return NULL;
+    return out;
+}
+
+static int config_add_property(struct config *c, const char *name, const char *value)
+{
+    struct config_property *np =
+        realloc(c->kafka_properties, (c->n_kafka_properties + 1) * sizeof(*np));
+
+    if (!np)
+        return -1;
+    c->kafka_properties = np;
+    np[c->n_kafka_properties].name = xstrdup(name);
+    np[c->n_kafka_properties].value = xstrdup(value);
+    if (!np[c->n_kafka_properties].name || !np[c->n_kafka_properties].value) {
+        free(np[c->n_kafka_properties].name);
+        free(np[c->n_kafka_properties].value);
+        return -1;
+    }
+    c->n_kafka_properties++;
+    return 0;
+}
+
+static int config_apply_properties(struct config *c, const struct ynode *v, const char *file,
+                                   char *err, size_t errlen)
+{
+    struct config_pos pos = {file, v->line, v->column};
+
+    if (v->type == YNODE_SCALAR && v->plain && v->len == 0)
+        return 0; /* "properties:" with nothing after it: none */
+    if (v->type != YNODE_MAP)
+        return config_error(&pos, err, errlen,
+                            "kafka.properties: expected a mapping of librdkafka properties, "
+                            "got %s",
+                            ynode_type_name(v));
+    for (size_t i = 0; i < v->n; i += 2) {
+        const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
+        struct config_pos kpos = {file, k->line, k->column};
+        struct config_pos vpos = {file, val->line, val->column};
+
+        if (k->len == 0)
+            return config_error(&kpos, err, errlen, "kafka.properties: empty property name");
+        for (size_t j = 0; j < ARRAY_SIZE(config_owned_properties); j++) {
+            if (strcmp(k->value, config_owned_properties[j].property) == 0)
+                return config_error(&kpos, err, errlen,
+                                    "kafka.properties: '%s' is set with %s, not here", k->value,
+                                    config_owned_properties[j].key);
+        }
+        if (val->type != YNODE_SCALAR)
+            return config_error(&vpos, err, errlen,
+                                "kafka.properties.%s: expected a string, got %s", k->value,
+                                ynode_type_name(val));
+        if (config_add_property(c, k->value, val->value) < 0)
+            return errf(err, errlen, "%s: out of memory", file);
+    }
+    return 0;
+}
+
+/*
+ * Apply one scalar value (from the file, or a default written as text) to the key.
+ * pos is where to point an error.
+ */
+static int config_apply(struct config *c, const struct config_key *key, const char *text,
+                        const struct config_pos *pos, char *err, size_t errlen)
+{
+    char *base = (char *)c;
+    unsigned long long num;
+    enum log_level level;
+
+    switch (key->kind) {
+    case CK_NONEMPTY:
+        if (!*text)
+            return config_error(pos, err, errlen, "%s: must not be empty", key->path);
+        /* fall through */
+    case CK_STRING:
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
+    case CK_PATH: {
+        char *resolved;
+        if (!*text)
+            return config_error(pos, err, errlen, "%s: must not be empty", key->path);
+        resolved = config_resolve_path(c->path, text);
+        if (!resolved)
+            return errf(err, errlen, "%s: out of memory", pos->file);
+        free(*(char **)(base + key->offset));
+        *(char **)(base + key->offset) = resolved;
+        return 0;
+    }
+    case CK_UNSIGNED:
+    case CK_SIZE:
+        if (config_parse_unsigned(text, &num) < 0 || num < key->min || num > key->max)
+            return config_error(pos, err, errlen,
+                                "%s: expected an integer from %llu to %llu, got '%s'", key->path,
+                                key->min, key->max, text);
+        if (key->kind == CK_UNSIGNED)
+            *(unsigned *)(base + key->offset) = (unsigned)num;
+        else
+            *(size_t *)(base + key->offset) = (size_t)num;
+        return 0;
+    case CK_LOG_LEVEL:
+        if (log_level_parse(text, &level) < 0)
+            return config_error(pos, err, errlen,
+                                "%s: expected error, warn, info or debug, got '%s'", key->path,
+                                text);
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
+    case CK_PROPERTIES:
+        return 0; /* a mapping, handled by config_apply_properties */
+    }
+    return -1;
+}
+
+static const struct config_key *config_key_find(const char *path)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+        if (strcmp(config_keys[i].path, path) == 0)
+            return &config_keys[i];
+    }
+    return NULL;
+}
+
+/* True when `path` is a section: some key lives below it ("kafka", "kafka.topics"). */
+static bool config_is_section(const char *path)
+{
+    size_t len = strlen(path);
+
+    for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+        if (strncmp(config_keys[i].path, path, len) == 0 && config_keys[i].path[len] == '.')
+            return true;
+    }
+    return false;
+}
+
+/* The names allowed directly under `prefix` ("" = top level), for "unknown key" errors. */
+static void config_known_keys(const char *prefix, char *buf, size_t buflen)
+{
+    size_t plen = strlen(prefix), used = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+        const char *p = config_keys[i].path, *name, *end;
+        bool seen = false;
+
+        if (plen && (strncmp(p, prefix, plen) != 0 || p[plen] != '.'))
+            continue;
+        name = plen ? p + plen + 1 : p;
+        end = strchr(name, '.');
+        if (!end)
+            end = name + strlen(name);
+        /* Skip names already listed (kafka.topics.* share "topics"). */
+        for (size_t j = 0; j < i && !seen; j++) {
+            const char *q = config_keys[j].path;
+            if (plen && (strncmp(q, prefix, plen) != 0 || q[plen] != '.'))
+                continue;
+            q = plen ? q + plen + 1 : q;
+            if (strncmp(q, name, (size_t)(end - name)) == 0 &&
+                (q[end - name] == '.' || q[end - name] == '\0'))
+                seen = true;
+        }
+        if (seen)
+            continue;
+        if (used + (size_t)(end - name) + 3 < buflen) {
+            used += (size_t)snprintf(buf + used, buflen - used, "%s%.*s", used ? ", " : "",
+                                     (int)(end - name), name);
+        }
+    }
+}
+
+static int config_walk(struct config *c, const struct ynode *map, const char *prefix,
+                       const char *file, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < map->n; i += 2) {
+        const struct ynode *k = map->kids[i], *v = map->kids[i + 1];
+        struct config_pos kpos = {file, k->line, k->column};
+        struct config_pos vpos = {file, v->line, v->column};
+        const struct config_key *key = NULL;
+        char path[256], known[256];
+
+        /* A dotted key would alias a nested one ("kafka.group_id:" at the top level). */
+        if (!strchr(k->value, '.') && k->len > 0 &&
+            (size_t)snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k->value) <
+                sizeof(path)) {
+            key = config_key_find(path);
+            if (!key && config_is_section(path)) {
+                if (v->type == YNODE_SCALAR && v->plain && v->len == 0)
+                    continue; /* "kafka:" with nothing under it: all defaults */
+                if (v->type != YNODE_MAP)
+                    return config_error(&vpos, err, errlen, "%s: expected a mapping, got %s", path,
+                                        ynode_type_name(v));
+                if (config_walk(c, v, path, file, err, errlen) < 0)
+                    return -1;
+                continue;
+            }
+        }
+        if (!key) {
+            config_known_keys(prefix, known, sizeof(known));
+            if (*prefix)
+                return config_error(&kpos, err, errlen, "unknown key '%s' in %s (known: %s)",
+                                    k->value, prefix, known);
+            return config_error(&kpos, err, errlen, "unknown key '%s' (known: %s)", k->value,
+                                known);
+        }
+        if (key->kind == CK_PROPERTIES) {
+            if (config_apply_properties(c, v, file, err, errlen) < 0)
+                return -1;
+            continue;
+        }
+        if (v->type != YNODE_SCALAR)
+            return config_error(&vpos, err, errlen, "%s: expected a scalar, got %s", path,
+                                ynode_type_name(v));
+        if (config_apply(c, key, v->value, &vpos, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* Public                                                                               */
+/* ------------------------------------------------------------------------------------ */
+
+struct config *config_defaults(void)
+{
+    struct config *c = calloc(1, sizeof(*c));
+    struct config_pos pos = {"(defaults)", 0, 0};
+    char err[256];
+
+    if (!c)
+        return NULL;
+    c->path = xstrdup("(defaults)");
+    if (!c->path)
+        goto fail;
+    for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
+        if (config_keys[i].def &&
+            config_apply(c, &config_keys[i], config_keys[i].def, &pos, err, sizeof(err)) < 0)
+            goto fail;
+    }
+    return c;
+fail:
+    config_free(c);
+    return NULL;
+}
+
+int config_load(const char *path, struct config **out, char *err, size_t errlen)
+{
+    struct config *c = NULL;
+    struct ynode *root = NULL;
+    char *text;
+    size_t len = 0;
+
+    *out = NULL;
+    text = read_file(path, &len);
+    if (!text)
+        return errf(err, errlen, "%s: %s", path, strerror(errno));
+    if (len > CONFIG_MAX_BYTES) {
+        free(text);
+        return errf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+    }
+    if (ytree_parse(path, text, len, &root, err, errlen) < 0)
+        goto fail;
+    c = config_defaults();
+    if (!c) {
+        errf(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    free(c->path);
+    c->path = xstrdup(path);
+    if (!c->path) {
+        errf(err, errlen, "%s: out of memory", path);
+        goto fail;
+    }
+    /* The default rules path is absolute; resolving is only for what the file says. */
+    if (root && !(root->type == YNODE_SCALAR && root->plain && root->len == 0)) {
+        if (root->type != YNODE_MAP) {
+            errf(err, errlen,
+                 "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
+                 "rules, batch, relay, log), got %s",
+                 path, root->line, root->column, ynode_type_name(root));
+            goto fail;
+        }
+        if (config_walk(c, root, "", path, err, errlen) < 0)
+            goto fail;
+    }
+    ynode_free(root);
+    free(text);
+    *out = c;
+    return 0;
+fail:
+    config_free(c);
+    ynode_free(root);
+    free(text);
+    return -1;
+}
+
+void config_free(struct config *c)
+{
+    if (!c)
+        return;
+    free(c->path);
+    free(c->bootstrap_servers);
+    free(c->group_id);
+    free(c->topic_declarations);
+    free(c->topic_scans);
+    free(c->topic_events);
+    free(c->topic_receipts);
+    for (size_t i = 0; i < c->n_kafka_properties; i++) {
+        free(c->kafka_properties[i].name);
+        free(c->kafka_properties[i].value);
+    }
+    free(c->kafka_properties);
+    free(c->pg_conninfo);
+    free(c->rules_path);
+    free(c->log_level);
+    free(c);
+}

@@ -1,0 +1,284 @@
+/*
+ * test_config.c - unit tests of config.c: defaults, a file setting every key, scalars kept
+ * as written, relative rules path, and every error class with its exact file:line:column.
+ *
+ * Fixtures live in tests/data/config/; paths are relative to the source tree, which is the
+ * working directory unless CUSTOMSD_SRCDIR says otherwise.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static char path_buf[4096];
+
+/* A path inside the source tree. */
+static const char *src(const char *rel)
+{
+    const char *dir = getenv("CUSTOMSD_SRCDIR");
+
+    if (dir && *dir)
+        snprintf(path_buf, sizeof(path_buf), "%s/%s", dir, rel);
+    else
+        snprintf(path_buf, sizeof(path_buf), "%s", rel);
+    return path_buf;
+}
+
+static const char *fixture(const char *name)
+{
+    char rel[256];
+
+    snprintf(rel, sizeof(rel), "tests/data/config/%s", name);
+    return src(rel);
+}
+
+static struct config *load_ok(const char *name)
+{
+    struct config *c = NULL;
+    char err[1024] = "";
+
+    if (config_load(fixture(name), &c, err, sizeof(err)) != 0)
+        fail_msg("%s: unexpected error: %s", name, err);
+    assert_non_null(c);
+    return c;
+}
+
+/*
+ * Load a broken fixture and check the error: "<path>:<line>:<column>: <what...>", where
+ * `what` must appear right after the position.
+ */
+static void expect_error(const char *name, int line, int column, const char *what)
+{
+    struct config *c = (struct config *)0x1;
+    char err[1024] = "", want[1200];
+    const char *path = fixture(name);
+
+    assert_int_equal(config_load(path, &c, err, sizeof(err)), -1);
+    assert_null(c);
+    snprintf(want, sizeof(want), "%s:%d:%d: %s", path, line, column, what);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("%s:\n  got:  %s\n  want: %s...", name, err, want);
+}
+
+static void test_defaults(void **state)
+{
+    struct config *c = config_defaults();
+
+    (void)state;
+    assert_non_null(c);
+    assert_string_equal(c->path, "(defaults)");
+    assert_string_equal(c->bootstrap_servers, "127.0.0.1:9092");
+    assert_string_equal(c->group_id, "customsd");
+    assert_string_equal(c->topic_declarations, "customs.declarations");
+    assert_string_equal(c->topic_scans, "mishan.warehouse.scans");
+    assert_string_equal(c->topic_events, "mishan.warehouse.events");
+    assert_string_equal(c->topic_receipts, "customs.receipts");
+    assert_int_equal(c->n_kafka_properties, 0);
+    assert_string_equal(c->pg_conninfo, "");
+    assert_string_equal(c->rules_path, "/etc/customsd/rules.yaml");
+    assert_int_equal(c->batch_max_messages, 1000);
+    assert_int_equal(c->batch_max_wait_ms, 200);
+    assert_int_equal(c->max_message_bytes, 1048576);
+    assert_int_equal(c->relay_batch, 1000);
+    assert_string_equal(c->log_level, "info");
+    config_free(c);
+    config_free(NULL);
+}
+
+/* An empty file, or sections with nothing in them, mean all defaults. */
+static void test_empty_files_are_defaults(void **state)
+{
+    static const char *const names[] = {"empty.yaml", "comments_only.yaml"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct config *c = load_ok(names[i]);
+        struct config *d = config_defaults();
+        assert_string_equal(c->path, fixture(names[i]));
+        assert_string_equal(c->group_id, d->group_id);
+        assert_string_equal(c->rules_path, d->rules_path);
+        assert_int_equal(c->batch_max_messages, d->batch_max_messages);
+        assert_int_equal(c->max_message_bytes, d->max_message_bytes);
+        config_free(c);
+        config_free(d);
+    }
+}
+
+static void test_full_file(void **state)
+{
+    struct config *c = load_ok("full.yaml");
+
+    (void)state;
+    assert_string_equal(c->bootstrap_servers, "broker1:9093,broker2:9093");
+    assert_string_equal(c->group_id, "customsd-test");
+    assert_string_equal(c->topic_declarations, "t.decl");
+    assert_string_equal(c->topic_scans, "t.scans");
+    assert_string_equal(c->topic_events, "t.events");
+    assert_string_equal(c->topic_receipts, "t.receipts");
+    assert_int_equal(c->n_kafka_properties, 3);
+    assert_string_equal(c->kafka_properties[0].name, "security.protocol");
+    assert_string_equal(c->kafka_properties[0].value, "SASL_SSL");
+    assert_string_equal(c->kafka_properties[1].name, "sasl.mechanisms");
+    assert_string_equal(c->kafka_properties[1].value, "SCRAM-SHA-512");
+    assert_string_equal(c->kafka_properties[2].name, "socket.keepalive.enable");
+    assert_string_equal(c->kafka_properties[2].value, "true");
+    assert_string_equal(c->pg_conninfo, "host=/tmp dbname=customs");
+    assert_int_equal(c->batch_max_messages, 100000);
+    assert_int_equal(c->batch_max_wait_ms, 1);
+    assert_int_equal(c->max_message_bytes, 1024);
+    assert_int_equal(c->relay_batch, 7);
+    assert_string_equal(c->log_level, "debug");
+    config_free(c);
+}
+
+/* rules.path is relative to the configuration file's directory. */
+static void test_relative_rules_path(void **state)
+{
+    struct config *c = load_ok("full.yaml");
+    char want[4200];
+
+    (void)state;
+    snprintf(want, sizeof(want), "%s", fixture("rules/mishan.yaml"));
+    assert_string_equal(c->rules_path, want);
+    config_free(c);
+
+    c = load_ok("strings.yaml"); /* absolute: unchanged */
+    assert_string_equal(c->rules_path, "/abs/rules.yaml");
+    config_free(c);
+}
+
+/* No YAML 1.1 resolution: no, on, 007, 0123, ~ and an empty value stay as written. */
+static void test_scalars_as_written(void **state)
+{
+    struct config *c = load_ok("strings.yaml");
+
+    (void)state;
+    assert_string_equal(c->group_id, "no");
+    assert_string_equal(c->topic_declarations, "007");
+    assert_string_equal(c->topic_scans, "on");
+    assert_string_equal(c->topic_events, "0123");
+    assert_string_equal(c->topic_receipts, "~");
+    assert_string_equal(c->pg_conninfo, "");
+    config_free(c);
+}
+
+/* The shipped, documented example loads, and the defaults it documents are the real ones. */
+static void test_example_config(void **state)
+{
+    struct config *c = NULL, *d = config_defaults();
+    char err[1024] = "", want[4200];
+
+    (void)state;
+    if (config_load(src("config/customsd.yaml"), &c, err, sizeof(err)) != 0)
+        fail_msg("config/customsd.yaml: %s", err);
+    assert_string_equal(c->bootstrap_servers, d->bootstrap_servers);
+    assert_string_equal(c->group_id, d->group_id);
+    assert_string_equal(c->topic_declarations, d->topic_declarations);
+    assert_string_equal(c->topic_scans, d->topic_scans);
+    assert_string_equal(c->topic_events, d->topic_events);
+    assert_string_equal(c->topic_receipts, d->topic_receipts);
+    assert_string_equal(c->pg_conninfo, d->pg_conninfo);
+    assert_int_equal(c->batch_max_messages, d->batch_max_messages);
+    assert_int_equal(c->batch_max_wait_ms, d->batch_max_wait_ms);
+    assert_int_equal(c->max_message_bytes, d->max_message_bytes);
+    assert_int_equal(c->relay_batch, d->relay_batch);
+    assert_string_equal(c->log_level, d->log_level);
+    snprintf(want, sizeof(want), "%s", src("config/rules.yaml"));
+    assert_string_equal(c->rules_path, want);
+    config_free(c);
+    config_free(d);
+}
+
+static void test_missing_file(void **state)
+{
+    struct config *c = (struct config *)0x1;
+    char err[1024] = "", want[4200];
+
+    (void)state;
+    assert_int_equal(config_load(fixture("does-not-exist.yaml"), &c, err, sizeof(err)), -1);
+    assert_null(c);
+    snprintf(want, sizeof(want), "%s: No such file or directory", fixture("does-not-exist.yaml"));
+    assert_string_equal(err, want);
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    expect_error("err_unknown_key.yaml", 3, 1,
+                 "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log)");
+    expect_error("err_unknown_nested.yaml", 4, 5,
+                 "unknown key 'scan' in kafka.topics (known: declarations, scans, events, "
+                 "receipts)");
+    /* A dotted key is not a shortcut for a nested one. */
+    expect_error("err_dotted_key.yaml", 1, 1, "unknown key 'kafka.group_id'");
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    expect_error("err_type_map.yaml", 2, 13, "kafka.group_id: expected a scalar, got a mapping");
+    expect_error("err_type_section.yaml", 3, 8, "batch: expected a mapping, got a scalar");
+    expect_error("err_top_sequence.yaml", 1, 1, "expected a mapping of sections");
+    expect_error("err_property_type.yaml", 3, 12,
+                 "kafka.properties.debug: expected a string, got a sequence");
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    expect_error("err_range_high.yaml", 2, 17,
+                 "batch.max_messages: expected an integer from 1 to 100000, got '100001'");
+    expect_error("err_range_low.yaml", 2, 16,
+                 "batch.max_wait_ms: expected an integer from 1 to 60000, got '0'");
+    expect_error("err_range_bytes.yaml", 2, 22,
+                 "batch.max_message_bytes: expected an integer from 1024 to 104857600, got "
+                 "'1023'");
+    expect_error("err_not_integer.yaml", 2, 10,
+                 "relay.batch: expected an integer from 1 to 100000, got '2s'");
+    expect_error("err_negative.yaml", 2, 10,
+                 "relay.batch: expected an integer from 1 to 100000, got '-5'");
+}
+
+static void test_bad_values(void **state)
+{
+    (void)state;
+    expect_error("err_log_level.yaml", 2, 10,
+                 "log.level: expected error, warn, info or debug, got 'verbose'");
+    expect_error("err_empty_value.yaml", 2, 22, "kafka.bootstrap_servers: must not be empty");
+    expect_error("err_empty_path.yaml", 2, 9, "rules.path: must not be empty");
+    expect_error("err_property_owned.yaml", 4, 5,
+                 "kafka.properties: 'group.id' is set with kafka.group_id, not here");
+}
+
+static void test_yaml_errors(void **state)
+{
+    (void)state;
+    expect_error("err_duplicate.yaml", 4, 3, "duplicate key 'group_id' (first at line 2 column 3)");
+    expect_error("err_duplicate_section.yaml", 5, 1,
+                 "duplicate key 'kafka' (first at line 1 column 1)");
+    expect_error("err_tab.yaml", 3, 1, "tab character");
+    expect_error("err_syntax.yaml", 3, 1, "did not find expected ',' or ']'");
+    expect_error("err_anchor.yaml", 2, 13, "anchors are not supported");
+    expect_error("err_tag.yaml", 2, 10, "tags are not supported");
+    expect_error("err_two_documents.yaml", 3, 1, "more than one YAML document");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_empty_files_are_defaults),
+        cmocka_unit_test(test_full_file),          cmocka_unit_test(test_relative_rules_path),
+        cmocka_unit_test(test_scalars_as_written), cmocka_unit_test(test_example_config),
+        cmocka_unit_test(test_missing_file),       cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_wrong_types),        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_yaml_errors),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,879 @@
+/*
+ * test_rules.c - unit tests of rules.c: the shipped Mishan rule set (config/rules.yaml)
+ * on a valid declaration and on one defect per rule, decision precedence, messages
+ * (field, item gnum, value, escaping, truncation), declarations with missing fields or no
+ * items, the explicit forms of each check, and load errors with file:line:column.
+ *
+ * Declarations are built from JSON text with declaration_decode: the valid one is
+ * tests/data/rules/valid.json, each defect is a textual replacement in it, so the test
+ * shows exactly what was broken. Paths are relative to the source tree, which is the
+ * working directory unless CUSTOMSD_SRCDIR says otherwise.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "declaration.h"
+#include "rules.h"
+#include "util.h"
+
+static char path_buf[4096];
+
+static const char *src(const char *rel)
+{
+    const char *dir = getenv("CUSTOMSD_SRCDIR");
+
+    if (dir && *dir)
+        snprintf(path_buf, sizeof(path_buf), "%s/%s", dir, rel);
+    else
+        snprintf(path_buf, sizeof(path_buf), "%s", rel);
+    return path_buf;
+}
+
+/* Shared by every test: the shipped rule set and the valid declaration's text. */
+static struct rules *mishan;
+static char *valid_json;
+
+static int setup(void **state)
+{
+    char err[1024] = "";
+
+    (void)state;
+    if (rules_load(src("config/rules.yaml"), &mishan, err, sizeof(err)) != 0) {
+        fprintf(stderr, "config/rules.yaml: %s\n", err);
+        return -1;
+    }
+    valid_json = read_file(src("tests/data/rules/valid.json"), NULL);
+    return valid_json ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    rules_free(mishan);
+    free(valid_json);
+    return 0;
+}
+
+/* text with `from` (which must occur exactly once) replaced by `to`; caller frees. */
+static char *replace_once(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    char *out;
+
+    if (!at)
+        fail_msg("'%s' not found in the declaration text", from);
+    if (strstr(at + 1, from))
+        fail_msg("'%s' occurs more than once in the declaration text", from);
+    if (asprintf(&out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) < 0)
+        fail_msg("out of memory");
+    return out;
+}
+
+static struct declaration *decode(const char *json)
+{
+    char err[512] = "";
+    struct declaration *d = declaration_decode(json, strlen(json), 0, NULL, err, sizeof(err));
+
+    if (!d)
+        fail_msg("test declaration does not decode: %s", err);
+    return d;
+}
+
+static void decide_text(const struct rules *r, const char *json, struct decision *dec)
+{
+    struct declaration *d = decode(json);
+
+    memset(dec, 0, sizeof(*dec));
+    assert_int_equal(rules_evaluate(r, d, dec), 0);
+    declaration_free(d);
+}
+
+/* Decide the valid declaration with up to two replacements (NULL pairs are skipped). */
+static void decide_with(const struct rules *r, const char *from1, const char *to1,
+                        const char *from2, const char *to2, struct decision *dec)
+{
+    char *t1 = from1 ? replace_once(valid_json, from1, to1) : strdup(valid_json);
+    char *t2 = from2 ? replace_once(t1, from2, to2) : strdup(t1);
+
+    decide_text(r, t2, dec);
+    free(t1);
+    free(t2);
+}
+
+static const struct reason *find_reason(const struct decision *dec, const char *rule_id)
+{
+    for (size_t i = 0; i < dec->n_reasons; i++) {
+        if (strcmp(dec->reasons[i].rule_id, rule_id) == 0)
+            return &dec->reasons[i];
+    }
+    return NULL;
+}
+
+static void dump(const struct decision *dec)
+{
+    fprintf(stderr, "decision %d, %zu reasons:\n", dec->status_code, dec->n_reasons);
+    for (size_t i = 0; i < dec->n_reasons; i++)
+        fprintf(stderr, "  %s %s: %s\n", dec->reasons[i].rule_id,
+                rule_action_name(dec->reasons[i].action), dec->reasons[i].message);
+}
+
+/* The decision has a reason from rule_id with that action whose message contains text. */
+static void expect_reason(const struct decision *dec, const char *rule_id, enum rule_action action,
+                          const char *text)
+{
+    const struct reason *r = find_reason(dec, rule_id);
+
+    if (!r) {
+        dump(dec);
+        fail_msg("no reason from rule %s", rule_id);
+    }
+    assert_int_equal(r->action, action);
+    if (!strstr(r->message, text)) {
+        dump(dec);
+        fail_msg("rule %s: message '%s' does not contain '%s'", rule_id, r->message, text);
+    }
+}
+
+/* Exactly these rule ids matched, in this order. */
+static void expect_rules(const struct decision *dec, const char *const *ids, size_t n)
+{
+    if (dec->n_reasons != n) {
+        dump(dec);
+        fail_msg("expected %zu reasons, got %zu", n, dec->n_reasons);
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(dec->reasons[i].rule_id, ids[i]);
+}
+
+/* ------------------------------------------------------------------------------------ */
+
+static void test_load_default_rules(void **state)
+{
+    size_t len = 0;
+    char *text = read_file(src("config/rules.yaml"), &len);
+    char hex[65];
+
+    (void)state;
+    assert_non_null(text);
+    assert_int_equal(rules_count(mishan), 13);
+    assert_int_equal(sha256_hex(text, len, hex), 0);
+    assert_string_equal(rules_version(mishan), hex);
+    assert_int_equal(strlen(rules_version(mishan)), 64);
+    assert_string_equal(rules_text(mishan), text);
+    free(text);
+}
+
+static void test_valid_accepted(void **state)
+{
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, NULL, NULL, NULL, NULL, &dec);
+    if (dec.n_reasons)
+        dump(&dec);
+    assert_int_equal(dec.status_code, 399);
+    assert_int_equal(dec.n_reasons, 0);
+    assert_ptr_equal(dec.rules_version, rules_version(mishan));
+    decision_clear(&dec);
+    assert_int_equal(dec.n_reasons, 0);
+    assert_null(dec.reasons);
+    decision_clear(&dec); /* a cleared decision may be cleared again */
+}
+
+static void test_required_head(void **state)
+{
+    static const char *const only_req_head[] = {"CEB603-REQ-HEAD"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"ebpName\": \"鸡西跨境电商平台有限公司\", ", "", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, only_req_head, 1);
+    assert_string_equal(dec.reasons[0].message, "ebpName: missing");
+    assert_int_equal(dec.reasons[0].action, RULE_REJECT);
+    decision_clear(&dec);
+
+    /* Present but only spaces counts as empty; two defects, one reason naming both. */
+    decide_with(mishan, "\"ownerName\": \"密山市北方乐器贸易有限公司\"", "\"ownerName\": \"  \"",
+                "\"packNo\": 1", "\"packNo\": null", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, only_req_head, 1);
+    assert_string_equal(dec.reasons[0].message, "ownerName: empty; packNo: missing");
+    decision_clear(&dec);
+
+    /* An empty code is reported once, by `required`: value checks skip empty values. */
+    decide_with(mishan, "\"ieFlag\": \"E\"", "\"ieFlag\": \"\"",
+                "\"unit\": \"011\", \"qty1\": \"0.9\"", "\"unit\": \"\", \"qty1\": \"0.9\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    {
+        static const char *const ids[] = {"CEB603-REQ-HEAD", "CEB603-REQ-ITEM"};
+        expect_rules(&dec, ids, 2);
+    }
+    assert_string_equal(dec.reasons[0].message, "ieFlag: empty");
+    assert_string_equal(dec.reasons[1].message, "items[gnum=2].unit: empty");
+    decision_clear(&dec);
+}
+
+static void test_required_item(void **state)
+{
+    static const char *const only_req_item[] = {"CEB603-REQ-ITEM"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"gmodel\": \"男式 100%棉 针织\", ", "", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, only_req_item, 1);
+    assert_string_equal(dec.reasons[0].message, "items[gnum=2].gmodel: missing");
+    decision_clear(&dec);
+}
+
+/* Make one field of a decoded record absent, as if the sender had left it out. */
+static void make_absent(void *base, const struct decl_field *f)
+{
+    char *p = (char *)base + f->offset;
+
+    switch (f->kind) {
+    case DECL_STRING:
+        free(*(char **)p);
+        *(char **)p = NULL;
+        break;
+    case DECL_DECIMAL:
+        ((struct decl_decimal *)p)->present = false;
+        break;
+    case DECL_INTEGER:
+        ((struct decl_integer *)p)->present = false;
+        break;
+    }
+}
+
+/*
+ * The shipped required rules cover exactly the CEB603 Y fields of the declaration field
+ * table: each required field, left out alone, gives "<field>: missing" from the right rule,
+ * and an optional field left out changes nothing.
+ */
+static void test_required_matches_ceb603(void **state)
+{
+    (void)state;
+    for (size_t pass = 0; pass < 2; pass++) {
+        const struct decl_field *table = pass ? decl_item_fields : decl_head_fields;
+        size_t count = pass ? decl_item_field_count : decl_head_field_count;
+
+        for (size_t i = 0; i < count; i++) {
+            const struct decl_field *f = &table[i];
+            struct declaration *d = decode(valid_json);
+            struct decision dec = {0};
+            char want[128];
+
+            make_absent(pass ? (void *)&d->items[0] : (void *)d, f);
+            assert_int_equal(rules_evaluate(mishan, d, &dec), 0);
+            if (!f->required) {
+                if (dec.n_reasons)
+                    dump(&dec);
+                assert_int_equal(dec.status_code, 399);
+            } else {
+                if (!pass)
+                    snprintf(want, sizeof(want), "%s: missing", f->name);
+                else if (strcmp(f->name, "gnum") == 0)
+                    snprintf(want, sizeof(want), "items[0].gnum: missing");
+                else
+                    snprintf(want, sizeof(want), "items[gnum=1].%s: missing", f->name);
+                assert_int_equal(dec.status_code, 100);
+                expect_reason(&dec, pass ? "CEB603-REQ-ITEM" : "CEB603-REQ-HEAD", RULE_REJECT,
+                              want);
+                assert_string_equal(dec.reasons[0].message, want);
+            }
+            decision_clear(&dec);
+            declaration_free(d);
+        }
+    }
+}
+
+/* No items at all: the header rule says so; item rules have nothing to check. */
+static void test_no_items(void **state)
+{
+    static const char *const only_req_head[] = {"CEB603-REQ-HEAD"};
+    struct decision dec;
+
+    (void)state;
+    /* The items move to an unknown key, which the decoder ignores. */
+    decide_with(mishan, "\"items\": [", "\"items\": [], \"was_items\": [", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, only_req_head, 1);
+    assert_string_equal(dec.reasons[0].message, "items: none declared (CEB603 requires 1 to 100)");
+    decision_clear(&dec);
+}
+
+/* Almost nothing present: no crash, every check copes with NULL fields. */
+static void test_missing_everything(void **state)
+{
+    static const char *const req[] = {"CEB603-REQ-HEAD", "CEB603-REQ-ITEM"};
+    struct decision dec;
+
+    (void)state;
+    decide_text(mishan, "{\"logisticsNo\": \"YL1\"}", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, req, 1);
+    expect_reason(&dec, "CEB603-REQ-HEAD", RULE_REJECT, "guid: missing; appType: missing");
+    expect_reason(&dec, "CEB603-REQ-HEAD", RULE_REJECT, "more");
+    decision_clear(&dec);
+
+    /* One item with nothing in it: named by position since it has no gnum. */
+    decide_text(mishan, "{\"logisticsNo\": \"YL1\", \"items\": [{}]}", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, req, 2);
+    expect_reason(&dec, "CEB603-REQ-ITEM", RULE_REJECT,
+                  "items[0].gnum: missing; items[0].itemNo: missing");
+    decision_clear(&dec);
+}
+
+static void test_length(void **state)
+{
+    struct decision dec;
+    char name[101 * 3 + 64], *json, *big;
+
+    (void)state;
+    decide_with(mishan, "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9",
+                "0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F", "\"itemNo\": \"SW-CT-002\"",
+                "\"itemNo\": \"SW-CT-002-ABCDEFGHIJK\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_reason(&dec, "CEB603-LEN", RULE_REJECT,
+                  "guid: '0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F' has 35 characters, exactly 36 "
+                  "allowed (CEB603)");
+    expect_reason(&dec, "CEB603-LEN", RULE_REJECT,
+                  "items[gnum=2].itemNo: 'SW-CT-002-ABCDEFGHIJK' has 21 characters, at most 20 "
+                  "allowed (CEB603)");
+    decision_clear(&dec);
+
+    /* Lengths count characters, not bytes: 100 Chinese characters fit ebpName C..100. */
+    strcpy(name, "\"ebpName\": \"");
+    for (int i = 0; i < 100; i++)
+        strcat(name, "鸡");
+    strcat(name, "\"");
+    json = replace_once(valid_json, "\"ebpName\": \"鸡西跨境电商平台有限公司\"", name);
+    decide_text(mishan, json, &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    name[strlen(name) - 1] = '\0';
+    strcat(name, "鸡\"");
+    big = replace_once(valid_json, "\"ebpName\": \"鸡西跨境电商平台有限公司\"", name);
+    decide_text(mishan, big, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_reason(&dec, "CEB603-LEN", RULE_REJECT, "has 101 characters, at most 100 allowed");
+    expect_reason(&dec, "CEB603-LEN", RULE_REJECT, "ebpName: '鸡鸡鸡");
+    decision_clear(&dec);
+    free(json);
+    free(big);
+}
+
+static void test_ie_flag(void **state)
+{
+    static const char *const ids[] = {"CEB603-IEFLAG"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"ieFlag\": \"E\"", "\"ieFlag\": \"I\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message, "ieFlag: 'I' is not one of E");
+    decision_clear(&dec);
+}
+
+static void test_trade_mode(void **state)
+{
+    static const char *const ids[] = {"CEB603-TRADEMODE"};
+    static const char *const good[] = {"9710", "9810", "1210", "1239"};
+    struct decision dec;
+    char to[64];
+
+    (void)state;
+    /* The official sample's bad value (DOMAIN.md section 4 rule 25). */
+    decide_with(mishan, "\"tradeMode\": \"9610\"", "\"tradeMode\": \"0101\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "tradeMode: '0101' is not one of 9610, 9710, 9810, 1210, 1239");
+    decision_clear(&dec);
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        snprintf(to, sizeof(to), "\"tradeMode\": \"%s\"", good[i]);
+        decide_with(mishan, "\"tradeMode\": \"9610\"", to, NULL, NULL, &dec);
+        assert_int_equal(dec.status_code, 399);
+        decision_clear(&dec);
+    }
+}
+
+static void test_gcode(void **state)
+{
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"92079\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_reason(&dec, "CEB603-GCODE", RULE_REJECT,
+                  "items[gnum=2].gcode: '92079' is not 10 digits");
+    assert_string_equal(find_reason(&dec, "CEB603-GCODE")->message,
+                        "items[gnum=2].gcode: '92079' is not 10 digits");
+    decision_clear(&dec);
+
+    /* Ten characters, not all digits. */
+    decide_with(mishan, "\"gcode\": \"9207900000\"", "\"gcode\": \"92079000O0\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    assert_string_equal(find_reason(&dec, "CEB603-GCODE")->message,
+                        "items[gnum=1].gcode: '92079000O0' is not 10 digits");
+    assert_null(find_reason(&dec, "CEB603-LEN"));
+    decision_clear(&dec);
+}
+
+static void test_code_fields(void **state)
+{
+    static const char *const ids[] = {"CEB603-CODE3"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"fCurrency\": \"142\"", "\"fCurrency\": \"RMB\"",
+                "\"unit\": \"011\", \"qty1\": \"0.9\"", "\"unit\": \"aaa\", \"qty1\": \"0.9\"",
+                &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "fCurrency: 'RMB' is not a 3-digit code; items[gnum=2].unit: 'aaa' is "
+                        "not a 3-digit code");
+    decision_clear(&dec);
+}
+
+static void test_gnum_sequence(void **state)
+{
+    static const char *const ids[] = {"CEB603-GNUM"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"gnum\": 2", "\"gnum\": 3", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "items[1].gnum: 3, expected 2 (consecutive from 1)");
+    decision_clear(&dec);
+
+    /* Starting from 0 is wrong too; only the first break is reported. */
+    decide_with(mishan, "\"gnum\": 1", "\"gnum\": 0", "\"gnum\": 2", "\"gnum\": 1", &dec);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "items[0].gnum: 0, expected 1 (consecutive from 1)");
+    decision_clear(&dec);
+}
+
+static void test_total_price(void **state)
+{
+    static const char *const ids[] = {"CEB603-TOTALPRICE"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"269.72\"", NULL, NULL,
+                &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "items[gnum=2].totalPrice: 269.72, expected qty × price = 3 × 89.9 = "
+                        "269.7 (tolerance 0.01)");
+    decision_clear(&dec);
+
+    /* Exactly at the tolerance: accepted (exact decimals, no rounding error). */
+    decide_with(mishan, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"269.69\"", NULL, NULL,
+                &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+}
+
+static void test_weights_and_packages(void **state)
+{
+    static const char *const gross[] = {"CEB603-WEIGHT-GROSS-NET"};
+    static const char *const net[] = {"CEB603-WEIGHT-NET"};
+    static const char *const pack[] = {"CEB603-PACKNO"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"grossWeight\": \"6.35\"", "\"grossWeight\": \"5.1\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, gross, 1);
+    assert_string_equal(dec.reasons[0].message, "grossWeight: 5.1 is not >= netWeight 5.2");
+    decision_clear(&dec);
+
+    /* Equal weights are allowed. */
+    decide_with(mishan, "\"grossWeight\": \"6.35\"", "\"grossWeight\": \"5.20000\"", NULL, NULL,
+                &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+
+    decide_with(mishan, "\"netWeight\": \"5.2\"", "\"netWeight\": 0", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, net, 1);
+    assert_string_equal(dec.reasons[0].message, "netWeight: 0 is not > 0");
+    decision_clear(&dec);
+
+    decide_with(mishan, "\"packNo\": 1", "\"packNo\": 0", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, pack, 1);
+    assert_string_equal(dec.reasons[0].message, "packNo: 0 is not >= 1");
+    decision_clear(&dec);
+}
+
+static void test_hs_watch_list(void **state)
+{
+    static const char *const ids[] = {"MISHAN-HS-WATCH"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"3801100000\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 500);
+    expect_rules(&dec, ids, 1);
+    assert_int_equal(dec.reasons[0].action, RULE_INSPECT);
+    assert_string_equal(dec.reasons[0].message,
+                        "items[gnum=2].gcode: '3801100000' is on the watch list (HS prefix 3801)");
+    decision_clear(&dec);
+}
+
+static void test_reject_beats_inspect(void **state)
+{
+    static const char *const ids[] = {"CEB603-IEFLAG", "MISHAN-HS-WATCH"};
+    struct decision dec;
+
+    (void)state;
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"8806100000\"",
+                "\"ieFlag\": \"E\"", "\"ieFlag\": \"I\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 2); /* rule-file order */
+    assert_int_equal(dec.reasons[0].action, RULE_REJECT);
+    assert_int_equal(dec.reasons[1].action, RULE_INSPECT);
+    decision_clear(&dec);
+}
+
+/* reject > review > inspect > accept; flag never changes the status. */
+static void test_precedence(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - {id: R-REJECT, action: reject, check: one_of, field: ieFlag,"
+                               " values: [E]}\n"
+                               "  - {id: R-REVIEW, action: review, check: hs_prefix,"
+                               " field: \"items[].gcode\", prefixes: [\"61\"]}\n"
+                               "  - {id: R-INSPECT, action: inspect, check: hs_prefix,"
+                               " field: \"items[].gcode\", prefixes: [\"38\"]}\n"
+                               "  - {id: R-FLAG, action: flag, check: hs_prefix,"
+                               " field: \"items[].gcode\", prefixes: [\"92\"]}\n";
+    static const struct {
+        const char *gcode1, *gcode2, *ie_flag;
+        int status;
+        const char *ids[4];
+    } cases[] = {
+        {"9207900000", "6110200000", "E", 300, {"R-REVIEW", "R-FLAG"}},
+        {"9207900000", "3801100000", "E", 500, {"R-INSPECT", "R-FLAG"}},
+        {"9207900000", "3801100000", "I", 100, {"R-REJECT", "R-INSPECT", "R-FLAG"}},
+        {"3801100000", "6110200000", "E", 300, {"R-REVIEW", "R-INSPECT"}},
+        {"9207900000", "8471300000", "E", 399, {"R-FLAG"}},
+        {"8517130000", "8471300000", "E", 399, {NULL}},
+    };
+    struct rules *r = NULL;
+    char err[512] = "";
+
+    (void)state;
+    if (rules_load_buffer("precedence", text, strlen(text), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(rules_count(r), 4);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char g1[64], g2[64], ie[64], *t1, *t2, *t3;
+        struct decision dec;
+        size_t n = 0;
+
+        snprintf(g1, sizeof(g1), "\"gcode\": \"%s\"", cases[i].gcode1);
+        snprintf(g2, sizeof(g2), "\"gcode\": \"%s\"", cases[i].gcode2);
+        snprintf(ie, sizeof(ie), "\"ieFlag\": \"%s\"", cases[i].ie_flag);
+        t1 = replace_once(valid_json, "\"gcode\": \"9207900000\"", "\"gcode\": \"G1\"");
+        t2 = replace_once(t1, "\"gcode\": \"6110200000\"", g2);
+        t3 = replace_once(t2, "\"gcode\": \"G1\"", g1);
+        free(t1);
+        t1 = replace_once(t3, "\"ieFlag\": \"E\"", ie);
+        decide_text(r, t1, &dec);
+        while (n < 4 && cases[i].ids[n])
+            n++;
+        assert_int_equal(dec.status_code, cases[i].status);
+        expect_rules(&dec, cases[i].ids, n);
+        decision_clear(&dec);
+        free(t1);
+        free(t2);
+        free(t3);
+    }
+    rules_free(r);
+}
+
+/* Many findings of one rule: one reason, bounded, ending with how many were left out. */
+static void test_message_truncation(void **state)
+{
+    char *json = malloc(64 * 1024), *p;
+    struct decision dec;
+    const struct reason *reason;
+    size_t shown = 0, more = 0;
+    const char *s;
+
+    (void)state;
+    assert_non_null(json);
+    p = json + sprintf(json, "{\"logisticsNo\": \"YL1\", \"items\": [");
+    for (int i = 1; i <= 100; i++)
+        p += sprintf(p, "%s{\"gnum\": %d, \"gcode\": \"%d\"}", i > 1 ? ", " : "", i, i);
+    strcpy(p, "]}");
+    decide_text(mishan, json, &dec);
+    reason = find_reason(&dec, "CEB603-GCODE");
+    assert_non_null(reason);
+    assert_true(strlen(reason->message) < 512);
+    assert_non_null(strstr(reason->message, "items[gnum=1].gcode: '1' is not 10 digits; "
+                                            "items[gnum=2].gcode: '2' is not 10 digits"));
+    for (s = reason->message; (s = strstr(s, "is not 10 digits")); s++)
+        shown++;
+    s = strstr(reason->message, "; and ");
+    assert_non_null(s);
+    assert_int_equal(sscanf(s, "; and %zu more", &more), 1);
+    assert_true(shown > 1);
+    assert_int_equal(shown + more, 100);
+    decision_clear(&dec);
+    free(json);
+}
+
+/* Sender text is quoted with control characters and quotes escaped, and cut when long. */
+static void test_value_escaping(void **state)
+{
+    struct decision dec;
+    char long_code[200], *json;
+
+    (void)state;
+    decide_with(mishan, "\"gcode\": \"9207900000\"", "\"gcode\": \"92'07\\n\\\\\"", NULL, NULL,
+                &dec);
+    assert_string_equal(find_reason(&dec, "CEB603-GCODE")->message,
+                        "items[gnum=1].gcode: '92\\'07\\x0a\\\\' is not 10 digits");
+    decision_clear(&dec);
+
+    memset(long_code, 'A', 150);
+    strcpy(long_code + 150, "\"");
+    json = NULL;
+    {
+        char to[256];
+        snprintf(to, sizeof(to), "\"gcode\": \"%s", long_code);
+        json = replace_once(valid_json, "\"gcode\": \"9207900000\"", to);
+    }
+    decide_text(mishan, json, &dec);
+    {
+        char want[128];
+        memset(want, 'A', 64);
+        strcpy(want + 64, "...' is not 10 digits");
+        expect_reason(&dec, "CEB603-GCODE", RULE_REJECT, want);
+        assert_null(strstr(find_reason(&dec, "CEB603-GCODE")->message,
+                           "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+    }
+    decision_clear(&dec);
+    free(json);
+}
+
+/* The explicit forms of the checks, which the shipped rule set does not use. */
+static void test_explicit_checks(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - id: ORDERNO-MAX\n"
+                               "    action: flag\n"
+                               "    check: length\n"
+                               "    field: orderNo\n"
+                               "    max: 10\n"
+                               "  - id: COUNTRY-EXACT\n"
+                               "    action: flag\n"
+                               "    check: length\n"
+                               "    fields: [country, \"items[].country\"]\n"
+                               "    exact: 3\n"
+                               "  - id: QTY1-POSITIVE\n"
+                               "    action: review\n"
+                               "    check: compare\n"
+                               "    left: items[].qty1\n"
+                               "    op: \">\"\n"
+                               "    value: \"0.9\"\n"
+                               "  - id: PRICE-VS-FREIGHT\n"
+                               "    action: flag\n"
+                               "    check: compare\n"
+                               "    left: items[].price\n"
+                               "    op: \"!=\"\n"
+                               "    right: freight\n"
+                               "  - id: RUSSIA\n"
+                               "    description: destination is Russia (344) everywhere\n"
+                               "    action: flag\n"
+                               "    check: one_of\n"
+                               "    fields: [country, \"items[].country\"]\n"
+                               "    values: [\"344\"]\n"
+                               "  - id: APPTIME\n"
+                               "    action: reject\n"
+                               "    check: pattern\n"
+                               "    field: appTime\n"
+                               "    regex: '^20[0-9]{12}$'\n"
+                               "  - id: DISABLED\n"
+                               "    action: reject\n"
+                               "    enabled: false\n"
+                               "    check: one_of\n"
+                               "    field: ieFlag\n"
+                               "    values: [X]\n"
+                               "  - id: HEADER-PRODUCT\n"
+                               "    action: flag\n"
+                               "    check: product\n"
+                               "    factors: [packNo, netWeight]\n"
+                               "    equals: grossWeight\n";
+    struct rules *r = NULL;
+    struct decision dec;
+    char err[512] = "";
+
+    (void)state;
+    if (rules_load_buffer("explicit", text, strlen(text), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(rules_count(r), 8);
+
+    decide_with(r, NULL, NULL, NULL, NULL, &dec);
+    /* qty1 0.9 of item 2 is not > 0.9; packNo 1 x netWeight 5.2 != grossWeight 6.35. */
+    assert_int_equal(dec.status_code, 300);
+    {
+        static const char *const ids[] = {"ORDERNO-MAX", "QTY1-POSITIVE", "HEADER-PRODUCT"};
+        expect_rules(&dec, ids, 3);
+    }
+    expect_reason(&dec, "ORDERNO-MAX", RULE_FLAG,
+                  "orderNo: 'ORD20240512000001' has 17 characters, at most 10 allowed");
+    assert_null(strstr(find_reason(&dec, "ORDERNO-MAX")->message, "CEB603"));
+    assert_string_equal(find_reason(&dec, "QTY1-POSITIVE")->message,
+                        "items[gnum=2].qty1: 0.9 is not > 0.9");
+    assert_string_equal(find_reason(&dec, "HEADER-PRODUCT")->message,
+                        "grossWeight: 6.35, expected packNo × netWeight = 1 × 5.2 = 5.2 "
+                        "(tolerance 0)");
+    decision_clear(&dec);
+
+    decide_with(r, "\"country\": \"344\", \"POD\"", "\"country\": \"3440\", \"POD\"",
+                "\"price\": \"89.90\"", "\"price\": \"0\"", &dec);
+    expect_reason(&dec, "COUNTRY-EXACT", RULE_FLAG,
+                  "country: '3440' has 4 characters, exactly 3 allowed");
+    expect_reason(&dec, "RUSSIA", RULE_FLAG, "country: '3440' is not one of 344");
+    /* Item 2's price 0 equals the header freight 0. */
+    expect_reason(&dec, "PRICE-VS-FREIGHT", RULE_FLAG,
+                  "items[gnum=2].price: 0 is not != freight 0");
+    decision_clear(&dec);
+
+    decide_with(r, "\"appTime\": \"20240512103000\"", "\"appTime\": \"2024-05-12 10:30\"", NULL,
+                NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_reason(&dec, "APPTIME", RULE_REJECT,
+                  "appTime: '2024-05-12 10:30' does not match ^20[0-9]{12}$");
+    decision_clear(&dec);
+    rules_free(r);
+}
+
+static void test_version_is_content_hash(void **state)
+{
+    static const char a[] = "version: 1\nrules:\n  - {id: A, action: flag, check: required, "
+                            "field: guid}\n";
+    static const char b[] = "version: 1\nrules:\n  - {id: A, action: flag, check: required, "
+                            "field: guid}  \n";
+    struct rules *ra = NULL, *rb = NULL;
+    char err[512] = "", hex[65];
+
+    (void)state;
+    assert_int_equal(rules_load_buffer("a", a, strlen(a), &ra, err, sizeof(err)), 0);
+    assert_int_equal(rules_load_buffer("b", b, strlen(b), &rb, err, sizeof(err)), 0);
+    assert_int_equal(sha256_hex(a, strlen(a), hex), 0);
+    assert_string_equal(rules_version(ra), hex);
+    assert_string_not_equal(rules_version(ra), rules_version(rb));
+    assert_string_equal(rules_text(rb), b);
+    rules_free(ra);
+    rules_free(rb);
+    rules_free(NULL);
+}
+
+static void expect_load_error(const char *name, int line, int column, const char *what)
+{
+    struct rules *r = (struct rules *)0x1;
+    char rel[256], path[4200], err[1024] = "", want[4600];
+
+    snprintf(rel, sizeof(rel), "tests/data/rules/%s", name);
+    snprintf(path, sizeof(path), "%s", src(rel));
+    assert_int_equal(rules_load(path, &r, err, sizeof(err)), -1);
+    assert_null(r);
+    snprintf(want, sizeof(want), "%s:%d:%d: %s", path, line, column, what);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("%s:\n  got:  %s\n  want: %s...", name, err, want);
+}
+
+static void test_load_errors(void **state)
+{
+    (void)state;
+    expect_load_error("err_unknown_check.yaml", 9, 12,
+                      "check: unknown check 'regex' (known: required, length, one_of, pattern, "
+                      "sequence, product, compare, hs_prefix)");
+    expect_load_error("err_unknown_field.yaml", 10, 9,
+                      "fields: unknown item field 'items[].hsCode'");
+    expect_load_error("err_header_item_field.yaml", 6, 12,
+                      "field: unknown header field 'gcode' (the item field is written "
+                      "items[].gcode)");
+    expect_load_error("err_bad_regex.yaml", 7, 12, "regex: bad regular expression '^[0-9{10}$': ");
+    expect_load_error("err_duplicate_key.yaml", 8, 5,
+                      "duplicate key 'action' (first at line 4 column 5)");
+    expect_load_error("err_tab.yaml", 5, 1, "tab character");
+    expect_load_error("err_unknown_key.yaml", 7, 5, "unknown key 'value' in a 'one_of' rule");
+    expect_load_error("err_duplicate_id.yaml", 7, 9, "duplicate rule id 'R1' (first at line 3)");
+    expect_load_error("err_version.yaml", 1, 10, "version: unsupported rules format version '2'");
+    expect_load_error("err_field_kind.yaml", 6, 12,
+                      "field: field 'grossWeight' is a decimal; this check reads text");
+    expect_load_error("err_action.yaml", 4, 13, "action: unknown action 'deny'");
+    expect_load_error("err_enabled.yaml", 5, 14, "enabled: expected true or false, got 'no'");
+    expect_load_error("err_alias.yaml", 6, 13, "anchors are not supported");
+    expect_load_error("err_empty_rules.yaml", 2, 8, "rules: must not be empty");
+    expect_load_error("err_op.yaml", 7, 9, "op: unknown operator '=>'");
+    expect_load_error("err_prefix.yaml", 7, 24,
+                      "prefixes: an HS prefix is 2 to 10 digits, got '38O1'");
+    expect_load_error("err_tolerance.yaml", 8, 16, "tolerance: '0.000001' is not an N19,5 decimal");
+}
+
+static void test_missing_file(void **state)
+{
+    struct rules *r = (struct rules *)0x1;
+    char err[512] = "";
+
+    (void)state;
+    assert_int_equal(rules_load("/nonexistent/rules.yaml", &r, err, sizeof(err)), -1);
+    assert_null(r);
+    assert_string_equal(err, "/nonexistent/rules.yaml: No such file or directory");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_default_rules),
+        cmocka_unit_test(test_valid_accepted),
+        cmocka_unit_test(test_required_head),
+        cmocka_unit_test(test_required_item),
+        cmocka_unit_test(test_required_matches_ceb603),
+        cmocka_unit_test(test_no_items),
+        cmocka_unit_test(test_missing_everything),
+        cmocka_unit_test(test_length),
+        cmocka_unit_test(test_ie_flag),
+        cmocka_unit_test(test_trade_mode),
+        cmocka_unit_test(test_gcode),
+        cmocka_unit_test(test_code_fields),
+        cmocka_unit_test(test_gnum_sequence),
+        cmocka_unit_test(test_total_price),
+        cmocka_unit_test(test_weights_and_packages),
+        cmocka_unit_test(test_hs_watch_list),
+        cmocka_unit_test(test_reject_beats_inspect),
+        cmocka_unit_test(test_precedence),
+        cmocka_unit_test(test_message_truncation),
+        cmocka_unit_test(test_value_escaping),
+        cmocka_unit_test(test_explicit_checks),
+        cmocka_unit_test(test_version_is_content_hash),
+        cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_missing_file),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
