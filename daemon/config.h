@@ -8,29 +8,29 @@
 #include <stddef.h>
 
 struct config_property {
-    char *name;  /* a librdkafka configuration property, e.g. "security.protocol" */
+    char *name; /* a librdkafka configuration property, e.g. "security.protocol" */
     char *value;
 };
 
 struct config {
-    char *path;                 /* the file this was loaded from */
+    char *path; /* the file this was loaded from */
 
     /* kafka: */
-    char *bootstrap_servers;    /* default "127.0.0.1:9092" */
-    char *group_id;             /* default "customsd" */
-    char *topic_declarations;   /* default "customs.declarations" */
-    char *topic_scans;          /* default "mishan.warehouse.scans" */
-    char *topic_events;         /* default "mishan.warehouse.events" */
-    char *topic_receipts;       /* default "customs.receipts" */
-    size_t n_kafka_properties;  /* passthrough to librdkafka (TLS, SASL, tuning) */
+    char *bootstrap_servers;   /* default "127.0.0.1:9092" */
+    char *group_id;            /* default "customsd" */
+    char *topic_declarations;  /* default "customs.declarations" */
+    char *topic_scans;         /* default "mishan.warehouse.scans" */
+    char *topic_events;        /* default "mishan.warehouse.events" */
+    char *topic_receipts;      /* default "customs.receipts" */
+    size_t n_kafka_properties; /* passthrough to librdkafka (TLS, SASL, tuning) */
     struct config_property *kafka_properties;
 
     /* postgresql: */
-    char *pg_conninfo;          /* libpq conninfo or URI; default "" = libpq PG* variables */
+    char *pg_conninfo; /* libpq conninfo or URI; default "" = libpq PG* variables */
 
     /* rules: */
-    char *rules_path;           /* default "/etc/customsd/rules.yaml"; a relative path is
-                                   resolved against the directory of the config file */
+    char *rules_path; /* default "/etc/customsd/rules.yaml"; a relative path is
+                         resolved against the directory of the config file */
 
     /* batch: */
     unsigned batch_max_messages; /* default 1000, 1..100000 */
@@ -38,10 +38,10 @@ struct config {
     size_t max_message_bytes;    /* default 1048576, 1024..104857600 */
 
     /* relay: */
-    unsigned relay_batch;        /* outbox rows per round, default 1000 */
+    unsigned relay_batch; /* outbox rows per round, default 1000 */
 
     /* log: */
-    char *log_level;             /* "error", "warn", "info" (default), "debug" */
+    char *log_level; /* "error", "warn", "info" (default), "debug" */
 };
 
 /*

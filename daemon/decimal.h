@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define DECIMAL_SCALE      5  /* digits after the point */
-#define DECIMAL_PRECISION  19 /* total significant digits */
-#define DECIMAL_TEXT_MAX   48 /* buffer size that holds any formatted decimal and its NUL */
+#define DECIMAL_SCALE     5  /* digits after the point */
+#define DECIMAL_PRECISION 19 /* total significant digits */
+#define DECIMAL_TEXT_MAX  48 /* buffer size that holds any formatted decimal and its NUL */
 
 struct decimal {
     __int128 units; /* value * 10^5 */

@@ -135,21 +135,13 @@ size_t utf8_length(const char *s)
 }
 
 /* ------------------------------------------------------------------------------------ */
-/* Duplicate keys: a pass over the (already validated) JSON text.                        */
+/* Strict JSON validation (json-c is lenient: leading zeros, "1.", raw tabs, overlong   */
+/* UTF-8, NaN, duplicate keys, lone surrogates all pass it).                            */
 
 struct key_ref {
     const char *p; /* key text without quotes, possibly with escapes */
     size_t len;
     char *unescaped; /* malloc'd when the key had escapes */
-};
-
-struct scan_level {
-    int is_object;
-    int expect_key;
-    long index;         /* array element index */
-    struct key_ref cur; /* object: key of the current member */
-    struct key_ref *keys;
-    size_t n_keys, cap_keys;
 };
 
 static void append_utf8(char *out, size_t *o, unsigned cp)
@@ -245,153 +237,339 @@ static int key_cmp(const void *a, const void *b)
     return c ? c : (x->len > y->len) - (x->len < y->len);
 }
 
-/* Describe where level `depth` is, like `items[2]` or `(top level)`. */
-static void scan_path(struct scan_level *lv, int depth, char *buf, size_t buflen)
+/*
+ * The validator: one recursive-descent pass (depth <= DECL_MAX_DEPTH, so the recursion is
+ * bounded) over the whole record that accepts exactly RFC 8259 JSON text with strict UTF-8
+ * (Unicode 15 table 3-7: no overlongs, no encoded surrogates, nothing above U+10FFFF),
+ * unique keys in every object (compared after unescaping), and no lone UTF-16 surrogate
+ * escapes. Only then does json-c build the tree.
+ */
+struct validator {
+    const char *s;
+    size_t len, i;
+    int depth;
+    char *err;
+    size_t errlen;
+    char path[160]; /* where we are, for messages: items[2] */
+    int duplicate;  /* the failure was a duplicate key (the text itself is JSON so far) */
+};
+
+static int v_fail(struct validator *v, const char *what)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int d = 0; d < depth && used < buflen; d++) {
-        int w;
-        if (lv[d].is_object)
-            w = snprintf(buf + used, buflen - used, "%s%.*s", used ? "." : "",
-                         (int)(lv[d].cur.len > 64 ? 64 : lv[d].cur.len), lv[d].cur.p);
-        else
-            w = snprintf(buf + used, buflen - used, "[%ld]", lv[d].index);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    if (!buf[0])
-        snprintf(buf, buflen, "the top-level object");
+    snprintf(v->err, v->errlen, "invalid JSON at byte %zu%s%s: %s", v->i, v->path[0] ? " in " : "",
+             v->path, what);
+    return -1;
 }
 
-static void level_reset(struct scan_level *l)
+static void v_ws(struct validator *v)
 {
-    for (size_t i = 0; i < l->n_keys; i++)
-        free(l->keys[i].unescaped);
-    l->n_keys = 0;
+    while (v->i < v->len &&
+           (v->s[v->i] == ' ' || v->s[v->i] == '\t' || v->s[v->i] == '\n' || v->s[v->i] == '\r'))
+        v->i++;
+}
+
+static int is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+/* Length of the strict UTF-8 sequence at p (1..4), or 0 when it is not valid UTF-8. */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+    unsigned char c = p[0];
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        unsigned char lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        return avail >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 ? 3 : 0;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        unsigned char lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        return avail >= 4 && p[1] >= lo && p[1] <= hi && (p[2] & 0xC0) == 0x80 &&
+                       (p[3] & 0xC0) == 0x80
+                   ? 4
+                   : 0;
+    }
+    return 0;
+}
+
+/* A string starting at the opening quote; body and body_len get the text between quotes. */
+static int v_string(struct validator *v, const char **body, size_t *body_len)
+{
+    size_t start = ++v->i;
+    while (v->i < v->len) {
+        unsigned char c = (unsigned char)v->s[v->i];
+        if (c == '"') {
+            *body = v->s + start;
+            *body_len = v->i - start;
+            v->i++;
+            return 0;
+        }
+        if (c < 0x20)
+            return v_fail(v, "control character in a string (must be escaped)");
+        if (c == '\\') {
+            if (v->i + 1 >= v->len)
+                break;
+            char e = v->s[v->i + 1];
+            if (e == 'u') {
+                if (v->i + 5 >= v->len || !is_hex(v->s[v->i + 2]) || !is_hex(v->s[v->i + 3]) ||
+                    !is_hex(v->s[v->i + 4]) || !is_hex(v->s[v->i + 5]))
+                    return v_fail(v, "bad \\u escape");
+                unsigned cp = hex4(v->s + v->i + 2);
+                if (cp >= 0xDC00 && cp < 0xE000)
+                    return v_fail(v, "lone UTF-16 surrogate escape");
+                if (cp >= 0xD800 && cp < 0xDC00) {
+                    size_t j = v->i + 6;
+                    if (j + 5 >= v->len || v->s[j] != '\\' || v->s[j + 1] != 'u' ||
+                        !is_hex(v->s[j + 2]) || !is_hex(v->s[j + 3]) || !is_hex(v->s[j + 4]) ||
+                        !is_hex(v->s[j + 5]))
+                        return v_fail(v, "lone UTF-16 surrogate escape");
+                    unsigned lo = hex4(v->s + j + 2);
+                    if (lo < 0xDC00 || lo >= 0xE000)
+                        return v_fail(v, "lone UTF-16 surrogate escape");
+                    v->i += 12;
+                } else {
+                    v->i += 6;
+                }
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", e) || e == '\0')
+                return v_fail(v, "bad escape in a string");
+            v->i += 2;
+            continue;
+        }
+        size_t n = utf8_seq((const unsigned char *)v->s + v->i, v->len - v->i);
+        if (n == 0)
+            return v_fail(v, "invalid UTF-8");
+        v->i += n;
+    }
+    return v_fail(v, "unterminated string (unexpected end of input)");
+}
+
+static int v_digits(struct validator *v)
+{
+    size_t start = v->i;
+    while (v->i < v->len && v->s[v->i] >= '0' && v->s[v->i] <= '9')
+        v->i++;
+    return v->i > start ? 0 : -1;
+}
+
+static int v_number(struct validator *v)
+{
+    if (v->s[v->i] == '-')
+        v->i++;
+    if (v->i < v->len && v->s[v->i] == '0') {
+        v->i++;
+        if (v->i < v->len && v->s[v->i] >= '0' && v->s[v->i] <= '9')
+            return v_fail(v, "number with a leading zero");
+    } else if (v_digits(v) < 0) {
+        if (v->i < v->len && v->s[v->i] == 'I')
+            return v_fail(v, "NaN and Infinity are not JSON");
+        return v_fail(v, "bad number");
+    }
+    if (v->i < v->len && v->s[v->i] == '.') {
+        v->i++;
+        if (v_digits(v) < 0)
+            return v_fail(v, "bad number (no digit after the point)");
+    }
+    if (v->i < v->len && (v->s[v->i] == 'e' || v->s[v->i] == 'E')) {
+        v->i++;
+        if (v->i < v->len && (v->s[v->i] == '+' || v->s[v->i] == '-'))
+            v->i++;
+        if (v_digits(v) < 0)
+            return v_fail(v, "bad number (no digit in the exponent)");
+    }
+    return 0;
+}
+
+static int v_literal(struct validator *v, const char *word)
+{
+    size_t n = strlen(word);
+    if (v->len - v->i < n || memcmp(v->s + v->i, word, n) != 0)
+        return v_fail(v, "unexpected character");
+    v->i += n;
+    return 0;
+}
+
+static int v_value(struct validator *v);
+
+static int v_check_keys(struct validator *v, struct key_ref *keys, size_t n)
+{
+    if (n < 2)
+        return 0;
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    for (size_t k = 1; k < n; k++) {
+        if (key_cmp(&keys[k - 1], &keys[k]) == 0) {
+            const struct key_ref *d = &keys[k];
+            v->duplicate = 1;
+            snprintf(v->err, v->errlen, "duplicate key \"%.*s\" in %s",
+                     (int)(d->len > 64 ? 64 : d->len), d->unescaped ? d->unescaped : d->p,
+                     v->path[0] ? v->path : "the top-level object");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void keys_free(struct key_ref *keys, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        free(keys[k].unescaped);
+    free(keys);
+}
+
+static int v_object(struct validator *v)
+{
+    struct key_ref *keys = NULL;
+    size_t n = 0, cap = 0, path_len = strlen(v->path);
+    int rc = -1;
+
+    v->i++; /* { */
+    v_ws(v);
+    if (v->i < v->len && v->s[v->i] == '}') {
+        v->i++;
+        return 0;
+    }
+    for (;;) {
+        if (v->i >= v->len || v->s[v->i] != '"') {
+            v_fail(v, v->i >= v->len ? "unexpected end of input" : "expected a key string");
+            break;
+        }
+        struct key_ref k = {NULL, 0, NULL};
+        if (v_string(v, &k.p, &k.len) < 0)
+            break;
+        if (memchr(k.p, '\\', k.len)) {
+            k.unescaped = unescape(k.p, k.len, &k.len);
+            if (!k.unescaped) {
+                snprintf(v->err, v->errlen, "out of memory");
+                break;
+            }
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            struct key_ref *nk = realloc(keys, ncap * sizeof(*nk));
+            if (!nk) {
+                free(k.unescaped);
+                snprintf(v->err, v->errlen, "out of memory");
+                break;
+            }
+            keys = nk;
+            cap = ncap;
+        }
+        keys[n++] = k;
+        v_ws(v);
+        if (v->i >= v->len || v->s[v->i] != ':') {
+            v_fail(v, "expected ':' after a key");
+            break;
+        }
+        v->i++;
+        v_ws(v);
+        snprintf(v->path + path_len, sizeof(v->path) - path_len, "%s%.*s", path_len ? "." : "",
+                 (int)(k.len > 40 ? 40 : k.len), k.unescaped ? k.unescaped : k.p);
+        int vr = v_value(v);
+        v->path[path_len] = '\0';
+        if (vr < 0)
+            break;
+        v_ws(v);
+        if (v->i < v->len && v->s[v->i] == ',') {
+            v->i++;
+            v_ws(v);
+            continue;
+        }
+        if (v->i < v->len && v->s[v->i] == '}') {
+            v->i++;
+            rc = v_check_keys(v, keys, n);
+            break;
+        }
+        v_fail(v, v->i >= v->len ? "unexpected end of input" : "expected ',' or '}'");
+        break;
+    }
+    keys_free(keys, n);
+    return rc;
+}
+
+static int v_array(struct validator *v)
+{
+    size_t path_len = strlen(v->path);
+    long index = 0;
+
+    v->i++; /* [ */
+    v_ws(v);
+    if (v->i < v->len && v->s[v->i] == ']') {
+        v->i++;
+        return 0;
+    }
+    for (;;) {
+        snprintf(v->path + path_len, sizeof(v->path) - path_len, "[%ld]", index++);
+        int vr = v_value(v);
+        v->path[path_len] = '\0';
+        if (vr < 0)
+            return -1;
+        v_ws(v);
+        if (v->i < v->len && v->s[v->i] == ',') {
+            v->i++;
+            v_ws(v);
+            continue;
+        }
+        if (v->i < v->len && v->s[v->i] == ']') {
+            v->i++;
+            return 0;
+        }
+        return v_fail(v, v->i >= v->len ? "unexpected end of input" : "expected ',' or ']'");
+    }
+}
+
+static int v_value(struct validator *v)
+{
+    if (v->i >= v->len)
+        return v_fail(v, "unexpected end of input");
+    char c = v->s[v->i];
+    if (c == '{' || c == '[') {
+        if (v->depth >= DECL_MAX_DEPTH) {
+            snprintf(v->err, v->errlen, "invalid JSON at byte %zu: nesting deeper than %d levels",
+                     v->i, DECL_MAX_DEPTH);
+            return -1;
+        }
+        v->depth++;
+        int rc = c == '{' ? v_object(v) : v_array(v);
+        v->depth--;
+        return rc;
+    }
+    if (c == '"') {
+        const char *b;
+        size_t bl;
+        return v_string(v, &b, &bl);
+    }
+    if (c == '-' || (c >= '0' && c <= '9'))
+        return v_number(v);
+    if (c == 't')
+        return v_literal(v, "true");
+    if (c == 'f')
+        return v_literal(v, "false");
+    if (c == 'n')
+        return v_literal(v, "null");
+    if (c == 'N' || c == 'I')
+        return v_fail(v, "NaN and Infinity are not JSON");
+    return v_fail(v, "unexpected character");
 }
 
 /*
- * Checks json-c leaves to us, on text json-c accepted: every object's keys are unique, no
- * lone UTF-16 surrogate escape, no NaN/Infinity. Returns 0, else -1 with err set.
+ * Validate the whole record as one JSON text. Returns 0, or -1 with err set, or -2 with
+ * err set when the refusal is a duplicate key (so the caller may still read the sender's
+ * logisticsNo for a receipt).
  */
-static int check_json_text(const char *s, size_t len, char *err, size_t errlen)
+static int json_validate(const char *s, size_t len, char *err, size_t errlen)
 {
-    struct scan_level lv[DECL_MAX_DEPTH + 1];
-    int depth = 0, rc = 0;
-
-    memset(lv, 0, sizeof(lv));
-    for (size_t i = 0; i < len && rc == 0; i++) {
-        char c = s[i];
-        if (c == '"') {
-            size_t start = ++i;
-            unsigned prev_high = 0; /* a high surrogate escape waiting for its low half */
-            while (i < len && s[i] != '"') {
-                if (s[i] != '\\') {
-                    if (prev_high)
-                        break;
-                    i++;
-                    continue;
-                }
-                if (i + 5 < len && s[i + 1] == 'u') {
-                    unsigned cp = hex4(s + i + 2);
-                    if (cp >= 0xDC00 && cp < 0xE000 && !prev_high)
-                        break;
-                    if (prev_high && !(cp >= 0xDC00 && cp < 0xE000))
-                        break;
-                    prev_high = cp >= 0xD800 && cp < 0xDC00;
-                    i += 6;
-                } else {
-                    if (prev_high)
-                        break;
-                    i += 2;
-                }
-            }
-            if (i < len && (s[i] != '"' || prev_high)) {
-                snprintf(err, errlen, "invalid JSON at byte %zu: lone UTF-16 surrogate escape", i);
-                rc = -1;
-                break;
-            }
-            size_t klen = i - start;
-            struct scan_level *top = depth > 0 ? &lv[depth - 1] : NULL;
-            if (top && top->is_object && top->expect_key) {
-                struct key_ref k = {s + start, klen, NULL};
-                if (memchr(k.p, '\\', klen)) {
-                    k.unescaped = unescape(k.p, klen, &k.len);
-                    if (!k.unescaped) {
-                        snprintf(err, errlen, "out of memory");
-                        rc = -1;
-                        break;
-                    }
-                }
-                if (top->n_keys == top->cap_keys) {
-                    size_t ncap = top->cap_keys ? top->cap_keys * 2 : 64;
-                    struct key_ref *nk = realloc(top->keys, ncap * sizeof(*nk));
-                    if (!nk) {
-                        free(k.unescaped);
-                        snprintf(err, errlen, "out of memory");
-                        rc = -1;
-                        break;
-                    }
-                    top->keys = nk;
-                    top->cap_keys = ncap;
-                }
-                top->keys[top->n_keys++] = k;
-                top->cur = (struct key_ref){s + start, klen, NULL};
-                top->expect_key = 0;
-            }
-        } else if (c == '{' || c == '[') {
-            if (depth >= DECL_MAX_DEPTH) { /* json-c enforces this already */
-                snprintf(err, errlen, "nesting deeper than %d levels", DECL_MAX_DEPTH);
-                rc = -1;
-                break;
-            }
-            struct scan_level *l = &lv[depth++];
-            level_reset(l);
-            l->is_object = c == '{';
-            l->expect_key = l->is_object;
-            l->index = 0;
-            l->cur = (struct key_ref){"", 0, NULL};
-        } else if (c == '}' || c == ']') {
-            if (depth == 0)
-                break;
-            struct scan_level *l = &lv[depth - 1];
-            if (l->is_object && l->n_keys > 1) {
-                qsort(l->keys, l->n_keys, sizeof(*l->keys), key_cmp);
-                for (size_t k = 1; k < l->n_keys; k++) {
-                    if (key_cmp(&l->keys[k - 1], &l->keys[k]) == 0) {
-                        char where[256];
-                        scan_path(lv, depth - 1, where, sizeof(where));
-                        const struct key_ref *d = &l->keys[k];
-                        snprintf(err, errlen, "duplicate key \"%.*s\" in %s",
-                                 (int)(d->len > 64 ? 64 : d->len),
-                                 d->unescaped ? d->unescaped : d->p, where);
-                        rc = -1;
-                        break;
-                    }
-                }
-            }
-            level_reset(l);
-            depth--;
-        } else if (c == 'N' || c == 'I') {
-            /* json-c accepts NaN and Infinity even in strict mode; RFC 8259 does not. */
-            snprintf(err, errlen, "invalid JSON at byte %zu: NaN and Infinity are not JSON", i);
-            rc = -1;
-            break;
-        } else if (c == ',' && depth > 0) {
-            struct scan_level *l = &lv[depth - 1];
-            if (l->is_object)
-                l->expect_key = 1;
-            else
-                l->index++;
-        }
-    }
-    for (int d = 0; d <= DECL_MAX_DEPTH; d++) {
-        level_reset(&lv[d]);
-        free(lv[d].keys);
-    }
-    return rc;
+    struct validator v = {.s = s, .len = len, .err = err, .errlen = errlen};
+    v_ws(&v);
+    if (v_value(&v) < 0)
+        return v.duplicate ? -2 : -1;
+    v_ws(&v);
+    if (v.i != len)
+        return v_fail(&v, "unexpected data after the JSON value");
+    return 0;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -557,7 +735,14 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
         return NULL;
     }
 
-    tok = json_tokener_new_ex(DECL_MAX_DEPTH);
+    char dup_err[256] = "";
+    int vrc = json_validate(data, len, err, errlen);
+    if (vrc == -1)
+        return NULL;
+    if (vrc == -2) /* refused, but parse on to find the sender for the receipt */
+        snprintf(dup_err, sizeof(dup_err), "%s", err);
+    /* json-c's depth counts differently (one more); our validator enforced the limit. */
+    tok = json_tokener_new_ex(DECL_MAX_DEPTH + 1);
     if (!tok) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -566,6 +751,10 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
     root = json_tokener_parse_ex(tok, data, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
+    if (!root && dup_err[0]) {
+        snprintf(err, errlen, "%s", dup_err);
+        goto fail;
+    }
     if (!root) {
         if (jerr == json_tokener_continue)
             snprintf(err, errlen, "invalid JSON: unexpected end of input after %zu bytes", len);
@@ -592,12 +781,13 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
 
     size_t klen = 0;
     const char *key = usable_key(root, &klen);
-    if (key && key_out) {
+    /* With a duplicated logisticsNo the sender is ambiguous: no receipt key then. */
+    if (key && key_out && !strstr(dup_err, "\"logisticsNo\""))
         *key_out = strndup(key, klen);
-    }
-
-    if (check_json_text(data, len, err, errlen) < 0)
+    if (dup_err[0]) {
+        snprintf(err, errlen, "%s", dup_err);
         goto fail;
+    }
 
     json_object *lv;
     if (!json_object_object_get_ex(root, "logisticsNo", &lv) || lv == NULL) {

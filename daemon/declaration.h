@@ -30,9 +30,9 @@
 
 #include "decimal.h"
 
-#define DECL_MAX_ITEMS      100
-#define DECL_MAX_STRING     1000 /* characters (code points) */
-#define DECL_MAX_KEY        80   /* logisticsNo C..80 */
+#define DECL_MAX_ITEMS         100
+#define DECL_MAX_STRING        1000 /* characters (code points) */
+#define DECL_MAX_KEY           80   /* logisticsNo C..80 */
 #define DECL_DEFAULT_MAX_BYTES (1024 * 1024)
 
 /* An N19,5 field: absent, or an exact decimal. */
@@ -82,12 +82,12 @@ struct declaration {
 enum decl_kind { DECL_STRING, DECL_DECIMAL, DECL_INTEGER };
 
 struct decl_field {
-    const char *name;    /* CEB603 name, e.g. "grossWeight" */
+    const char *name; /* CEB603 name, e.g. "grossWeight" */
     enum decl_kind kind;
-    size_t offset;       /* offsetof in struct declaration or struct decl_item */
-    unsigned max_len;    /* CEB603 maximum length in characters (C..n, C n) or digits; 0 none */
-    unsigned min_len;    /* CEB603 fixed length (C n) = max_len; C3..4 -> 3; 0 otherwise */
-    bool required;       /* CEB603 minOccurs 1 (general 9610 export) */
+    size_t offset;    /* offsetof in struct declaration or struct decl_item */
+    unsigned max_len; /* CEB603 maximum length in characters (C..n, C n) or digits; 0 none */
+    unsigned min_len; /* CEB603 fixed length (C n) = max_len; C3..4 -> 3; 0 otherwise */
+    bool required;    /* CEB603 minOccurs 1 (general 9610 export) */
 };
 
 extern const struct decl_field decl_head_fields[];

@@ -22,15 +22,15 @@ struct rules; /* opaque; immutable after load, so it may be shared by threads */
 
 /* One matched rule. */
 struct reason {
-    char *rule_id;           /* the rule's `id` from the rules file */
+    char *rule_id; /* the rule's `id` from the rules file */
     enum rule_action action;
-    char *message;           /* human-readable, names the field, item gnum and value */
+    char *message; /* human-readable, names the field, item gnum and value */
 };
 
 struct decision {
-    int status_code;         /* 100, 300, 399 or 500 (enum status_code) */
+    int status_code; /* 100, 300, 399 or 500 (enum status_code) */
     size_t n_reasons;
-    struct reason *reasons;  /* owned; free with decision_clear */
+    struct reason *reasons;    /* owned; free with decision_clear */
     const char *rules_version; /* borrowed from the rule set: valid while it lives */
 };
 
@@ -44,8 +44,8 @@ int rules_load(const char *path, struct rules **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /* Same, from a buffer; `name` is used as the file name in errors. */
-int rules_load_buffer(const char *name, const char *text, size_t len, struct rules **out,
-                      char *err, size_t errlen) __attribute__((warn_unused_result));
+int rules_load_buffer(const char *name, const char *text, size_t len, struct rules **out, char *err,
+                      size_t errlen) __attribute__((warn_unused_result));
 
 void rules_free(struct rules *r); /* accepts NULL */
 

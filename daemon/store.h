@@ -68,14 +68,14 @@ struct batch_record {
     const char *topic;
     int32_t partition;
     int64_t offset;
-    int64_t timestamp_ms;      /* Kafka record timestamp, -1 if none */
-    const void *value;         /* the record value, byte-exact (may contain any bytes) */
+    int64_t timestamp_ms; /* Kafka record timestamp, -1 if none */
+    const void *value;    /* the record value, byte-exact (may contain any bytes) */
     size_t value_len;
-    const char *key;           /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
-                                  could be read (a receipt is then sent), else NULL */
-    const struct declaration *decl;     /* DECLARATION only */
-    const struct decision *decision;    /* DECLARATION only */
-    const char *reason;        /* QUARANTINE only: why it could not be decoded */
+    const char *key;                 /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
+                                        could be read (a receipt is then sent), else NULL */
+    const struct declaration *decl;  /* DECLARATION only */
+    const struct decision *decision; /* DECLARATION only */
+    const char *reason;              /* QUARANTINE only: why it could not be decoded */
 };
 
 /* Offset fence for one partition touched by the batch. */
