@@ -21,6 +21,7 @@
 
 #include "declaration.h"
 #include "rules.h"
+#include "scan.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -60,7 +61,11 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
                        const int32_t *partitions, size_t n, int64_t *offsets_out, char *err,
                        size_t errlen) __attribute__((warn_unused_result));
 
-enum batch_kind { BATCH_DECLARATION, BATCH_QUARANTINE };
+enum batch_kind {
+    BATCH_DECLARATION, /* a decided declaration (customs.declarations topic) */
+    BATCH_QUARANTINE,  /* a record that could not be decoded (either topic) */
+    BATCH_SCAN,        /* a warehouse scan (mishan.warehouse.scans topic) */
+};
 
 /* One Kafka record of the batch, in consumption order. Nothing here is owned. */
 struct batch_record {
@@ -71,11 +76,12 @@ struct batch_record {
     int64_t timestamp_ms; /* Kafka record timestamp, -1 if none */
     const void *value;    /* the record value, byte-exact (may contain any bytes) */
     size_t value_len;
-    const char *key;                 /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
-                                        could be read (a receipt is then sent), else NULL */
-    const struct declaration *decl;  /* DECLARATION only */
-    const struct decision *decision; /* DECLARATION only */
-    const char *reason;              /* QUARANTINE only: why it could not be decoded */
+    const char *key;                   /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
+                                          could be read (a receipt is then sent), else NULL */
+    const struct declaration *decl;    /* DECLARATION only */
+    const struct decision *decision;   /* DECLARATION only */
+    const char *reason;                /* QUARANTINE only: why it could not be decoded */
+    const struct warehouse_scan *scan; /* SCAN only */
 };
 
 /* Offset fence for one partition touched by the batch. */
