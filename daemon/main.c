@@ -198,11 +198,12 @@ out:
     if (p) {
         const struct pipeline_stats *st = pipeline_stats(p);
         log_info("consumer totals: %llu records in %llu batches, %llu declarations, %llu "
-                 "duplicates, %llu conflicts, %llu quarantined, %llu fenced batches, %llu "
-                 "database failures",
+                 "scans, %llu duplicates, %llu conflicts, %llu quarantined (%llu refused by the "
+                 "database), %llu fenced batches, %llu database failures",
                  (unsigned long long)st->records, (unsigned long long)st->batches,
-                 (unsigned long long)st->declarations, (unsigned long long)st->duplicates,
-                 (unsigned long long)st->conflicts, (unsigned long long)st->quarantined,
+                 (unsigned long long)st->declarations, (unsigned long long)st->scans,
+                 (unsigned long long)st->duplicates, (unsigned long long)st->conflicts,
+                 (unsigned long long)st->quarantined, (unsigned long long)st->refused,
                  (unsigned long long)st->fenced, (unsigned long long)st->db_failures);
     }
     pipeline_free(p);

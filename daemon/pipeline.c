@@ -19,6 +19,7 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "scan.h"
 #include "status.h"
 #include "store.h"
 #include "util.h"
@@ -41,6 +42,7 @@ struct partition_state {
 struct slot {
     rd_kafka_message_t *msg;
     struct declaration *decl;
+    struct warehouse_scan *scan;
     struct decision decision;
     char *key;
     char reason[512];
@@ -272,17 +274,18 @@ int pipeline_new(const struct config *cfg, const struct rules *rules, struct pip
         db_failed(p, "connecting", why);
     }
 
-    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, cfg->topic_declarations, RD_KAFKA_PARTITION_UA);
+    rd_kafka_topic_partition_list_add(topics, cfg->topic_scans, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t kerr = rd_kafka_subscribe(p->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (kerr) {
-        snprintf(err, errlen, "kafka subscribe to %s: %s", cfg->topic_declarations,
-                 rd_kafka_err2str(kerr));
+        snprintf(err, errlen, "kafka subscribe to %s and %s: %s", cfg->topic_declarations,
+                 cfg->topic_scans, rd_kafka_err2str(kerr));
         goto fail;
     }
-    log_info("consuming %s as group %s from %s", cfg->topic_declarations, cfg->group_id,
-             cfg->bootstrap_servers);
+    log_info("consuming %s and %s as group %s from %s", cfg->topic_declarations, cfg->topic_scans,
+             cfg->group_id, cfg->bootstrap_servers);
     *out = p;
     return 0;
 fail:
@@ -308,6 +311,7 @@ static void slot_clear(struct slot *s)
     if (s->msg)
         rd_kafka_message_destroy(s->msg);
     declaration_free(s->decl);
+    scan_free(s->scan);
     decision_clear(&s->decision);
     free(s->key);
     memset(s, 0, sizeof(*s));
@@ -337,6 +341,15 @@ static void prepare_record(struct pipeline *p, struct slot *s, struct batch_reco
 
     if (!m->payload) {
         snprintf(s->reason, sizeof(s->reason), "empty record (null value, tombstone)");
+    } else if (strcmp(r->topic, p->cfg->topic_scans) == 0) {
+        s->scan = scan_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key, s->reason,
+                              sizeof(s->reason));
+        if (s->scan) {
+            r->kind = BATCH_SCAN;
+            r->key = s->scan->logisticsNo;
+            r->scan = s->scan;
+            return;
+        }
     } else {
         s->decl = declaration_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key,
                                      s->reason, sizeof(s->reason));
@@ -359,10 +372,16 @@ static void prepare_record(struct pipeline *p, struct slot *s, struct batch_reco
     }
 }
 
-static void log_outcomes(struct pipeline *p, size_t n)
+static void log_outcomes(struct pipeline *p, size_t lo, size_t hi)
 {
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         const struct batch_record *r = &p->records[i];
+        if (r->kind == BATCH_SCAN) {
+            log_info("parcel %s: %s scan at %s (%s [%" PRId32 "] offset %" PRId64 ")", r->key,
+                     scan_kind_name(r->scan->kind), r->scan->scanned_at, r->topic, r->partition,
+                     r->offset);
+            continue;
+        }
         if (r->kind == BATCH_QUARANTINE) {
             log_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", r->reason);
@@ -399,6 +418,120 @@ static void commit_kafka(struct pipeline *p, size_t n_offsets)
     if (e)
         log_debug("kafka offset commit (informational) not sent: %s", rd_kafka_err2str(e));
     rd_kafka_topic_partition_list_destroy(list);
+}
+
+/*
+ * Fence entries for records[lo, hi): per partition, expected = the stored next offset,
+ * next = the highest offset in the range + 1. Returns the number of entries.
+ */
+static size_t range_offsets(struct pipeline *p, size_t lo, size_t hi)
+{
+    size_t n_offsets = 0;
+    for (size_t i = lo; i < hi; i++) {
+        const struct batch_record *r = &p->records[i];
+        size_t k = 0;
+        while (k < n_offsets && !(p->offsets[k].partition == r->partition &&
+                                  strcmp(p->offsets[k].topic, r->topic) == 0))
+            k++;
+        if (k == n_offsets) {
+            struct partition_state *ps = part_find(p, r->topic, r->partition);
+            p->offsets[n_offsets++] = (struct batch_offset){.topic = ps->topic,
+                                                            .partition = r->partition,
+                                                            .expected = ps->next,
+                                                            .next = r->offset + 1};
+        } else if (r->offset + 1 > p->offsets[k].next) {
+            p->offsets[k].next = r->offset + 1;
+        }
+    }
+    return n_offsets;
+}
+
+/*
+ * Apply records[lo, hi) in one transaction. When the database refuses the data of the
+ * range (STORE_REJECTED), split it in halves and apply each, down to the one record that
+ * is refused, which is then quarantined with the database's reason: one bad row never
+ * costs the rest of the batch, and never blocks its partition.
+ * Returns the number of records committed, or -1 when the work stopped (fenced, or the
+ * database is unavailable; what was committed before stays committed and the positions
+ * say so, the rest is re-read).
+ */
+static int apply_range(struct pipeline *p, size_t lo, size_t hi)
+{
+    char err[1024];
+    struct batch_result res = {0};
+    size_t n = hi - lo;
+    size_t n_offsets = range_offsets(p, lo, hi);
+
+    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->offsets,
+                               n_offsets, &res, err, sizeof(err));
+    if (rc == STORE_OK) {
+        for (size_t i = 0; i < n_offsets; i++) {
+            struct partition_state *ps = part_find(p, p->offsets[i].topic, p->offsets[i].partition);
+            if (ps)
+                ps->next = p->offsets[i].next;
+        }
+        p->stats.records += n;
+        p->stats.declarations += res.declarations;
+        p->stats.duplicates += res.duplicates;
+        p->stats.conflicts += res.conflicts;
+        p->stats.quarantined += res.quarantined;
+        p->stats.batches++;
+        for (size_t i = lo; i < hi; i++) {
+            if (p->records[i].kind == BATCH_SCAN)
+                p->stats.scans++;
+        }
+        log_outcomes(p, lo, hi);
+        log_info("batch committed: %zu records, %zu declarations, %zu duplicates, %zu "
+                 "conflicts, %zu quarantined, %zu events",
+                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined, res.events);
+        commit_kafka(p, n_offsets);
+        return (int)n;
+    }
+    if (rc == STORE_REJECTED) {
+        if (n > 1) {
+            log_warn("batch of %zu records refused by the database (%s); splitting it to find "
+                     "the record",
+                     n, err);
+            size_t mid = lo + n / 2;
+            int a = apply_range(p, lo, mid);
+            if (a < 0)
+                return -1;
+            int b = apply_range(p, mid, hi);
+            return b < 0 ? -1 : a + b;
+        }
+        struct batch_record *r = &p->records[lo];
+        if (r->kind != BATCH_QUARANTINE) {
+            struct slot *sl = &p->slots[lo];
+            log_warn("record %s [%" PRId32 "] offset %" PRId64
+                     " (logisticsNo %s) refused by the database: %s; quarantining it",
+                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", err);
+            snprintf(sl->reason, sizeof(sl->reason), "refused by the database: %.480s", err);
+            if (!sl->key && r->key)
+                sl->key = strdup(r->key);
+            r->kind = BATCH_QUARANTINE;
+            r->key = sl->key;
+            r->reason = sl->reason;
+            r->decl = NULL;
+            r->decision = NULL;
+            r->scan = NULL;
+            p->stats.refused++;
+            return apply_range(p, lo, hi);
+        }
+        /* Even the quarantine row was refused: that is the database's problem, not the
+         * record's. Treat it as an outage so the record is retried, never lost. */
+        rc = STORE_ERROR;
+    }
+    if (rc == STORE_FENCED) {
+        p->stats.fenced++;
+        log_warn("batch of %zu records refused by the offset fence (another instance owns a "
+                 "partition now): %s; nothing written, re-positioning at stored offsets",
+                 n, err);
+        p->need_reposition = true;
+        return -1;
+    }
+    db_failed(p, "applying a batch", err);
+    log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
+    return -1;
 }
 
 static int step_paused(struct pipeline *p)
@@ -507,49 +640,9 @@ int pipeline_step(struct pipeline *p)
     if (n == 0)
         return 0;
 
-    size_t n_offsets = 0;
-    for (size_t i = 0; i < p->n_parts; i++) {
-        struct partition_state *ps = &p->parts[i];
-        if (ps->batch_last < 0)
-            continue;
-        p->offsets[n_offsets++] = (struct batch_offset){.topic = ps->topic,
-                                                        .partition = ps->partition,
-                                                        .expected = ps->next,
-                                                        .next = ps->batch_last + 1};
-    }
-
-    struct batch_result res = {0};
-    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records, n, p->offsets, n_offsets,
-                               &res, err, sizeof(err));
-    if (rc == STORE_OK) {
-        for (size_t i = 0; i < n_offsets; i++) {
-            struct partition_state *ps = part_find(p, p->offsets[i].topic, p->offsets[i].partition);
-            if (ps)
-                ps->next = p->offsets[i].next;
-        }
-        p->stats.records += n;
-        p->stats.declarations += res.declarations;
-        p->stats.duplicates += res.duplicates;
-        p->stats.conflicts += res.conflicts;
-        p->stats.quarantined += res.quarantined;
-        p->stats.batches++;
-        log_outcomes(p, n);
-        log_info("batch committed: %zu records, %zu declarations, %zu duplicates, %zu "
-                 "conflicts, %zu quarantined, %zu events",
-                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined, res.events);
-        commit_kafka(p, n_offsets);
-    } else if (rc == STORE_FENCED) {
-        p->stats.fenced++;
-        log_warn("batch of %zu records refused by the offset fence (another instance owns a "
-                 "partition now): %s; nothing written, re-positioning at stored offsets",
-                 n, err);
-        p->need_reposition = true;
-    } else {
-        db_failed(p, "applying a batch", err);
-        log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
-    }
+    int rc = apply_range(p, 0, n);
     batch_clear(p, n);
-    return rc == STORE_OK ? (int)n : 0;
+    return rc < 0 ? 0 : rc;
 }
 
 void pipeline_free(struct pipeline *p)

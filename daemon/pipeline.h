@@ -32,6 +32,8 @@ struct pipeline_stats {
     uint64_t duplicates;   /* redelivered identical declarations (no-op) */
     uint64_t conflicts;    /* same logisticsNo, other content */
     uint64_t quarantined;  /* undecodable records */
+    uint64_t scans;        /* warehouse scans applied */
+    uint64_t refused;      /* records the database refused, quarantined after a split */
     uint64_t batches;      /* committed batches */
     uint64_t fenced;       /* batches refused by the offset fence */
     uint64_t db_failures;  /* batches abandoned because of a database error */

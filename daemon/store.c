@@ -650,7 +650,13 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
 
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-        int rc = state && strcmp(state, STORE_SQLSTATE_FENCED) == 0 ? STORE_FENCED : STORE_ERROR;
+        int rc = STORE_ERROR;
+        if (state && strcmp(state, STORE_SQLSTATE_FENCED) == 0)
+            rc = STORE_FENCED;
+        else if (state && PQstatus(s->conn) == CONNECTION_OK &&
+                 (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
+                  strncmp(state, "P0", 2) == 0))
+            rc = STORE_REJECTED; /* about the data, not the database: split, don't retry */
         store_result_error(s, r, "applying a batch", err, errlen);
         PQclear(r);
         return rc;

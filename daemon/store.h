@@ -25,8 +25,13 @@
 
 enum store_result {
     STORE_OK = 0,
-    STORE_ERROR = -1,  /* database unreachable or statement failed; retry later */
-    STORE_FENCED = -2, /* an offset fence failed: another instance owns a partition now */
+    STORE_ERROR = -1,    /* database unreachable or statement failed; retry later */
+    STORE_FENCED = -2,   /* an offset fence failed: another instance owns a partition now */
+    STORE_REJECTED = -3, /* the database refused the batch's data (SQLSTATE class 22 data
+                            exception, 23 constraint violation, P0 raised by a function)
+                            while the connection is fine: retrying the same batch would
+                            fail again, so the caller splits it. (CS002, a batch that does
+                            not match its fences, is a caller bug: STORE_ERROR.) */
 };
 
 struct store;
@@ -107,7 +112,9 @@ struct batch_result {
  * update of every partition in `offsets`. Redelivery-safe: a record whose logisticsNo is
  * already stored with identical content changes nothing.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
- * STORE_FENCED (nothing written), or STORE_ERROR (nothing written; err says why).
+ * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
+ * data was refused: err says why), or STORE_ERROR (nothing written; the database is
+ * unavailable or failing: retry later).
  */
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,

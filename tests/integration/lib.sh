@@ -61,6 +61,8 @@ kafka:
     receipts: $name.receipts
   properties:
     session.timeout.ms: "6000"
+    # The test's topics are created by its producers, possibly after customsd subscribed.
+    topic.metadata.refresh.interval.ms: "1000"
 postgresql:
   conninfo: ""
 rules:
