@@ -99,7 +99,7 @@ asan: deps
 
 demo: deps
 	$(MAKE) tests
-	BUILD=$(BUILD) sh tests/demo.sh
+	BUILD=$(BUILD) bash tests/demo.sh
 
 bench: tests
 	BUILD=$(BUILD) sh tests/bench.sh
