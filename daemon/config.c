@@ -2,11 +2,11 @@
  * config.c - customsd configuration: the YAML file (config/customsd.yaml documents every
  * key) parsed with libyaml into struct config.
  *
- * The file is first turned into a small tree of scalars, mappings and sequences (libyaml
- * event API), refusing what a configuration never needs and what makes YAML surprising:
- * anchors and aliases (no expansion bombs), explicit tags, several documents, duplicate
- * keys and nesting deeper than a configuration needs. Scalars are taken exactly as written
- * ("no" stays the string "no", "007" stays "007"): the key decides the type, not YAML 1.1
+ * The file is first turned into a small tree by the shared safe reader (yamlread.h),
+ * refusing what a configuration never needs and what makes YAML surprising: anchors and
+ * aliases (no expansion bombs), explicit tags, several documents, duplicate keys and
+ * nesting deeper than a configuration needs. Scalars are taken exactly as written ("no"
+ * stays the string "no", "007" stays "007"): the key decides the type, not YAML 1.1
  * resolution. The tree is then read against a table of keys (PgBouncer style): each key
  * has a dotted path, a kind, where it lands in struct config, its default and its range.
  * Every error names the position of the offending node as "file:line:column: what".
@@ -21,30 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
 #include "log.h"
 #include "util.h"
+#include "yamlread.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a configuration file is a few KiB */
 #define YTREE_MAX_DEPTH  16            /* kafka.topics.x is depth 3; leave room, stop bombs */
-
-/* ------------------------------------------------------------------------------------ */
-/* YAML tree                                                                            */
-/* ------------------------------------------------------------------------------------ */
-
-enum ynode_type { YNODE_SCALAR, YNODE_MAP, YNODE_SEQ };
-
-struct ynode {
-    enum ynode_type type;
-    size_t line, column; /* 1-based position of the node's first character */
-    char *value;         /* scalar: the text as written, NUL-terminated */
-    size_t len;          /* scalar: length of value */
-    bool plain;          /* scalar: written without quotes (an empty plain scalar is YAML null) */
-    size_t n;            /* map: 2 * pairs, kids = key, value, key, value ...; seq: elements */
-    size_t cap;
-    struct ynode **kids;
-};
 
 static int errf(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -59,292 +41,6 @@ static int errf(char *err, size_t errlen, const char *fmt, ...)
         va_end(ap);
     }
     return -1;
-}
-
-static void ynode_free(struct ynode *n)
-{
-    if (!n)
-        return;
-    for (size_t i = 0; i < n->n; i++)
-        ynode_free(n->kids[i]);
-    free(n->kids);
-    free(n->value);
-    free(n);
-}
-
-static const char *ynode_type_name(const struct ynode *n)
-{
-    switch (n->type) {
-    case YNODE_MAP:
-        return "a mapping";
-    case YNODE_SEQ:
-        return "a sequence";
-    default:
-        return "a scalar";
-    }
-}
-
-/* libyaml marks are 0-based; people count from 1. A reader error only has a byte offset. */
-static void ytree_offset_position(const char *text, size_t len, size_t offset, size_t *line,
-                                  size_t *column)
-{
-    *line = 1;
-    *column = 1;
-    for (size_t i = 0; i < offset && i < len; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *column = 1;
-        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
-            (*column)++;
-        }
-    }
-}
-
-/* The byte at a 1-based line and column (columns count characters), or -1. */
-static int ytree_char_at(const char *text, size_t len, size_t line, size_t column)
-{
-    size_t i = 0;
-
-    for (size_t l = 1; l < line; l++) {
-        const char *nl = memchr(text + i, '\n', len - i);
-        if (!nl)
-            return -1;
-        i = (size_t)(nl - text) + 1;
-    }
-    for (size_t c = 1; i < len && text[i] != '\n'; i++) {
-        if (((unsigned char)text[i] & 0xC0) == 0x80)
-            continue;
-        if (c++ == column)
-            return (unsigned char)text[i];
-    }
-    return -1;
-}
-
-/* True when the 1-based line contains `needle`. */
-static bool ytree_line_has(const char *text, size_t len, size_t line, const char *needle)
-{
-    size_t i = 0, end;
-    const char *nl;
-
-    for (size_t l = 1; l < line; l++) {
-        nl = memchr(text + i, '\n', len - i);
-        if (!nl)
-            return false;
-        i = (size_t)(nl - text) + 1;
-    }
-    nl = memchr(text + i, '\n', len - i);
-    end = nl ? (size_t)(nl - text) : len;
-    return memmem(text + i, end - i, needle, strlen(needle)) != NULL;
-}
-
-static int ytree_parser_error(const yaml_parser_t *p, const char *file, const char *text,
-                              size_t len, char *err, size_t errlen)
-{
-    size_t line, column;
-
-    if (p->error == YAML_MEMORY_ERROR)
-        return errf(err, errlen, "%s: out of memory", file);
-    if (p->error == YAML_READER_ERROR) {
-        ytree_offset_position(text, len, p->problem_offset, &line, &column);
-        return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
-                    p->problem ? p->problem : "cannot read the text");
-    }
-    line = p->problem_mark.line + 1;
-    column = p->problem_mark.column + 1;
-    /* libyaml's words for a tab ("cannot start any token") do not say what to fix. */
-    if (ytree_char_at(text, len, line, column) == '\t')
-        return errf(err, errlen, "%s:%zu:%zu: tab character: YAML indentation must use spaces",
-                    file, line, column);
-    /* items[].x inside [a, b]: the brackets end the flow list; say how to write it. */
-    if (p->context && strstr(p->context, "flow") && ytree_line_has(text, len, line, "[]"))
-        return errf(err, errlen,
-                    "%s:%zu:%zu: %s (%s at line %zu column %zu; inside [ ] write "
-                    "\"items[].name\" in quotes)",
-                    file, line, column, p->problem ? p->problem : "syntax error", p->context,
-                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
-    if (p->context)
-        return errf(err, errlen, "%s:%zu:%zu: %s (%s at line %zu column %zu)", file, line, column,
-                    p->problem ? p->problem : "syntax error", p->context,
-                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
-    return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
-                p->problem ? p->problem : "syntax error");
-}
-
-static int ynode_append(struct ynode *parent, struct ynode *kid)
-{
-    if (parent->n == parent->cap) {
-        size_t ncap = parent->cap ? parent->cap * 2 : 8;
-        struct ynode **nk = realloc(parent->kids, ncap * sizeof(*nk));
-        if (!nk)
-            return -1;
-        parent->kids = nk;
-        parent->cap = ncap;
-    }
-    parent->kids[parent->n++] = kid;
-    return 0;
-}
-
-/* A mapping is complete: refuse duplicate keys (YAML says keys are unique; never last-wins). */
-static int ytree_check_duplicates(const struct ynode *map, const char *file, char *err,
-                                  size_t errlen)
-{
-    for (size_t i = 2; i < map->n; i += 2) {
-        const struct ynode *k = map->kids[i];
-        for (size_t j = 0; j < i; j += 2) {
-            const struct ynode *o = map->kids[j];
-            if (o->len == k->len && memcmp(o->value, k->value, k->len) == 0)
-                return errf(err, errlen,
-                            "%s:%zu:%zu: duplicate key '%s' (first at line %zu "
-                            "column %zu)",
-                            file, k->line, k->column, k->value, o->line, o->column);
-        }
-    }
-    return 0;
-}
-
-/*
- * Parse `text` into a tree. *root is NULL for an empty stream (no document).
- * Returns 0, or -1 with "file:line:column: what" in err.
- */
-static int ytree_parse(const char *file, const char *text, size_t len, struct ynode **root,
-                       char *err, size_t errlen)
-{
-    yaml_parser_t parser;
-    yaml_event_t ev;
-    struct ynode *stack[YTREE_MAX_DEPTH];
-    size_t depth = 0;
-    struct ynode *doc = NULL;
-    int ndocs = 0, rc = -1;
-    bool done = false;
-
-    *root = NULL;
-    if (!yaml_parser_initialize(&parser))
-        return errf(err, errlen, "%s: out of memory", file);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-
-    while (!done) {
-        struct ynode *node = NULL;
-        const yaml_char_t *anchor = NULL, *tag = NULL;
-        size_t line, column;
-
-        if (!yaml_parser_parse(&parser, &ev)) {
-            ytree_parser_error(&parser, file, text, len, err, errlen);
-            goto out;
-        }
-        line = ev.start_mark.line + 1;
-        column = ev.start_mark.column + 1;
-
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (ndocs++ > 0) {
-                errf(err, errlen, "%s:%zu:%zu: more than one YAML document", file, line, column);
-                goto fail_event;
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            errf(err, errlen, "%s:%zu:%zu: aliases are not supported", file, line, column);
-            goto fail_event;
-        case YAML_SCALAR_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (ev.type == YAML_SCALAR_EVENT) {
-                anchor = ev.data.scalar.anchor;
-                tag = ev.data.scalar.tag;
-            } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
-                anchor = ev.data.sequence_start.anchor;
-                tag = ev.data.sequence_start.tag;
-            } else {
-                anchor = ev.data.mapping_start.anchor;
-                tag = ev.data.mapping_start.tag;
-            }
-            if (anchor) {
-                errf(err, errlen, "%s:%zu:%zu: anchors are not supported", file, line, column);
-                goto fail_event;
-            }
-            if (tag) {
-                /* A tag would ask for a type; here the key decides the type. */
-                errf(err, errlen, "%s:%zu:%zu: tags are not supported", file, line, column);
-                goto fail_event;
-            }
-            node = calloc(1, sizeof(*node));
-            if (!node) {
-                errf(err, errlen, "%s: out of memory", file);
-                goto fail_event;
-            }
-            node->line = line;
-            node->column = column;
-            if (ev.type == YAML_SCALAR_EVENT) {
-                node->type = YNODE_SCALAR;
-                node->len = ev.data.scalar.length;
-                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                if (memchr(ev.data.scalar.value, '\0', node->len)) {
-                    free(node);
-                    errf(err, errlen, "%s:%zu:%zu: NUL character in a scalar", file, line, column);
-                    goto fail_event;
-                }
-                node->value = xstrndup((const char *)ev.data.scalar.value, node->len);
-                if (!node->value) {
-                    free(node);
-                    errf(err, errlen, "%s: out of memory", file);
-                    goto fail_event;
-                }
-            } else {
-                node->type = ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ;
-            }
-            /* Attach to the parent (or make it the document root). */
-            if (depth == 0) {
-                doc = node;
-            } else {
-                struct ynode *parent = stack[depth - 1];
-                if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
-                    ynode_free(node);
-                    errf(err, errlen, "%s:%zu:%zu: a mapping key must be a scalar", file, line,
-                         column);
-                    goto fail_event;
-                }
-                if (ynode_append(parent, node) < 0) {
-                    ynode_free(node);
-                    errf(err, errlen, "%s: out of memory", file);
-                    goto fail_event;
-                }
-            }
-            if (node->type != YNODE_SCALAR) {
-                if (depth == YTREE_MAX_DEPTH) {
-                    errf(err, errlen, "%s:%zu:%zu: nested deeper than %d levels", file, line,
-                         column, YTREE_MAX_DEPTH);
-                    goto fail_event;
-                }
-                stack[depth++] = node;
-            }
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            if (depth > 0) {
-                struct ynode *closed = stack[--depth];
-                if (closed->type == YNODE_MAP &&
-                    ytree_check_duplicates(closed, file, err, errlen) < 0)
-                    goto fail_event;
-            }
-            break;
-        default:
-            break;
-        }
-        yaml_event_delete(&ev);
-    }
-    *root = doc;
-    doc = NULL;
-    rc = 0;
-    goto out;
-
-fail_event:
-    yaml_event_delete(&ev);
-out:
-    ynode_free(doc);
-    yaml_parser_delete(&parser);
-    return rc;
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -494,7 +190,7 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
         return config_error(&pos, err, errlen,
                             "kafka.properties: expected a mapping of librdkafka properties, "
                             "got %s",
-                            ynode_type_name(v));
+                            yamlread_type_name(v));
     for (size_t i = 0; i < v->n; i += 2) {
         const struct ynode *k = v->kids[i], *val = v->kids[i + 1];
         struct config_pos kpos = {file, k->line, k->column};
@@ -511,7 +207,7 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
         if (val->type != YNODE_SCALAR)
             return config_error(&vpos, err, errlen,
                                 "kafka.properties.%s: expected a string, got %s", k->value,
-                                ynode_type_name(val));
+                                yamlread_type_name(val));
         if (config_add_property(c, k->value, val->value) < 0)
             return errf(err, errlen, "%s: out of memory", file);
     }
@@ -650,7 +346,7 @@ static int config_walk(struct config *c, const struct ynode *map, const char *pr
                     continue; /* "kafka:" with nothing under it: all defaults */
                 if (v->type != YNODE_MAP)
                     return config_error(&vpos, err, errlen, "%s: expected a mapping, got %s", path,
-                                        ynode_type_name(v));
+                                        yamlread_type_name(v));
                 if (config_walk(c, v, path, file, err, errlen) < 0)
                     return -1;
                 continue;
@@ -671,7 +367,7 @@ static int config_walk(struct config *c, const struct ynode *map, const char *pr
         }
         if (v->type != YNODE_SCALAR)
             return config_error(&vpos, err, errlen, "%s: expected a scalar, got %s", path,
-                                ynode_type_name(v));
+                                yamlread_type_name(v));
         if (config_apply(c, key, v->value, &vpos, err, errlen) < 0)
             return -1;
     }
@@ -719,7 +415,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
         free(text);
         return errf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
     }
-    if (ytree_parse(path, text, len, &root, err, errlen) < 0)
+    if (yamlread_parse(path, text, len, YTREE_MAX_DEPTH, &root, err, errlen) < 0)
         goto fail;
     c = config_defaults();
     if (!c) {
@@ -738,19 +434,19 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
             errf(err, errlen,
                  "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
                  "rules, batch, relay, log), got %s",
-                 path, root->line, root->column, ynode_type_name(root));
+                 path, root->line, root->column, yamlread_type_name(root));
             goto fail;
         }
         if (config_walk(c, root, "", path, err, errlen) < 0)
             goto fail;
     }
-    ynode_free(root);
+    yamlread_free(root);
     free(text);
     *out = c;
     return 0;
 fail:
     config_free(c);
-    ynode_free(root);
+    yamlread_free(root);
     free(text);
     return -1;
 }

@@ -1,12 +1,18 @@
 /*
- * rules.h - the clearance rules engine: a rule set loaded from YAML (libyaml) and
- * evaluated on one decoded declaration to a decision (status code + reasons).
+ * rules.h - the clearance rules engine: a rule set loaded from YAML (config/RULES.md is the
+ * language reference) and evaluated on one decoded declaration to a decision (status code
+ * + reasons).
  *
- * Pure logic: no I/O except reading the rules file in rules_load.
- * Decision precedence: any failed `reject` rule -> 100 (rejected); else any matched
+ * Pure logic: no I/O except reading the rules file and the files it references (code
+ * lists, the rates table) in rules_load. A rule set is immutable after load, so threads may
+ * share it, and a reload builds a whole new one: a bad file never half-replaces a good one.
+ *
+ * Decision precedence: any matched `reject` rule -> 100 (rejected); else any matched
  * `review` rule -> 300 (manual review); else any matched `inspect` rule -> 500
  * (inspection); else 399 (accepted). `flag` rules are recorded as reasons without changing
  * the status. Every matched rule is listed in the reasons, in rule-file order.
+ * Rules with effective dates apply by the declaration's ieDate (CEB603 出口日期), never by
+ * the wall clock, so a decision is reproducible; random sampling hashes logisticsNo.
  * Status codes: shared DESIGN.md "Status lifecycle"; checks: DOMAIN.md section 4.
  */
 #ifndef CUSTOMSD_RULES_H
@@ -18,6 +24,14 @@
 
 enum rule_action { RULE_REJECT, RULE_REVIEW, RULE_INSPECT, RULE_FLAG };
 
+/* A rule's `severity`, for people and reports; it does not change the decision. */
+enum rule_severity {
+    RULE_SEVERITY_LOW,
+    RULE_SEVERITY_MEDIUM,
+    RULE_SEVERITY_HIGH,
+    RULE_SEVERITY_CRITICAL
+};
+
 struct rules; /* opaque; immutable after load, so it may be shared by threads */
 
 /* One matched rule. */
@@ -25,6 +39,12 @@ struct reason {
     char *rule_id; /* the rule's `id` from the rules file */
     enum rule_action action;
     char *message; /* human-readable, names the field, item gnum and value */
+    enum rule_severity severity;
+    /*
+     * The value the rule computed and decided on, when the check computes one (a
+     * currency threshold: the converted amount, e.g. "263.31 EUR"); NULL otherwise.
+     */
+    char *value;
 };
 
 struct decision {
@@ -35,40 +55,90 @@ struct decision {
 };
 
 /*
- * Load and validate a rules file. Returns 0 and *out, or -1 with
- * "file:line:column: what" in err (the position of the offending YAML node; for I/O
- * errors "file: strerror"). Unknown keys, unknown fields, unknown check types and
- * malformed values are errors.
+ * Load and validate a rules file and every file it references (list files, the rates
+ * table), relative to the rules file's directory. Returns 0 and *out, or -1 with
+ * "file:line:column: what" in err (the position of the offending YAML node, in whichever
+ * file it is; for I/O errors "file: strerror"). Unknown keys, unknown fields, unknown check
+ * types and malformed values are errors.
  */
 int rules_load(const char *path, struct rules **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Same, from a buffer; `name` is used as the file name in errors. */
+/*
+ * Same, from a buffer; `name` is used as the file name in errors, and its directory (if it
+ * has one) is where referenced files are looked up.
+ */
 int rules_load_buffer(const char *name, const char *text, size_t len, struct rules **out, char *err,
                       size_t errlen) __attribute__((warn_unused_result));
 
 void rules_free(struct rules *r); /* accepts NULL */
 
-/* The rule set version: lowercase hex SHA-256 of the file's bytes (64 characters). */
+/*
+ * The rule set version: lowercase hex SHA-256 (64 characters) of rules_text(), i.e. of the
+ * rules file and of every file it references, so that changing a list file or a rate
+ * changes the version.
+ */
 const char *rules_version(const struct rules *r);
 
-/* The file's exact text (NUL-terminated), for recording the rule set in the database. */
+/*
+ * The text the version is the hash of (NUL-terminated), for recording the rule set in the
+ * database: the rules file's exact bytes when it references no other file; otherwise those
+ * bytes followed, for each referenced file in order of first reference, by the line
+ * "\n# ---- customsd rule set bundle: NAME (N bytes)\n" (NAME as written in the rules file)
+ * and that file's exact bytes.
+ */
 const char *rules_text(const struct rules *r);
 
 /* Number of rules loaded. */
 size_t rules_count(const struct rules *r);
 
+/* Number of files the rule set references, and the name of file i as written (i < count). */
+size_t rules_file_count(const struct rules *r);
+const char *rules_file_name(const struct rules *r, size_t i);
+
+/* Rule i (i < rules_count): its id, action and whether it is enabled. */
+const char *rules_rule_id(const struct rules *r, size_t i);
+enum rule_action rules_rule_action(const struct rules *r, size_t i);
+int rules_rule_enabled(const struct rules *r, size_t i);
+
 /*
  * Evaluate every enabled rule on `d`. Fills *out (which the caller zero-initialises or has
- * cleared). Returns 0, or -1 on allocation failure.
+ * cleared). Returns 0, or -1 on allocation failure. Allocates nothing when no rule matches.
  */
 int rules_evaluate(const struct rules *r, const struct declaration *d, struct decision *out)
     __attribute__((warn_unused_result));
+
+/* What happened to one rule on one declaration (for dry runs and rule tests). */
+enum rule_outcome {
+    RULE_OUTCOME_SKIPPED, /* disabled, not in effect on ieDate, or `when` false */
+    RULE_OUTCOME_PASSED,  /* evaluated; the check found nothing (or not sampled) */
+    RULE_OUTCOME_MATCHED  /* listed in the decision */
+};
+
+struct rule_trace {
+    size_t index;        /* rule number in file order */
+    const char *rule_id; /* borrowed, valid during the callback */
+    enum rule_action action;
+    enum rule_outcome outcome;
+    const char *why;     /* SKIPPED: why ("disabled", "not in effect on 2023-06-15 ...") */
+    const char *message; /* MATCHED: the reason's message */
+    const char *note;    /* what the check computed even when it passed, e.g. the converted
+                            value of a threshold ("" when nothing) */
+};
+
+typedef void (*rules_trace_fn)(void *ctx, const struct rule_trace *t);
+
+/* rules_evaluate, calling fn (if not NULL) once per rule in file order. */
+int rules_evaluate_trace(const struct rules *r, const struct declaration *d, struct decision *out,
+                         rules_trace_fn fn, void *ctx) __attribute__((warn_unused_result));
 
 /* Free the reasons of a decision and zero it. Accepts a zeroed decision. */
 void decision_clear(struct decision *dec);
 
 /* "reject", "review", "inspect", "flag". */
 const char *rule_action_name(enum rule_action a);
+
+/* "low", "medium", "high", "critical". */
+const char *rule_severity_name(enum rule_severity s);
 
 #endif

@@ -153,19 +153,46 @@ static void expect_rules(const struct decision *dec, const char *const *ids, siz
 
 /* ------------------------------------------------------------------------------------ */
 
+/*
+ * The shipped rule set: one rule per "  - id:" line of the file; the version is the
+ * SHA-256 of the bundle (the file, then each referenced list and the rates table with a
+ * marker line), not of the rules file alone.
+ */
 static void test_load_default_rules(void **state)
 {
-    size_t len = 0;
+    size_t len = 0, ids = 0;
     char *text = read_file(src("config/rules.yaml"), &len);
+    const char *bundle, *s;
     char hex[65];
 
     (void)state;
     assert_non_null(text);
-    assert_int_equal(rules_count(mishan), 13);
-    assert_int_equal(sha256_hex(text, len, hex), 0);
+    for (s = text; (s = strstr(s, "\n  - id: ")); s++)
+        ids++;
+    assert_true(ids >= 30);
+    assert_int_equal(rules_count(mishan), ids);
+    bundle = rules_text(mishan);
+    assert_int_equal(strncmp(bundle, text, len), 0);
+    assert_int_equal(sha256_hex(bundle, strlen(bundle), hex), 0);
     assert_string_equal(rules_version(mishan), hex);
-    assert_int_equal(strlen(rules_version(mishan)), 64);
-    assert_string_equal(rules_text(mishan), text);
+    assert_int_equal(sha256_hex(text, len, hex), 0);
+    assert_string_not_equal(rules_version(mishan), hex);
+    assert_int_equal(rules_file_count(mishan), 6);
+    for (size_t i = 0; i < rules_file_count(mishan); i++) {
+        char marker[256], rel[256];
+        size_t flen = 0;
+        char *ftext;
+        snprintf(rel, sizeof(rel), "config/%s", rules_file_name(mishan, i));
+        ftext = read_file(src(rel), &flen);
+        assert_non_null(ftext);
+        snprintf(marker, sizeof(marker), "\n# ---- customsd rule set bundle: %s (%zu bytes)\n",
+                 rules_file_name(mishan, i), flen);
+        s = strstr(bundle, marker);
+        assert_non_null(s);
+        assert_int_equal(strncmp(s + strlen(marker), ftext, flen), 0);
+        free(ftext);
+    }
+    assert_non_null(strstr(bundle, "rules.yaml") ? bundle : NULL);
     free(text);
 }
 
@@ -297,15 +324,16 @@ static void test_required_matches_ceb603(void **state)
 /* No items at all: the header rule says so; item rules have nothing to check. */
 static void test_no_items(void **state)
 {
-    static const char *const only_req_head[] = {"CEB603-REQ-HEAD"};
+    static const char *const ids[] = {"CEB603-REQ-HEAD", "CEB603-ITEM-COUNT"};
     struct decision dec;
 
     (void)state;
     /* The items move to an unknown key, which the decoder ignores. */
     decide_with(mishan, "\"items\": [", "\"items\": [], \"was_items\": [", NULL, NULL, &dec);
     assert_int_equal(dec.status_code, 100);
-    expect_rules(&dec, only_req_head, 1);
+    expect_rules(&dec, ids, 2);
     assert_string_equal(dec.reasons[0].message, "items: none declared (CEB603 requires 1 to 100)");
+    assert_string_equal(dec.reasons[1].message, "items: 0 declared, at least 1 required");
     decision_clear(&dec);
 }
 
@@ -318,7 +346,10 @@ static void test_missing_everything(void **state)
     (void)state;
     decide_text(mishan, "{\"logisticsNo\": \"YL1\"}", &dec);
     assert_int_equal(dec.status_code, 100);
-    expect_rules(&dec, req, 1);
+    {
+        static const char *const ids[] = {"CEB603-REQ-HEAD", "CEB603-ITEM-COUNT"};
+        expect_rules(&dec, ids, 2);
+    }
     expect_reason(&dec, "CEB603-REQ-HEAD", RULE_REJECT, "guid: missing; appType: missing");
     expect_reason(&dec, "CEB603-REQ-HEAD", RULE_REJECT, "more");
     decision_clear(&dec);
@@ -387,7 +418,8 @@ static void test_ie_flag(void **state)
 static void test_trade_mode(void **state)
 {
     static const char *const ids[] = {"CEB603-TRADEMODE"};
-    static const char *const good[] = {"9710", "9810", "1210", "1239"};
+    static const char *const good[] = {"9710", "9810"};
+    static const char *const bonded[] = {"1210", "1239"};
     struct decision dec;
     char to[64];
 
@@ -397,12 +429,26 @@ static void test_trade_mode(void **state)
     assert_int_equal(dec.status_code, 100);
     expect_rules(&dec, ids, 1);
     assert_string_equal(dec.reasons[0].message,
-                        "tradeMode: '0101' is not one of 9610, 9710, 9810, 1210, 1239");
+                        "tradeMode: '0101' is not one of the 5 codes of lists/trade-modes.yaml");
     decision_clear(&dec);
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         snprintf(to, sizeof(to), "\"tradeMode\": \"%s\"", good[i]);
         decide_with(mishan, "\"tradeMode\": \"9610\"", to, NULL, NULL, &dec);
         assert_int_equal(dec.status_code, 399);
+        decision_clear(&dec);
+    }
+    /* Bonded modes are valid codes but need the zone enterprise and account book
+     * (DOMAIN.md section 4 rule 6): a `when` on tradeMode. */
+    for (size_t i = 0; i < sizeof(bonded) / sizeof(bonded[0]); i++) {
+        static const char *const req[] = {"CEB603-REQ-BONDED"};
+        snprintf(to, sizeof(to), "\"tradeMode\": \"%s\"", bonded[i]);
+        decide_with(mishan, "\"tradeMode\": \"9610\"", to, NULL, NULL, &dec);
+        assert_int_equal(dec.status_code, 100);
+        expect_rules(&dec, req, 1);
+        assert_string_equal(dec.reasons[0].message,
+                            "iacCode: missing; iacName: missing; emsNo: missing; "
+                            "items[gnum=1].itemRecordNo: missing; "
+                            "items[gnum=2].itemRecordNo: missing");
         decision_clear(&dec);
     }
 }
@@ -429,9 +475,11 @@ static void test_gcode(void **state)
     decision_clear(&dec);
 }
 
+/* Code fields against the list files (DOMAIN.md section 3), leading zeros kept. */
 static void test_code_fields(void **state)
 {
-    static const char *const ids[] = {"CEB603-CODE3"};
+    static const char *const ids[] = {"CEB603-CURRENCY", "CEB603-UNIT"};
+    static const char *const country[] = {"CEB603-COUNTRY"};
     struct decision dec;
 
     (void)state;
@@ -439,10 +487,31 @@ static void test_code_fields(void **state)
                 "\"unit\": \"011\", \"qty1\": \"0.9\"", "\"unit\": \"aaa\", \"qty1\": \"0.9\"",
                 &dec);
     assert_int_equal(dec.status_code, 100);
-    expect_rules(&dec, ids, 1);
+    expect_rules(&dec, ids, 2);
     assert_string_equal(dec.reasons[0].message,
-                        "fCurrency: 'RMB' is not a 3-digit code; items[gnum=2].unit: 'aaa' is "
-                        "not a 3-digit code");
+                        "fCurrency: 'RMB' is not one of the 6 codes of lists/currencies.yaml");
+    assert_string_equal(dec.reasons[1].message,
+                        "items[gnum=2].unit: 'aaa' is not one of the 17 codes of lists/units.yaml");
+    decision_clear(&dec);
+
+    /* The official sample's bad country 001 (DOMAIN.md section 4 rule 25); "11" is not
+     * unit "011"; 035 and 001 are. */
+    decide_with(mishan, "\"country\": \"344\", \"POD\"", "\"country\": \"001\", \"POD\"", NULL,
+                NULL, &dec);
+    expect_rules(&dec, country, 1);
+    assert_string_equal(dec.reasons[0].message,
+                        "country: '001' is not one of the 6 codes of lists/countries.yaml");
+    decision_clear(&dec);
+    decide_with(mishan, "\"unit\": \"011\", \"qty1\": \"0.9\"",
+                "\"unit\": \"11\", \"qty1\": \"0.9\"", NULL, NULL, &dec);
+    expect_reason(&dec, "CEB603-UNIT", RULE_REJECT, "'11' is not one of");
+    decision_clear(&dec);
+    decide_with(mishan, "\"unit\": \"011\", \"qty1\": \"0.9\"",
+                "\"unit\": \"035\", \"qty1\": \"0.9\"", "\"unit\": \"011\", \"qty1\": \"1\"",
+                "\"unit\": \"001\", \"qty1\": \"1\"", &dec);
+    if (dec.n_reasons)
+        dump(&dec);
+    assert_int_equal(dec.status_code, 399);
     decision_clear(&dec);
 }
 
@@ -511,8 +580,13 @@ static void test_weights_and_packages(void **state)
 
     decide_with(mishan, "\"netWeight\": \"5.2\"", "\"netWeight\": 0", NULL, NULL, &dec);
     assert_int_equal(dec.status_code, 100);
-    expect_rules(&dec, net, 1);
-    assert_string_equal(dec.reasons[0].message, "netWeight: 0 is not > 0");
+    expect_reason(&dec, "CEB603-WEIGHT-NET", RULE_REJECT, "netWeight: 0 is not > 0");
+    /* ... and the 0.9 kg declared as item 2's legal quantity no longer fits (a flag). */
+    expect_reason(&dec, "CEB603-KG-NETWEIGHT", RULE_FLAG,
+                  "sum of items[].qty1 of the matching items (1 items) = 0.9 is not <= "
+                  "netWeight 0");
+    assert_int_equal(dec.n_reasons, 2);
+    (void)net;
     decision_clear(&dec);
 
     decide_with(mishan, "\"packNo\": 1", "\"packNo\": 0", NULL, NULL, &dec);
@@ -809,8 +883,9 @@ static void test_load_errors(void **state)
 {
     (void)state;
     expect_load_error("err_unknown_check.yaml", 9, 12,
-                      "check: unknown check 'regex' (known: required, length, one_of, pattern, "
-                      "sequence, product, compare, hs_prefix)");
+                      "check: unknown check 'regex' (known: required, together, length, one_of, "
+                      "pattern, decimal, date, count, sequence, product, sum, compare, hs_prefix, "
+                      "threshold, always)");
     expect_load_error("err_unknown_field.yaml", 10, 9,
                       "fields: unknown item field 'items[].hsCode'");
     expect_load_error("err_header_item_field.yaml", 6, 12,

@@ -1,0 +1,410 @@
+/*
+ * yamlread.c - the safe YAML reader (see yamlread.h): libyaml events into a tree of
+ * scalars as written, refusing anchors, aliases, tags, duplicate keys, several documents,
+ * deep nesting and oversized trees, with errors as "file:line:column: what".
+ *
+ * Config and rules used to carry a copy each; one reader means one set of safety rules.
+ */
+#include "yamlread.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "util.h"
+
+#define YAMLREAD_DEPTH_LIMIT 64
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+void yamlread_free(struct ynode *n)
+{
+    if (!n)
+        return;
+    for (size_t i = 0; i < n->n; i++)
+        yamlread_free(n->kids[i]);
+    free(n->kids);
+    free(n->value);
+    free(n);
+}
+
+const char *yamlread_type_name(const struct ynode *n)
+{
+    switch (n->type) {
+    case YNODE_MAP:
+        return "a mapping";
+    case YNODE_SEQ:
+        return "a sequence";
+    default:
+        return "a scalar";
+    }
+}
+
+/* libyaml marks are 0-based; people count from 1. A reader error only has a byte offset. */
+static void ytree_offset_position(const char *text, size_t len, size_t offset, size_t *line,
+                                  size_t *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset && i < len; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *column = 1;
+        } else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            (*column)++;
+        }
+    }
+}
+
+/* The byte at a 1-based line and column (columns count characters), or -1. */
+static int ytree_char_at(const char *text, size_t len, size_t line, size_t column)
+{
+    size_t i = 0;
+
+    for (size_t l = 1; l < line; l++) {
+        const char *nl = memchr(text + i, '\n', len - i);
+        if (!nl)
+            return -1;
+        i = (size_t)(nl - text) + 1;
+    }
+    for (size_t c = 1; i < len && text[i] != '\n'; i++) {
+        if (((unsigned char)text[i] & 0xC0) == 0x80)
+            continue;
+        if (c++ == column)
+            return (unsigned char)text[i];
+    }
+    return -1;
+}
+
+/* True when the 1-based line contains `needle`. */
+static bool ytree_line_has(const char *text, size_t len, size_t line, const char *needle)
+{
+    size_t i = 0, end;
+    const char *nl;
+
+    for (size_t l = 1; l < line; l++) {
+        nl = memchr(text + i, '\n', len - i);
+        if (!nl)
+            return false;
+        i = (size_t)(nl - text) + 1;
+    }
+    nl = memchr(text + i, '\n', len - i);
+    end = nl ? (size_t)(nl - text) : len;
+    return memmem(text + i, end - i, needle, strlen(needle)) != NULL;
+}
+
+static int ytree_parser_error(const yaml_parser_t *p, const char *file, const char *text,
+                              size_t len, char *err, size_t errlen)
+{
+    size_t line, column;
+
+    if (p->error == YAML_MEMORY_ERROR)
+        return errf(err, errlen, "%s: out of memory", file);
+    if (p->error == YAML_READER_ERROR) {
+        ytree_offset_position(text, len, p->problem_offset, &line, &column);
+        return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                    p->problem ? p->problem : "cannot read the text");
+    }
+    line = p->problem_mark.line + 1;
+    column = p->problem_mark.column + 1;
+    /* libyaml's words for a tab ("cannot start any token") do not say what to fix. */
+    if (ytree_char_at(text, len, line, column) == '\t')
+        return errf(err, errlen, "%s:%zu:%zu: tab character: YAML indentation must use spaces",
+                    file, line, column);
+    /* items[].x inside [a, b]: the brackets end the flow list; say how to write it. */
+    if (p->context && strstr(p->context, "flow") && ytree_line_has(text, len, line, "[]"))
+        return errf(err, errlen,
+                    "%s:%zu:%zu: %s (%s at line %zu column %zu; inside [ ] write "
+                    "\"items[].name\" in quotes)",
+                    file, line, column, p->problem ? p->problem : "syntax error", p->context,
+                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+    if (p->context)
+        return errf(err, errlen, "%s:%zu:%zu: %s (%s at line %zu column %zu)", file, line, column,
+                    p->problem ? p->problem : "syntax error", p->context,
+                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+    return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                p->problem ? p->problem : "syntax error");
+}
+
+static int ynode_append(struct ynode *parent, struct ynode *kid)
+{
+    if (parent->n == parent->cap) {
+        size_t ncap = parent->cap ? parent->cap * 2 : 8;
+        struct ynode **nk = realloc(parent->kids, ncap * sizeof(*nk));
+        if (!nk)
+            return -1;
+        parent->kids = nk;
+        parent->cap = ncap;
+    }
+    parent->kids[parent->n++] = kid;
+    return 0;
+}
+
+struct key_at {
+    const struct ynode *node;
+};
+
+static int key_at_cmp(const void *a, const void *b)
+{
+    const struct ynode *x = ((const struct key_at *)a)->node, *y = ((const struct key_at *)b)->node;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int r = memcmp(x->value, y->value, n);
+
+    if (r)
+        return r;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    /* Equal keys: file order, so the error names the first and points at the second. */
+    if (x->line != y->line)
+        return x->line < y->line ? -1 : 1;
+    return x->column < y->column ? -1 : (x->column > y->column);
+}
+
+static int duplicate_error(const struct ynode *first, const struct ynode *again, const char *file,
+                           char *err, size_t errlen)
+{
+    return errf(err, errlen, "%s:%zu:%zu: duplicate key '%s' (first at line %zu column %zu)", file,
+                again->line, again->column, again->value, first->line, first->column);
+}
+
+/*
+ * A mapping is complete: refuse duplicate keys (YAML says keys are unique; never
+ * last-wins). Small mappings compare pairwise; large ones (code tables) sort a copy, so a
+ * big list file stays O(n log n).
+ */
+static int ytree_check_duplicates(const struct ynode *map, const char *file, char *err,
+                                  size_t errlen)
+{
+    size_t pairs = map->n / 2;
+    struct key_at *keys;
+    int rc = 0;
+
+    if (pairs <= 16) {
+        for (size_t i = 2; i < map->n; i += 2) {
+            const struct ynode *k = map->kids[i];
+            for (size_t j = 0; j < i; j += 2) {
+                const struct ynode *o = map->kids[j];
+                if (o->len == k->len && memcmp(o->value, k->value, k->len) == 0)
+                    return duplicate_error(o, k, file, err, errlen);
+            }
+        }
+        return 0;
+    }
+    keys = malloc(pairs * sizeof(*keys));
+    if (!keys)
+        return errf(err, errlen, "%s: out of memory", file);
+    for (size_t i = 0; i < pairs; i++)
+        keys[i].node = map->kids[2 * i];
+    qsort(keys, pairs, sizeof(*keys), key_at_cmp);
+    /* Each run of equal keys is in file order: its first two are a duplicate. Report the
+     * one whose repetition comes first in the file, as the pairwise scan would. */
+    const struct ynode *first = NULL, *again = NULL;
+    for (size_t i = 1; i < pairs; i++) {
+        const struct ynode *a = keys[i - 1].node, *b = keys[i].node;
+        bool run_start = i == 1 || keys[i - 2].node->len != a->len ||
+                         memcmp(keys[i - 2].node->value, a->value, a->len) != 0;
+        if (!run_start || a->len != b->len || memcmp(a->value, b->value, a->len) != 0)
+            continue;
+        if (!again || b->line < again->line ||
+            (b->line == again->line && b->column < again->column)) {
+            first = a;
+            again = b;
+        }
+    }
+    if (again)
+        rc = duplicate_error(first, again, file, err, errlen);
+    free(keys);
+    return rc;
+}
+
+int yamlread_parse(const char *file, const char *text, size_t len, size_t max_depth,
+                   struct ynode **root, char *err, size_t errlen)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    struct ynode *stack[YAMLREAD_DEPTH_LIMIT];
+    size_t nodes = 0;
+    size_t depth = 0;
+    struct ynode *doc = NULL;
+    int ndocs = 0, rc = -1;
+    bool done = false;
+
+    *root = NULL;
+    if (max_depth == 0 || max_depth > YAMLREAD_DEPTH_LIMIT)
+        max_depth = YAMLREAD_DEPTH_LIMIT;
+    if (!yaml_parser_initialize(&parser))
+        return errf(err, errlen, "%s: out of memory", file);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+
+    while (!done) {
+        struct ynode *node = NULL;
+        const yaml_char_t *anchor = NULL, *tag = NULL;
+        size_t line, column;
+
+        if (!yaml_parser_parse(&parser, &ev)) {
+            ytree_parser_error(&parser, file, text, len, err, errlen);
+            goto out;
+        }
+        line = ev.start_mark.line + 1;
+        column = ev.start_mark.column + 1;
+
+        switch (ev.type) {
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (ndocs++ > 0) {
+                errf(err, errlen, "%s:%zu:%zu: more than one YAML document", file, line, column);
+                goto fail_event;
+            }
+            break;
+        case YAML_ALIAS_EVENT:
+            errf(err, errlen, "%s:%zu:%zu: aliases are not supported", file, line, column);
+            goto fail_event;
+        case YAML_SCALAR_EVENT:
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (ev.type == YAML_SCALAR_EVENT) {
+                anchor = ev.data.scalar.anchor;
+                tag = ev.data.scalar.tag;
+            } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
+                anchor = ev.data.sequence_start.anchor;
+                tag = ev.data.sequence_start.tag;
+            } else {
+                anchor = ev.data.mapping_start.anchor;
+                tag = ev.data.mapping_start.tag;
+            }
+            if (anchor) {
+                errf(err, errlen, "%s:%zu:%zu: anchors are not supported", file, line, column);
+                goto fail_event;
+            }
+            if (tag) {
+                /* A tag would ask for a type; here the key decides the type. */
+                errf(err, errlen, "%s:%zu:%zu: tags are not supported", file, line, column);
+                goto fail_event;
+            }
+            if (++nodes > YAMLREAD_MAX_NODES) {
+                errf(err, errlen, "%s:%zu:%zu: more than %d YAML nodes", file, line, column,
+                     YAMLREAD_MAX_NODES);
+                goto fail_event;
+            }
+            node = calloc(1, sizeof(*node));
+            if (!node) {
+                errf(err, errlen, "%s: out of memory", file);
+                goto fail_event;
+            }
+            node->line = line;
+            node->column = column;
+            if (ev.type == YAML_SCALAR_EVENT) {
+                node->type = YNODE_SCALAR;
+                node->len = ev.data.scalar.length;
+                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+                if (memchr(ev.data.scalar.value, '\0', node->len)) {
+                    free(node);
+                    errf(err, errlen, "%s:%zu:%zu: NUL character in a scalar", file, line, column);
+                    goto fail_event;
+                }
+                node->value = xstrndup((const char *)ev.data.scalar.value, node->len);
+                if (!node->value) {
+                    free(node);
+                    errf(err, errlen, "%s: out of memory", file);
+                    goto fail_event;
+                }
+            } else {
+                node->type = ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ;
+            }
+            /* Attach to the parent (or make it the document root). */
+            if (depth == 0) {
+                doc = node;
+            } else {
+                struct ynode *parent = stack[depth - 1];
+                if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
+                    yamlread_free(node);
+                    errf(err, errlen, "%s:%zu:%zu: a mapping key must be a scalar", file, line,
+                         column);
+                    goto fail_event;
+                }
+                if (ynode_append(parent, node) < 0) {
+                    yamlread_free(node);
+                    errf(err, errlen, "%s: out of memory", file);
+                    goto fail_event;
+                }
+            }
+            if (node->type != YNODE_SCALAR) {
+                if (depth == max_depth) {
+                    errf(err, errlen, "%s:%zu:%zu: nested deeper than %zu levels", file, line,
+                         column, max_depth);
+                    goto fail_event;
+                }
+                stack[depth++] = node;
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            if (depth > 0) {
+                struct ynode *closed = stack[--depth];
+                if (closed->type == YNODE_MAP &&
+                    ytree_check_duplicates(closed, file, err, errlen) < 0)
+                    goto fail_event;
+            }
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    *root = doc;
+    doc = NULL;
+    rc = 0;
+    goto out;
+
+fail_event:
+    yaml_event_delete(&ev);
+out:
+    yamlread_free(doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+bool yamlread_is_null(const struct ynode *n)
+{
+    return n && n->type == YNODE_SCALAR && n->plain && n->len == 0;
+}
+
+const struct ynode *yamlread_get(const struct ynode *map, const char *key)
+{
+    if (!map || map->type != YNODE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i += 2) {
+        if (strcmp(map->kids[i]->value, key) == 0)
+            return map->kids[i + 1];
+    }
+    return NULL;
+}
+
+const struct ynode *yamlread_key(const struct ynode *map, const char *key)
+{
+    if (!map || map->type != YNODE_MAP)
+        return NULL;
+    for (size_t i = 0; i < map->n; i += 2) {
+        if (strcmp(map->kids[i]->value, key) == 0)
+            return map->kids[i];
+    }
+    return NULL;
+}
