@@ -308,12 +308,15 @@ static void tdecl_init(struct tdecl *t, const char *lno, int status, size_t n_it
     t->dec.rules_version = RULES_V;
     t->dec.reasons = t->reasons;
     if (status == STATUS_INSPECTION) {
-        t->reasons[0] = (struct reason){"R-SAMPLE", RULE_INSPECT, "random sampling 1/100"};
+        t->reasons[0] = (struct reason){
+            .rule_id = "R-SAMPLE", .action = RULE_INSPECT, .message = "random sampling 1/100"};
         t->dec.n_reasons = 1;
     } else if (status == STATUS_REJECTED) {
-        t->reasons[0] =
-            (struct reason){"R-GCODE", RULE_REJECT, "items[1].gcode: \"92079\" is not 10 digits"};
-        t->reasons[1] = (struct reason){"R-HEAVY", RULE_FLAG, "grossWeight 1.35 kg"};
+        t->reasons[0] = (struct reason){.rule_id = "R-GCODE",
+                                        .action = RULE_REJECT,
+                                        .message = "items[1].gcode: \"92079\" is not 10 digits"};
+        t->reasons[1] = (struct reason){
+            .rule_id = "R-HEAVY", .action = RULE_FLAG, .message = "grossWeight 1.35 kg"};
         t->dec.n_reasons = 2;
     }
     int n = snprintf(t->payload, sizeof(t->payload),
