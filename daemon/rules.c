@@ -2780,8 +2780,10 @@ static void sum_eval(const void *check, const struct eval_ctx *cx, struct findin
                 decimal_is_zero(c->tolerance) ? "" : " within ",
                 decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
     else
-        finding(fs, "sum of %s%s (%zu items) = %s is not %s %s", name,
-                c->where_text ? c->where_text : "", counted, ts, c->op_name, tr);
+        finding(fs, "sum of %s%s (%zu items) = %s is not %s %s%s%s", name,
+                c->where_text ? c->where_text : "", counted, ts, c->op_name, tr,
+                decimal_is_zero(c->tolerance) ? "" : " within ",
+                decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
 }
 
 static void sum_free(void *check)

@@ -1,6 +1,7 @@
 /*
  * test_config.c - unit tests of config.c: defaults, a file setting every key, scalars kept
- * as written, relative rules path, and every error class with its exact file:line:column.
+ * as written, relative rules path, and every error class with its exact file:line:column;
+ * and of the safe YAML reader it shares with the rules (yamlread.c) on its own.
  *
  * Fixtures live in tests/data/config/; paths are relative to the source tree, which is the
  * working directory unless CUSTOMSD_SRCDIR says otherwise.
@@ -15,6 +16,9 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "yamlread.h"
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static char path_buf[4096];
 
@@ -269,6 +273,108 @@ static void test_yaml_errors(void **state)
     expect_error("err_two_documents.yaml", 3, 1, "more than one YAML document");
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* The shared reader (yamlread.c), on text                                              */
+/* ------------------------------------------------------------------------------------ */
+
+static struct ynode *parse_ok(const char *text, size_t depth)
+{
+    struct ynode *root = NULL;
+    char err[512] = "";
+
+    if (yamlread_parse("t.yaml", text, strlen(text), depth, &root, err, sizeof(err)) != 0)
+        fail_msg("unexpected error: %s", err);
+    return root;
+}
+
+static void parse_err(const char *text, size_t depth, const char *want)
+{
+    struct ynode *root = (struct ynode *)0x1;
+    char err[512] = "";
+
+    assert_int_equal(yamlread_parse("t.yaml", text, strlen(text), depth, &root, err, sizeof(err)),
+                     -1);
+    assert_null(root);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("\n  got:  %s\n  want: %s...", err, want);
+}
+
+/* Scalars are the text as written; null is an empty plain scalar only. */
+static void test_reader_scalars(void **state)
+{
+    static const char *const want[] = {"NO",  "no",         "on", "007", "0123",
+                                       "1e3", "2024-04-01", "",   "~",   "0x1F"};
+    struct ynode *root =
+        parse_ok("a: [NO, no, on, 007, 0123, 1e3, 2024-04-01, '', ~, 0x1F]\nb:\nc: \"\"\n", 8);
+    const struct ynode *a = yamlread_get(root, "a");
+
+    (void)state;
+    assert_non_null(a);
+    assert_int_equal(a->type, YNODE_SEQ);
+    assert_int_equal(a->n, ARRAY_LEN(want));
+    for (size_t i = 0; i < a->n; i++)
+        assert_string_equal(a->kids[i]->value, want[i]);
+    assert_true(yamlread_is_null(yamlread_get(root, "b")));
+    assert_false(yamlread_is_null(yamlread_get(root, "c"))); /* quoted: an empty string */
+    assert_false(yamlread_is_null(a->kids[7]));
+    assert_int_equal(yamlread_key(root, "b")->line, 2);
+    assert_null(yamlread_get(root, "d"));
+    assert_string_equal(yamlread_type_name(a), "a sequence");
+    yamlread_free(root);
+    yamlread_free(NULL);
+}
+
+/*
+ * Duplicate keys in a large mapping (the sorted check): the first repetition in file
+ * order is reported, with where the key was first given.
+ */
+static void test_reader_duplicates_large(void **state)
+{
+    char text[2048];
+    size_t used = 0;
+
+    (void)state;
+    for (int i = 1; i <= 20; i++)
+        used += (size_t)snprintf(text + used, sizeof(text) - used, "k%02d: %d\n", i, i);
+    /* line 21 repeats k07, line 22 repeats k03: k07 comes first. */
+    used += (size_t)snprintf(text + used, sizeof(text) - used, "k07: again\nk03: again\n");
+    parse_err(text, 8, "t.yaml:21:1: duplicate key 'k07' (first at line 7 column 1)");
+    /* No duplicate: fine, and every key is there. */
+    text[used - strlen("k07: again\nk03: again\n")] = '\0';
+    {
+        struct ynode *root = parse_ok(text, 8);
+        assert_int_equal(root->n, 40);
+        assert_string_equal(yamlread_get(root, "k20")->value, "20");
+        yamlread_free(root);
+    }
+}
+
+/* Depth is bounded; anchors (the start of every alias bomb) and tags are refused. */
+static void test_reader_limits(void **state)
+{
+    char deep[256];
+    size_t used = 0;
+
+    (void)state;
+    for (int i = 0; i < 10; i++)
+        used += (size_t)snprintf(deep + used, sizeof(deep) - used, "[");
+    for (int i = 0; i < 10; i++)
+        used += (size_t)snprintf(deep + used, sizeof(deep) - used, "]");
+    parse_err(deep, 8, "t.yaml:1:9: nested deeper than 8 levels");
+    yamlread_free(parse_ok(deep, 10));
+    parse_err("a: &x [1, 2]\nb: [*x, *x]\n", 8, "t.yaml:1:4: anchors are not supported");
+    parse_err("a: *x\n", 8, "t.yaml:1:4: aliases are not supported");
+    parse_err("a: !!int 7\n", 8, "t.yaml:1:4: tags are not supported");
+    parse_err("[a]: 1\n", 8, "t.yaml:1:1: a mapping key must be a scalar");
+    parse_err("a: 1\n\tb: 2\n", 8, "t.yaml:2:1: tab character");
+    {
+        struct ynode *root = (struct ynode *)0x1;
+        char err[64];
+        assert_int_equal(yamlread_parse("t.yaml", "", 0, 8, &root, err, sizeof(err)), 0);
+        assert_null(root); /* no document at all */
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +384,8 @@ int main(void)
         cmocka_unit_test(test_missing_file),       cmocka_unit_test(test_unknown_keys),
         cmocka_unit_test(test_wrong_types),        cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_reader_scalars),     cmocka_unit_test(test_reader_duplicates_large),
+        cmocka_unit_test(test_reader_limits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "declaration.h"
 #include "rules.h"
 #include "util.h"
@@ -908,6 +911,40 @@ static void test_load_errors(void **state)
     expect_load_error("err_prefix.yaml", 7, 24,
                       "prefixes: an HS prefix is 2 to 10 digits, got '38O1'");
     expect_load_error("err_tolerance.yaml", 8, 16, "tolerance: '0.000001' is not an N19,5 decimal");
+    /* YAML safety: an alias bomb stops at its first anchor; tags; a condition's key. */
+    expect_load_error("err_alias_bomb.yaml", 2, 4, "anchors are not supported");
+    expect_load_error("err_tag.yaml", 4, 13, "tags are not supported");
+    expect_load_error("err_flow_item_field.yaml", 6, 25, "did not find expected ',' or ']'");
+    expect_load_error("err_when.yaml", 8, 30, "all: unknown key 'is' in a condition");
+    expect_load_error("err_effective.yaml", 5, 21,
+                      "effective_from: '2024-02-30' is not a real date (write YYYY-MM-DD)");
+    expect_load_error("err_sample.yaml", 6, 13, "sample: a fraction above 0 and at most 1");
+    expect_load_error("err_severity.yaml", 5, 15, "severity: unknown severity 'urgent'");
+    expect_load_error("err_threshold_norates.yaml", 9, 21,
+                      "limit_currency: a threshold converts currencies: the rule set needs a "
+                      "rates table");
+    expect_load_error("err_list_missing.yaml", 7, 11, "cannot read '");
+}
+
+/* Errors inside a referenced file point into that file. */
+static void test_referenced_file_errors(void **state)
+{
+    struct rules *r = (struct rules *)0x1;
+    char err[1024] = "", want[2048];
+
+    (void)state;
+    assert_int_equal(
+        rules_load(src("tests/data/rules/err_list_duplicate.yaml"), &r, err, sizeof(err)), -1);
+    assert_null(r);
+    snprintf(want, sizeof(want), "%s:5:3: duplicate key '344' (first at line 3 column 3)",
+             src("tests/data/rules/lists/duplicate.yaml"));
+    assert_string_equal(err, want);
+    assert_int_equal(
+        rules_load(src("tests/data/rules/err_rates_overlap.yaml"), &r, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want),
+             "%s:7:7: rates: the periods from 2024-01-01 and from 2024-06-30 overlap",
+             src("tests/data/rules/rates_overlap.yaml"));
+    assert_string_equal(err, want);
 }
 
 static void test_missing_file(void **state)
@@ -919,6 +956,673 @@ static void test_missing_file(void **state)
     assert_int_equal(rules_load("/nonexistent/rules.yaml", &r, err, sizeof(err)), -1);
     assert_null(r);
     assert_string_equal(err, "/nonexistent/rules.yaml: No such file or directory");
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The language beyond the first cut                                                    */
+/* ------------------------------------------------------------------------------------ */
+
+static struct rules *load_text(const char *name, const char *text)
+{
+    struct rules *r = NULL;
+    char err[1024] = "";
+
+    if (rules_load_buffer(name, text, strlen(text), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return r;
+}
+
+/* The valid declaration with `field` (a header text field) set to `value`. */
+static void decide_field(const struct rules *r, const char *from, const char *value,
+                         struct decision *dec)
+{
+    char to[256];
+
+    snprintf(to, sizeof(to), "%.*s\"%s\"", (int)(strchr(from, ':') - from + 2), from, value);
+    decide_with(r, from, to, NULL, NULL, dec);
+}
+
+/*
+ * YAML 1.1 would read NO/no/on as booleans and 007/0123 as octal numbers; here every
+ * scalar is the text as written (country and unit codes keep their zeros, NO is an
+ * ownerCode), and so are list files.
+ */
+static void test_yaml_scalars_as_written(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - id: OWNER\n"
+                               "    action: reject\n"
+                               "    check: one_of\n"
+                               "    field: ownerCode\n"
+                               "    values: [NO, no, on, 007, 0123, 1e3, 2024-04-01, ~, null]\n";
+    static const char *const ok[] = {"NO",  "no",         "on", "007", "0123",
+                                     "1e3", "2024-04-01", "~",  "null"};
+    static const char *const bad[] = {"0", "7", "123", "83", "false", "true", "1000", "On"};
+    const char *from = "\"ownerCode\": \"NO\"";
+    struct rules *r = load_text("scalars", text);
+    struct decision dec;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+        decide_field(r, from, ok[i], &dec);
+        if (dec.status_code != 399)
+            fail_msg("ownerCode '%s' should be one of the values", ok[i]);
+        decision_clear(&dec);
+    }
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        decide_field(r, from, bad[i], &dec);
+        if (dec.status_code != 100)
+            fail_msg("ownerCode '%s' should not be one of the values", bad[i]);
+        decision_clear(&dec);
+    }
+    rules_free(r);
+
+    /* A list file given as a sequence: "007" and NO as written; the message names it. */
+    r = NULL;
+    {
+        char err[1024] = "";
+        const char *path = src("tests/data/rules/lists-rule.yaml");
+        static const char rule[] = "version: 1\nrules:\n  - id: L\n    action: reject\n"
+                                   "    check: one_of\n    field: ownerCode\n"
+                                   "    list: lists/codes.yaml\n";
+        if (rules_load_buffer(path, rule, strlen(rule), &r, err, sizeof(err)) != 0)
+            fail_msg("%s", err);
+    }
+    decide_field(r, from, "NO", &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    decide_field(r, from, "7", &dec);
+    assert_int_equal(dec.status_code, 100);
+    assert_string_equal(dec.reasons[0].message,
+                        "ownerCode: '7' is not one of the 3 codes of lists/codes.yaml");
+    decision_clear(&dec);
+    assert_int_equal(rules_file_count(r), 1);
+    assert_string_equal(rules_file_name(r, 0), "lists/codes.yaml");
+    assert_non_null(strstr(rules_text(r), "codes: [\"007\", \"035\", NO]"));
+    rules_free(r);
+}
+
+struct trace_log {
+    size_t n;
+    enum rule_outcome outcome[16];
+    char why[16][160];
+    char note[16][256];
+};
+
+static void trace_into(void *ctx, const struct rule_trace *t)
+{
+    struct trace_log *log = ctx;
+
+    assert_true(t->index < 16);
+    log->n = t->index + 1;
+    log->outcome[t->index] = t->outcome;
+    snprintf(log->why[t->index], sizeof(log->why[t->index]), "%s", t->why);
+    snprintf(log->note[t->index], sizeof(log->note[t->index]), "%s", t->note);
+}
+
+/* Effective dates apply by the declaration's ieDate, inclusive at both ends. */
+static void test_effective_dates(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - id: APRIL\n"
+                               "    action: review\n"
+                               "    effective_from: 2024-04-01\n"
+                               "    effective_to: 2024-04-30\n"
+                               "    check: always\n"
+                               "    message: in April\n"
+                               "  - id: FROM-MAY\n"
+                               "    action: flag\n"
+                               "    effective_from: \"20240501\"\n"
+                               "    check: always\n";
+    static const struct {
+        const char *ie_date;
+        int status;
+        size_t n;
+    } cases[] = {
+        {"20240331", 399, 0}, {"20240401", 300, 1}, {"20240430", 300, 1},
+        {"20240501", 399, 1}, {"20991231", 399, 1}, {"20240431", 399, 0}, /* no such day */
+    };
+    const char *from = "\"ieDate\": \"20240512\"";
+    struct rules *r = load_text("dates", text);
+    struct trace_log log;
+    struct decision dec;
+
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        decide_field(r, from, cases[i].ie_date, &dec);
+        if (dec.status_code != cases[i].status || dec.n_reasons != cases[i].n) {
+            dump(&dec);
+            fail_msg("ieDate %s", cases[i].ie_date);
+        }
+        decision_clear(&dec);
+    }
+    /* The trace says why a rule did not apply. */
+    {
+        char *t = replace_once(valid_json, from, "\"ieDate\": \"20240331\"");
+        struct declaration *d = decode(t);
+        memset(&log, 0, sizeof(log));
+        memset(&dec, 0, sizeof(dec));
+        assert_int_equal(rules_evaluate_trace(r, d, &dec, trace_into, &log), 0);
+        assert_int_equal(log.n, 2);
+        assert_int_equal(log.outcome[0], RULE_OUTCOME_SKIPPED);
+        assert_string_equal(log.why[0],
+                            "not in effect on ieDate 2024-03-31 (in effect from 2024-04-01 to "
+                            "2024-04-30)");
+        assert_string_equal(log.why[1], "not in effect on ieDate 2024-03-31 (in effect from "
+                                        "2024-05-01)");
+        decision_clear(&dec);
+        declaration_free(d);
+        free(t);
+    }
+    rules_free(r);
+}
+
+/* when: all / any / not, header and item leaves; an item leaf at rule level means "any item". */
+static void test_when(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - id: RU-9610\n"
+                               "    action: flag\n"
+                               "    when: {all: [{field: country, equals: \"344\"}, {field: "
+                               "tradeMode, equals: \"9610\"}]}\n"
+                               "    check: always\n"
+                               "  - id: NOT-RU-OR-HEAVY\n"
+                               "    action: flag\n"
+                               "    when:\n"
+                               "      any:\n"
+                               "        - not: {field: country, equals: \"344\"}\n"
+                               "        - {field: grossWeight, op: \">\", value: \"6\"}\n"
+                               "    check: always\n"
+                               "  - id: ANY-ITEM-KG\n"
+                               "    action: flag\n"
+                               "    when: {field: \"items[].unit1\", equals: \"035\"}\n"
+                               "    check: always\n"
+                               "  - id: NO-IAC\n"
+                               "    action: flag\n"
+                               "    when: [{field: iacCode, present: false}, {field: tradeMode, "
+                               "in: [\"9610\", \"9710\"]}]\n"
+                               "    check: always\n";
+    struct rules *r = load_text("when", text);
+    struct decision dec;
+
+    (void)state;
+    decide_with(r, NULL, NULL, NULL, NULL, &dec);
+    {
+        static const char *const ids[] = {"RU-9610", "NOT-RU-OR-HEAVY", "ANY-ITEM-KG", "NO-IAC"};
+        expect_rules(&dec, ids, 4); /* grossWeight 6.35 > 6 */
+    }
+    assert_string_equal(dec.reasons[0].message, "applies to this declaration");
+    decision_clear(&dec);
+
+    decide_with(r, "\"grossWeight\": \"6.35\"", "\"grossWeight\": \"5.5\"", "\"unit1\": \"035\"",
+                "\"unit1\": \"011\"", &dec);
+    {
+        static const char *const ids[] = {"RU-9610", "NO-IAC"};
+        expect_rules(&dec, ids, 2);
+    }
+    decision_clear(&dec);
+
+    decide_with(r, "\"country\": \"344\", \"POD\"", "\"country\": \"145\", \"POD\"",
+                "\"tradeMode\": \"9610\"", "\"tradeMode\": \"1210\"", &dec);
+    {
+        static const char *const ids[] = {"NOT-RU-OR-HEAVY", "ANY-ITEM-KG"};
+        expect_rules(&dec, ids, 2);
+    }
+    decision_clear(&dec);
+    rules_free(r);
+}
+
+/*
+ * Sampling is a function of (seed, logisticsNo): the same parcel is always drawn the same
+ * way, about `sample` of all parcels are drawn, and another seed draws others.
+ */
+static void test_sample(void **state)
+{
+    static const char fmt[] = "version: 1\n"
+                              "rules:\n"
+                              "  - id: S\n"
+                              "    action: inspect\n"
+                              "    check: always\n"
+                              "    sample: %s\n"
+                              "    seed: %s\n";
+    char text[256];
+    struct rules *a, *b, *all;
+    struct declaration *d = decode(valid_json);
+    char *saved = d->logisticsNo, key[32];
+    size_t drawn_a = 0, drawn_b = 0, both = 0;
+    const size_t n = 20000;
+
+    (void)state;
+    snprintf(text, sizeof(text), fmt, "0.02", "mishan-2024");
+    a = load_text("a", text);
+    snprintf(text, sizeof(text), fmt, "\"0.02\"", "other-seed");
+    b = load_text("b", text);
+    snprintf(text, sizeof(text), fmt, "1", "x");
+    all = load_text("all", text);
+    d->logisticsNo = key;
+    for (size_t i = 0; i < n; i++) {
+        struct decision da, db, dc;
+        snprintf(key, sizeof(key), "YL2024%012zu", i);
+        memset(&da, 0, sizeof(da));
+        memset(&db, 0, sizeof(db));
+        memset(&dc, 0, sizeof(dc));
+        assert_int_equal(rules_evaluate(a, d, &da), 0);
+        assert_int_equal(rules_evaluate(b, d, &db), 0);
+        assert_int_equal(rules_evaluate(all, d, &dc), 0);
+        drawn_a += da.status_code == 500;
+        drawn_b += db.status_code == 500;
+        both += da.status_code == 500 && db.status_code == 500;
+        assert_int_equal(dc.status_code, 500);
+        if (i == 7) {
+            struct decision again = {0};
+            assert_int_equal(rules_evaluate(a, d, &again), 0);
+            assert_int_equal(again.status_code, da.status_code);
+            decision_clear(&again);
+        }
+        decision_clear(&da);
+        decision_clear(&db);
+        decision_clear(&dc);
+    }
+    /* 2 % of 20,000 is 400; a fair draw stays within +-25 % with overwhelming odds. */
+    assert_in_range(drawn_a, 300, 500);
+    assert_in_range(drawn_b, 300, 500);
+    /* Independent seeds overlap about 2 % x 2 % = 8 parcels, far from the same 400. */
+    assert_true(both < 40);
+    d->logisticsNo = saved;
+    declaration_free(d);
+    rules_free(a);
+    rules_free(b);
+    rules_free(all);
+}
+
+static struct rules *load_fixture(const char *name)
+{
+    char rel[256], err[1024] = "";
+    struct rules *r = NULL;
+
+    snprintf(rel, sizeof(rel), "tests/data/rules/%s", name);
+    if (rules_load(src(rel), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    return r;
+}
+
+/*
+ * Currency thresholds: amounts converted with the rate valid on ieDate (rates_test.yaml:
+ * 2 CNY per EUR in the first half of 2024, 3 after), rounded half away from zero to cents,
+ * compared exactly; the reason carries the value.
+ */
+static void test_threshold(void **state)
+{
+    struct rules *r = load_fixture("thresholds.yaml");
+    struct decision dec;
+    struct trace_log log;
+    char *t1, *t2;
+
+    (void)state;
+    /* 1099 + 269.70 = 1368.70 CNY / 2 = 684.35 EUR on 2024-05-12. */
+    decide_with(r, NULL, NULL, NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 300);
+    expect_reason(&dec, "VALUE-200", RULE_REVIEW,
+                  "sum of items[].totalPrice 684.35 EUR (1368.7 CNY at 2 CNY per EUR, rate of "
+                  "2024-01-01 to 2024-06-30) is over the limit of 200 EUR");
+    assert_string_equal(dec.reasons[0].value, "684.35 EUR");
+    assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_HIGH);
+    decision_clear(&dec);
+
+    /* Exactly at the limit is not over it; one cent more is. */
+    t1 = replace_once(valid_json, "\"price\": \"1099.00\", \"totalPrice\": \"1099.00\"",
+                      "\"price\": \"130.30\", \"totalPrice\": \"130.30\"");
+    decide_text(r, t1, &dec); /* 130.30 + 269.70 = 400 CNY = 200.00 EUR */
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    t2 = replace_once(t1, "\"totalPrice\": \"130.30\"", "\"totalPrice\": \"130.32\"");
+    decide_text(r, t2, &dec); /* 400.02 CNY = 200.01 EUR */
+    expect_reason(&dec, "VALUE-200", RULE_REVIEW, "200.01 EUR");
+    decision_clear(&dec);
+    free(t2);
+
+    /* The passed rule's note says what it computed. */
+    {
+        struct declaration *d = decode(t1);
+        memset(&log, 0, sizeof(log));
+        memset(&dec, 0, sizeof(dec));
+        assert_int_equal(rules_evaluate_trace(r, d, &dec, trace_into, &log), 0);
+        assert_int_equal(log.outcome[0], RULE_OUTCOME_PASSED);
+        assert_string_equal(log.note[0], "sum of items[].totalPrice 200.00 EUR (400 CNY at 2 CNY "
+                                         "per EUR, rate of 2024-01-01 to 2024-06-30) is within "
+                                         "the limit of 200 EUR");
+        decision_clear(&dec);
+        declaration_free(d);
+    }
+    free(t1);
+
+    /* Rounding half away from zero: 1 CNY / 3 = 0.333 -> 0.33; + 200 EUR. */
+    t1 = replace_once(valid_json, "\"ieDate\": \"20240512\"", "\"ieDate\": \"20240801\"");
+    t2 = replace_once(t1, "\"currency\": \"142\",\n      \"qty\": \"1\"",
+                      "\"currency\": \"300\",\n      \"qty\": \"1\"");
+    free(t1);
+    t1 = replace_once(t2, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"1\"");
+    decide_text(r, t1, &dec); /* 1099 EUR + 1 CNY at 3 */
+    expect_reason(&dec, "VALUE-200", RULE_REVIEW,
+                  "1099.33 EUR (1099 EUR + 1 CNY at 3 CNY per EUR, rate of 2024-07-01 to "
+                  "2024-12-31)");
+    decision_clear(&dec);
+    free(t1);
+    free(t2);
+
+    /* No rate for the day, or for the currency: the rule matches and says why. */
+    decide_with(r, "\"ieDate\": \"20240512\"", "\"ieDate\": \"20250102\"", NULL, NULL, &dec);
+    expect_reason(&dec, "VALUE-200", RULE_REVIEW,
+                  "sum of items[].totalPrice: no CNY rate valid on 2025-01-02 in the rates "
+                  "table rates_test.yaml");
+    assert_null(dec.reasons[0].value);
+    decision_clear(&dec);
+    decide_with(r, "\"fCurrency\": \"142\"", "\"fCurrency\": \"303\"", "\"freight\": \"0\"",
+                "\"freight\": \"12\"", &dec);
+    expect_reason(&dec, "FREIGHT-10", RULE_FLAG,
+                  "freight: cannot convert currency '303' to EUR: not in the rates table "
+                  "rates_test.yaml");
+    decision_clear(&dec);
+    /* 12.5 USD at 1.25 = 10.00 EUR: not over; 12.51 is. */
+    decide_with(r, "\"fCurrency\": \"142\"", "\"fCurrency\": \"502\"", "\"freight\": \"0\"",
+                "\"freight\": \"12.5\"", &dec);
+    assert_null(find_reason(&dec, "FREIGHT-10"));
+    decision_clear(&dec);
+    decide_with(r, "\"fCurrency\": \"142\"", "\"fCurrency\": \"502\"", "\"freight\": \"0\"",
+                "\"freight\": \"12.51\"", &dec);
+    expect_reason(&dec, "FREIGHT-10", RULE_FLAG, "freight 10.01 EUR (12.51 USD at 1.25 USD");
+    decision_clear(&dec);
+    /* An invalid ieDate cannot pick a rate. */
+    decide_with(r, "\"ieDate\": \"20240512\"", "\"ieDate\": \"2024-05-12\"", NULL, NULL, &dec);
+    expect_reason(&dec, "VALUE-200", RULE_REVIEW, "cannot convert CNY to EUR: ieDate is not a");
+    decision_clear(&dec);
+    rules_free(r);
+}
+
+/* decimal, date, count, together and sum, in their explicit forms. */
+static void test_more_checks(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rules:\n"
+                               "  - id: PRICE\n"
+                               "    action: flag\n"
+                               "    check: decimal\n"
+                               "    field: items[].price\n"
+                               "    min: \"10\"\n"
+                               "    below: \"1000\"\n"
+                               "    scale: 1\n"
+                               "  - id: WEIGHT\n"
+                               "    action: flag\n"
+                               "    check: decimal\n"
+                               "    fields: [grossWeight, packNo]\n"
+                               "    above: \"1\"\n"
+                               "    max: \"6\"\n"
+                               "    digits: 2\n"
+                               "  - id: APPTIME\n"
+                               "    action: flag\n"
+                               "    check: date\n"
+                               "    field: appTime\n"
+                               "    format: YYYYMMDDhhmmss\n"
+                               "  - id: TWO-ITEMS\n"
+                               "    action: flag\n"
+                               "    check: count\n"
+                               "    field: items\n"
+                               "    max: 1\n"
+                               "  - id: NAMES\n"
+                               "    action: flag\n"
+                               "    check: together\n"
+                               "    fields: [iacCode, iacName, emsNo]\n"
+                               "  - id: TOTAL\n"
+                               "    action: flag\n"
+                               "    check: sum\n"
+                               "    sum: items[].totalPrice\n"
+                               "    op: \"=\"\n"
+                               "    value: \"1368.69\"\n"
+                               "    tolerance: \"0.005\"\n"
+                               "  - id: KG\n"
+                               "    action: flag\n"
+                               "    check: sum\n"
+                               "    sum: items[].qty1\n"
+                               "    where: {not: {field: \"items[].unit1\", equals: \"011\"}}\n"
+                               "    op: \">=\"\n"
+                               "    right: netWeight\n";
+    struct rules *r = load_text("more", text);
+    struct decision dec;
+
+    (void)state;
+    decide_with(r, NULL, NULL, NULL, NULL, &dec);
+    {
+        static const char *const ids[] = {"PRICE", "WEIGHT", "TWO-ITEMS", "TOTAL", "KG"};
+        expect_rules(&dec, ids, 5);
+    }
+    /* 1099 is not below 1000; 89.90 has one decimal (trailing zeros do not count). */
+    assert_string_equal(find_reason(&dec, "PRICE")->message,
+                        "items[gnum=1].price: 1099 is not below 1000");
+    assert_string_equal(find_reason(&dec, "WEIGHT")->message,
+                        "grossWeight: 6.35 is above the maximum 6; grossWeight: 6.35 has 3 "
+                        "digits, at most 2 allowed; packNo: 1 is not above 1");
+    assert_string_equal(find_reason(&dec, "TWO-ITEMS")->message,
+                        "items: 2 declared, at most 1 allowed");
+    assert_string_equal(find_reason(&dec, "TOTAL")->message,
+                        "sum of items[].totalPrice (2 items) = 1368.7 is not = 1368.69 within "
+                        "0.005");
+    assert_string_equal(find_reason(&dec, "KG")->message,
+                        "sum of items[].qty1 of the matching items (1 items) = 0.9 is not >= "
+                        "netWeight 5.2");
+    decision_clear(&dec);
+
+    decide_with(r, "\"price\": \"89.90\"", "\"price\": \"9.95\"", "\"appTime\": \"20240512103000\"",
+                "\"appTime\": \"20240229235959\"", &dec);
+    expect_reason(&dec, "PRICE", RULE_FLAG,
+                  "items[gnum=2].price: 9.95 is below the minimum 10; items[gnum=2].price: 9.95 "
+                  "has 2 digits after the point, at most 1 allowed");
+    assert_null(find_reason(&dec, "APPTIME")); /* 2024 is a leap year */
+    decision_clear(&dec);
+    decide_with(r, "\"appTime\": \"20240512103000\"", "\"appTime\": \"20230229000000\"",
+                "\"ownerCode\": \"NO\"", "\"ownerCode\": \"NO\", \"emsNo\": \"T1\"", &dec);
+    assert_string_equal(find_reason(&dec, "APPTIME")->message,
+                        "appTime: '20230229000000' is not a real date and time (YYYYMMDDhhmmss)");
+    assert_string_equal(find_reason(&dec, "NAMES")->message,
+                        "header: emsNo present but iacCode, iacName missing (give all or none)");
+    decision_clear(&dec);
+    rules_free(r);
+}
+
+/*
+ * The fixed-shape pattern matcher gives the same answers as regexec: each pattern is
+ * loaded as written (fast path) and with {n} spelt {n,n} (which the fast path refuses),
+ * and both decide the same on random and edge-case values.
+ */
+static void test_pattern_fast_path(void **state)
+{
+    static const char *const patterns[][2] = {
+        {"^[0-9]{10}$", "^[0-9]{10,10}$"},
+        {"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$",
+         "^[0-9A-F]{8,8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$"},
+        {"^([0-9A-Z]{10}|[0-9A-Z]{18}|NO)$", "^([0-9A-Z]{10,10}|[0-9A-Z]{18}|NO)$"},
+        {"^19[0-9]{2}$", "^19[0-9]{2,2}$"},
+        {"^[0-9]$", "^[0-9]{1,1}$"},
+        {"^A\\.B-[a-c]{2}$", "^A\\.B-[a-c]{2,2}$"},
+    };
+    static const char alphabet[] = "0123456789ABCDEFNOZaz-.1 \xc3\xa9";
+    unsigned seed = 12345;
+    char *json;
+
+    (void)state;
+    for (size_t p = 0; p < ARRAY_SIZE(patterns); p++) {
+        char text[512];
+        struct rules *fast, *slow;
+
+        snprintf(text, sizeof(text),
+                 "version: 1\nrules:\n  - id: P\n    action: reject\n    check: pattern\n"
+                 "    field: guid\n    regex: '%s'\n",
+                 patterns[p][0]);
+        fast = load_text("fast", text);
+        snprintf(text, sizeof(text),
+                 "version: 1\nrules:\n  - id: P\n    action: reject\n    check: pattern\n"
+                 "    field: guid\n    regex: '%s'\n",
+                 patterns[p][1]);
+        slow = load_text("slow", text);
+        for (int k = 0; k < 3000; k++) {
+            char value[64], to[128];
+            struct decision a, b;
+            size_t len = (size_t)(rand_r(&seed) % 40) + 1;
+            if (k % 3 == 0) {
+                /* Mostly-matching values: digits and hex of the usual lengths. */
+                static const size_t lens[] = {1, 2, 4, 10, 18, 36};
+                len = lens[rand_r(&seed) % ARRAY_SIZE(lens)];
+                for (size_t i = 0; i < len; i++)
+                    value[i] = "0123456789ABCDEF"[rand_r(&seed) % 16];
+                if (len == 36)
+                    value[8] = value[13] = value[18] = value[23] = '-';
+                if (len == 4 && k % 2)
+                    value[0] = '1', value[1] = '9';
+            } else {
+                for (size_t i = 0; i < len; i++)
+                    value[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
+            }
+            value[len] = '\0';
+            if (k == 1)
+                strcpy(value, "NO");
+            if (k == 2)
+                strcpy(value, "A.B-ca");
+            if (k == 4)
+                strcpy(value, "AxB-ca");
+            /* Keep the JSON valid: no quotes or backslashes are in the alphabet; a lone
+             * UTF-8 lead byte is replaced. */
+            for (size_t i = 0; i < len; i++)
+                if ((unsigned char)value[i] == 0xc3 && (unsigned char)value[i + 1] != 0xa9)
+                    value[i] = 'x';
+                else if ((unsigned char)value[i] == 0xa9 &&
+                         (i == 0 || (unsigned char)value[i - 1] != 0xc3))
+                    value[i] = 'y';
+            snprintf(to, sizeof(to), "\"guid\": \"%s\"", value);
+            json =
+                replace_once(valid_json, "\"guid\": \"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9\"", to);
+            decide_text(fast, json, &a);
+            decide_text(slow, json, &b);
+            if (a.status_code != b.status_code)
+                fail_msg("pattern %s on '%s': fast %d, regexec %d", patterns[p][0], value,
+                         a.status_code, b.status_code);
+            decision_clear(&a);
+            decision_clear(&b);
+            free(json);
+        }
+        rules_free(fast);
+        rules_free(slow);
+    }
+}
+
+struct trace_count {
+    size_t calls, skipped, passed, matched;
+    int in_order;
+};
+
+static void count_trace(void *ctx, const struct rule_trace *t)
+{
+    struct trace_count *c = ctx;
+
+    if (t->index != c->calls)
+        c->in_order = 0;
+    c->calls++;
+    c->skipped += t->outcome == RULE_OUTCOME_SKIPPED;
+    c->passed += t->outcome == RULE_OUTCOME_PASSED;
+    c->matched += t->outcome == RULE_OUTCOME_MATCHED;
+}
+
+/* The trace reports every rule once, in order; severity travels with a reason. */
+static void test_trace_and_reason_fields(void **state)
+{
+    struct trace_count c = {0, 0, 0, 0, 1};
+    struct declaration *d;
+    struct decision dec = {0};
+    char *t = replace_once(valid_json, "\"ieFlag\": \"E\"", "\"ieFlag\": \"I\"");
+
+    (void)state;
+    d = decode(t);
+    assert_int_equal(rules_evaluate_trace(mishan, d, &dec, count_trace, &c), 0);
+    assert_int_equal(c.calls, rules_count(mishan));
+    assert_true(c.in_order);
+    assert_int_equal(c.matched, 1);
+    /* Not applicable to a 9610 parcel of 2024-05-12: the bonded-mode rule (`when`) and the
+     * EAEU limits of 2020, 2022 and 2026 (effective dates). */
+    assert_int_equal(c.skipped, 4);
+    assert_int_equal(c.passed, rules_count(mishan) - 5);
+    assert_int_equal(dec.n_reasons, 1);
+    assert_string_equal(dec.reasons[0].rule_id, "CEB603-IEFLAG");
+    assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_MEDIUM);
+    assert_null(dec.reasons[0].value);
+    assert_string_equal(rule_severity_name(RULE_SEVERITY_CRITICAL), "critical");
+    decision_clear(&dec);
+    declaration_free(d);
+    free(t);
+
+    decide_with(mishan, "\"ebcCode\": \"2301960002\", ", "", NULL, NULL, &dec);
+    assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_HIGH);
+    decision_clear(&dec);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    assert_non_null(f);
+    assert_int_equal(fputs(text, f) >= 0, 1);
+    assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * The version covers the files a rule set references: changing a list file changes the
+ * version (and the recorded text), changing it back restores it.
+ */
+static void test_version_covers_lists(void **state)
+{
+    char dir[] = "/tmp/customsd-test-rules.XXXXXX", path[256], lists[256], list[256];
+    char v1[65], v2[65], err[1024] = "";
+    struct rules *r = NULL;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/rules.yaml", dir);
+    snprintf(lists, sizeof(lists), "%s/lists", dir);
+    snprintf(list, sizeof(list), "%s/lists/flags.yaml", dir);
+    assert_int_equal(mkdir(lists, 0700), 0);
+    write_text(path, "version: 1\nrules:\n  - id: IEFLAG\n    action: reject\n"
+                     "    check: one_of\n    field: ieFlag\n    list: lists/flags.yaml\n");
+    write_text(list, "codes: [E]\n");
+    assert_int_equal(rules_load(path, &r, err, sizeof(err)), 0);
+    snprintf(v1, sizeof(v1), "%s", rules_version(r));
+    rules_free(r);
+
+    write_text(list, "codes: [E, I]\n");
+    assert_int_equal(rules_load(path, &r, err, sizeof(err)), 0);
+    snprintf(v2, sizeof(v2), "%s", rules_version(r));
+    assert_string_not_equal(v1, v2);
+    assert_non_null(strstr(rules_text(r), "\n# ---- customsd rule set bundle: lists/flags.yaml "
+                                          "(14 bytes)\ncodes: [E, I]\n"));
+    rules_free(r);
+
+    write_text(list, "codes: [E]\n");
+    assert_int_equal(rules_load(path, &r, err, sizeof(err)), 0);
+    assert_string_equal(rules_version(r), v1);
+    rules_free(r);
+
+    /* A list that goes bad fails the whole load, naming the list file's position. */
+    write_text(list, "codes: [E, E]\n");
+    assert_int_equal(rules_load(path, &r, err, sizeof(err)), -1);
+    assert_null(r);
+    {
+        char want[512];
+        snprintf(want, sizeof(want), "%s:1:12: codes: 'E' is listed twice", list);
+        assert_string_equal(err, want);
+    }
+    unlink(list);
+    rmdir(lists);
+    unlink(path);
+    rmdir(dir);
 }
 
 int main(void)
@@ -947,7 +1651,17 @@ int main(void)
         cmocka_unit_test(test_explicit_checks),
         cmocka_unit_test(test_version_is_content_hash),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_referenced_file_errors),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_yaml_scalars_as_written),
+        cmocka_unit_test(test_effective_dates),
+        cmocka_unit_test(test_when),
+        cmocka_unit_test(test_sample),
+        cmocka_unit_test(test_threshold),
+        cmocka_unit_test(test_more_checks),
+        cmocka_unit_test(test_pattern_fast_path),
+        cmocka_unit_test(test_trace_and_reason_fields),
+        cmocka_unit_test(test_version_covers_lists),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
