@@ -108,7 +108,10 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/customsd $(DESTDIR)$(DATADIR)/sql \
 	    $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BUILD)/customsd $(BUILD)/customsctl $(DESTDIR)$(BINDIR)/
-	install -m 644 config/customsd.yaml config/rules.yaml $(DESTDIR)$(SYSCONFDIR)/customsd/
+	install -m 644 config/customsd.yaml config/rules.yaml config/rates.yaml config/RULES.md \
+	    $(DESTDIR)$(SYSCONFDIR)/customsd/
+	install -d $(DESTDIR)$(SYSCONFDIR)/customsd/lists
+	install -m 644 config/lists/*.yaml $(DESTDIR)$(SYSCONFDIR)/customsd/lists/
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/customsd.service \
