@@ -614,7 +614,7 @@ static int cmd_rules_test(char **argv)
         free(path);
     }
 
-    printf("--- coverage\n");
+    printf("coverage:\n");
     for (size_t i = 0; i < rules_count(r); i++) {
         if (!rules_rule_enabled(r, i))
             continue;
