@@ -38,6 +38,10 @@
 
 /* SQLSTATE apply_batch raises when an offset fence fails (sql/002_apply_batch.sql). */
 #define STORE_SQLSTATE_FENCED "CS001"
+/* SQLSTATE of a transition the status state machine refuses (sql/003_state_machine.sql).
+ * apply_batch records the refusals it expects instead of raising; one that escapes is about
+ * a record's data, so the batch is split like for a constraint violation. */
+#define STORE_SQLSTATE_REFUSED "CS010"
 
 struct store {
     PGconn *conn;
@@ -558,7 +562,7 @@ static struct json_object *store_json_scan(const struct batch_record *r)
     if (!o)
         return NULL;
     if (store_json_add_string(o, "logisticsNo", key) ||
-        store_json_add_string(o, "scan", sc->kind == SCAN_DEPARTURE ? "departure" : "arrival") ||
+        store_json_add_string(o, "scan", scan_kind_name(sc->kind)) ||
         store_json_add_string(o, "scannedAt", sc->scanned_at) ||
         store_json_add_string(o, "loctNo", sc->loctNo) ||
         store_json_add_string(o, "totalPackageNo", sc->totalPackageNo) ||
@@ -693,7 +697,7 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
             rc = STORE_FENCED;
         else if (state && PQstatus(s->conn) == CONNECTION_OK &&
                  (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
-                  strncmp(state, "P0", 2) == 0))
+                  strncmp(state, "P0", 2) == 0 || strcmp(state, STORE_SQLSTATE_REFUSED) == 0))
             rc = STORE_REJECTED; /* about the data, not the database: split, don't retry */
         store_result_error(s, r, "applying a batch", err, errlen);
         PQclear(r);

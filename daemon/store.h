@@ -28,7 +28,8 @@ enum store_result {
     STORE_ERROR = -1,    /* database unreachable or statement failed; retry later */
     STORE_FENCED = -2,   /* an offset fence failed: another instance owns a partition now */
     STORE_REJECTED = -3, /* the database refused the batch's data (SQLSTATE class 22 data
-                            exception, 23 constraint violation, P0 raised by a function)
+                            exception, 23 constraint violation, P0 raised by a function,
+                            CS010 a transition the status state machine refused)
                             while the connection is fine: retrying the same batch would
                             fail again, so the caller splits it. (CS002, a batch that does
                             not match its fences, is a caller bug: STORE_ERROR.) */

@@ -118,7 +118,13 @@ BEGIN
     IF NOT FOUND THEN
         RETURN 0; -- still pending
     END IF;
-    IF p_scan.scan = 'arrival' THEN
+    -- The same scan sent again (same bytes), whenever: a no-op, even after 899.
+    IF EXISTS (SELECT 1 FROM customs.warehouse_scans w
+                WHERE w.logistics_no = p_scan.logistics_no AND w.id < p_scan.id
+                  AND w.sha256 = p_scan.sha256 AND w.outcome <> 'pending') THEN
+        v_outcome := 'duplicate';
+        v_note := 'the same scan was received before';
+    ELSIF p_scan.scan = 'arrival' THEN
         v_to := CASE WHEN v_d.status_code = 399 THEN 800 ELSE v_d.status_code END;
         IF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL THEN
             v_outcome := 'duplicate';
