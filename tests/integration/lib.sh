@@ -47,9 +47,9 @@ produce() { # TOPIC FILE
     "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t "$1" -f "$2" >/dev/null
 }
 
-# write_config NAME [max_messages]: a config for this test's own topics and group.
+# write_config NAME [max_messages] [rules file]: a config for this test's own topics and group.
 write_config() {
-    local name=$1 maxm=${2:-500}
+    local name=$1 maxm=${2:-500} rules=${3:-$PWD/config/rules.yaml}
     cat > "$T_DIR/$name.yaml" <<YAML
 kafka:
   bootstrap_servers: "$CUSTOMSD_BOOTSTRAP"
@@ -66,7 +66,7 @@ kafka:
 postgresql:
   conninfo: ""
 rules:
-  path: $PWD/config/rules.yaml
+  path: $rules
 batch:
   max_messages: $maxm
   max_wait_ms: 100
