@@ -1989,6 +1989,37 @@ static void test_bench(void **state)
     printf("bench: %d batches of %d declarations (3 items each) in %" PRId64
            " ms: %.0f declarations/s\n",
            BATCHES, BATCH, total_ms, total_ms ? BATCH * BATCHES * 1000.0 / total_ms : 0.0);
+
+    /* Then an arrival scan for every parcel: the accepted ones are released (399 -> 800). */
+    struct tscan *sc = calloc(BATCH, sizeof(*sc));
+    long long accepted = 0;
+    for (int i = 0; i < BATCH; i++)
+        accepted += statuses[i % 6] == STATUS_ACCEPTED;
+    total_ms = 0;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < BATCH; i++) {
+            char lno[64];
+            snprintf(lno, sizeof(lno), "YLB%04d%06d", b, i);
+            tscan_init(&sc[i], lno, SCAN_ARRIVAL, "2024-05-12T10:30:00+08:00", "1900W00001");
+            recs[i] = rec_scan(&sc[i]);
+            recs[i].topic = "t.bench.s";
+            recs[i].offset = (int64_t)b * BATCH + i;
+        }
+        struct batch_result res;
+        int64_t t0 = now_ms();
+        int rc = apply1(f, recs, BATCH, "t.bench.s", 0, b ? (int64_t)b * BATCH : -1,
+                        (int64_t)(b + 1) * BATCH, &res, err, sizeof(err));
+        total_ms += now_ms() - t0;
+        if (rc != STORE_OK)
+            fail_msg("scan batch %d: %s", b, err);
+        assert_int_equal(res.scans, BATCH);
+    }
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no LIKE 'YLB%%' AND status_code = 800"),
+                     accepted * BATCHES);
+    printf("bench: %d batches of %d arrival scans in %" PRId64 " ms: %.0f scans/s\n", BATCHES,
+           BATCH, total_ms, total_ms ? BATCH * BATCHES * 1000.0 / total_ms : 0.0);
+    free(sc);
     free(recs);
     free(t);
 }
