@@ -64,6 +64,7 @@ scan() {
     printf '{"logisticsNo":"%s","scan":"%s","scannedAt":"%s","loctNo":"1900W00001","totalPackageNo":"PKG-%s"}' \
         "$1" "$2" "$3" "$N"
 }
+words() { tr '\n' ' ' | sed 's/ $//'; } # lines -> one line, space-separated
 status() { q "SELECT status_code FROM customs.declarations WHERE logistics_no = '$1'"; }
 history() {
     q "SELECT string_agg(format('%s:%s>%s', event, from_code, status_code), ' ' ORDER BY id)
@@ -98,7 +99,7 @@ if flush; then ok "phase 1 committed"; else fail "phase 1 not committed"; tail -
 check "customsd connects as the daemon role" "$DAEMON" \
     "$(q "SELECT DISTINCT usename FROM pg_stat_activity WHERE application_name = 'customsd'")"
 check "decisions: accepted, inspection, review" "399 500 500 300" \
-    "$(echo $(status "$ACC") $(status "$INSP") $(status "$INSD") $(status "$REV"))"
+    "$(for p in "$ACC" "$INSP" "$INSD" "$REV"; do status "$p"; done | words)"
 check "scan before its declaration waits" pending \
     "$(q "SELECT outcome FROM customs.warehouse_scans WHERE logistics_no = '$EARLY'")"
 
@@ -143,7 +144,7 @@ check "re-sent original is a no-op" 1 \
 # --- phase 4: the officer in psql --------------------------------------------------------------
 queue=$(as_officer "SELECT logistics_no, status_code, arrived FROM customs.inspection_queue WHERE logistics_no LIKE '$N-%'")
 check "officer's inspection_queue lists the held parcels" \
-    "$AMD1|500|f $INSD|500|f $INSP|500|t $REV|300|f" "$(echo $(printf '%s\n' "$queue" | sort))"
+    "$AMD1|500|f $INSD|500|f $INSP|500|t $REV|300|f" "$(printf '%s\n' "$queue" | sort | words)"
 check "oldest first: the parcel amended last comes last" "$AMD1|500|f" "$(printf '%s\n' "$queue" | tail -1)"
 t0=$(date +%s%3N)
 check "officer passes the inspection: released" "$INSP|800|released|t" \
@@ -156,8 +157,8 @@ while [ -z "$ev" ] && [ "$(date +%s)" -lt "$deadline" ]; do
 done
 if [ -n "$ev" ]; then
     lag=$(( $(printf '%s\n' "$ev" | cut -f1) - t0 ))
-    [ "$lag" -lt 1000 ] && ok "release event on $N.events ${lag} ms after the officer's call" ||
-        fail "release event produced ${lag} ms after the call (want < 1000)"
+    if [ "$lag" -lt 1000 ]; then ok "release event on $N.events ${lag} ms after the officer's call"
+    else fail "release event produced ${lag} ms after the call (want < 1000)"; fi
     case "$ev" in *"\"actor\": \"officer:$OFFICER\""*) ok "event names the officer" ;;
         *) fail "event does not name officer:$OFFICER: $ev" ;; esac
 else
@@ -168,7 +169,7 @@ check "officer detains a parcel" "502" \
 check "officer returns a parcel held for review" "700" \
     "$(as_officer "SELECT status_code FROM customs.return_review('$REV', 'no dangerous-goods declaration')")"
 check "officer recorded as the login" "officer:$OFFICER officer:$OFFICER officer:$OFFICER" \
-    "$(echo $(q "SELECT actor FROM customs.status_history WHERE logistics_no IN ('$INSP', '$INSD', '$REV') AND event IN ('inspection', 'review') ORDER BY id"))"
+    "$(q "SELECT actor FROM customs.status_history WHERE logistics_no IN ('$INSP', '$INSD', '$REV') AND event IN ('inspection', 'review') ORDER BY id" | words)"
 check "queue left: the amended parcel" "$AMD1" \
     "$(as_officer "SELECT logistics_no FROM customs.inspection_queue WHERE logistics_no LIKE '$N-%'")"
 out=$(as_officer "SELECT * FROM customs.record_inspection('$ACC', 'passed', 'x')" || true)
