@@ -88,7 +88,7 @@ CREATE INDEX warehouse_scans_pending_idx ON customs.warehouse_scans (logistics_n
 CREATE FUNCTION customs.scan_time(p_text text) RETURNS timestamptz
 LANGUAGE plpgsql IMMUTABLE AS $$
 BEGIN
-    IF p_text !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$' THEN
+    IF p_text !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$' THEN
         RETURN NULL;
     END IF;
     RETURN p_text::timestamptz;
@@ -114,7 +114,10 @@ DECLARE
     v_refusal text;
     v_rows    integer := 0;
 BEGIN
-    SELECT * INTO v_d FROM customs.declarations d WHERE d.logistics_no = p_scan.logistics_no;
+    -- Locked already by apply_batch in the usual case; not when the declaration was
+    -- committed by another instance after apply_batch took its locks.
+    SELECT * INTO v_d FROM customs.declarations d
+     WHERE d.logistics_no = p_scan.logistics_no FOR UPDATE;
     IF NOT FOUND THEN
         RETURN 0; -- still pending
     END IF;
@@ -207,7 +210,8 @@ DECLARE
     v_found   boolean;
 BEGIN
     events := 0;
-    SELECT * INTO v_d FROM customs.declarations d WHERE d.logistics_no = p_logistics_no;
+    SELECT * INTO v_d FROM customs.declarations d
+     WHERE d.logistics_no = p_logistics_no FOR UPDATE;
     v_found := FOUND AND NOT p_declared_later;
     IF v_found
        AND (v_d.content_sha256 = p_sha256
@@ -503,6 +507,13 @@ BEGIN
            AS r(kind, topic, partition, "offset", timestamp_ms, "logisticsNo", sha256,
                 payload, status_code, rules_version, reasons, decl, raw_b64, reason, scan,
                 "scannedAt", "loctNo", "totalPackageNo", seq);
+
+    -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
+    -- a client other than customsd might): kept in quarantine, not a reason to stall.
+    UPDATE pg_temp.customs_apply_stage_v2 s
+       SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
+           reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
+     WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
 
     -- Refuse a batch that does not match its own fences or is malformed: better loud
     -- than a record applied without its offset (or an offset moved past a record).

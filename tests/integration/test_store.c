@@ -1920,6 +1920,43 @@ static void test_cancellation(void **state)
     assert_int_equal(status_of(f, "YL-WF7-K"), 100);
 }
 
+/* Scan records the store or the database cannot take as they are: kept, never a stall. */
+static void test_scan_record_checks(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    static struct tscan ok9, badtime, badutf8;
+    struct tpart td = {"t.wf8.d", -1}, ts = {"t.wf8.s", -1};
+    struct batch_result res;
+    tdecl_init(&a, "YL-WF8-A", STATUS_ACCEPTED, 1, "");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a));
+    tscan_init(&ok9, "YL-WF8-A", SCAN_ARRIVAL, "2024-05-12T10:30:00.123456789+08:00", LOCT);
+    tscan_init(&badtime, "YL-WF8-A", SCAN_DEPARTURE, "2024-13-01T10:30:00+08:00", LOCT);
+    tscan_init(&badutf8, "YL-WF8-A", SCAN_DEPARTURE, AT2, LOCT);
+    badutf8.payload[5] = (char)0xff;
+    APPLY(f, &ts, &res, rec_scan(&ok9), rec_scan(&badtime), rec_scan(&badutf8));
+    assert_int_equal(res.scans, 1);
+    assert_int_equal(res.quarantined, 2);
+    assert_int_equal(status_of(f, "YL-WF8-A"), 800);
+    assert_sql_value(f->db, "2024-05-12 02:30:00.123457",
+                     "SELECT arrived_at AT TIME ZONE 'UTC' FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-WF8-A'");
+    assert_sql_value(f->db,
+                     "1:scan: scannedAt is not an ISO 8601 time with an offset|2:record value is"
+                     " not storable text (NUL byte or invalid UTF-8)",
+                     "SELECT string_agg(source_offset || ':' || reason, '|' ORDER BY source_offset)"
+                     " FROM customs.quarantine WHERE source_topic = 't.wf8.s'");
+
+    /* a scan record without its decoded scan is a caller bug: refused, nothing written */
+    struct batch_record bad = rec_scan(&ok9);
+    bad.scan = NULL;
+    bad.topic = "t.wf8.s";
+    bad.offset = 3;
+    char err[512] = "";
+    assert_int_equal(apply1(f, &bad, 1, "t.wf8.s", 0, 3, 4, &res, err, sizeof(err)), STORE_ERROR);
+    assert_non_null(strstr(err, "scan record without scan"));
+}
+
 /* CEB604-shaped receipts: one per status change, for every parcel of the tests above. */
 static void test_receipt_per_change(void **state)
 {
@@ -1947,7 +1984,14 @@ static void test_receipt_per_change(void **state)
     assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.refused_transitions"
                                      " WHERE logistics_no LIKE 'YL-WF%%'"),
                      sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE"
-                                     " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"));
+                                     " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"
+                                     " AND payload->'reasons'->0->>'rule_id' = 'transition'"));
+    /* the other -1 receipts: records quarantined (undecodable scans) */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.quarantine WHERE logistics_no"
+                                     " LIKE 'YL-WF%%' AND source_topic LIKE '%%.s'"),
+                     sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE"
+                                     " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"
+                                     " AND payload->'reasons'->0->>'rule_id' = 'decode'"));
 }
 
 /* Throughput of apply_batch: 1000-declaration batches, 3 items each (CUSTOMSD_STORE_BENCH). */
@@ -2050,6 +2094,7 @@ int main(void)
         cmocka_unit_test(test_state_machine_guard),
         cmocka_unit_test(test_amendment),
         cmocka_unit_test(test_cancellation),
+        cmocka_unit_test(test_scan_record_checks),
         cmocka_unit_test(test_receipt_per_change),
         cmocka_unit_test(test_bench),
     };
