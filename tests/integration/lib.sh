@@ -7,7 +7,9 @@ BUILD=${BUILD:-build}
 : "${CUSTOMSD_BOOTSTRAP:?run under tests/run-tests.sh (needs the local stack)}"
 
 T_NAME=$(basename "$0" .sh)
-T_RUN=$(date +%s%N | tail -c 9)
+# Decimal without leading zeros: tests pass it to tools as a number (-s SEED), where a
+# leading 0 would read as octal and fail.
+T_RUN=$((10#$(date +%s%N | tail -c 9)))
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/customsd-$T_NAME.XXXXXX")
 T_FAILS=0
 T_PIDS=()
