@@ -2,7 +2,7 @@
  * store.c - the PostgreSQL adapter (libpq), see store.h.
  *
  * A batch becomes one JSON document (format: the comment on customs.apply_batch in
- * sql/002_apply_batch.sql) and one call of the prepared statement
+ * sql/004_scans_amendments.sql, which replaced 002's) and one call of the prepared statement
  * `SELECT customs.apply_batch($1, $2::jsonb)`, which runs as a single-statement implicit
  * transaction: everything of the batch commits together or nothing does, and the whole
  * batch costs one round trip. The set-based work (classification, inserts, outbox) happens
@@ -38,6 +38,10 @@
 
 /* SQLSTATE apply_batch raises when an offset fence fails (sql/002_apply_batch.sql). */
 #define STORE_SQLSTATE_FENCED "CS001"
+/* SQLSTATE of a transition the status state machine refuses (sql/003_state_machine.sql).
+ * apply_batch records the refusals it expects instead of raising; one that escapes is about
+ * a record's data, so the batch is split like for a constraint violation. */
+#define STORE_SQLSTATE_REFUSED "CS010"
 
 struct store {
     PGconn *conn;
@@ -541,6 +545,36 @@ fail:
     return NULL;
 }
 
+/* A warehouse scan: the decoded fields apply_batch reads, plus the raw value (kept in
+ * customs.warehouse_scans) and its SHA-256. */
+static struct json_object *store_json_scan(const struct batch_record *r)
+{
+    const struct warehouse_scan *sc = r->scan;
+    const char *key = sc->logisticsNo ? sc->logisticsNo : r->key;
+    char sha[65];
+
+    if (!store_text_ok(r->value, r->value_len)) /* as for declarations: a caller bug */
+        return store_json_quarantine(
+            r, key, "record value is not storable text (NUL byte or invalid UTF-8)");
+    if (sha256_hex(r->value, r->value_len, sha) != 0)
+        return NULL;
+    struct json_object *o = store_json_record("scan", r);
+    if (!o)
+        return NULL;
+    if (store_json_add_string(o, "logisticsNo", key) ||
+        store_json_add_string(o, "scan", scan_kind_name(sc->kind)) ||
+        store_json_add_string(o, "scannedAt", sc->scanned_at) ||
+        store_json_add_string(o, "loctNo", sc->loctNo) ||
+        store_json_add_string(o, "totalPackageNo", sc->totalPackageNo) ||
+        store_json_add_string(o, "sha256", sha) ||
+        store_json_add(o, "payload",
+                       json_object_new_string_len((const char *)r->value, (int)r->value_len))) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
 /* Build the batch document; NULL with err set on a bad record or out of memory. */
 static struct json_object *store_json_batch(struct store *s, const struct batch_record *records,
                                             size_t n_records, const struct batch_offset *offsets,
@@ -592,6 +626,14 @@ static struct json_object *store_json_batch(struct store *s, const struct batch_
                 return NULL;
             }
             o = store_json_declaration(r);
+        } else if (r->kind == BATCH_SCAN) {
+            if (!r->scan || !r->scan->scanned_at || (!r->scan->logisticsNo && !r->key)) {
+                store_set_error(err, errlen, "applying a batch",
+                                "scan record without scan, scannedAt or logisticsNo");
+                json_object_put(root);
+                return NULL;
+            }
+            o = store_json_scan(r);
         } else {
             o = store_json_quarantine(r, r->key, r->reason ? r->reason : "unknown");
         }
@@ -655,7 +697,7 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
             rc = STORE_FENCED;
         else if (state && PQstatus(s->conn) == CONNECTION_OK &&
                  (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
-                  strncmp(state, "P0", 2) == 0))
+                  strncmp(state, "P0", 2) == 0 || strcmp(state, STORE_SQLSTATE_REFUSED) == 0))
             rc = STORE_REJECTED; /* about the data, not the database: split, don't retry */
         store_result_error(s, r, "applying a batch", err, errlen);
         PQclear(r);
@@ -677,6 +719,11 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         res->conflicts = store_json_count(counts, "conflicts");
         res->quarantined = store_json_count(counts, "quarantined");
         res->events = store_json_count(counts, "events");
+        res->amendments = store_json_count(counts, "amendments");
+        res->cancellations = store_json_count(counts, "cancellations");
+        res->refused = store_json_count(counts, "refused");
+        res->scans = store_json_count(counts, "scans");
+        res->pending_scans = store_json_count(counts, "pending_scans");
     }
     json_object_put(counts);
     return STORE_OK;

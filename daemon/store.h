@@ -28,7 +28,8 @@ enum store_result {
     STORE_ERROR = -1,    /* database unreachable or statement failed; retry later */
     STORE_FENCED = -2,   /* an offset fence failed: another instance owns a partition now */
     STORE_REJECTED = -3, /* the database refused the batch's data (SQLSTATE class 22 data
-                            exception, 23 constraint violation, P0 raised by a function)
+                            exception, 23 constraint violation, P0 raised by a function,
+                            CS010 a transition the status state machine refused)
                             while the connection is fine: retrying the same batch would
                             fail again, so the caller splits it. (CS002, a batch that does
                             not match its fences, is a caller bug: STORE_ERROR.) */
@@ -99,11 +100,17 @@ struct batch_offset {
 
 /* What a committed batch did. */
 struct batch_result {
-    size_t declarations; /* new declarations recorded */
-    size_t duplicates;   /* same logisticsNo, same content: no-op */
-    size_t conflicts;    /* same logisticsNo, different content: quarantined + receipt */
-    size_t quarantined;  /* records that could not be decoded */
-    size_t events;       /* outbox rows written (warehouse events + receipts) */
+    size_t declarations;  /* new declarations recorded */
+    size_t duplicates;    /* declaration with the bytes of a stored version: no-op */
+    size_t conflicts;     /* appType 1, same logisticsNo, other content: quarantined + receipt */
+    size_t quarantined;   /* records that could not be decoded */
+    size_t events;        /* outbox rows written (warehouse events + receipts) */
+    size_t amendments;    /* appType 2 applied: content replaced, re-decided */
+    size_t cancellations; /* appType 3 applied: status 100, cancelled */
+    size_t refused;       /* amendments, cancellations, scans the state machine refused
+                             (kept with the reason and a -1 receipt) */
+    size_t scans;         /* warehouse scans recorded (customs.warehouse_scans) */
+    size_t pending_scans; /* of those, waiting for their declaration */
 };
 
 /*
@@ -111,6 +118,11 @@ struct batch_result {
  * status history, outbox events and receipts, quarantine rows, and the fenced offset
  * update of every partition in `offsets`. Redelivery-safe: a record whose logisticsNo is
  * already stored with identical content changes nothing.
+ * Amendments (decl->appType "2") and cancellations ("3") and warehouse scans (BATCH_SCAN,
+ * `scan` set, scanned_at normalised as scan.h says) move stored parcels through the status
+ * state machine in the database (sql/003_state_machine.sql); what it refuses is recorded,
+ * not an error. A scan for a logisticsNo not declared yet is kept and applied when the
+ * declaration arrives. Semantics: the comments of sql/004_scans_amendments.sql.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
  * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
  * data was refused: err says why), or STORE_ERROR (nothing written; the database is

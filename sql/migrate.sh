@@ -9,6 +9,10 @@
 # Re-runnable: migrations already recorded are skipped ("up to date" when none is left).
 # A recorded migration whose file changed since (SHA-256 differs) is an error: migrations
 # are immutable once applied; write a new one instead.
+# Roles: 006_roles.sql creates customs_owner, customsd and customs_officer (if missing) and
+# gives the schema to customs_owner; later files are applied as customs_owner (SET ROLE)
+# when the migrating user is a superuser or a member of it, so everything stays its own.
+# Run it as a superuser, or as customs_owner itself (LOGIN, with CREATEROLE the first time).
 # Exit status: 0 success, 1 failure (nothing of the failing file is left applied).
 set -eu
 
@@ -66,12 +70,20 @@ for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
         continue
     fi
     echo "migrate: applying $base"
+    # Once the schema belongs to customs_owner (006_roles.sql), new objects must belong to
+    # it too: a superuser or a member of customs_owner applies the file as that role.
+    as_owner=$(run_psql -A -t -c "SELECT coalesce((SELECT r.rolname = 'customs_owner'
+        FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'customs')
+        AND current_user <> 'customs_owner' AND pg_has_role('customs_owner', 'MEMBER'), false)") ||
+        die "cannot read the owner of schema customs"
+    set_role="SET LOCAL search_path = customs, public"
+    [ "$as_owner" = t ] && set_role="$set_role; SET LOCAL ROLE customs_owner"
     # One transaction: the file and its bookkeeping row commit together or not at all.
     # A concurrent run applying the same file fails on the primary key and rolls back.
     # (psql interpolates :'var' only in files, hence the bookkeeping INSERT on stdin.)
     run_psql --single-transaction -o /dev/null \
         -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" \
-        -c "SET LOCAL search_path = customs, public" \
+        -c "$set_role" \
         -f "$file" -f - <<'EOF' || die "$base failed; nothing of it was applied"
 INSERT INTO customs.schema_migrations (version, name, sha256)
 VALUES (:'mig_version', :'mig_name', :'mig_sum');

@@ -4,9 +4,11 @@
 # Starts a fresh local stack (PostgreSQL 15 + librdkafka mock Kafka cluster), applies the
 # schema, generates realistic Russia-bound CEB603 declarations from Jixi e-commerce
 # companies (about 1 in 10 with a real defect, some on the HS watch list, a few malformed
-# records), produces them to Kafka, runs customsd until every record is committed and every
-# outbox event published, prints a summary that it checks against PostgreSQL and the
-# topics, shows an officer's query, and stops the stack.
+# records), produces them to Kafka, runs customsd (as a login in role customsd) until every
+# record is committed and every outbox event published; then the warehouse scans arrivals,
+# an officer (a login in role customs_officer) records a few inspection results in psql,
+# the warehouse scans departures of released parcels. It prints a summary that it checks
+# against PostgreSQL and the topics, shows an officer's queries, and stops the stack.
 #
 # Environment: DEMO_COUNT (10000), DEMO_MALFORMED (20), DEMO_SEED (2024),
 #              KEEP=1 to leave the stack running afterwards (tests/stack/stack.sh stop).
@@ -42,8 +44,12 @@ echo "postgresql:      host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=$PGUSER
 work=$CUSTOMSD_STACK_DIR/demo
 mkdir -p "$work"
 
-say "schema"
+say "schema, and the logins of the daemon and an officer"
 sh sql/migrate.sh
+q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
+q "CREATE ROLE demo_customsd LOGIN IN ROLE customsd; CREATE ROLE demo_officer LOGIN IN ROLE customs_officer"
+echo "demo_customsd (member of customsd), demo_officer (member of customs_officer)"
+officer() { psql -X -q -v ON_ERROR_STOP=1 -U demo_officer "$@"; }
 
 say "generating $COUNT declarations (+$MALFORMED malformed records), seed $SEED"
 "$BUILD/tools/gen_declarations" -n "$COUNT" -m "$MALFORMED" -s "$SEED" -o "$work/declarations.frames"
@@ -71,10 +77,9 @@ log:
 YAML
 "$BUILD/customsd" -t -c "$work/customsd.yaml"
 
-say "running customsd until every record is committed"
-"$BUILD/customsd" -c "$work/customsd.yaml" 2>"$work/customsd.log" &
+say "running customsd (as demo_customsd) until every record is committed"
+PGUSER=demo_customsd "$BUILD/customsd" -c "$work/customsd.yaml" 2>"$work/customsd.log" &
 customsd_pid=$!
-q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -c "$1"; }
 deadline=$(( $(date +%s) + 300 ))
 t_first=""; first_records=0; t_all=""
 while :; do
@@ -91,6 +96,68 @@ while :; do
     [ "$(date +%s)" -lt "$deadline" ] || die "timed out: $done_records/$TOTAL records committed, $unpublished events unpublished"
     sleep 0.1
 done
+
+# committed TOPIC N: wait until N records of TOPIC are committed and the outbox is drained.
+committed() {
+    local deadline=$(( $(date +%s) + 120 ))
+    until [ "$(q "SELECT coalesce(sum(next_offset),0) FROM customs.consumer_offsets
+                  WHERE group_id = 'customsd' AND topic = '$1'")" -ge "$2" ] &&
+          [ "$(q "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL")" -eq 0 ]; do
+        kill -0 "$customsd_pid" 2>/dev/null || die "customsd exited early; see $work/customsd.log"
+        [ "$(date +%s)" -lt "$deadline" ] || die "timed out waiting for $2 records of $1"
+        sleep 0.1
+    done
+}
+# scans FILE KIND SQL: frame one scan of KIND per logisticsNo the query returns.
+scans() {
+    q "SELECT format('%s %s', octet_length(logistics_no), octet_length(v)) || E'\n'
+              || logistics_no || v
+         FROM (SELECT logistics_no, format('{\"logisticsNo\":\"%s\",\"scan\":\"$2\",'
+                   '\"scannedAt\":\"%s\",\"loctNo\":\"1900W00001\"}', logistics_no,
+                   to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS+08:00')) AS v
+                 FROM ($3) x) y" > "$1"
+    grep -c '^[0-9]* [0-9]*$' "$1" || true
+}
+
+say "warehouse: arrival scans (运抵) for 9 in 10 accepted parcels and every inspection parcel"
+arrivals=$(scans "$work/arrivals.frames" arrival "SELECT logistics_no FROM customs.declarations
+    WHERE status_code = 500 OR (status_code = 399 AND abs(hashtext(logistics_no)) % 10 <> 0)
+    ORDER BY logistics_no")
+"$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.scans -f "$work/arrivals.frames"
+committed mishan.warehouse.scans "$arrivals"
+echo "$arrivals arrivals: accepted parcels released (800), inspection parcels held (500)"
+
+say "an officer in psql (demo_officer): the queue, three inspections passed, two detained, one returned"
+officer -P pager=off -c "SELECT logistics_no, waiting_for, arrived, left(reasons_text, 60) AS reasons
+  FROM customs.inspection_queue LIMIT 5"
+mapfile -t held < <(psql -X -A -t -q -U demo_officer -c \
+    "SELECT logistics_no FROM customs.inspection_queue WHERE arrived LIMIT 6")
+[ "${#held[@]}" -eq 6 ] || die "expected 6 arrived parcels in the inspection queue, got ${#held[@]}"
+t0=$(date +%s%3N)
+officer -P pager=off -c "SELECT * FROM customs.record_inspection('${held[0]}', 'passed', 'opened: as declared')"
+release=""
+until [ -n "$release" ] || [ $(( $(date +%s%3N) - t0 )) -gt 10000 ]; do
+    release=$(kcat -C -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.events -o beginning -e -q \
+        -f '%T\t%k\t%s\n' 2>/dev/null | awk -F'\t' -v k="${held[0]}" '$2 == k && /"release"/')
+done
+[ -n "$release" ] || die "no release event for ${held[0]} on mishan.warehouse.events"
+echo "kcat: the release event of ${held[0]} was produced $(( ${release%%$'\t'*} - t0 )) ms after the officer's call:"
+printf '%s\n' "$release" | cut -f3- | cut -c1-160
+officer -A -t -c "SELECT * FROM customs.record_inspection('${held[1]}', 'passed', 'x-ray: as declared')" \
+    -c "SELECT * FROM customs.record_inspection('${held[2]}', 'passed', 'opened: as declared')" \
+    -c "SELECT * FROM customs.record_inspection('${held[3]}', 'detained', 'graphite above the licence quantity', 503)" \
+    -c "SELECT * FROM customs.record_inspection('${held[4]}', 'detained', 'undeclared goods in the parcel')" \
+    -c "SELECT * FROM customs.record_inspection('${held[5]}', 'returned', 'consignee refused, sender asks it back')"
+echo "an officer cannot write the tables:"
+officer -c "UPDATE customs.declarations SET status_code = 800 WHERE logistics_no = '${held[3]}'" 2>&1 || true
+
+say "warehouse: departure scans (离境) for 9 in 10 released parcels"
+departures=$(scans "$work/departures.frames" departure "SELECT logistics_no FROM customs.declarations
+    WHERE status_code = 800 AND abs(hashtext(logistics_no || 'd')) % 10 <> 0 ORDER BY logistics_no")
+"$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.scans -f "$work/departures.frames"
+committed mishan.warehouse.scans $((arrivals + departures))
+echo "$departures departures: parcels closed (899)"
+
 kill -TERM "$customsd_pid"
 stop_start=$(date +%s%N)
 rc=0; wait "$customsd_pid" || rc=$?
@@ -108,6 +175,9 @@ events=$(q "SELECT count(*) FROM customs.outbox WHERE type <> 'receipt' AND publ
 receipts=$(q "SELECT count(*) FROM customs.outbox WHERE type = 'receipt' AND published_at IS NOT NULL")
 decision_receipts=$(q "SELECT count(*) FROM customs.outbox o WHERE type = 'receipt'
                        AND (payload->>'status_code')::int <> -1")
+changes=$(q "SELECT count(*) FROM customs.status_history")
+scanned=$(q "SELECT string_agg(format('%s %s', n, outcome), ', ' ORDER BY outcome)
+             FROM (SELECT outcome, count(*) n FROM customs.warehouse_scans GROUP BY 1) x")
 elapsed_ms=$(( (t_all - t_first) / 1000000 ))
 if [ "$elapsed_ms" -gt 0 ]; then
     rate=$(( (TOTAL - first_records) * 1000 / elapsed_ms ))
@@ -120,22 +190,30 @@ echo "  produced:            $TOTAL records ($COUNT declarations + $MALFORMED ma
 echo "  declarations:        $declared (status counts above add up to this)"
 echo "  quarantined:         $quarantined"
 echo "  warehouse events:    $events published ($topic_events on mishan.warehouse.events)"
-echo "  receipts:            $receipts published ($topic_receipts on customs.receipts), $decision_receipts for decisions"
+echo "  receipts:            $receipts published ($topic_receipts on customs.receipts), $decision_receipts for $changes status changes"
+echo "  warehouse scans:     $((arrivals + departures)) ($scanned)"
 echo "  throughput:          $rate declarations/s ($((TOTAL - first_records)) records from the first commit seen to the last, ${elapsed_ms} ms)"
 
 [ "$declared" -eq "$COUNT" ] || die "declarations $declared != $COUNT produced"
 [ "$quarantined" -eq "$MALFORMED" ] || die "quarantined $quarantined != $MALFORMED malformed produced"
-[ "$decision_receipts" -eq "$declared" ] || die "receipts for decisions $decision_receipts != declarations $declared"
+[ "$decision_receipts" -eq "$changes" ] || die "receipts for status changes $decision_receipts != status changes $changes"
+for code in 800 899 500 503 599 700; do
+    [ "$(q "SELECT count(*) FROM customs.declarations WHERE status_code = $code")" -gt 0 ] ||
+        die "no parcel in status $code"
+done
 [ "$topic_receipts" -ge "$receipts" ] || die "receipts on the topic $topic_receipts < published $receipts"
 [ "$topic_events" -ge "$events" ] || die "events on the topic $topic_events < published $events"
 echo "  checks:              status counts = declarations produced, quarantined = malformed,"
-echo "                       one receipt per decided declaration, topics hold every published event"
+echo "                       one receipt per status change, parcels in 800, 899, 500, 503, 599, 700,"
+echo "                       topics hold every published event"
 
-say "an officer's query: SELECT ... FROM customs.parcel_status WHERE status_code IN (100, 500)"
-psql -X -P pager=off -c "SELECT logistics_no, ebc_code, status_code, status,
-       left(reasons::text, 90) AS reasons, rules_version IS NOT NULL AS versioned
-  FROM customs.parcel_status WHERE status_code IN (100, 500)
-  ORDER BY status_code DESC, logistics_no LIMIT 8"
+say "officer's queries: one parcel's history; today's summary by HS chapter"
+officer -P pager=off -c "SELECT at::time(0), kind, event, from_code, status_code, actor, left(note, 60) AS note
+  FROM customs.parcel_history WHERE logistics_no = '${held[0]}'"
+officer -P pager=off -c "SELECT hs_chapter, sum(parcels) AS parcels,
+       sum(parcels) FILTER (WHERE status_code = 899) AS closed,
+       sum(parcels) FILTER (WHERE status_code = 500) AS inspection, sum(value_cny) AS value_cny
+  FROM customs.daily_summary GROUP BY 1 ORDER BY 2 DESC LIMIT 6"
 
 if [ "${KEEP:-}" = 1 ]; then
     say "stack kept running: eval \"\$(sh tests/stack/stack.sh env)\"; psql; sh tests/stack/stack.sh stop"

@@ -7,7 +7,9 @@ BUILD=${BUILD:-build}
 : "${CUSTOMSD_BOOTSTRAP:?run under tests/run-tests.sh (needs the local stack)}"
 
 T_NAME=$(basename "$0" .sh)
-T_RUN=$(date +%s%N | tail -c 9)
+# Decimal without leading zeros: tests pass it to tools as a number (-s SEED), where a
+# leading 0 would read as octal and fail.
+T_RUN=$((10#$(date +%s%N | tail -c 9)))
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/customsd-$T_NAME.XXXXXX")
 T_FAILS=0
 T_PIDS=()
@@ -47,9 +49,9 @@ produce() { # TOPIC FILE
     "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t "$1" -f "$2" >/dev/null
 }
 
-# write_config NAME [max_messages]: a config for this test's own topics and group.
+# write_config NAME [max_messages] [rules file]: a config for this test's own topics and group.
 write_config() {
-    local name=$1 maxm=${2:-500}
+    local name=$1 maxm=${2:-500} rules=${3:-$PWD/config/rules.yaml}
     cat > "$T_DIR/$name.yaml" <<YAML
 kafka:
   bootstrap_servers: "$CUSTOMSD_BOOTSTRAP"
@@ -66,7 +68,7 @@ kafka:
 postgresql:
   conninfo: ""
 rules:
-  path: $PWD/config/rules.yaml
+  path: $rules
 batch:
   max_messages: $maxm
   max_wait_ms: 100

@@ -34,6 +34,7 @@
 
 #include "declaration.h"
 #include "rules.h"
+#include "scan.h"
 #include "status.h"
 #include "store.h"
 #include "util.h"
@@ -367,6 +368,150 @@ static int apply1(struct fixture *f, const struct batch_record *recs, size_t n, 
 {
     struct batch_offset off = {topic, partition, expected, next};
     return store_apply_batch(f->s, T_GROUP, recs, n, &off, 1, res, err, errlen);
+}
+
+/* ------------------------------------------------------------------------------------- */
+/* helpers: the clearance workflow (scans, amendments, officers)                          */
+
+/* A warehouse scan built by hand, as scan_decode would give it. */
+struct tscan {
+    struct warehouse_scan s;
+    char lno[64], at[40], loct[16];
+    char payload[512];
+    size_t payload_len;
+};
+
+/* `at` is the normalised scannedAt (ISO 8601 with offset); loct NULL = no loctNo. */
+static void tscan_init(struct tscan *t, const char *lno, enum scan_kind kind, const char *at,
+                       const char *loct)
+{
+    memset(t, 0, sizeof(*t));
+    snprintf(t->lno, sizeof(t->lno), "%s", lno);
+    snprintf(t->at, sizeof(t->at), "%s", at);
+    t->s.logisticsNo = t->lno;
+    t->s.kind = kind;
+    t->s.scanned_at = t->at;
+    if (loct) {
+        snprintf(t->loct, sizeof(t->loct), "%s", loct);
+        t->s.loctNo = t->loct;
+    }
+    int n = snprintf(t->payload, sizeof(t->payload),
+                     "{\"logisticsNo\":\"%s\",\"scan\":\"%s\",\"scannedAt\":\"%s\","
+                     "\"loctNo\":\"%s\"}",
+                     lno, kind == SCAN_ARRIVAL ? "arrival" : "departure", at, loct ? loct : "");
+    t->payload_len = (size_t)n;
+}
+
+static struct batch_record rec_scan(const struct tscan *t)
+{
+    return (struct batch_record){.kind = BATCH_SCAN,
+                                 .timestamp_ms = 1715480000456,
+                                 .value = t->payload,
+                                 .value_len = t->payload_len,
+                                 .key = t->lno,
+                                 .scan = &t->s};
+}
+
+/* Turn a tdecl into an amendment (appType "2") or cancellation ("3"): the declared
+ * appType and the raw payload's say so (same length, so the payload stays valid). */
+static void tdecl_apptype(struct tdecl *t, const char *app_type)
+{
+    t->d.appType = (char *)app_type;
+    char *p = strstr(t->payload, "\"appType\":\"");
+    assert_non_null(p);
+    p[strlen("\"appType\":\"")] = app_type[0];
+}
+
+/* One partition of a test topic, with the next offset the tests hand out. */
+struct tpart {
+    const char *topic;
+    int64_t next; /* -1 until the first batch */
+};
+
+/*
+ * Apply records on up to two partitions (records of `a` first, then `b`, each kept in the
+ * given order): topic, partition 0 and consecutive offsets are filled in. STORE_OK is
+ * asserted (with the error shown).
+ */
+static void apply_on(struct fixture *f, struct tpart *a, struct batch_record *ra, size_t na,
+                     struct tpart *b, struct batch_record *rb, size_t nb, struct batch_result *res)
+{
+    struct batch_record recs[16];
+    struct batch_offset offs[2];
+    size_t n = 0, no = 0;
+    assert_true(na + nb <= ARRAY_SIZE(recs));
+    struct tpart *parts[2] = {a, b};
+    struct batch_record *src[2] = {ra, rb};
+    size_t cnt[2] = {na, nb};
+    for (int k = 0; k < 2; k++) {
+        if (!parts[k] || cnt[k] == 0)
+            continue;
+        int64_t first = parts[k]->next < 0 ? 0 : parts[k]->next;
+        for (size_t i = 0; i < cnt[k]; i++) {
+            recs[n] = src[k][i];
+            recs[n].topic = parts[k]->topic;
+            recs[n].partition = 0;
+            recs[n].offset = first + (int64_t)i;
+            n++;
+        }
+        offs[no++] =
+            (struct batch_offset){parts[k]->topic, 0, parts[k]->next, first + (int64_t)cnt[k]};
+        parts[k]->next = first + (int64_t)cnt[k];
+    }
+    char err[512] = "";
+    int rc = store_apply_batch(f->s, T_GROUP, recs, n, offs, no, res, err, sizeof(err));
+    if (rc != STORE_OK)
+        fail_msg("apply_batch: %s", err);
+}
+
+#define APPLY(f, tp, res, ...)                                                                     \
+    do {                                                                                           \
+        struct batch_record r_[] = {__VA_ARGS__};                                                  \
+        apply_on((f), (tp), r_, ARRAY_SIZE(r_), NULL, NULL, 0, (res));                             \
+    } while (0)
+
+static long long status_of(struct fixture *f, const char *lno)
+{
+    return sqlcount(f->db, "SELECT status_code FROM customs.declarations WHERE logistics_no = '%s'",
+                    lno);
+}
+
+/* The parcel's history as "event:from>to" joined by spaces ("declared:>399 arrival:399>800"). */
+static char *history_of(struct fixture *f, const char *lno)
+{
+    return sql1(f->db,
+                "SELECT string_agg(format('%%s:%%s>%%s', event, from_code, status_code), ' '"
+                " ORDER BY id) FROM customs.status_history WHERE logistics_no = '%s'",
+                lno);
+}
+
+#define assert_history(f, lno, want)                                                               \
+    do {                                                                                           \
+        char *h_ = history_of((f), (lno));                                                         \
+        assert_non_null(h_);                                                                       \
+        assert_string_equal(h_, (want));                                                           \
+        free(h_);                                                                                  \
+    } while (0)
+
+/* The parcel's outbox rows as "type:returnStatus-or-status_code" in order. */
+#define assert_outbox(f, lno, want)                                                                \
+    assert_sql_value((f)->db, (want),                                                              \
+                     "SELECT string_agg(type || ':' || coalesce(payload->>'returnStatus',"         \
+                     " payload->>'status_code'), ' ' ORDER BY id) FROM customs.outbox"             \
+                     " WHERE key = '%s'",                                                          \
+                     (lno))
+
+/* Run SQL that must fail with SQLSTATE `state` and a message containing `msg`. */
+static void assert_sql_fails(PGconn *c, const char *state, const char *msg, const char *q)
+{
+    PGresult *r = PQexec(c, q);
+    if (PQresultStatus(r) != PGRES_FATAL_ERROR)
+        fail_msg("expected %s to fail with %s", q, state);
+    const char *got = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (!got || strcmp(got, state) != 0 || !strstr(PQresultErrorMessage(r), msg))
+        fail_msg("%s: expected %s '%s', got %s %s", q, state, msg, got ? got : "?",
+                 PQresultErrorMessage(r));
+    PQclear(r);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -913,7 +1058,7 @@ static void test_conflict(void **state)
     /* quarantined byte-exact with the reason */
     assert_sql_value(f->db,
                      "logisticsNo already declared with different content (appType 1); "
-                     "amendments (appType 2) are not supported yet|YL-CONF-A|1",
+                     "an amendment is sent with appType 2|YL-CONF-A|1",
                      "SELECT concat_ws('|', reason, logistics_no, source_offset)"
                      " FROM customs.quarantine WHERE source_topic = 't.conf'");
     const char *params[] = {"t.conf"};
@@ -1257,6 +1402,601 @@ static void test_reconnect(void **state)
     store_close(s);
 }
 
+/* ------------------------------------------------------------------------------------- */
+/* the clearance workflow                                                                  */
+
+#define AT1  "2024-05-12T10:30:00+08:00"
+#define AT2  "2024-05-13T09:00:00+08:00"
+#define LOCT "1900W00001"
+
+/* accepted -> arrival -> released -> departure -> closed; repeats are no-ops; after 899
+ * a different scan is refused and recorded, not an error. */
+static void test_scan_release_close(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    static struct tscan arr, dep, arr2;
+    struct tpart td = {"t.wf1.d", -1}, ts = {"t.wf1.s", -1};
+    struct batch_result res;
+    tdecl_init(&a, "YL-WF1-A", STATUS_ACCEPTED, 1, "");
+    tscan_init(&arr, "YL-WF1-A", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&dep, "YL-WF1-A", SCAN_DEPARTURE, AT2, LOCT);
+    tscan_init(&arr2, "YL-WF1-A", SCAN_ARRIVAL, AT2, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a));
+
+    APPLY(f, &ts, &res, rec_scan(&arr));
+    assert_int_equal(res.scans, 1);
+    assert_int_equal(res.pending_scans, 0);
+    assert_int_equal(res.events, 2); /* receipt 800 + release event */
+    assert_int_equal(status_of(f, "YL-WF1-A"), 800);
+    assert_sql_value(f->db, "2024-05-12 02:30:00+00|1900W00001|scan:1900W00001",
+                     "SELECT concat_ws('|', arrived_at AT TIME ZONE 'UTC' || '+00',"
+                     " arrival_loct_no, status_actor) FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-WF1-A'");
+    assert_sql_value(f->db, T_EVENTS "|release|800|arrival|scan:1900W00001",
+                     "SELECT concat_ws('|', topic, payload->>'type', payload->>'status_code',"
+                     " payload->>'event', payload->>'actor') FROM customs.outbox"
+                     " WHERE key = 'YL-WF1-A' AND type = 'release'");
+    assert_sql_value(f->db, "released",
+                     "SELECT outcome FROM customs.warehouse_scans WHERE source_topic = 't.wf1.s'"
+                     " AND source_offset = 0");
+
+    APPLY(f, &ts, &res, rec_scan(&dep));
+    assert_int_equal(status_of(f, "YL-WF1-A"), 899);
+    assert_int_equal(res.events, 1); /* the receipt: the warehouse did it, no event */
+    assert_history(f, "YL-WF1-A", "declared:>399 arrival:399>800 departure:800>899");
+    assert_outbox(f, "YL-WF1-A", "receipt:399 receipt:800 release:800 receipt:899");
+
+    /* the same departure again, and the same arrival again: no-ops */
+    struct counts before, after;
+    snapshot(f->db, &before);
+    APPLY(f, &ts, &res, rec_scan(&dep), rec_scan(&arr));
+    assert_int_equal(res.scans, 2);
+    assert_int_equal(res.events, 0);
+    assert_int_equal(res.refused, 0);
+    snapshot(f->db, &after);
+    assert_int_equal(after.hist, before.hist);
+    assert_int_equal(after.outbox, before.outbox);
+    assert_sql_value(f->db, "duplicate,duplicate",
+                     "SELECT string_agg(outcome, ',' ORDER BY source_offset)"
+                     " FROM customs.warehouse_scans WHERE source_topic = 't.wf1.s'"
+                     " AND source_offset >= 2");
+
+    /* a new arrival after 899: refused, recorded, a -1 receipt; the batch commits */
+    APPLY(f, &ts, &res, rec_scan(&arr2));
+    assert_int_equal(res.refused, 1);
+    assert_int_equal(res.events, 1);
+    assert_int_equal(status_of(f, "YL-WF1-A"), 899);
+    assert_sql_value(f->db, "arrival|899|scan:1900W00001",
+                     "SELECT concat_ws('|', event, from_code, actor) FROM"
+                     " customs.refused_transitions WHERE logistics_no = 'YL-WF1-A'");
+    assert_sql_value(f->db,
+                     "-1|处理失败 processing_error: transition: arrival refused: the parcel is"
+                     " closed (899 结关); nothing changes after that",
+                     "SELECT concat_ws('|', payload->>'returnStatus', payload->>'returnInfo')"
+                     " FROM customs.outbox WHERE key = 'YL-WF1-A' ORDER BY id DESC LIMIT 1");
+    assert_sql_value(f->db, "5",
+                     "SELECT next_offset FROM customs.consumer_offsets WHERE topic = 't.wf1.s'");
+}
+
+/* Scans for a parcel not declared yet wait, and are applied in order when it comes. */
+static void test_scan_before_declaration(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl p, q, m;
+    static struct tscan p_arr, q_arr, q_dep, m_arr;
+    struct tpart td = {"t.wf2.d", -1}, ts = {"t.wf2.s", -1};
+    struct batch_result res;
+    tdecl_init(&p, "YL-WF2-P", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&q, "YL-WF2-Q", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&m, "YL-WF2-M", STATUS_ACCEPTED, 1, "");
+    tscan_init(&p_arr, "YL-WF2-P", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&q_arr, "YL-WF2-Q", SCAN_ARRIVAL, AT1, NULL);
+    tscan_init(&q_dep, "YL-WF2-Q", SCAN_DEPARTURE, AT2, NULL);
+    tscan_init(&m_arr, "YL-WF2-M", SCAN_ARRIVAL, AT1, LOCT);
+
+    APPLY(f, &ts, &res, rec_scan(&p_arr), rec_scan(&q_arr), rec_scan(&q_dep));
+    assert_int_equal(res.scans, 3);
+    assert_int_equal(res.pending_scans, 3);
+    assert_int_equal(res.events, 0);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no LIKE 'YL-WF2-%%'"),
+                     0);
+
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &p), rec_decl(NULL, 0, 0, &q));
+    assert_int_equal(res.declarations, 2);
+    assert_int_equal(status_of(f, "YL-WF2-P"), 800);
+    assert_int_equal(status_of(f, "YL-WF2-Q"), 899);
+    assert_history(f, "YL-WF2-Q", "declared:>399 arrival:399>800 departure:800>899");
+    assert_sql_value(f->db, "scan:warehouse",
+                     "SELECT status_actor FROM customs.declarations WHERE logistics_no ="
+                     " 'YL-WF2-Q'");
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.warehouse_scans WHERE"
+                                     " logistics_no LIKE 'YL-WF2-%%' AND outcome = 'pending'"),
+                     0);
+
+    /* one batch across both topics: the scan first, its declaration after */
+    struct batch_record rs[] = {rec_scan(&m_arr)}, rd[] = {rec_decl(NULL, 0, 0, &m)};
+    apply_on(f, &ts, rs, 1, &td, rd, 1, &res);
+    assert_int_equal(res.declarations, 1);
+    assert_int_equal(res.scans, 1);
+    assert_int_equal(res.pending_scans, 0);
+    assert_int_equal(status_of(f, "YL-WF2-M"), 800);
+    assert_sql_value(f->db, "4",
+                     "SELECT next_offset FROM customs.consumer_offsets WHERE topic = 't.wf2.s'");
+    assert_sql_value(f->db, "3",
+                     "SELECT next_offset FROM customs.consumer_offsets WHERE topic = 't.wf2.d'");
+}
+
+/* A departure of a parcel that was not released: refused and recorded; an arrival of a
+ * parcel under inspection or review: held (recorded, no release). */
+static void test_scan_held_and_refused(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl x, r, j;
+    static struct tscan x_dep, x_arr, r_arr, j_arr;
+    struct tpart td = {"t.wf3.d", -1}, ts = {"t.wf3.s", -1};
+    struct batch_result res;
+    tdecl_init(&x, "YL-WF3-X", STATUS_INSPECTION, 1, "");
+    tdecl_init(&r, "YL-WF3-R", STATUS_REVIEW, 1, "");
+    tdecl_init(&j, "YL-WF3-J", STATUS_REJECTED, 1, "");
+    tscan_init(&x_dep, "YL-WF3-X", SCAN_DEPARTURE, AT2, LOCT);
+    tscan_init(&x_arr, "YL-WF3-X", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&r_arr, "YL-WF3-R", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&j_arr, "YL-WF3-J", SCAN_ARRIVAL, AT1, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &x), rec_decl(NULL, 0, 0, &r),
+          rec_decl(NULL, 0, 0, &j));
+
+    APPLY(f, &ts, &res, rec_scan(&x_dep), rec_scan(&x_arr), rec_scan(&r_arr), rec_scan(&j_arr));
+    assert_int_equal(res.scans, 4);
+    assert_int_equal(res.refused, 1);
+    assert_int_equal(res.events, 1); /* the refusal's -1 receipt only */
+    assert_int_equal(status_of(f, "YL-WF3-X"), 500);
+    assert_int_equal(status_of(f, "YL-WF3-R"), 300);
+    assert_int_equal(status_of(f, "YL-WF3-J"), 100);
+    assert_sql_value(f->db, "refused,held,held,recorded",
+                     "SELECT string_agg(outcome, ',' ORDER BY id) FROM customs.warehouse_scans"
+                     " WHERE source_topic = 't.wf3.s'");
+    assert_sql_value(f->db,
+                     "departure|500|899|departure refused: the parcel was not released"
+                     " (status 500 inspection)",
+                     "SELECT concat_ws('|', event, from_code, to_code, reason) FROM"
+                     " customs.refused_transitions WHERE logistics_no = 'YL-WF3-X'");
+    assert_sql_value(f->db, "receipt:-1:COP-YL-WF3-X",
+                     "SELECT concat_ws(':', type, payload->>'returnStatus', payload->>'copNo')"
+                     " FROM customs.outbox WHERE key = 'YL-WF3-X' ORDER BY id DESC LIMIT 1");
+    /* the officers' queue: both held parcels, arrived, with their reasons */
+    assert_sql_value(f->db, "YL-WF3-R:300:t:,YL-WF3-X:500:t:R-SAMPLE: random sampling 1/100",
+                     "SELECT string_agg(concat_ws(':', logistics_no, status_code, arrived,"
+                     " coalesce(reasons_text, '')), ',' ORDER BY waiting_since, logistics_no)"
+                     " FROM customs.inspection_queue"
+                     " WHERE logistics_no LIKE 'YL-WF3-%%'");
+    /* parcel_history: the scans, the refusal and the status rows */
+    assert_sql_value(f->db, "status:inspection scan:refused scan:held refused:closed",
+                     "SELECT string_agg(kind || ':' || status, ' ') FROM"
+                     " customs.parcel_history WHERE logistics_no = 'YL-WF3-X'");
+}
+
+/* Officer functions: inspection passed (arrived / not yet), detained, returned; manual
+ * review released / returned; NOTIFY wakes the relay; wrong states are refused. */
+static void test_officer_functions(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl i1, i2, d1, d2, r1, r2;
+    static struct tscan i1_arr, i2_arr, r1_arr;
+    struct tpart td = {"t.wf4.d", -1}, ts = {"t.wf4.s", -1};
+    struct batch_result res;
+    char err[512] = "";
+    tdecl_init(&i1, "YL-WF4-I1", STATUS_INSPECTION, 1, "");
+    tdecl_init(&i2, "YL-WF4-I2", STATUS_INSPECTION, 1, "");
+    tdecl_init(&d1, "YL-WF4-D1", STATUS_INSPECTION, 1, "");
+    tdecl_init(&d2, "YL-WF4-D2", STATUS_INSPECTION, 1, "");
+    tdecl_init(&r1, "YL-WF4-R1", STATUS_REVIEW, 1, "");
+    tdecl_init(&r2, "YL-WF4-R2", STATUS_REVIEW, 1, "");
+    tscan_init(&i1_arr, "YL-WF4-I1", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&i2_arr, "YL-WF4-I2", SCAN_ARRIVAL, AT2, LOCT);
+    tscan_init(&r1_arr, "YL-WF4-R1", SCAN_ARRIVAL, AT1, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &i1), rec_decl(NULL, 0, 0, &i2),
+          rec_decl(NULL, 0, 0, &d1), rec_decl(NULL, 0, 0, &d2), rec_decl(NULL, 0, 0, &r1),
+          rec_decl(NULL, 0, 0, &r2));
+    APPLY(f, &ts, &res, rec_scan(&i1_arr), rec_scan(&r1_arr));
+    char *me = sql1(f->db, "SELECT 'officer:' || session_user");
+
+    struct store *relay = NULL;
+    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
+                     STORE_OK);
+    assert_int_equal(store_listen(relay), STORE_OK);
+
+    /* passed, arrived: released at once, release event, the officer recorded */
+    assert_sql_value(f->db, "YL-WF4-I1|800|released|t",
+                     "SELECT concat_ws('|', logistics_no, status_code, status, arrived) FROM"
+                     " customs.record_inspection('YL-WF4-I1', 'passed', 'opened, as declared')");
+    assert_int_equal(store_wait_notify(relay, 1000), 1);
+    assert_history(f, "YL-WF4-I1", "declared:>500 inspection:500>399 release:399>800");
+    assert_outbox(f, "YL-WF4-I1", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    char want[256];
+    snprintf(want, sizeof(want), "%s|%s|inspection passed; opened, as declared", me, me);
+    assert_sql_value(f->db, want,
+                     "SELECT concat_ws('|', h.actor, d.status_actor, h2.note) FROM"
+                     " customs.status_history h, customs.declarations d, customs.status_history"
+                     " h2 WHERE h.logistics_no = 'YL-WF4-I1' AND h.event = 'release' AND"
+                     " d.logistics_no = h.logistics_no AND h2.logistics_no = h.logistics_no"
+                     " AND h2.event = 'inspection'");
+    assert_sql_value(
+        f->db, "放行 released: accepted; arrived 2024-05-12T02:30:00Z at 1900W00001: released",
+        "SELECT payload->>'returnInfo' FROM customs.outbox WHERE key = 'YL-WF4-I1'"
+        " AND payload->>'returnStatus' = '800'");
+
+    /* passed before arrival: accepted, waiting; the arrival releases it */
+    assert_sql_value(f->db, "399|f",
+                     "SELECT concat_ws('|', status_code, arrived) FROM"
+                     " customs.record_inspection('YL-WF4-I2', 'passed', NULL)");
+    assert_sql_value(f->db, "inspection passed; waiting for arrival",
+                     "SELECT status_note FROM customs.declarations WHERE logistics_no ="
+                     " 'YL-WF4-I2'");
+    APPLY(f, &ts, &res, rec_scan(&i2_arr));
+    assert_int_equal(status_of(f, "YL-WF4-I2"), 800);
+
+    /* detained with a code; returned */
+    assert_sql_value(f->db, "502|detained",
+                     "SELECT concat_ws('|', status_code, status) FROM customs.record_inspection("
+                     "'YL-WF4-D1', 'detained', 'undeclared batteries', 502)");
+    assert_outbox(f, "YL-WF4-D1", "receipt:500 inspect:500 receipt:502 detain:502");
+    assert_sql_value(f->db, "700",
+                     "SELECT status_code FROM customs.record_inspection('YL-WF4-D2',"
+                     " 'returned', 'wrong consignee')");
+    assert_outbox(f, "YL-WF4-D2", "receipt:500 inspect:500 receipt:700 return:700");
+
+    /* manual review: released (arrived -> 800), returned */
+    assert_sql_value(f->db, "800",
+                     "SELECT status_code FROM customs.release_review('YL-WF4-R1', 'invoice ok')");
+    assert_history(f, "YL-WF4-R1", "declared:>300 review:300>399 release:399>800");
+    assert_sql_value(f->db, "700",
+                     "SELECT status_code FROM customs.return_review('YL-WF4-R2', 'no licence')");
+    assert_outbox(f, "YL-WF4-R2", "receipt:300 receipt:700 return:700");
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.inspection_queue"
+                                     " WHERE logistics_no LIKE 'YL-WF4-%%'"),
+                     0);
+
+    /* wrong state, bad arguments, unknown parcel: errors, nothing written */
+    struct counts before, after;
+    snapshot(f->db, &before);
+    assert_sql_fails(f->db, "CS010", "not under inspection (status 700 returned)",
+                     "SELECT * FROM customs.record_inspection('YL-WF4-R2', 'passed', 'x')");
+    assert_sql_fails(f->db, "CS010", "not held for manual review (status 800 released)",
+                     "SELECT * FROM customs.release_review('YL-WF4-I1', 'x')");
+    assert_sql_fails(f->db, "22023", "needs the reason",
+                     "SELECT * FROM customs.return_review('YL-WF4-R1', ' ')");
+    assert_sql_fails(f->db, "22023", "detention code must be",
+                     "SELECT * FROM customs.record_inspection('YL-WF4-D1', 'detained', 'x', 504)");
+    assert_sql_fails(f->db, "22023", "result must be passed, detained or returned",
+                     "SELECT * FROM customs.record_inspection('YL-WF4-D1', 'ok', 'x')");
+    assert_sql_fails(f->db, "P0002", "is not declared",
+                     "SELECT * FROM customs.record_inspection('YL-NOPE', 'passed', 'x')");
+    snapshot(f->db, &after);
+    assert_same_counts(&before, &after);
+    store_close(relay);
+    free(me);
+}
+
+/* The one check refuses what the lifecycle does not allow, whoever asks. */
+static void test_state_machine_guard(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, c;
+    static struct tscan c_arr, c_dep;
+    struct tpart td = {"t.wf5.d", -1}, ts = {"t.wf5.s", -1};
+    struct batch_result res;
+    tdecl_init(&a, "YL-WF5-A", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&c, "YL-WF5-C", STATUS_ACCEPTED, 1, "");
+    tscan_init(&c_arr, "YL-WF5-C", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&c_dep, "YL-WF5-C", SCAN_DEPARTURE, AT2, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a), rec_decl(NULL, 0, 0, &c));
+    APPLY(f, &ts, &res, rec_scan(&c_arr), rec_scan(&c_dep));
+
+    struct counts before, after;
+    snapshot(f->db, &before);
+    assert_sql_fails(f->db, "CS010", "release refused: the parcel has not arrived",
+                     "SELECT customs.change_status('YL-WF5-A', 800, 'release', 'test', 'x')");
+    assert_sql_fails(f->db, "CS010", "only through customs.change_status",
+                     "UPDATE customs.declarations SET status_code = 800"
+                     " WHERE logistics_no = 'YL-WF5-A'");
+    assert_sql_fails(f->db, "CS010", "closed (899",
+                     "UPDATE customs.declarations SET status_note = 'x'"
+                     " WHERE logistics_no = 'YL-WF5-C'");
+    assert_sql_fails(f->db, "CS010", "departure refused: the parcel was not released",
+                     "SELECT customs.change_status('YL-WF5-A', 899, 'departure', 'test', 'x')");
+    assert_sql_fails(f->db, "CS010", "the content changes only by an amendment",
+                     "BEGIN; SELECT set_config('customs.transition', 'review', true);"
+                     " UPDATE customs.declarations SET content_sha256 = 'x'"
+                     " WHERE logistics_no = 'YL-WF5-A'");
+    PQclear(sql(f->db, "ROLLBACK"));
+    snapshot(f->db, &after);
+    assert_same_counts(&before, &after);
+
+    /* transition_refusal: allowed is NULL, the rest says why */
+    static const struct {
+        int from, to;
+        const char *event;
+        bool arrived, cancelled;
+        const char *want; /* NULL: allowed; else a substring of the reason */
+    } cases[] = {
+        {399, 800, "arrival", true, false, NULL},
+        {399, 800, "release", false, false, "has not arrived"},
+        {800, 899, "departure", false, false, NULL},
+        {500, 899, "departure", true, false, "not released (status 500 inspection)"},
+        {399, 899, "departure", true, false, "not released (status 399 accepted)"},
+        {399, 500, "amendment", false, false, NULL},
+        {300, 399, "amendment", true, false, NULL},
+        {800, 399, "amendment", true, false, "already released (800"},
+        {800, 100, "cancellation", true, false, "already released (800"},
+        {500, 399, "amendment", true, false, "under inspection"},
+        {399, 100, "cancellation", false, false, NULL},
+        {100, 399, "amendment", false, true, "cancelled by the declarer"},
+        {899, 800, "arrival", true, false, "closed (899"},
+        {500, 501, "inspection", true, false, NULL},
+        {500, 504, "inspection", true, false, "cannot change to 504"},
+        {399, 700, "inspection", true, false, "not under inspection"},
+        {300, 700, "review", false, false, NULL},
+        {500, 700, "review", false, false, "not held for manual review"},
+        {502, 800, "inspection", true, false, "not under inspection"},
+        {700, 800, "release", true, false, "only an accepted (399) parcel is released"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *got =
+            sql1(f->db, "SELECT customs.transition_refusal(%d, %d, '%s', %s, %s)", cases[i].from,
+                 cases[i].to, cases[i].event, cases[i].arrived ? "true" : "false",
+                 cases[i].cancelled ? "true" : "false");
+        if (cases[i].want == NULL ? got != NULL : (!got || !strstr(got, cases[i].want)))
+            fail_msg("case %zu (%d -> %d %s): got '%s', want '%s'", i, cases[i].from, cases[i].to,
+                     cases[i].event, got ? got : "NULL", cases[i].want ? cases[i].want : "NULL");
+        free(got);
+    }
+}
+
+/* appType 2 before release replaces the declaration (history kept); after release, under
+ * inspection or for an unknown parcel it is refused with a receipt; resent copies of any
+ * version are no-ops. */
+static void test_amendment(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a1, a2, a3, b1, b2, c1, c2, u2, e1, e2;
+    static struct tscan b_arr, c_arr;
+    struct tpart td = {"t.wf6.d", -1}, ts = {"t.wf6.s", -1};
+    struct batch_result res;
+    tdecl_init(&a1, "YL-WF6-A", STATUS_ACCEPTED, 1, "v1");
+    tdecl_init(&a2, "YL-WF6-A", STATUS_INSPECTION, 2, "v2");
+    tdecl_apptype(&a2, "2");
+    tdecl_init(&a3, "YL-WF6-A", STATUS_ACCEPTED, 1, "v3");
+    tdecl_apptype(&a3, "2");
+
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a1));
+    char *sha1 = sql1(f->db, "SELECT content_sha256 FROM customs.declarations"
+                             " WHERE logistics_no = 'YL-WF6-A'");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a2));
+    assert_int_equal(res.amendments, 1);
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.conflicts, 0);
+    assert_int_equal(res.events, 2); /* receipt 500 + inspect */
+    assert_sql_value(f->db, "500|2|2|2|1399.00001",
+                     "SELECT concat_ws('|', status_code, version, app_type, item_count,"
+                     " total_price) FROM customs.declarations WHERE logistics_no = 'YL-WF6-A'");
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declaration_items"
+                                     " WHERE logistics_no = 'YL-WF6-A'"),
+                     2);
+    char want[256];
+    snprintf(want, sizeof(want), "replaced|1|1|399|%s", sha1);
+    assert_sql_value(f->db, want,
+                     "SELECT concat_ws('|', kind, version, app_type, status_code, content_sha256)"
+                     " FROM customs.declaration_versions WHERE logistics_no = 'YL-WF6-A'");
+    assert_history(f, "YL-WF6-A", "declared:>399 amendment:399>500");
+    assert_sql_value(f->db, "rules:" RULES_V "|{R-SAMPLE}",
+                     "SELECT concat_ws('|', actor, rule_ids) FROM customs.status_history"
+                     " WHERE logistics_no = 'YL-WF6-A' AND event = 'amendment'");
+
+    /* the amendment again, the original again: duplicates, nothing written */
+    struct counts before, after;
+    snapshot(f->db, &before);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a2), rec_decl(NULL, 0, 0, &a1));
+    assert_int_equal(res.duplicates, 2);
+    assert_int_equal(res.conflicts, 0);
+    assert_int_equal(res.events, 0);
+    snapshot(f->db, &after);
+    assert_int_equal(after.hist, before.hist);
+    assert_int_equal(after.outbox, before.outbox);
+    assert_int_equal(after.quar, before.quar);
+
+    /* under inspection now: refused, quarantined byte-exact with the reason, -1 receipt */
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a3));
+    assert_int_equal(res.refused, 1);
+    assert_int_equal(res.events, 1);
+    assert_int_equal(status_of(f, "YL-WF6-A"), 500);
+    assert_sql_value(f->db,
+                     "amendment (appType 2) refused: the parcel is under inspection (500 查验);"
+                     " an officer records the result first",
+                     "SELECT reason FROM customs.quarantine WHERE source_topic = 't.wf6.d'"
+                     " AND logistics_no = 'YL-WF6-A'");
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.quarantine q WHERE"
+                              " source_topic = 't.wf6.d' AND raw = convert_to('%s',"
+                              " 'UTF8')",
+                              a3.payload),
+                     1);
+
+    /* released: refused */
+    tdecl_init(&b1, "YL-WF6-B", STATUS_ACCEPTED, 1, "v1");
+    tdecl_init(&b2, "YL-WF6-B", STATUS_ACCEPTED, 2, "v2");
+    tdecl_apptype(&b2, "2");
+    tscan_init(&b_arr, "YL-WF6-B", SCAN_ARRIVAL, AT1, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &b1));
+    APPLY(f, &ts, &res, rec_scan(&b_arr));
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &b2));
+    assert_int_equal(res.refused, 1);
+    assert_int_equal(status_of(f, "YL-WF6-B"), 800);
+    assert_sql_value(f->db,
+                     "amendment|800|amendment (appType 2) refused: the parcel was already"
+                     " released (800 放行)",
+                     "SELECT concat_ws('|', event, from_code, reason) FROM"
+                     " customs.refused_transitions WHERE logistics_no = 'YL-WF6-B'");
+    assert_outbox(f, "YL-WF6-B", "receipt:399 receipt:800 release:800 receipt:-1");
+
+    /* rejected and already arrived: the amendment is accepted and released at once */
+    tdecl_init(&c1, "YL-WF6-C", STATUS_REJECTED, 1, "v1");
+    tdecl_init(&c2, "YL-WF6-C", STATUS_ACCEPTED, 1, "v2");
+    tdecl_apptype(&c2, "2");
+    tscan_init(&c_arr, "YL-WF6-C", SCAN_ARRIVAL, AT1, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &c1));
+    APPLY(f, &ts, &res, rec_scan(&c_arr));
+    assert_sql_value(f->db, "recorded",
+                     "SELECT outcome FROM customs.warehouse_scans WHERE logistics_no = 'YL-WF6-C'");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &c2));
+    assert_int_equal(res.amendments, 1);
+    assert_history(f, "YL-WF6-C", "declared:>100 amendment:100>399 release:399>800");
+
+    /* unknown parcel: refused; declared and amended in one batch: both applied in order */
+    tdecl_init(&u2, "YL-WF6-U", STATUS_ACCEPTED, 1, "v2");
+    tdecl_apptype(&u2, "2");
+    tdecl_init(&e1, "YL-WF6-E", STATUS_ACCEPTED, 1, "v1");
+    tdecl_init(&e2, "YL-WF6-E", STATUS_REJECTED, 1, "v2");
+    tdecl_apptype(&e2, "2");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &u2), rec_decl(NULL, 0, 0, &e1),
+          rec_decl(NULL, 0, 0, &e2));
+    assert_int_equal(res.declarations, 1);
+    assert_int_equal(res.amendments, 1);
+    assert_int_equal(res.refused, 1);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no = 'YL-WF6-U'"),
+                     0);
+    assert_sql_value(f->db,
+                     "amendment (appType 2) refused: logisticsNo YL-WF6-U is not declared"
+                     " (appType 1 first)",
+                     "SELECT reason FROM customs.refused_transitions WHERE logistics_no ="
+                     " 'YL-WF6-U'");
+    assert_history(f, "YL-WF6-E", "declared:>399 amendment:399>100");
+    assert_outbox(f, "YL-WF6-E", "receipt:399 receipt:100 return:100");
+    free(sha1);
+}
+
+/* appType 3 cancels a parcel not yet released: 100, cancelled; then nothing amends it. */
+static void test_cancellation(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl k1, k3, k2;
+    static struct tscan k_arr;
+    struct tpart td = {"t.wf7.d", -1}, ts = {"t.wf7.s", -1};
+    struct batch_result res;
+    tdecl_init(&k1, "YL-WF7-K", STATUS_ACCEPTED, 1, "v1");
+    tdecl_init(&k3, "YL-WF7-K", STATUS_ACCEPTED, 1, "cancel");
+    tdecl_apptype(&k3, "3");
+    tdecl_init(&k2, "YL-WF7-K", STATUS_ACCEPTED, 1, "v2");
+    tdecl_apptype(&k2, "2");
+    tscan_init(&k_arr, "YL-WF7-K", SCAN_ARRIVAL, AT1, LOCT);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &k1));
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &k3));
+    assert_int_equal(res.cancellations, 1);
+    assert_sql_value(f->db, "100|rejected|t|CANCELLED: cancelled by the declarer (appType 3)",
+                     "SELECT concat_ws('|', status_code, status, cancelled_at IS NOT NULL,"
+                     " customs.reasons_text(reasons)) FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-WF7-K'");
+    assert_history(f, "YL-WF7-K", "declared:>399 cancellation:399>100");
+    assert_outbox(f, "YL-WF7-K", "receipt:399 receipt:100 return:100");
+    assert_sql_value(f->db, "declarer:2301960004",
+                     "SELECT actor FROM customs.status_history WHERE logistics_no = 'YL-WF7-K'"
+                     " AND event = 'cancellation'");
+    assert_sql_value(f->db, "cancellation|3",
+                     "SELECT concat_ws('|', kind, app_type) FROM customs.declaration_versions"
+                     " WHERE logistics_no = 'YL-WF7-K'");
+
+    /* the parcel still turns up at the warehouse: recorded, not released */
+    APPLY(f, &ts, &res, rec_scan(&k_arr));
+    assert_int_equal(status_of(f, "YL-WF7-K"), 100);
+    /* the cancellation again: a no-op; an amendment now: refused */
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &k3));
+    assert_int_equal(res.duplicates, 1);
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &k2));
+    assert_int_equal(res.refused, 1);
+    assert_sql_value(f->db,
+                     "amendment (appType 2) refused: the declaration was cancelled by the"
+                     " declarer (appType 3)",
+                     "SELECT reason FROM customs.refused_transitions WHERE logistics_no ="
+                     " 'YL-WF7-K'");
+    assert_int_equal(status_of(f, "YL-WF7-K"), 100);
+}
+
+/* Scan records the store or the database cannot take as they are: kept, never a stall. */
+static void test_scan_record_checks(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a;
+    static struct tscan ok9, badtime, badutf8;
+    struct tpart td = {"t.wf8.d", -1}, ts = {"t.wf8.s", -1};
+    struct batch_result res;
+    tdecl_init(&a, "YL-WF8-A", STATUS_ACCEPTED, 1, "");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a));
+    tscan_init(&ok9, "YL-WF8-A", SCAN_ARRIVAL, "2024-05-12T10:30:00.123456789+08:00", LOCT);
+    tscan_init(&badtime, "YL-WF8-A", SCAN_DEPARTURE, "2024-13-01T10:30:00+08:00", LOCT);
+    tscan_init(&badutf8, "YL-WF8-A", SCAN_DEPARTURE, AT2, LOCT);
+    badutf8.payload[5] = (char)0xff;
+    APPLY(f, &ts, &res, rec_scan(&ok9), rec_scan(&badtime), rec_scan(&badutf8));
+    assert_int_equal(res.scans, 1);
+    assert_int_equal(res.quarantined, 2);
+    assert_int_equal(status_of(f, "YL-WF8-A"), 800);
+    assert_sql_value(f->db, "2024-05-12 02:30:00.123457",
+                     "SELECT arrived_at AT TIME ZONE 'UTC' FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-WF8-A'");
+    assert_sql_value(f->db,
+                     "1:scan: scannedAt is not an ISO 8601 time with an offset|2:record value is"
+                     " not storable text (NUL byte or invalid UTF-8)",
+                     "SELECT string_agg(source_offset || ':' || reason, '|' ORDER BY source_offset)"
+                     " FROM customs.quarantine WHERE source_topic = 't.wf8.s'");
+
+    /* a scan record without its decoded scan is a caller bug: refused, nothing written */
+    struct batch_record bad = rec_scan(&ok9);
+    bad.scan = NULL;
+    bad.topic = "t.wf8.s";
+    bad.offset = 3;
+    char err[512] = "";
+    assert_int_equal(apply1(f, &bad, 1, "t.wf8.s", 0, 3, 4, &res, err, sizeof(err)), STORE_ERROR);
+    assert_non_null(strstr(err, "scan record without scan"));
+}
+
+/* CEB604-shaped receipts: one per status change, for every parcel of the tests above. */
+static void test_receipt_per_change(void **state)
+{
+    FIXTURE(state);
+    assert_true(sqlcount(f->db, "SELECT count(*) FROM customs.status_history"
+                                " WHERE logistics_no LIKE 'YL-WF%%'") > 30);
+    /* per parcel: status receipts (returnStatus >= 0) in history order = history rows */
+    assert_int_equal(
+        sqlcount(f->db,
+                 "SELECT count(*) FROM (SELECT logistics_no, array_agg(status_code ORDER BY id) s"
+                 " FROM customs.status_history WHERE logistics_no LIKE 'YL-WF%%' GROUP BY 1) h"
+                 " FULL JOIN (SELECT key, array_agg((payload->>'returnStatus')::int ORDER BY id) s"
+                 " FROM customs.outbox WHERE key LIKE 'YL-WF%%' AND type = 'receipt' AND"
+                 " payload->>'returnStatus' <> '-1' GROUP BY 1) r ON r.key = h.logistics_no"
+                 " WHERE h.s IS DISTINCT FROM r.s"),
+        0);
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.outbox WHERE key LIKE 'YL-WF%%'"
+                              " AND type = 'receipt' AND NOT (payload ?& array['logisticsNo',"
+                              " 'copNo', 'guid', 'returnStatus', 'returnTime', 'returnInfo']"
+                              " AND payload->>'returnTime' ~ '^[0-9]{17}$'"
+                              " AND payload->>'returnInfo' <> '')"),
+                     0);
+    /* a refused transition: a -1 receipt each */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.refused_transitions"
+                                     " WHERE logistics_no LIKE 'YL-WF%%'"),
+                     sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE"
+                                     " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"
+                                     " AND payload->'reasons'->0->>'rule_id' = 'transition'"));
+    /* the other -1 receipts: records quarantined (undecodable scans) */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.quarantine WHERE logistics_no"
+                                     " LIKE 'YL-WF%%' AND source_topic LIKE '%%.s'"),
+                     sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE"
+                                     " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"
+                                     " AND payload->'reasons'->0->>'rule_id' = 'decode'"));
+}
+
 /* Throughput of apply_batch: 1000-declaration batches, 3 items each (CUSTOMSD_STORE_BENCH). */
 static void test_bench(void **state)
 {
@@ -1296,6 +2036,37 @@ static void test_bench(void **state)
     printf("bench: %d batches of %d declarations (3 items each) in %" PRId64
            " ms: %.0f declarations/s\n",
            BATCHES, BATCH, total_ms, total_ms ? BATCH * BATCHES * 1000.0 / total_ms : 0.0);
+
+    /* Then an arrival scan for every parcel: the accepted ones are released (399 -> 800). */
+    struct tscan *sc = calloc(BATCH, sizeof(*sc));
+    long long accepted = 0;
+    for (int i = 0; i < BATCH; i++)
+        accepted += statuses[i % 6] == STATUS_ACCEPTED;
+    total_ms = 0;
+    for (int b = 0; b < BATCHES; b++) {
+        for (int i = 0; i < BATCH; i++) {
+            char lno[64];
+            snprintf(lno, sizeof(lno), "YLB%04d%06d", b, i);
+            tscan_init(&sc[i], lno, SCAN_ARRIVAL, "2024-05-12T10:30:00+08:00", "1900W00001");
+            recs[i] = rec_scan(&sc[i]);
+            recs[i].topic = "t.bench.s";
+            recs[i].offset = (int64_t)b * BATCH + i;
+        }
+        struct batch_result res;
+        int64_t t0 = now_ms();
+        int rc = apply1(f, recs, BATCH, "t.bench.s", 0, b ? (int64_t)b * BATCH : -1,
+                        (int64_t)(b + 1) * BATCH, &res, err, sizeof(err));
+        total_ms += now_ms() - t0;
+        if (rc != STORE_OK)
+            fail_msg("scan batch %d: %s", b, err);
+        assert_int_equal(res.scans, BATCH);
+    }
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no LIKE 'YLB%%' AND status_code = 800"),
+                     accepted * BATCHES);
+    printf("bench: %d batches of %d arrival scans in %" PRId64 " ms: %.0f scans/s\n", BATCHES,
+           BATCH, total_ms, total_ms ? BATCH * BATCHES * 1000.0 / total_ms : 0.0);
+    free(sc);
     free(recs);
     free(t);
 }
@@ -1319,6 +2090,15 @@ int main(void)
         cmocka_unit_test(test_history_append_only),
         cmocka_unit_test(test_notify_and_lease),
         cmocka_unit_test(test_reconnect),
+        cmocka_unit_test(test_scan_release_close),
+        cmocka_unit_test(test_scan_before_declaration),
+        cmocka_unit_test(test_scan_held_and_refused),
+        cmocka_unit_test(test_officer_functions),
+        cmocka_unit_test(test_state_machine_guard),
+        cmocka_unit_test(test_amendment),
+        cmocka_unit_test(test_cancellation),
+        cmocka_unit_test(test_scan_record_checks),
+        cmocka_unit_test(test_receipt_per_change),
         cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -1,0 +1,886 @@
+-- 004_scans_amendments.sql - warehouse scans, amendments (appType 2) and cancellations
+-- (appType 3) in customs.apply_batch(), which this migration replaces (CREATE OR REPLACE:
+-- applied migrations never change).
+--
+-- Scans (mishan.warehouse.scans, shared DESIGN.md): every scan record is kept in
+-- customs.warehouse_scans with what became of it (outcome):
+--   arrival (运抵) of an accepted parcel (399)       -> released (800), a 'release' event
+--   arrival of a parcel held (300 review, 500 inspection) -> held: the arrival is recorded,
+--            the parcel waits for the officer; the officer's release then finds it arrived
+--   arrival of any other parcel (100, 5xx, 700)      -> recorded (arrival noted, no change)
+--   departure (离境) of a released parcel (800)       -> closed (899)
+--   a second arrival, a second departure             -> duplicate (no-op)
+--   a departure of a parcel not released, any scan after 899
+--                                                     -> refused (refused_transitions, -1 receipt)
+--   a scan for a logisticsNo not declared yet        -> pending, applied (in scan order) by the
+--            batch that brings the declaration: the two topics are not ordered against each
+--            other. Every batch also retries the pending scans whose declaration now exists
+--            (one committed by another instance meanwhile).
+--
+-- Amendments and cancellations (CEB603 appType, DOMAIN.md section 1 and pre-check 21):
+--   appType 2 replaces a declaration in 100, 120, 300 or 399 (not under inspection, not
+--            released or closed, not detained/returned, not cancelled): the new content and
+--            items replace the old, the rules' decision on the new content becomes the
+--            status (an amended 399 parcel that has already arrived is released at once);
+--            the replaced content is kept in customs.declaration_versions.
+--   appType 3 cancels a declaration in the same states: status 100 (海关退单; CEB604 has no
+--            code of its own for a withdrawn declaration) with the reason 'cancelled by the
+--            declarer (appType 3)', cancelled_at set; nothing changes it afterwards; a
+--            'return' event tells the warehouse not to ship the parcel.
+--   Refused (released, closed, under inspection, detained, returned, cancelled, or no such
+--   declaration): the record is quarantined byte-exact with the reason, a refused_transitions
+--   row and a -1 receipt.
+--   A record whose bytes equal the current content or any earlier version of that
+--   logisticsNo is a duplicate (no-op), whatever its appType. appType 1 with other content
+--   for a stored logisticsNo is still a conflict (quarantined, -1 receipt).
+
+-- Earlier contents of a declaration: what an amendment replaced, and cancellation records.
+CREATE TABLE customs.declaration_versions (
+    id               bigserial   PRIMARY KEY,
+    logistics_no     text        NOT NULL REFERENCES customs.declarations ON DELETE CASCADE,
+    version          integer     NOT NULL, -- declarations.version it had
+    kind             text        NOT NULL CHECK (kind IN ('replaced', 'cancellation')),
+    app_type         text,
+    content_sha256   text        NOT NULL,
+    payload          text        NOT NULL,
+    status_code      integer,              -- status when it was replaced
+    reasons          jsonb,
+    rules_version    text,
+    source_topic     text        NOT NULL,
+    source_partition integer     NOT NULL,
+    source_offset    bigint      NOT NULL,
+    recorded_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE customs.declaration_versions IS
+    'Declaration contents replaced by amendments (appType 2), and cancellation records.';
+CREATE INDEX declaration_versions_parcel_idx
+    ON customs.declaration_versions (logistics_no, content_sha256);
+
+-- Every warehouse scan record, byte-exact, and what became of it.
+CREATE TABLE customs.warehouse_scans (
+    id               bigserial   PRIMARY KEY,
+    logistics_no     text        NOT NULL,
+    scan             text        NOT NULL CHECK (scan IN ('arrival', 'departure')),
+    scanned_at       timestamptz NOT NULL,
+    loct_no          text,                 -- 监管场所代码
+    total_package_no text,                 -- 总包号
+    sha256           text        NOT NULL, -- SHA-256 hex of the raw record value
+    payload          text        NOT NULL, -- the raw record value
+    source_topic     text        NOT NULL,
+    source_partition integer     NOT NULL,
+    source_offset    bigint      NOT NULL,
+    source_timestamp timestamptz,
+    received_at      timestamptz NOT NULL DEFAULT now(),
+    outcome          text        NOT NULL DEFAULT 'pending'
+        CHECK (outcome IN ('pending', 'released', 'held', 'recorded', 'closed', 'duplicate',
+                           'refused')),
+    note             text,
+    processed_at     timestamptz,
+    UNIQUE (source_topic, source_partition, source_offset)
+);
+COMMENT ON TABLE customs.warehouse_scans IS
+    'Warehouse arrival/departure scans; outcome pending until the declaration is known.';
+CREATE INDEX warehouse_scans_parcel_idx ON customs.warehouse_scans (logistics_no, id);
+CREATE INDEX warehouse_scans_pending_idx ON customs.warehouse_scans (logistics_no, id)
+    WHERE outcome = 'pending';
+
+-- scannedAt as the C decoder normalises it (ISO 8601 with an offset), or NULL.
+CREATE FUNCTION customs.scan_time(p_text text) RETURNS timestamptz
+LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    IF p_text !~ '^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$' THEN
+        RETURN NULL;
+    END IF;
+    RETURN p_text::timestamptz;
+EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    RETURN NULL;
+END;
+$$;
+
+-- One scan (a customs.warehouse_scans row, pending) against its declaration, which the
+-- caller has locked. Sets the scan's outcome; returns the outbox rows written.
+CREATE FUNCTION customs.apply_scan(p_scan customs.warehouse_scans) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_d       customs.declarations;
+    v_actor   text := 'scan:' || coalesce(nullif(p_scan.loct_no, ''), 'warehouse');
+    v_when    text := format('%s %s at %s', p_scan.scan,
+                             to_char(p_scan.scanned_at AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                             coalesce(p_scan.loct_no, 'the supervised warehouse'));
+    v_to      integer;
+    v_outcome text;
+    v_note    text;
+    v_refusal text;
+    v_rows    integer := 0;
+BEGIN
+    -- Locked already by apply_batch in the usual case; not when the declaration was
+    -- committed by another instance after apply_batch took its locks.
+    SELECT * INTO v_d FROM customs.declarations d
+     WHERE d.logistics_no = p_scan.logistics_no FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN 0; -- still pending
+    END IF;
+    -- The same scan sent again (same bytes), whenever: a no-op, even after 899.
+    IF EXISTS (SELECT 1 FROM customs.warehouse_scans w
+                WHERE w.logistics_no = p_scan.logistics_no AND w.id < p_scan.id
+                  AND w.sha256 = p_scan.sha256 AND w.outcome <> 'pending') THEN
+        v_outcome := 'duplicate';
+        v_note := 'the same scan was received before';
+    ELSIF p_scan.scan = 'arrival' THEN
+        v_to := CASE WHEN v_d.status_code = 399 THEN 800 ELSE v_d.status_code END;
+        IF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL THEN
+            v_outcome := 'duplicate';
+            v_note := format('arrival already recorded (%s)', v_d.arrived_at);
+        END IF;
+    ELSE
+        v_to := 899;
+        IF v_d.status_code = 899 THEN
+            v_outcome := 'duplicate';
+            v_note := format('departure already recorded (%s)', v_d.departed_at);
+        END IF;
+    END IF;
+    IF v_outcome IS NULL THEN
+        -- An arrival that changes no status is only recorded, but after 899 nothing is.
+        IF v_to <> v_d.status_code OR v_d.status_code = 899 THEN
+            v_refusal := customs.transition_refusal(v_d.status_code, v_to, p_scan.scan, true,
+                                                    v_d.cancelled_at IS NOT NULL);
+        END IF;
+        IF v_refusal IS NOT NULL THEN
+            v_outcome := 'refused';
+            v_note := v_refusal;
+            v_rows := customs.record_refusal(v_d.logistics_no, v_d.status_code, p_scan.scan,
+                                             v_to, v_refusal, v_actor, p_scan.source_topic,
+                                             p_scan.source_partition, p_scan.source_offset,
+                                             v_d.cop_no, v_d.guid);
+        ELSIF p_scan.scan = 'arrival' THEN
+            UPDATE customs.declarations d
+               SET arrived_at = p_scan.scanned_at, arrival_loct_no = p_scan.loct_no
+             WHERE d.logistics_no = v_d.logistics_no;
+            IF v_to = 800 THEN
+                v_outcome := 'released';
+                v_note := v_when || ': released';
+                v_rows := customs.change_status(v_d.logistics_no, 800, 'arrival', v_actor,
+                                                v_note, NULL, NULL, p_scan.source_topic,
+                                                p_scan.source_partition, p_scan.source_offset);
+            ELSIF v_d.status_code IN (300, 500) THEN
+                v_outcome := 'held';
+                v_note := format('%s: held, waiting for %s', v_when,
+                                 CASE v_d.status_code WHEN 500 THEN 'the inspection result'
+                                      ELSE 'the manual review' END);
+            ELSE
+                v_outcome := 'recorded';
+                v_note := format('%s: recorded; status %s %s is not released', v_when,
+                                 v_d.status_code, v_d.status);
+            END IF;
+        ELSE
+            UPDATE customs.declarations d
+               SET departed_at = p_scan.scanned_at, departure_loct_no = p_scan.loct_no
+             WHERE d.logistics_no = v_d.logistics_no;
+            v_outcome := 'closed';
+            v_note := v_when || ': closed';
+            v_rows := customs.change_status(v_d.logistics_no, 899, 'departure', v_actor, v_note,
+                                            NULL, NULL, p_scan.source_topic,
+                                            p_scan.source_partition, p_scan.source_offset);
+        END IF;
+    END IF;
+    UPDATE customs.warehouse_scans w
+       SET outcome = v_outcome, note = v_note, processed_at = now()
+     WHERE w.id = p_scan.id;
+    RETURN v_rows;
+END;
+$$;
+
+-- One amendment (appType 2) or cancellation (appType 3) record from the staging table of
+-- apply_batch. The declaration, if any, is locked by the caller. Returns
+-- (outcome, outbox rows): outcome amended | cancelled | duplicate | refused.
+CREATE FUNCTION customs.apply_change_record(
+    p_logistics_no text, p_app_type text, p_sha256 text, p_payload text, p_decl jsonb,
+    p_status_code integer, p_reasons jsonb, p_rules_version text, p_topic text,
+    p_partition integer, p_offset bigint, p_ts timestamptz, p_declared_later boolean,
+    OUT outcome text, OUT events integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_d       customs.declarations;
+    v_event   text := CASE p_app_type WHEN '2' THEN 'amendment' ELSE 'cancellation' END;
+    v_to      integer := CASE p_app_type WHEN '2' THEN p_status_code ELSE 100 END;
+    v_refusal text;
+    v_actor   text;
+    v_note    text;
+    v_found   boolean;
+BEGIN
+    events := 0;
+    SELECT * INTO v_d FROM customs.declarations d
+     WHERE d.logistics_no = p_logistics_no FOR UPDATE;
+    v_found := FOUND AND NOT p_declared_later;
+    IF v_found
+       AND (v_d.content_sha256 = p_sha256
+            OR EXISTS (SELECT 1 FROM customs.declaration_versions v
+                        WHERE v.logistics_no = p_logistics_no
+                          AND v.content_sha256 = p_sha256)) THEN
+        outcome := 'duplicate';
+        RETURN;
+    END IF;
+    v_actor := CASE WHEN p_app_type = '2'
+                    THEN 'rules:' || coalesce(p_rules_version, 'unknown')
+                    ELSE 'declarer:' || coalesce(nullif(p_decl->>'agentCode', ''),
+                                                 nullif(p_decl->>'ebcCode', ''), 'unknown') END;
+    IF NOT v_found THEN
+        v_refusal := format('%s refused: logisticsNo %s is not declared (appType 1 first)',
+                            CASE p_app_type WHEN '2' THEN 'amendment (appType 2)'
+                                 ELSE 'cancellation (appType 3)' END, p_logistics_no);
+    ELSE
+        v_refusal := customs.transition_refusal(v_d.status_code, v_to, v_event,
+                                                v_d.arrived_at IS NOT NULL,
+                                                v_d.cancelled_at IS NOT NULL);
+    END IF;
+    IF v_refusal IS NOT NULL THEN
+        outcome := 'refused';
+        INSERT INTO customs.quarantine
+            (source_topic, source_partition, source_offset, raw, reason, logistics_no)
+        VALUES (p_topic, p_partition, p_offset, convert_to(p_payload, 'UTF8'), v_refusal,
+                p_logistics_no)
+        ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
+        events := customs.record_refusal(p_logistics_no,
+                                         CASE WHEN v_found THEN v_d.status_code END,
+                                         v_event, v_to,
+                                         v_refusal, v_actor, p_topic, p_partition, p_offset,
+                                         coalesce(v_d.cop_no, p_decl->>'copNo'),
+                                         coalesce(v_d.guid, p_decl->>'guid'));
+        RETURN;
+    END IF;
+
+    IF p_app_type = '3' THEN
+        INSERT INTO customs.declaration_versions
+            (logistics_no, version, kind, app_type, content_sha256, payload, status_code,
+             reasons, rules_version, source_topic, source_partition, source_offset)
+        VALUES (p_logistics_no, v_d.version, 'cancellation', p_app_type, p_sha256, p_payload,
+                v_d.status_code, p_reasons, p_rules_version, p_topic, p_partition, p_offset);
+        v_note := 'cancelled by the declarer (appType 3)';
+        events := customs.change_status(
+            p_logistics_no, 100, 'cancellation', v_actor, v_note,
+            jsonb_build_array(jsonb_build_object('rule_id', 'CANCELLED', 'action', 'reject',
+                                                 'message', v_note)),
+            p_rules_version, p_topic, p_partition, p_offset);
+        UPDATE customs.declarations d SET cancelled_at = now()
+         WHERE d.logistics_no = p_logistics_no;
+        outcome := 'cancelled';
+        RETURN;
+    END IF;
+
+    -- Amendment: keep the content it replaces, then replace content, items and status in
+    -- one UPDATE (the guard checks it as an 'amendment').
+    INSERT INTO customs.declaration_versions
+        (logistics_no, version, kind, app_type, content_sha256, payload, status_code, reasons,
+         rules_version, source_topic, source_partition, source_offset)
+    VALUES (p_logistics_no, v_d.version, 'replaced', v_d.app_type, v_d.content_sha256,
+            v_d.payload, v_d.status_code, v_d.reasons, v_d.rules_version, v_d.source_topic,
+            v_d.source_partition, v_d.source_offset);
+    v_note := format('amended by the declarer (appType 2): version %s replaces version %s',
+                     v_d.version + 1, v_d.version);
+    PERFORM set_config('customs.transition', 'amendment', true);
+    UPDATE customs.declarations d
+       SET order_no = h."orderNo", cop_no = h."copNo", guid = h.guid, app_type = h."appType",
+           app_time = h."appTime", app_status = h."appStatus", ebp_code = h."ebpCode",
+           ebc_code = h."ebcCode", ebc_name = h."ebcName", logistics_code = h."logisticsCode",
+           agent_code = h."agentCode", owner_code = h."ownerCode",
+           customs_code = h."customsCode", port_code = h."portCode", ie_flag = h."ieFlag",
+           ie_date = h."ieDate", statistics_flag = h."statisticsFlag",
+           trade_mode = h."tradeMode", traf_mode = h."trafMode", country = h.country,
+           pod = h."POD", wrap_type = h."wrapType", gross_weight = h."grossWeight",
+           net_weight = h."netWeight", freight = h.freight, f_currency = h."fCurrency",
+           insured_fee = h."insuredFee", i_currency = h."iCurrency", pack_no = h."packNo",
+           total_price = it.total, currency = it.currency, item_count = it.n,
+           status_code = p_status_code, reasons = p_reasons, rules_version = p_rules_version,
+           content_sha256 = p_sha256, payload = p_payload, source_topic = p_topic,
+           source_partition = p_partition, source_offset = p_offset, source_timestamp = p_ts,
+           version = d.version + 1, status_actor = v_actor, status_note = v_note
+      FROM jsonb_to_record(p_decl)
+               AS h("orderNo" text, "copNo" text, guid text, "appType" text, "appTime" text,
+                    "appStatus" text, "ebpCode" text, "ebcCode" text, "ebcName" text,
+                    "logisticsCode" text, "agentCode" text, "ownerCode" text,
+                    "customsCode" text, "portCode" text, "ieFlag" text, "ieDate" text,
+                    "statisticsFlag" text, "tradeMode" text, "trafMode" text, country text,
+                    "POD" text, "wrapType" text, "grossWeight" numeric, "netWeight" numeric,
+                    freight numeric, "fCurrency" text, "insuredFee" numeric,
+                    "iCurrency" text, "packNo" bigint),
+           LATERAL (
+               SELECT sum(i."totalPrice") AS total,
+                      CASE WHEN count(DISTINCT i.currency) = 1
+                                AND count(i.currency) = count(*)
+                           THEN min(i.currency) END AS currency,
+                      count(*)::integer AS n
+                 FROM jsonb_to_recordset(CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
+                                              THEN p_decl->'items' ELSE '[]' END)
+                      AS i("totalPrice" numeric, currency text)) it
+     WHERE d.logistics_no = p_logistics_no;
+    PERFORM set_config('customs.transition', '', true);
+
+    DELETE FROM customs.declaration_items i WHERE i.logistics_no = p_logistics_no;
+    INSERT INTO customs.declaration_items
+        (logistics_no, line_no, gnum, item_no, item_record_no, item_name, gcode, gname,
+         gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
+         total_price)
+    SELECT p_logistics_no, i.line_no, i.gnum, i."itemNo", i."itemRecordNo", i."itemName",
+           i.gcode, i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit,
+           i.qty1, i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
+      FROM ROWS FROM (jsonb_to_recordset(
+               CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
+                    THEN p_decl->'items' ELSE '[]' END)
+               AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
+                   gcode text, gname text, gmodel text, "barCode" text, country text,
+                   currency text, qty numeric, unit text, qty1 numeric, unit1 text,
+                   qty2 numeric, unit2 text, price numeric, "totalPrice" numeric))
+           WITH ORDINALITY
+           AS i(gnum, "itemNo", "itemRecordNo", "itemName", gcode, gname, gmodel,
+                "barCode", country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
+                "totalPrice", line_no);
+
+    events := customs.record_change(p_logistics_no, v_d.status_code, 'amendment', v_actor,
+                                    v_note, p_reasons, p_rules_version, p_topic, p_partition,
+                                    p_offset);
+    outcome := 'amended';
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION customs.apply_batch(p_group text, p_batch jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    c_conflict constant text := 'logisticsNo already declared with different content '
+        '(appType 1); an amendment is sent with appType 2';
+    v_topic_events   text := p_batch->>'topic_events';
+    v_topic_receipts text := p_batch->>'topic_receipts';
+    -- One time for the whole batch: the transaction start, in UTC.
+    v_occurred_at text := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
+    v_return_time text := to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS');
+    v_off          record;
+    v_rec          record;
+    v_scan         customs.warehouse_scans;
+    v_rows         bigint;
+    v_stored       bigint;
+    v_bad          text;
+    v_declarations bigint := 0;
+    v_duplicates   bigint := 0;
+    v_conflicts    bigint := 0;
+    v_quarantined  bigint := 0;
+    v_events       bigint := 0;
+    v_amendments   bigint := 0;
+    v_cancels      bigint := 0;
+    v_refused      bigint := 0;
+    v_scans        bigint := 0;
+    v_pending      bigint := 0;
+BEGIN
+    IF coalesce(p_group, '') = '' THEN
+        RAISE EXCEPTION 'apply_batch: empty consumer group' USING ERRCODE = 'CS002';
+    END IF;
+    IF jsonb_typeof(p_batch) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(p_batch->'offsets') IS DISTINCT FROM 'array'
+       OR jsonb_typeof(p_batch->'records') IS DISTINCT FROM 'array'
+       OR coalesce(v_topic_events, '') = '' OR coalesce(v_topic_receipts, '') = '' THEN
+        RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
+                        'topic_receipts, offsets[] and records[]' USING ERRCODE = 'CS002';
+    END IF;
+
+    ---------------------------------------------------------------------------------------
+    -- 1. Offset fences, first: a zombie instance must fail before it writes anything.
+    --    One statement per partition touched (a handful), each must hit exactly one row.
+    ---------------------------------------------------------------------------------------
+    SELECT format('%s/%s', o.topic, o.partition) INTO v_bad
+      FROM jsonb_to_recordset(p_batch->'offsets') AS o(topic text, partition integer)
+     GROUP BY o.topic, o.partition HAVING count(*) > 1 LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'apply_batch: partition % listed twice in offsets', v_bad
+            USING ERRCODE = 'CS002';
+    END IF;
+
+    FOR v_off IN
+        SELECT o.topic, o.partition, o.expected, o.next
+          FROM jsonb_to_recordset(p_batch->'offsets')
+               AS o(topic text, partition integer, expected bigint, next bigint)
+    LOOP
+        IF v_off.topic IS NULL OR v_off.partition IS NULL OR v_off.expected IS NULL
+           OR v_off.next IS NULL OR v_off.expected < -1 OR v_off.next < 0
+           OR (v_off.expected >= 0 AND v_off.next < v_off.expected) THEN
+            RAISE EXCEPTION 'apply_batch: bad offsets entry %', to_jsonb(v_off)
+                USING ERRCODE = 'CS002';
+        END IF;
+        IF v_off.expected = -1 THEN
+            -- First batch ever for this partition: the row must not exist yet.
+            INSERT INTO customs.consumer_offsets (group_id, topic, partition, next_offset)
+            VALUES (p_group, v_off.topic, v_off.partition, v_off.next)
+            ON CONFLICT DO NOTHING;
+        ELSE
+            -- Under READ COMMITTED a concurrent writer of the same row makes this wait,
+            -- then re-check the condition on the new value and match nothing.
+            UPDATE customs.consumer_offsets
+               SET next_offset = v_off.next, updated_at = now()
+             WHERE group_id = p_group AND topic = v_off.topic
+               AND partition = v_off.partition AND next_offset = v_off.expected;
+        END IF;
+        GET DIAGNOSTICS v_rows = ROW_COUNT;
+        IF v_rows <> 1 THEN
+            SELECT c.next_offset INTO v_stored
+              FROM customs.consumer_offsets c
+             WHERE c.group_id = p_group AND c.topic = v_off.topic
+               AND c.partition = v_off.partition;
+            RAISE EXCEPTION 'offset fence failed for %/%: expected %, stored %',
+                v_off.topic, v_off.partition,
+                CASE WHEN v_off.expected = -1 THEN 'none' ELSE v_off.expected::text END,
+                coalesce(v_stored::text, 'none')
+                USING ERRCODE = 'CS001';
+        END IF;
+    END LOOP;
+
+    -- The topics officer functions write to (005): those of this customsd. Written only
+    -- when they changed, so concurrent batches do not queue on the row.
+    IF NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
+                    WHERE t.kind = 'events' AND t.topic = v_topic_events)
+       OR NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
+                       WHERE t.kind = 'receipts' AND t.topic = v_topic_receipts) THEN
+        INSERT INTO customs.outbox_topics AS t (kind, topic)
+        VALUES ('events', v_topic_events), ('receipts', v_topic_receipts)
+        ON CONFLICT (kind) DO UPDATE SET topic = excluded.topic, updated_at = now()
+         WHERE t.topic IS DISTINCT FROM excluded.topic;
+    END IF;
+
+    ---------------------------------------------------------------------------------------
+    -- 2. Stage the records in a session temp table (created once per session, emptied at
+    --    commit): later steps classify rows and join on them several times. (v2: v1 of
+    --    002 may still exist in a session that ran the old function.)
+    ---------------------------------------------------------------------------------------
+    IF to_regclass('pg_temp.customs_apply_stage_v2') IS NULL THEN
+        CREATE TEMP TABLE customs_apply_stage_v2 (
+            seq              bigint  NOT NULL, -- position in the batch = consumption order
+            kind             text,
+            topic            text,
+            partition        integer,
+            "offset"         bigint,
+            ts               timestamptz,
+            logistics_no     text,
+            cop_no           text,
+            guid             text,
+            app_type         text,
+            sha256           text,
+            payload          text,
+            status_code      integer,
+            rules_version    text,
+            reasons          jsonb,
+            decl             jsonb,
+            raw              bytea,
+            reason           text,
+            scan             text,
+            scanned_at       timestamptz,
+            loct_no          text,
+            total_package_no text,
+            -- declarations: new | duplicate | conflict | amended | cancelled | refused;
+            -- quarantine records: quarantined
+            outcome          text
+        ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
+          ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
+    ELSE
+        DELETE FROM pg_temp.customs_apply_stage_v2; -- a second call in one transaction
+    END IF;
+
+    INSERT INTO pg_temp.customs_apply_stage_v2
+        (seq, kind, topic, partition, "offset", ts, logistics_no, cop_no, guid, app_type,
+         sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan,
+         scanned_at, loct_no, total_package_no)
+    SELECT r.seq, r.kind, r.topic, r.partition, r."offset",
+           CASE WHEN r.timestamp_ms >= 0
+                THEN 'epoch'::timestamptz + r.timestamp_ms * interval '1 millisecond' END,
+           -- A quarantined record's key is whatever could be read: keep it only when it
+           -- can be a logisticsNo (CEB603 C..80), else there is no one to send a receipt.
+           CASE WHEN r.kind IN ('declaration', 'scan') OR char_length(r."logisticsNo") <= 80
+                THEN nullif(r."logisticsNo", '') END,
+           r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
+           r.payload, r.status_code, r.rules_version,
+           CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END,
+           r.decl, decode(r.raw_b64, 'base64'), r.reason, r.scan,
+           customs.scan_time(r."scannedAt"), r."loctNo", r."totalPackageNo"
+      FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
+               AS (kind text, topic text, partition integer, "offset" bigint,
+                   timestamp_ms bigint, "logisticsNo" text, sha256 text, payload text,
+                   status_code integer, rules_version text, reasons jsonb, decl jsonb,
+                   raw_b64 text, reason text, scan text, "scannedAt" text, "loctNo" text,
+                   "totalPackageNo" text))
+           WITH ORDINALITY
+           AS r(kind, topic, partition, "offset", timestamp_ms, "logisticsNo", sha256,
+                payload, status_code, rules_version, reasons, decl, raw_b64, reason, scan,
+                "scannedAt", "loctNo", "totalPackageNo", seq);
+
+    -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
+    -- a client other than customsd might): kept in quarantine, not a reason to stall.
+    UPDATE pg_temp.customs_apply_stage_v2 s
+       SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
+           reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
+     WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
+
+    -- Refuse a batch that does not match its own fences or is malformed: better loud
+    -- than a record applied without its offset (or an offset moved past a record).
+    SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
+      INTO v_bad
+      FROM pg_temp.customs_apply_stage_v2 s
+     WHERE s.kind IS NULL OR s.kind NOT IN ('declaration', 'quarantine', 'scan')
+        OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
+        OR (s.kind = 'declaration'
+            AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
+                 OR s.decl IS NULL OR s.status_code IS NULL
+                 OR s.status_code NOT IN (100, 300, 399, 500)))
+        OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
+        OR (s.kind = 'scan'
+            AND (s.logistics_no IS NULL OR s.scan IS NULL
+                 OR s.scan NOT IN ('arrival', 'departure') OR s.scanned_at IS NULL
+                 OR s.sha256 IS NULL OR s.payload IS NULL))
+        OR NOT EXISTS (
+               SELECT 1
+                 FROM jsonb_to_recordset(p_batch->'offsets')
+                      AS o(topic text, partition integer, expected bigint, next bigint)
+                WHERE o.topic = s.topic AND o.partition = s.partition
+                  AND s."offset" < o.next AND (o.expected = -1 OR s."offset" >= o.expected))
+     ORDER BY s.seq LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'apply_batch: malformed batch: % is incomplete or outside its '
+                        'partition''s offset range', v_bad USING ERRCODE = 'CS002';
+    END IF;
+    SELECT format('%s/%s@%s', s.topic, s.partition, s."offset") INTO v_bad
+      FROM pg_temp.customs_apply_stage_v2 s
+     GROUP BY s.topic, s.partition, s."offset" HAVING count(*) > 1 LIMIT 1;
+    IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
+            USING ERRCODE = 'CS002';
+    END IF;
+
+    ---------------------------------------------------------------------------------------
+    -- 3. New declarations (appType 1, or anything but 2 and 3: the rules reject a bad
+    --    appType, and a rejected declaration is recorded too). Within the batch the first
+    --    record of a logisticsNo wins; a stored row wins over the batch (ON CONFLICT DO
+    --    NOTHING). RETURNING names the staged records that made it.
+    ---------------------------------------------------------------------------------------
+    WITH ins AS (
+        INSERT INTO customs.declarations AS d
+            (logistics_no, order_no, cop_no, guid, app_type, app_time, app_status, ebp_code,
+             ebc_code, ebc_name, logistics_code, agent_code, owner_code, customs_code,
+             port_code, ie_flag, ie_date, statistics_flag, trade_mode, traf_mode, country,
+             pod, wrap_type, gross_weight, net_weight, freight, f_currency, insured_fee,
+             i_currency, pack_no, total_price, currency, item_count, status_code, status,
+             reasons, rules_version, content_sha256, payload, source_topic,
+             source_partition, source_offset, source_timestamp, status_actor)
+        SELECT DISTINCT ON (s.logistics_no)
+               s.logistics_no, h."orderNo", h."copNo", h.guid, h."appType", h."appTime",
+               h."appStatus", h."ebpCode", h."ebcCode", h."ebcName", h."logisticsCode",
+               h."agentCode", h."ownerCode", h."customsCode", h."portCode", h."ieFlag",
+               h."ieDate", h."statisticsFlag", h."tradeMode", h."trafMode", h.country,
+               h."POD", h."wrapType", h."grossWeight", h."netWeight", h.freight,
+               h."fCurrency", h."insuredFee", h."iCurrency", h."packNo",
+               it.total, it.currency, it.n, s.status_code, customs.status_name(s.status_code),
+               s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
+               s."offset", s.ts, 'rules:' || coalesce(s.rules_version, 'unknown')
+          FROM pg_temp.customs_apply_stage_v2 s
+               CROSS JOIN LATERAL jsonb_to_record(s.decl)
+                   AS h("orderNo" text, "copNo" text, guid text, "appType" text,
+                        "appTime" text, "appStatus" text, "ebpCode" text, "ebcCode" text,
+                        "ebcName" text, "logisticsCode" text, "agentCode" text,
+                        "ownerCode" text, "customsCode" text, "portCode" text, "ieFlag" text,
+                        "ieDate" text, "statisticsFlag" text, "tradeMode" text,
+                        "trafMode" text, country text, "POD" text, "wrapType" text,
+                        "grossWeight" numeric, "netWeight" numeric, freight numeric,
+                        "fCurrency" text, "insuredFee" numeric, "iCurrency" text,
+                        "packNo" bigint)
+               CROSS JOIN LATERAL (
+                   SELECT sum(i."totalPrice") AS total,
+                          CASE WHEN count(DISTINCT i.currency) = 1
+                                    AND count(i.currency) = count(*)
+                               THEN min(i.currency) END AS currency,
+                          count(*)::integer AS n
+                     FROM jsonb_to_recordset(
+                              CASE WHEN jsonb_typeof(s.decl->'items') = 'array'
+                                   THEN s.decl->'items' ELSE '[]' END)
+                          AS i("totalPrice" numeric, currency text)) it
+         WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
+           AND s.app_type IS DISTINCT FROM '3'
+         ORDER BY s.logistics_no, s.seq
+        ON CONFLICT (logistics_no) DO NOTHING
+        RETURNING d.source_topic, d.source_partition, d.source_offset
+    )
+    UPDATE pg_temp.customs_apply_stage_v2 s
+       SET outcome = 'new'
+      FROM ins
+     WHERE s.topic = ins.source_topic AND s.partition = ins.source_partition
+       AND s."offset" = ins.source_offset;
+    GET DIAGNOSTICS v_declarations = ROW_COUNT;
+
+    -- Every other appType 1 record already has a row (stored before, earlier in this
+    -- batch, or by a concurrent transaction that committed first; this statement sees all
+    -- three): the same bytes as the current or an earlier version are a duplicate.
+    UPDATE pg_temp.customs_apply_stage_v2 s
+       SET outcome = CASE WHEN d.content_sha256 = s.sha256
+                               OR EXISTS (SELECT 1 FROM customs.declaration_versions v
+                                           WHERE v.logistics_no = s.logistics_no
+                                             AND v.content_sha256 = s.sha256)
+                          THEN 'duplicate' ELSE 'conflict' END
+      FROM customs.declarations d
+     WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no
+       AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3';
+
+    SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
+           count(*) FILTER (WHERE s.outcome = 'conflict'),
+           count(*) FILTER (WHERE s.kind = 'declaration' AND s.outcome IS NULL
+                              AND s.app_type IS DISTINCT FROM '2'
+                              AND s.app_type IS DISTINCT FROM '3')
+      INTO v_duplicates, v_conflicts, v_rows
+      FROM pg_temp.customs_apply_stage_v2 s;
+    IF v_rows <> 0 THEN
+        RAISE EXCEPTION 'apply_batch: % declaration(s) neither inserted nor found', v_rows;
+    END IF;
+
+    -- 4. Items of the new declarations, in declared order.
+    INSERT INTO customs.declaration_items
+        (logistics_no, line_no, gnum, item_no, item_record_no, item_name, gcode, gname,
+         gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
+         total_price)
+    SELECT s.logistics_no, i.line_no, i.gnum, i."itemNo", i."itemRecordNo", i."itemName",
+           i.gcode, i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit,
+           i.qty1, i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
+      FROM pg_temp.customs_apply_stage_v2 s
+           CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(
+                   CASE WHEN jsonb_typeof(s.decl->'items') = 'array'
+                        THEN s.decl->'items' ELSE '[]' END)
+                   AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
+                       gcode text, gname text, gmodel text, "barCode" text, country text,
+                       currency text, qty numeric, unit text, qty1 numeric, unit1 text,
+                       qty2 numeric, unit2 text, price numeric, "totalPrice" numeric))
+               WITH ORDINALITY
+               AS i(gnum, "itemNo", "itemRecordNo", "itemName", gcode, gname, gmodel,
+                    "barCode", country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
+                    "totalPrice", line_no)
+     WHERE s.outcome = 'new';
+
+    -- 5. One status history row per new declaration: the rules decided it.
+    INSERT INTO customs.status_history
+        (logistics_no, status_code, status, reasons, rule_ids, rules_version, actor, event,
+         source_topic, source_partition, source_offset)
+    SELECT s.logistics_no, s.status_code, customs.status_name(s.status_code), s.reasons,
+           ARRAY(SELECT r.e->>'rule_id'
+                   FROM jsonb_array_elements(s.reasons) WITH ORDINALITY AS r(e, n)
+                  ORDER BY r.n),
+           s.rules_version, 'rules:' || coalesce(s.rules_version, 'unknown'), 'declared',
+           s.topic, s.partition, s."offset"
+      FROM pg_temp.customs_apply_stage_v2 s
+     WHERE s.outcome = 'new'
+     ORDER BY s.seq;
+
+    -- 6. Quarantine: undecodable records (raw bytes as sent) and conflicting declarations
+    --    (their raw bytes are the payload text). Unique per Kafka record, so another
+    --    consumer group reading the same topic does not fail on it.
+    WITH q AS (
+        INSERT INTO customs.quarantine
+            (source_topic, source_partition, source_offset, raw, reason, logistics_no)
+        SELECT s.topic, s.partition, s."offset",
+               CASE WHEN s.kind = 'quarantine' THEN s.raw
+                    ELSE convert_to(s.payload, 'UTF8') END,
+               CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE c_conflict END,
+               s.logistics_no
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
+         ORDER BY s.seq
+        ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
+        RETURNING source_topic, source_partition, source_offset
+    )
+    UPDATE pg_temp.customs_apply_stage_v2 s
+       SET outcome = 'quarantined'
+      FROM q
+     WHERE s.kind = 'quarantine' AND s.topic = q.source_topic
+       AND s.partition = q.source_partition AND s."offset" = q.source_offset;
+    GET DIAGNOSTICS v_quarantined = ROW_COUNT;
+
+    -- 7. Outbox, in consumption order (id order = commit order per parcel): a receipt per
+    --    new declaration, a warehouse event for inspection (500) and rejection (100),
+    --    and a processing-error receipt (-1) per conflict or undecodable record whose
+    --    sender is known. event_id is generated once per row and put in the payload too.
+    WITH src AS (
+        SELECT s.seq, 1 AS sub, v_topic_receipts AS topic, 'receipt' AS type, s.logistics_no,
+               s.cop_no, s.guid, s.status_code, s.reasons, s.rules_version
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.outcome = 'new'
+        UNION ALL
+        SELECT s.seq, 2, v_topic_events,
+               CASE s.status_code WHEN 500 THEN 'inspect' ELSE 'return' END,
+               s.logistics_no, s.cop_no, s.guid, s.status_code, s.reasons, s.rules_version
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.outcome = 'new' AND s.status_code IN (100, 500)
+        UNION ALL
+        SELECT s.seq, 1, v_topic_receipts, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
+               jsonb_build_array(jsonb_build_object('rule_id', 'conflict', 'action', 'reject',
+                                                    'message', c_conflict)),
+               s.rules_version
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.outcome = 'conflict'
+        UNION ALL
+        SELECT s.seq, 1, v_topic_receipts, 'receipt', s.logistics_no, NULL, NULL, -1,
+               jsonb_build_array(jsonb_build_object('rule_id', 'decode', 'action', 'reject',
+                                                    'message', s.reason)),
+               NULL
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.outcome = 'quarantined' AND s.logistics_no IS NOT NULL
+    ), ev AS MATERIALIZED (
+        SELECT gen_random_uuid() AS event_id, src.* FROM src
+    )
+    INSERT INTO customs.outbox (event_id, topic, key, type, payload)
+    SELECT ev.event_id, ev.topic, ev.logistics_no, ev.type,
+           jsonb_build_object(
+               'event_id', ev.event_id,
+               'type', ev.type,
+               'logisticsNo', ev.logistics_no,
+               'copNo', ev.cop_no,
+               'status_code', ev.status_code,
+               'status', customs.status_name(ev.status_code),
+               'reasons', ev.reasons,
+               'rules_version', ev.rules_version,
+               'occurred_at', v_occurred_at)
+           || CASE WHEN ev.type = 'receipt' THEN
+                  jsonb_build_object(
+                      'guid', ev.guid,
+                      'returnStatus', ev.status_code::text,
+                      'returnTime', v_return_time,
+                      'returnInfo', customs.return_info(ev.status_code,
+                          CASE WHEN jsonb_array_length(ev.reasons) > 0
+                               THEN customs.reasons_text(ev.reasons) END))
+              ELSE '{}'::jsonb END
+      FROM ev
+     ORDER BY ev.seq, ev.sub;
+    GET DIAGNOSTICS v_events = ROW_COUNT;
+
+    ---------------------------------------------------------------------------------------
+    -- 8. Scans are kept first (pending), then amendments/cancellations and scans are
+    --    applied one by one: they move existing parcels through the state machine
+    --    (003), in order, and may chain (an amendment to 399 of an arrived parcel releases
+    --    it). The parcels they touch are locked first, in logisticsNo order, so two
+    --    instances never wait on each other in a cycle.
+    ---------------------------------------------------------------------------------------
+    INSERT INTO customs.warehouse_scans
+        (logistics_no, scan, scanned_at, loct_no, total_package_no, sha256, payload,
+         source_topic, source_partition, source_offset, source_timestamp)
+    SELECT s.logistics_no, s.scan, s.scanned_at, s.loct_no, s.total_package_no, s.sha256,
+           s.payload, s.topic, s.partition, s."offset", s.ts
+      FROM pg_temp.customs_apply_stage_v2 s
+     WHERE s.kind = 'scan'
+     ORDER BY s.seq
+    ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
+    GET DIAGNOSTICS v_scans = ROW_COUNT;
+
+    PERFORM 1
+       FROM customs.declarations d
+      WHERE d.logistics_no IN (
+                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v2 s
+                 WHERE s.kind = 'declaration' AND s.outcome IS NULL
+                UNION
+                SELECT w.logistics_no FROM customs.warehouse_scans w
+                 WHERE w.outcome = 'pending')
+      ORDER BY d.logistics_no
+        FOR UPDATE OF d;
+
+    FOR v_rec IN
+        SELECT s.*,
+               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v2 n
+                        WHERE n.outcome = 'new' AND n.logistics_no = s.logistics_no
+                          AND n.seq > s.seq) AS declared_later
+          FROM pg_temp.customs_apply_stage_v2 s
+         WHERE s.kind = 'declaration' AND s.outcome IS NULL
+         ORDER BY s.seq
+    LOOP
+        SELECT r.outcome, r.events INTO v_rec.outcome, v_rows
+          FROM customs.apply_change_record(
+                   v_rec.logistics_no, v_rec.app_type, v_rec.sha256, v_rec.payload,
+                   v_rec.decl, v_rec.status_code, v_rec.reasons, v_rec.rules_version,
+                   v_rec.topic, v_rec.partition, v_rec."offset", v_rec.ts,
+                   v_rec.declared_later) r;
+        v_events := v_events + v_rows;
+        CASE v_rec.outcome
+            WHEN 'amended' THEN v_amendments := v_amendments + 1;
+            WHEN 'cancelled' THEN v_cancels := v_cancels + 1;
+            WHEN 'duplicate' THEN v_duplicates := v_duplicates + 1;
+            ELSE v_refused := v_refused + 1;
+        END CASE;
+        UPDATE pg_temp.customs_apply_stage_v2 s SET outcome = v_rec.outcome
+         WHERE s.seq = v_rec.seq;
+    END LOOP;
+
+    -- Pending scans whose declaration exists: this batch's, and older ones (their
+    -- declaration came in this batch, or in another instance's batch meanwhile).
+    FOR v_scan IN
+        SELECT w.*
+          FROM customs.warehouse_scans w
+         WHERE w.outcome = 'pending'
+           AND EXISTS (SELECT 1 FROM customs.declarations d
+                        WHERE d.logistics_no = w.logistics_no)
+         ORDER BY w.id
+    LOOP
+        v_events := v_events + customs.apply_scan(v_scan);
+    END LOOP;
+    SELECT count(*) INTO v_pending
+      FROM customs.warehouse_scans w
+      JOIN pg_temp.customs_apply_stage_v2 s
+        ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
+       AND w.source_offset = s."offset"
+     WHERE w.outcome = 'pending';
+    SELECT v_refused + count(*) INTO v_refused
+      FROM customs.warehouse_scans w
+      JOIN pg_temp.customs_apply_stage_v2 s
+        ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
+       AND w.source_offset = s."offset"
+     WHERE w.outcome = 'refused';
+
+    -- Wake the relay once per batch (delivered at commit, coalesced per transaction).
+    IF v_events > 0 THEN
+        PERFORM pg_notify('customs_outbox', '');
+    END IF;
+
+    RETURN jsonb_build_object('declarations', v_declarations, 'duplicates', v_duplicates,
+                              'conflicts', v_conflicts, 'quarantined', v_quarantined,
+                              'events', v_events, 'amendments', v_amendments,
+                              'cancellations', v_cancels, 'refused', v_refused,
+                              'scans', v_scans, 'pending_scans', v_pending);
+END;
+$fn$;
+
+COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
+Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
+Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
+"cancellations", "refused", "scans", "pending_scans"} (counts; scans = scan records kept,
+pending_scans = those of them whose declaration is not known yet, refused = amendments,
+cancellations and scans the state machine refused).
+Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
+transaction must roll back); CS002 = malformed batch (a caller bug).
+
+Batch (jsonb):
+{
+  "topic_events":   "mishan.warehouse.events",   -- topic of warehouse events
+  "topic_receipts": "customs.receipts",          -- topic of declarer receipts
+  "offsets": [ {"topic": "customs.declarations", "partition": 0,
+                "expected": 41,                  -- stored next offset, -1 = none yet
+                "next": 44} ],                   -- last record offset + 1
+  "records": [                                   -- consumption order
+    {"kind": "declaration", "topic": "...", "partition": 0, "offset": 41,
+     "timestamp_ms": 1715480000000,              -- Kafka timestamp, -1/null = none
+     "logisticsNo": "YL...", "sha256": "<hex of the raw value>",
+     "payload": "<raw value as text>",
+     "status_code": 399,                         -- 100 | 300 | 399 | 500
+     "rules_version": "<sha256 of rules.yaml>",
+     "reasons": [{"rule_id": "...", "action": "reject|review|inspect|flag",
+                  "message": "..."}],
+     "decl": {CEB603 head fields by their CEB603 names, decimals as strings
+              ("1.35"), packNo as an integer, appType "1" | "2" (amendment) |
+              "3" (cancellation),
+              "items": [{CEB603 list fields, gnum as an integer, decimals as strings}]}},
+    {"kind": "quarantine", "topic": "...", "partition": 0, "offset": 42,
+     "timestamp_ms": -1, "logisticsNo": "YL..." | null,
+     "raw_b64": "<base64 of the raw value>", "reason": "invalid JSON at byte 17: ..."},
+    {"kind": "scan", "topic": "mishan.warehouse.scans", "partition": 3, "offset": 7,
+     "timestamp_ms": 1715480000000, "logisticsNo": "YL...",
+     "scan": "arrival" | "departure",
+     "scannedAt": "2024-05-12T10:30:00+08:00",   -- ISO 8601 with its offset
+     "loctNo": "1900W00001" | null, "totalPackageNo": "..." | null,
+     "sha256": "<hex of the raw value>", "payload": "<raw value as text>"}
+  ]
+}
+$c$;
