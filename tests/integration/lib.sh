@@ -116,3 +116,14 @@ wait_committed() {
 consume() {
     kcat -C -b "$CUSTOMSD_BOOTSTRAP" -t "$1" -o beginning -e -q -f "$2" 2>/dev/null
 }
+
+# rules_copy DIR: a copy of the shipped rule set (rules.yaml with its rates table and list
+# files) in DIR, with the 2 % random inspection switched off: it draws by logisticsNo, and
+# the tests' logisticsNo change every run. Prints the rules file's path.
+rules_copy() {
+    mkdir -p "$1"
+    cp -r config/rules.yaml config/rates.yaml config/lists "$1/"
+    sed -i '/^  - id: MISHAN-RANDOM-2PCT$/a\    enabled: false' "$1/rules.yaml"
+    grep -q 'enabled: false' "$1/rules.yaml" || { fail "could not disable the random sample"; return 1; }
+    echo "$1/rules.yaml"
+}

@@ -18,9 +18,8 @@ OFFICER=it_officer_$N
 DAEMON=it_daemon_$N
 
 # A rules file with a manual-review rule: lithium batteries (HS 8507) need a document check.
-rules=$T_DIR/rules.yaml
+rules=$(rules_copy "$T_DIR/rules")
 {
-    cat config/rules.yaml
     cat <<'YAML'
 
   - id: IT-REVIEW-BATTERY
@@ -30,7 +29,7 @@ rules=$T_DIR/rules.yaml
     field: items[].gcode
     prefixes: ["8507"]
 YAML
-} > "$rules"
+} >> "$rules"
 "$BUILD/customsctl" rules check "$rules" >/dev/null || { fail "test rules file invalid"; finish; }
 cfg=$(write_config "$N" 200 "$rules")
 
