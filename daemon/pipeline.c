@@ -476,14 +476,15 @@ static int apply_range(struct pipeline *p, size_t lo, size_t hi)
         p->stats.conflicts += res.conflicts;
         p->stats.quarantined += res.quarantined;
         p->stats.batches++;
-        for (size_t i = lo; i < hi; i++) {
-            if (p->records[i].kind == BATCH_SCAN)
-                p->stats.scans++;
-        }
+        p->stats.scans += res.scans;
         log_outcomes(p, lo, hi);
-        log_info("batch committed: %zu records, %zu declarations, %zu duplicates, %zu "
-                 "conflicts, %zu quarantined, %zu events",
-                 n, res.declarations, res.duplicates, res.conflicts, res.quarantined, res.events);
+        log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
+                 "cancellations, %zu scans (%zu waiting for their declaration), %zu "
+                 "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
+                 "events",
+                 n, res.declarations, res.amendments, res.cancellations, res.scans,
+                 res.pending_scans, res.duplicates, res.conflicts, res.refused, res.quarantined,
+                 res.events);
         commit_kafka(p, n_offsets);
         return (int)n;
     }
