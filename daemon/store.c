@@ -444,9 +444,12 @@ static struct json_object *store_json_reasons(const struct decision *dec)
             json_object_put(arr);
             return NULL;
         }
+        /* value: what a threshold rule computed ("263.31 EUR"), so officers can query it. */
         if (store_json_add_string(o, "rule_id", r->rule_id) ||
             store_json_add_string(o, "action", rule_action_name(r->action)) ||
-            store_json_add_string(o, "message", r->message)) {
+            store_json_add_string(o, "severity", rule_severity_name(r->severity)) ||
+            store_json_add_string(o, "message", r->message) ||
+            (r->value && store_json_add_string(o, "value", r->value))) {
             json_object_put(arr);
             return NULL;
         }

@@ -83,6 +83,9 @@ check "bad gcode rejected with a reason naming gcode" 1 \
 check "watch-list parcel held for inspection with the rule's reason" 1 \
     "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$N-GRAPHITE-1' AND jsonb_array_length(reasons) >= 1")"
 # The version hashes rules.yaml with its list files and rates table (config/RULES.md).
+check "reasons carry rule id, action, severity and message" 1 \
+    "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$N-GRAPHITE-1'
+          AND reasons->0 ?& array['rule_id', 'action', 'severity', 'message']")"
 check "decisions carry the rules version" "$("$BUILD/customsctl" rules check "$T_DIR/rules/rules.yaml" | sed -n 's/^rules OK: .* version //p')" \
     "$(q "SELECT DISTINCT rules_version FROM customs.parcel_status WHERE logistics_no LIKE '$N-%'")"
 
