@@ -162,10 +162,25 @@ static int load_offsets(struct pipeline *p, rd_kafka_topic_partition_list_t *lis
     return 0;
 }
 
+static void part_remove(struct pipeline *p, const char *topic, int32_t part)
+{
+    struct partition_state *ps = part_find(p, topic, part);
+    if (!ps)
+        return;
+    free(ps->topic);
+    *ps = p->parts[--p->n_parts];
+}
+
+/*
+ * Both rebalance protocols: eager (range, roundrobin: the default) hands over the whole
+ * assignment each time; cooperative (cooperative-sticky, if an operator sets it through
+ * kafka.properties) only the partitions that move.
+ */
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *partitions, void *opaque)
 {
     struct pipeline *p = opaque;
+    bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 
     p->generation++;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -176,7 +191,15 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
         log_info("rebalance: %d partition(s) assigned", partitions->cnt);
         bool loaded = !p->db_down && load_offsets(p, partitions) == 0;
-        rd_kafka_assign(rk, partitions);
+        if (cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_assign(rk, partitions);
+            if (e) {
+                log_error("incremental assign: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+            }
+        } else {
+            rd_kafka_assign(rk, partitions);
+        }
         if (!loaded) {
             /* Positions are unknown until the database answers: hold the partitions. */
             rd_kafka_pause_partitions(rk, partitions);
@@ -184,8 +207,18 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
     } else {
         log_info("rebalance: %d partition(s) revoked (%s)", partitions->cnt, rd_kafka_err2str(err));
-        rd_kafka_assign(rk, NULL);
-        parts_clear(p);
+        if (cooperative) {
+            rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, partitions);
+            if (e) {
+                log_error("incremental unassign: %s", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+            }
+            for (int i = 0; i < partitions->cnt; i++)
+                part_remove(p, partitions->elems[i].topic, partitions->elems[i].partition);
+        } else {
+            rd_kafka_assign(rk, NULL);
+            parts_clear(p);
+        }
     }
 }
 
@@ -599,17 +632,16 @@ int pipeline_step(struct pipeline *p)
             break;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->rk, (int)left);
         if (p->generation != gen || p->db_down) {
-            /* A rebalance happened inside poll: partitions were re-positioned at their
-             * stored offsets, so what we hold may be stale. Drop it; it will be re-read. */
+            /* A rebalance happened inside poll (or the database went away during it). What
+             * we hold may be stale, and a partition kept across a cooperative rebalance was
+             * not re-positioned: drop the batch and stop here, so every assigned partition
+             * is re-positioned at its stored offset before anything more is collected
+             * (collecting on would commit past the dropped records). */
             batch_clear(p, n);
-            n = 0;
-            bytes = 0;
-            gen = p->generation;
-            if (p->db_down) {
-                if (m)
-                    rd_kafka_message_destroy(m);
-                return 0;
-            }
+            if (m)
+                rd_kafka_message_destroy(m);
+            p->need_reposition = true;
+            return 0;
         }
         if (!m)
             continue;
