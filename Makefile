@@ -12,6 +12,7 @@ PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
 SYSCONFDIR ?= /etc
 DATADIR  ?= $(PREFIX)/share/customsd
+DOCDIR   ?= $(PREFIX)/share/doc/customsd
 UNITDIR  ?= /lib/systemd/system
 DESTDIR  ?=
 
@@ -104,24 +105,33 @@ demo: deps
 bench: tests
 	BUILD=$(BUILD) sh tests/bench.sh
 
+# Configuration an operator has edited is never overwritten: a file that already exists is
+# installed beside it as FILE.dist instead.
+CONFIG_FILES := customsd.yaml rules.yaml rates.yaml $(addprefix lists/,$(notdir $(wildcard config/lists/*.yaml)))
+
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/customsd $(DESTDIR)$(DATADIR)/sql \
-	    $(DESTDIR)$(UNITDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/customsd/lists \
+	    $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DOCDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 $(BUILD)/customsd $(BUILD)/customsctl $(DESTDIR)$(BINDIR)/
-	install -m 644 config/customsd.yaml config/rules.yaml config/rates.yaml config/RULES.md \
-	    $(DESTDIR)$(SYSCONFDIR)/customsd/
-	install -d $(DESTDIR)$(SYSCONFDIR)/customsd/lists
-	install -m 644 config/lists/*.yaml $(DESTDIR)$(SYSCONFDIR)/customsd/lists/
+	@for f in $(CONFIG_FILES); do \
+	    dest=$(DESTDIR)$(SYSCONFDIR)/customsd/$$f; \
+	    if [ -e "$$dest" ]; then \
+	        install -m 644 config/$$f "$$dest.dist"; echo "kept $$dest (new one: $$dest.dist)"; \
+	    else \
+	        install -m 644 config/$$f "$$dest"; echo "installed $$dest"; \
+	    fi; \
+	done
+	install -m 644 README.md config/RULES.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
-	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/customsd.service \
-	    > $(DESTDIR)$(UNITDIR)/customsd.service
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@DOCDIR@|$(DOCDIR)|g' \
+	    systemd/customsd.service > $(DESTDIR)$(UNITDIR)/customsd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/customsd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/customsd $(DESTDIR)$(BINDIR)/customsctl
 	rm -f $(DESTDIR)$(UNITDIR)/customsd.service
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/customsd in place (configuration)"
 
 format:

@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <librdkafka/rdkafka.h>
+#include <libpq-fe.h>
+
 #include "log.h"
 #include "util.h"
 #include "yamlread.h"
@@ -55,6 +58,8 @@ enum config_kind {
     CK_LOG_LEVEL,  /* error | warn | info | debug */
     CK_PATH,       /* non-empty; relative to the configuration file's directory */
     CK_PROPERTIES, /* mapping of librdkafka properties, text values */
+    CK_TOPIC,      /* a Kafka topic name: [A-Za-z0-9._-], 1..249 characters */
+    CK_CONNINFO,   /* a libpq connection string or URI (PQconninfoParse), may be empty */
 };
 
 struct config_key {
@@ -70,13 +75,12 @@ struct config_key {
 static const struct config_key config_keys[] = {
     {"kafka.bootstrap_servers", CK_NONEMPTY, CFG(bootstrap_servers), "127.0.0.1:9092", 0, 0},
     {"kafka.group_id", CK_NONEMPTY, CFG(group_id), "customsd", 0, 0},
-    {"kafka.topics.declarations", CK_NONEMPTY, CFG(topic_declarations), "customs.declarations", 0,
-     0},
-    {"kafka.topics.scans", CK_NONEMPTY, CFG(topic_scans), "mishan.warehouse.scans", 0, 0},
-    {"kafka.topics.events", CK_NONEMPTY, CFG(topic_events), "mishan.warehouse.events", 0, 0},
-    {"kafka.topics.receipts", CK_NONEMPTY, CFG(topic_receipts), "customs.receipts", 0, 0},
+    {"kafka.topics.declarations", CK_TOPIC, CFG(topic_declarations), "customs.declarations", 0, 0},
+    {"kafka.topics.scans", CK_TOPIC, CFG(topic_scans), "mishan.warehouse.scans", 0, 0},
+    {"kafka.topics.events", CK_TOPIC, CFG(topic_events), "mishan.warehouse.events", 0, 0},
+    {"kafka.topics.receipts", CK_TOPIC, CFG(topic_receipts), "customs.receipts", 0, 0},
     {"kafka.properties", CK_PROPERTIES, 0, NULL, 0, 0},
-    {"postgresql.conninfo", CK_STRING, CFG(pg_conninfo), "", 0, 0},
+    {"postgresql.conninfo", CK_CONNINFO, CFG(pg_conninfo), "", 0, 0},
     {"rules.path", CK_PATH, CFG(rules_path), "/etc/customsd/rules.yaml", 0, 0},
     {"batch.max_messages", CK_UNSIGNED, CFG(batch_max_messages), "1000", 1, 100000},
     {"batch.max_wait_ms", CK_UNSIGNED, CFG(batch_max_wait_ms), "200", 1, 60000},
@@ -208,6 +212,14 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
             return config_error(&vpos, err, errlen,
                                 "kafka.properties.%s: expected a string, got %s", k->value,
                                 yamlread_type_name(val));
+        /* Ask librdkafka now, so a misspelt property or bad value fails `customsd -t` with
+         * its position instead of the daemon's start. */
+        rd_kafka_conf_t *probe = rd_kafka_conf_new();
+        char why[512];
+        rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, k->value, val->value, why, sizeof(why));
+        rd_kafka_conf_destroy(probe);
+        if (res != RD_KAFKA_CONF_OK)
+            return config_error(&vpos, err, errlen, "kafka.properties.%s: %s", k->value, why);
         if (config_add_property(c, k->value, val->value) < 0)
             return errf(err, errlen, "%s: out of memory", file);
     }
@@ -266,6 +278,37 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
         return 0;
     case CK_PROPERTIES:
         return 0; /* a mapping, handled by config_apply_properties */
+    case CK_TOPIC:
+        if (!*text || strlen(text) > 249 ||
+            strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "abcdefghijklmnopqrstuvwxyz"
+                         "0123456789._-") != strlen(text))
+            return config_error(pos, err, errlen,
+                                "%s: '%s' is not a Kafka topic name (1 to 249 of "
+                                "A-Z a-z 0-9 . _ -)",
+                                key->path, text);
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
+    case CK_CONNINFO: {
+        char *why = NULL;
+        PQconninfoOption *opts = PQconninfoParse(text, &why);
+        if (!opts) {
+            config_error(pos, err, errlen, "%s: %s", key->path,
+                         why ? why : "cannot parse the connection string");
+            if (why) {
+                size_t n = strlen(err);
+                while (n > 0 && err[n - 1] == '\n') /* libpq ends its messages with one */
+                    err[--n] = '\0';
+            }
+            PQfreemem(why);
+            return -1;
+        }
+        PQconninfoFree(opts);
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
+    }
     }
     return -1;
 }
@@ -400,6 +443,46 @@ fail:
     return NULL;
 }
 
+/*
+ * The four topics must differ: reading our own events as declarations, or publishing
+ * receipts into the warehouse's topic, would be a silent disaster.
+ */
+static int config_check_topics(const struct config *c, const struct ynode *root, char *err,
+                               size_t errlen)
+{
+    const struct {
+        const char *key, *value;
+    } t[] = {{"declarations", c->topic_declarations},
+             {"scans", c->topic_scans},
+             {"events", c->topic_events},
+             {"receipts", c->topic_receipts}};
+
+    for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(t[i].value, t[j].value) != 0)
+                continue;
+            /* Point at the later of the two in the file (or the top when both defaulted). */
+            struct config_pos pos = {c->path, 1, 1};
+            const struct ynode *kafka =
+                root && root->type == YNODE_MAP ? yamlread_get(root, "kafka") : NULL;
+            const struct ynode *topics =
+                kafka && kafka->type == YNODE_MAP ? yamlread_get(kafka, "topics") : NULL;
+            const struct ynode *v =
+                topics && topics->type == YNODE_MAP ? yamlread_get(topics, t[i].key) : NULL;
+            if (!v && topics && topics->type == YNODE_MAP)
+                v = yamlread_get(topics, t[j].key);
+            if (v) {
+                pos.line = v->line;
+                pos.column = v->column;
+            }
+            return config_error(&pos, err, errlen,
+                                "kafka.topics.%s and kafka.topics.%s are the same topic '%s'",
+                                t[j].key, t[i].key, t[i].value);
+        }
+    }
+    return 0;
+}
+
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
     struct config *c = NULL;
@@ -440,6 +523,8 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
         if (config_walk(c, root, "", path, err, errlen) < 0)
             goto fail;
     }
+    if (config_check_topics(c, root, err, errlen) < 0)
+        goto fail;
     yamlread_free(root);
     free(text);
     *out = c;

@@ -53,7 +53,7 @@ static void on_reload(int sig)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: customsd [-c FILE] [-d] [-t]\n"
+    fprintf(out, "usage: customsd [-c FILE] [-d] [-t] [-V]\n"
                  "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
                  "  -d       debug logging (overrides log.level)\n"
                  "  -t       check the configuration and the rules file, then exit\n"

@@ -6,7 +6,7 @@
  * (declaration.h), decides it (rules.h), and applies the batch with store_apply_batch
  * together with the fenced next offsets of the partitions it touched. Guarantees (shared
  * DESIGN.md "Guarantees"):
- *   - offsets of record live in PostgreSQL; on partition assignment the consumer starts at
+ *   - the offsets of record live in PostgreSQL; on partition assignment the consumer starts at
  *     the stored offset (the earliest offset when none is stored); Kafka commits are made
  *     only after the database commit and are informational;
  *   - a fenced batch (another instance owns the partition now) is abandoned whole and the
@@ -40,7 +40,8 @@ struct pipeline_stats {
 };
 
 /*
- * Create the consumer (subscribed to cfg->topic_declarations, group cfg->group_id) and
+ * Create the consumer (subscribed to cfg->topic_declarations and cfg->topic_scans, group
+ * cfg->group_id) and
  * the database connection. `rules` is borrowed: it must outlive the pipeline or be
  * replaced with pipeline_set_rules first. Returns 0 or -1 with err set (bad Kafka
  * property, for instance). A database that is down is not an error here: the pipeline
@@ -63,6 +64,7 @@ int pipeline_step(struct pipeline *p);
  */
 void pipeline_set_rules(struct pipeline *p, const struct rules *rules);
 
+/* Counters since pipeline_new (see struct pipeline_stats); valid while p lives. */
 const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
 
 /* Leave the consumer group cleanly (revoke, close) and free everything. Accepts NULL. */

@@ -1,6 +1,6 @@
 /*
- * util.h - small helpers shared by every layer: checked allocation, string copies,
- * SHA-256 (libcrypto), monotonic time.
+ * util.h - small helpers shared by every layer: NULL-tolerant string copies, SHA-256
+ * (libcrypto), monotonic time, reading a whole file.
  */
 #ifndef CUSTOMSD_UTIL_H
 #define CUSTOMSD_UTIL_H

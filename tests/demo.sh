@@ -190,9 +190,10 @@ echo "  produced:            $TOTAL records ($COUNT declarations + $MALFORMED ma
 echo "  declarations:        $declared (status counts above add up to this)"
 echo "  quarantined:         $quarantined"
 echo "  warehouse events:    $events published ($topic_events on mishan.warehouse.events)"
-echo "  receipts:            $receipts published ($topic_receipts on customs.receipts), $decision_receipts for $changes status changes"
+echo "  receipts:            $receipts published ($topic_receipts on customs.receipts): $decision_receipts for $changes status changes,"
+echo "                       $((receipts - decision_receipts)) processing-error receipts (-1) for refused or undecodable records whose sender is known"
 echo "  warehouse scans:     $((arrivals + departures)) ($scanned)"
-echo "  throughput:          $rate declarations/s ($((TOTAL - first_records)) records from the first commit seen to the last, ${elapsed_ms} ms)"
+echo "  throughput:          $rate declarations/s ($((TOTAL - first_records)) records of customs.declarations, $MALFORMED of them malformed, from the first commit seen to the last: ${elapsed_ms} ms)"
 
 [ "$declared" -eq "$COUNT" ] || die "declarations $declared != $COUNT produced"
 [ "$quarantined" -eq "$MALFORMED" ] || die "quarantined $quarantined != $MALFORMED malformed produced"

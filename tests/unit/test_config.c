@@ -167,7 +167,7 @@ static void test_scalars_as_written(void **state)
     assert_string_equal(c->topic_declarations, "007");
     assert_string_equal(c->topic_scans, "on");
     assert_string_equal(c->topic_events, "0123");
-    assert_string_equal(c->topic_receipts, "~");
+    assert_string_equal(c->topic_receipts, "NO");
     assert_string_equal(c->pg_conninfo, "");
     config_free(c);
 }
@@ -221,6 +221,17 @@ static void test_unknown_keys(void **state)
                  "receipts)");
     /* A dotted key is not a shortcut for a nested one. */
     expect_error("err_dotted_key.yaml", 1, 1, "unknown key 'kafka.group_id'");
+    /* Checked at load, so `customsd -t` catches them, not the daemon's start. */
+    expect_error("err_topic_same.yaml", 3, 13,
+                 "kafka.topics.declarations and kafka.topics.events are the same topic");
+    expect_error("err_topic_name.yaml", 3, 13,
+                 "kafka.topics.events: 'bad topic!' is not a Kafka topic name");
+    expect_error("err_property_unknown.yaml", 3, 19,
+                 "kafka.properties.no.such.prop: No such configuration property");
+    expect_error("err_property_value.yaml", 3, 30,
+                 "kafka.properties.socket.keepalive.enable: Expected bool value");
+    expect_error("err_conninfo.yaml", 2, 13,
+                 "postgresql.conninfo: invalid connection option \"hostx\"");
 }
 
 static void test_wrong_types(void **state)
