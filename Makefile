@@ -40,6 +40,9 @@ INTEG_SRCS := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(INTEG_SRCS:tests/integration/%.c=$(BUILD)/tests/%)
 FORMAT_SRCS := $(wildcard daemon/*.[ch] tests/*/*.[ch])
 
+# Keep intermediate objects (tests and tools link from them); no "rm ..." noise after builds.
+.SECONDARY:
+
 .PHONY: all check unit-test integration-test asan demo install uninstall clean format \
         format-check deps tests bench
 
