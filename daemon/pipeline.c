@@ -25,7 +25,7 @@
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
-#define BACKOFF_MAX_MS 30000
+#define BACKOFF_MAX_MS 5000 /* a recovered database is used again within 5 s */
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)

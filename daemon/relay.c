@@ -19,7 +19,7 @@
 #include "util.h"
 
 #define RELAY_IDLE_WAIT_MS   1000
-#define RELAY_BACKOFF_MAX_MS 30000
+#define RELAY_BACKOFF_MAX_MS 5000
 #define RELAY_STOP_GRACE_MS  5000
 
 struct relay {
