@@ -284,7 +284,10 @@ int pipeline_new(const struct config *cfg, const struct rules *rules, struct pip
     if (kafka_conf_set(conf, "group.id", cfg->group_id, err, errlen) < 0 ||
         kafka_conf_set(conf, "enable.auto.commit", "false", err, errlen) < 0 ||
         kafka_conf_set(conf, "enable.auto.offset.store", "false", err, errlen) < 0 ||
-        kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen) < 0)
+        kafka_conf_set(conf, "enable.partition.eof", "false", err, errlen) < 0 ||
+        /* A stored offset below the log start (retention removed records we never read)
+         * must resume at the oldest record still there, never jump to the end. */
+        kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) < 0)
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
     rd_kafka_conf_set_opaque(conf, p);
