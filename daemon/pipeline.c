@@ -667,6 +667,11 @@ int pipeline_step(struct pipeline *p)
             rd_kafka_message_destroy(m);
             continue;
         }
+        if (ps->batch_last < 0 && ps->next >= 0 && m->offset > ps->next)
+            log_warn("partition %s [%" PRId32 "]: offsets %" PRId64 "..%" PRId64
+                     " are not in the log (removed by retention or compaction before they "
+                     "were read); continuing at %" PRId64,
+                     rd_kafka_topic_name(m->rkt), m->partition, ps->next, m->offset - 1, m->offset);
         ps->batch_last = m->offset;
         bytes += m->len;
         p->slots[n].msg = m;
