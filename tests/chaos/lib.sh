@@ -67,9 +67,11 @@ ch_init() {
     done
 }
 
-# ch_config ID [MAX_MESSAGES] [MAX_WAIT_MS]: the configuration of instance ID.
+# ch_config ID [MAX_MESSAGES] [MAX_WAIT_MS]: the configuration of instance ID. Extra
+# librdkafka properties: CH_PROPS, lines of 'name: "value"'.
 ch_config() {
-    local id=$1 maxm=${2:-500} wait=${3:-100}
+    local id=$1 maxm=${2:-500} wait=${3:-100} props=
+    [ -n "${CH_PROPS:-}" ] && props=$(printf '%s\n' "$CH_PROPS" | sed 's/^/    /')
     cat >"$CH_DIR/$id.yaml" <<YAML
 kafka:
   bootstrap_servers: "$CUSTOMSD_BOOTSTRAP"
@@ -81,6 +83,7 @@ kafka:
     receipts: $CH_TOPIC.receipts
   properties:
     session.timeout.ms: "6000"
+$props
 postgresql:
   conninfo: "dbname=$CH_DB application_name=chaos-$CH_NAME-$id"
 rules:
@@ -390,6 +393,17 @@ SQL
     ch_check "events on the topics that are not in the outbox" 0 "$ev_unknown"
     ch_check "events published out of commit order per parcel" 0 "$reordered"
     [ "$republished" -eq 0 ] || ch_say "($republished events published more than once: at least once, same event_id)"
+}
+
+# ch_mark ID TEXT: a marker line in the instance's log.
+ch_mark() { printf -- '--- chaos: %s at %s\n' "$2" "$(date +%T.%N)" >>"$CH_DIR/$1.log"; }
+
+# ch_log_between ID MARK1 MARK2: the instance's log between the last lines containing
+# MARK1 and MARK2 (to the end when MARK2 is empty or absent).
+ch_log_between() {
+    awk -v a="$2" -v b="$3" 'index($0, a) { buf = ""; on = 1; next }
+        on && b != "" && index($0, b) { on = 0; done = 1; next }
+        on { buf = buf $0 "\n" } END { printf "%s", buf }' "$CH_DIR/$1.log"
 }
 
 # ch_log_count ID PATTERN: lines of the instance's log matching PATTERN (grep -E).
