@@ -55,7 +55,8 @@ ch_init() {
     : >"$CH_DIR/produced.count"
     : >"$CH_DIR/extra_quarantine.keys"
     trap ch_cleanup EXIT
-    psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $CH_DB WITH (FORCE)" >/dev/null &&
+    PGOPTIONS="-c client_min_messages=warning" \
+        psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $CH_DB WITH (FORCE)" >/dev/null &&
         psql -X -q -d postgres -c "CREATE DATABASE $CH_DB" >/dev/null ||
         { echo "scenario $CH_NAME: cannot create database $CH_DB"; exit 1; }
     PGDATABASE=$CH_DB sh "$REPO/sql/migrate.sh" >/dev/null ||
@@ -149,8 +150,18 @@ ch_stop() {
     ch_wait "$1" "${3:-60}"
 }
 
+# Undo what a scenario that failed half-way may have left: frozen processes (CH_FROZEN),
+# a stopped PostgreSQL (CH_PG_DOWN=1), brokers down (CH_KAFKA_DOWN=1), the stream producer.
+CH_FROZEN=()
+CH_PG_DOWN=0
+CH_KAFKA_DOWN=0
+CH_STREAM_PID=
 ch_cleanup() {
-    local id
+    local id pid
+    for pid in "${CH_FROZEN[@]}"; do kill -CONT "$pid" 2>/dev/null; done
+    [ "$CH_PG_DOWN" = 1 ] && sh "$REPO/tests/stack/stack.sh" pg-start 2>/dev/null
+    [ "$CH_KAFKA_DOWN" = 1 ] && sh "$REPO/tests/stack/stack.sh" kafka-up 2>/dev/null
+    [ -n "$CH_STREAM_PID" ] && kill "$CH_STREAM_PID" 2>/dev/null
     for id in "${!CH_PID[@]}"; do
         kill -CONT "${CH_PID[$id]}" 2>/dev/null
         kill -KILL "${CH_PID[$id]}" 2>/dev/null
@@ -202,6 +213,7 @@ ch_stream() {
 }
 ch_stream_wait() {
     wait "$CH_STREAM_PID" 2>/dev/null
+    CH_STREAM_PID=
     CH_PRODUCED=$(ch_produced)
 }
 

@@ -18,6 +18,7 @@ ch_start A
 ch_wait_progress 3000 60 || ch_fail "no progress before the outage"
 ch_sleep_ms "$(ch_rand 0 1000)"
 ch_mark A "Kafka down"
+CH_KAFKA_DOWN=1
 $STACK kafka-down 2>"$CH_DIR/stack.err" || ch_fail "kafka-down failed: $(cat "$CH_DIR/stack.err")"
 down_at=$(ch_committed)
 ch_say "brokers down for $OUTAGE s ($down_at committed)"
@@ -25,6 +26,7 @@ sleep "$OUTAGE"
 ch_alive A && ch_ok "customsd still running after $OUTAGE s without Kafka" ||
     ch_fail "customsd exited during the Kafka outage"
 $STACK kafka-up 2>"$CH_DIR/stack.err" || ch_fail "kafka-up failed: $(cat "$CH_DIR/stack.err")"
+CH_KAFKA_DOWN=0
 ch_mark A "Kafka up"
 unpub=$(q "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL")
 ch_say "brokers up again; $(ch_committed) committed, $unpub events waiting in the outbox"

@@ -24,6 +24,7 @@ ch_sleep_ms "$(ch_rand 0 1000)"
 
 # 1. Server down for OUTAGE seconds. (No query from here until it is back.)
 ch_mark A "PostgreSQL down"
+CH_PG_DOWN=1
 if $STACK pg-stop 2>"$CH_DIR/stack.err"; then
     ch_say "PostgreSQL stopped for $OUTAGE s"
 else
@@ -33,6 +34,7 @@ sleep "$OUTAGE"
 ch_alive A && ch_ok "customsd still running after $OUTAGE s without PostgreSQL" ||
     ch_fail "customsd exited during the outage"
 $STACK pg-start 2>"$CH_DIR/stack.err" || ch_fail "pg-start failed: $(cat "$CH_DIR/stack.err")"
+CH_PG_DOWN=0
 ch_mark A "PostgreSQL up"
 ch_say "PostgreSQL started again"
 during=$(ch_log_between A "PostgreSQL down" "PostgreSQL up")

@@ -56,6 +56,7 @@ for attempt in 1 2 3; do
     for _ in $(seq 1 200); do
         bpid=$(backend_of A)
         if [ -n "$bpid" ] && kill -STOP "$bpid" 2>/dev/null; then
+            CH_FROZEN+=("$bpid")
             [ "$(state_of "$bpid")" = idle ] && break
             kill -CONT "$bpid"
         fi
