@@ -38,7 +38,7 @@ CH_PG_DOWN=0
 ch_mark A "PostgreSQL up"
 ch_say "PostgreSQL started again"
 during=$(ch_log_between A "PostgreSQL down" "PostgreSQL up")
-printf '%s' "$during" | grep -q 'database unavailable' &&
+grep -q 'database unavailable' <<<"$during" &&
     ch_ok "customsd said it paused: $(printf '%s' "$during" | grep -m1 'database unavailable' | cut -c1-160)" ||
     ch_fail "no 'database unavailable' in the log during the outage"
 n=$(printf '%s' "$during" | grep -cE 'partition\(s\) (revoked|assigned)|MAXPOLL|max\.poll|SESSTMOUT' || true)
@@ -47,7 +47,7 @@ ch_check "rebalances, session or max.poll timeouts during the outage (group kept
 before=$(ch_committed)
 ch_wait_progress $((before + 1000)) 90 && ch_ok "resumed after the outage" ||
     ch_fail "no progress within 90 s after PostgreSQL came back"
-ch_log_between A "PostgreSQL up" "" | grep -q 'database available again' &&
+ch_log_between A "PostgreSQL down" "" | grep 'database available again' >/dev/null &&
     ch_ok "customsd logged that it resumed" || ch_fail "no 'database available again' after the outage"
 
 # 2. Dropped connections.

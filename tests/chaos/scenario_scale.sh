@@ -16,7 +16,7 @@ for id in A B C; do ch_config "$id" 500 100; done
 wait_assigned() {
     local deadline=$(( $(date +%s) + 30 ))
     until sed -n '/--- chaos: start/h; /--- chaos: start/!H; ${x;p}' "$CH_DIR/$1.log" |
-        grep -q 'partition(s) assigned'; do
+        grep 'partition(s) assigned' >/dev/null; do
         [ "$(date +%s)" -lt "$deadline" ] || { ch_fail "$1 got no partitions in 30 s"; return 1; }
         sleep 0.2
     done
