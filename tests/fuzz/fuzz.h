@@ -18,6 +18,7 @@
 int fuzz_declaration(const uint8_t *data, size_t size);
 int fuzz_rules(const uint8_t *data, size_t size);
 int fuzz_config(const uint8_t *data, size_t size);
+int fuzz_scan(const uint8_t *data, size_t size);
 
 /*
  * A path under the source tree: CUSTOMSD_SRCDIR/rel when that variable is set, else rel

@@ -1,6 +1,7 @@
 /*
  * fuzz_rules.c - libFuzzer target: a rules file (YAML, libyaml) through the rules loader
- * (rules_load_buffer: structure, keys, field names, regular expressions, decimals), and when
+ * (rules_load_buffer: structure, keys, field names, regular expressions, decimals, the
+ * list and rates files it references, resolved in config/), and when
  * it loads, its evaluation on the example CEB603 declaration (tests/data/decl/example.json),
  * as customsd does on SIGHUP and then with every record.
  *
@@ -47,7 +48,10 @@ int fuzz_rules(const uint8_t *data, size_t size)
     if (!copy)
         return 0;
     memcpy(copy, data, size);
-    if (rules_load_buffer("fuzz.yaml", copy, size, &r, err, sizeof(err)) < 0) {
+    /* Named as the shipped rules file, so that relative references (rates.yaml, lists/...)
+     * resolve to config/ and the seed rules load with their list files. */
+    if (rules_load_buffer(fuzz_src_path("config/rules.yaml"), copy, size, &r, err, sizeof(err)) <
+        0) {
         if (err[0] == '\0' || r)
             abort();
     } else {

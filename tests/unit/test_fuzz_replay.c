@@ -26,6 +26,7 @@
 #include "../fuzz/fuzz_config.c"
 #include "../fuzz/fuzz_declaration.c"
 #include "../fuzz/fuzz_rules.c"
+#include "../fuzz/fuzz_scan.c"
 
 /* The input being replayed, for the crash handler. */
 static const char *replay_current;
@@ -123,6 +124,12 @@ static void test_replay_rules(void **state)
     replay("rules", fuzz_rules);
 }
 
+static void test_replay_scan(void **state)
+{
+    (void)state;
+    replay("scan", fuzz_scan);
+}
+
 static void test_replay_config(void **state)
 {
     (void)state;
@@ -137,6 +144,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_replay_declaration),
         cmocka_unit_test(test_replay_rules),
+        cmocka_unit_test(test_replay_scan),
         cmocka_unit_test(test_replay_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
