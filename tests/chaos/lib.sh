@@ -5,8 +5,8 @@
 #   - its own PostgreSQL database (chaos_<scenario>), migrated from sql/, so that every count
 #     is the scenario's own and the relay's advisory lock and NOTIFY channel are its own;
 #   - its own topics, created on the running mock cluster with many partitions (the mock
-#     keeps only about 5 MiB per partition): declarations and the two output topics 32,
-#     scans 4;
+#     keeps only about 5 MiB per partition): declarations CH_PARTITIONS (32), the two
+#     output topics 32, scans 4;
 #   - its own consumer group; instances A, B, C... each with a config, a log and a pid.
 # At the end ch_reconcile compares what was produced with what PostgreSQL and the output
 # topics hold and prints the scenario line:
@@ -25,6 +25,9 @@ CHAOS_LONG=${CHAOS_LONG:-0}
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 CH_NAME=
+# Partitions of the declarations topic (the mock keeps about 5 MiB each: 32 hold about
+# 100,000 generated declarations). Set before ch_init.
+CH_PARTITIONS=${CH_PARTITIONS:-32}
 CH_DIR=
 CH_DB=
 CH_TOPIC=
@@ -62,7 +65,7 @@ ch_init() {
     PGDATABASE=$CH_DB sh "$REPO/sql/migrate.sh" >/dev/null ||
         { echo "scenario $CH_NAME: migration failed"; exit 1; }
     local t
-    for t in declarations:32 events:32 receipts:32 scans:4; do
+    for t in declarations:$CH_PARTITIONS events:32 receipts:32 scans:4; do
         sh "$REPO/tests/stack/stack.sh" topic "$CH_TOPIC.${t%%:*}" "${t##*:}" 2>/dev/null ||
             { echo "scenario $CH_NAME: cannot create topic $CH_TOPIC.${t%%:*}"; exit 1; }
     done
@@ -198,18 +201,25 @@ ch_produced() { awk '{ s += $1 } END { print s + 0 }' "$CH_DIR/produced.count" 2
 # ch_gen_produce COUNT SEED [MALFORMED] [TAG]: both.
 ch_gen_produce() { ch_gen "$@" && ch_produce "$CH_DIR/chunk${4:-}.frames"; }
 
-# ch_stream CHUNKS SIZE INTERVAL_MS SEED0 [MALFORMED]: in the background, produce CHUNKS
-# chunks of SIZE declarations (seeds SEED0, SEED0+1, ...) every INTERVAL_MS; sets
-# CH_STREAM_PID. ch_stream_wait waits for it to finish.
+# ch_stream CHUNKS SIZE INTERVAL_MS SEED0 [MALFORMED]: in the background, produce up to
+# CHUNKS chunks of SIZE declarations (seeds SEED0, SEED0+1, ...) every INTERVAL_MS; sets
+# CH_STREAM_PID. ch_stream_wait waits for it to finish; ch_stream_stop ends it early
+# (after the chunk in progress).
 ch_stream() {
     local chunks=$1 size=$2 every=$3 seed0=$4 malf=${5:-1}
+    rm -f "$CH_DIR/stream.stop"
     (
         for ((i = 0; i < chunks; i++)); do
+            [ -e "$CH_DIR/stream.stop" ] && break
             ch_gen_produce "$size" $((seed0 + i)) "$malf" _stream
             ch_sleep_ms "$every"
         done
     ) &
     CH_STREAM_PID=$!
+}
+ch_stream_stop() {
+    touch "$CH_DIR/stream.stop"
+    ch_stream_wait
 }
 ch_stream_wait() {
     wait "$CH_STREAM_PID" 2>/dev/null

@@ -4,11 +4,19 @@
 # one consumer group sharing 32 partitions), A is stopped gracefully (SIGTERM: leaves the
 # group), B is killed (SIGKILL: its partitions move after the session timeout), C finishes.
 # Same end-state check as the crash loop; each instance must have committed batches.
+# With CHAOS_SCALE_COOP=1 (scenario_scale_coop.sh) the instances use the cooperative-sticky
+# protocol (incremental assign/revoke: only the partitions that move are handed over).
 source "$(dirname "$0")/lib.sh"
 RANDOM=${CHAOS_SCENARIO_SEED:-2}
-ch_init scale
-CHUNKS=16
-[ "$CHAOS_LONG" = 1 ] && CHUNKS=40
+[ "$CHAOS_LONG" = 1 ] && CH_PARTITIONS=96
+if [ "${CHAOS_SCALE_COOP:-0}" = 1 ]; then
+    CH_PROPS='partition.assignment.strategy: "cooperative-sticky"'
+    ch_init scale_coop
+else
+    ch_init scale
+fi
+CHUNKS=40
+[ "$CHAOS_LONG" = 1 ] && CHUNKS=100
 SIZE=2000
 for id in A B C; do ch_config "$id" 500 100; done
 
@@ -22,7 +30,8 @@ wait_assigned() {
     done
 }
 
-# The stream: a chunk every 1.5 s for the whole membership dance.
+# The stream: a chunk every 1.5 s for the whole membership dance (stopped 3-6 s after the
+# last change, or after CHUNKS chunks).
 ch_stream "$CHUNKS" "$SIZE" 1500 $((RANDOM * 100)) 1
 ch_start A
 wait_assigned A
@@ -43,7 +52,9 @@ ch_sleep_ms "$(ch_rand 1000 3000)"
 ch_say "B+C: $(ch_committed) committed"
 ch_stop B KILL 10
 ch_say "B killed; C alone"
-ch_stream_wait
+ch_sleep_ms "$(ch_rand 3000 6000)"
+ch_stream_stop
+ch_say "stream stopped at $(ch_produced) records"
 ch_wait_committed "$(ch_produced)" 180 || ch_fail "only $(ch_committed) of $(ch_produced) committed"
 ch_stop C TERM 30
 ch_check "C stopped by SIGTERM: exit status" 0 "$CH_RC"

@@ -85,11 +85,11 @@ for attempt in 1 2 3; do
     mark B "A frozen ($attempt)"
     ch_signal A STOP
     # B must take over every partition and move every stored offset on before A wakes.
-    wait_log B "A frozen ($attempt)" 'rebalance: 36 partition\(s\) assigned' 30 ||
+    wait_log B "A frozen ($attempt)" "rebalance: $((CH_PARTITIONS + 4)) partition\\(s\\) assigned" 30 ||
         ch_fail "B did not take over A's partitions within 30 s"
     ch_gen_produce 2000 $((SEED0 + 10 * attempt + 1)) 1
     ch_wait_progress "$(ch_produced)" 60 || ch_fail "B did not consume everything while A was frozen"
-    ch_say "attempt $attempt: A and its backend frozen, B took all 36 partitions; $(ch_committed) of $(ch_produced) committed"
+    ch_say "attempt $attempt: A and its backend frozen, B took all $((CH_PARTITIONS + 4)) partitions; $(ch_committed) of $(ch_produced) committed"
     ch_signal A CONT
     kill -CONT "$bpid"
     if wait_log A 'SIGCONT to A' 'refused by the offset fence' 10; then
