@@ -20,7 +20,7 @@ export CHAOS_LONG=${CHAOS_LONG:-0}
 export CHAOS_SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 export CHAOS_RUN=${CHAOS_RUN:-$(date +%s)}
 export CHAOS_DIR=${CHAOS_DIR:-$PWD/$BUILD/chaos}
-ALL="crash scale scale_coop zombie pg_outage kafka_outage badrow hostile graceful"
+ALL="crash scale scale_coop zombie pg_outage kafka_outage badrow hostile graceful retention"
 SCENARIOS=${CHAOS_SCENARIOS:-$ALL}
 
 for s in $SCENARIOS; do
