@@ -1,4 +1,5 @@
 # lib.sh - shared helpers for the chaos scenarios (bash; sourced by tests/chaos/scenario_*.sh,
+# shellcheck shell=bash disable=SC2034 # sourced: variables are used by the scenarios
 # which tests/chaos/run.sh runs one by one). See tests/chaos/README.md.
 #
 # Each scenario gets, on the local stack:

@@ -14,7 +14,7 @@
 #   CHAOS_DIR=DIR         where logs go (default build/chaos); a failed scenario keeps
 #                         its logs there and its database chaos_NAME on the stack
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 2
 export BUILD=${BUILD:-build}
 export CHAOS_LONG=${CHAOS_LONG:-0}
 export CHAOS_SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}

@@ -1,4 +1,5 @@
 # hostile_records.sh - the hostile inputs of issue 4 item 7 as Kafka records (bash library;
+# shellcheck shell=bash
 # sourced by tests/integration/test_hostile.sh and tests/chaos/scenario_hostile.sh).
 #
 #   hostile_build DIR PREFIX [JSONTESTSUITE_DIR]
