@@ -4,6 +4,8 @@
 #   make check      unit tests, then integration tests on a throwaway local stack
 #   make asan       the whole test suite built with -fsanitize=address,undefined
 #   make demo       clear 10,000 generated declarations end to end on the local stack
+#   make chaos      exactly-once under crashes, rebalances and outages (CHAOS_LONG=1: long run)
+#   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local DESTDIR= ; make uninstall
 #   make format-check / make format
 #   make deps       install the Debian packages that are missing (as root), else print the line
@@ -137,6 +139,34 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/customsd in place (configuration)"
 
+# Fuzzing (tests/fuzz/README.md): clang + libFuzzer + ASan/UBSan. The library is built a
+# second time by clang in build-fuzz/, instrumented for coverage (fuzzer-no-link); each
+# tests/fuzz/fuzz_NAME.c is linked with it into build-fuzz/fuzz/fuzz_NAME.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+.PHONY: fuzz fuzz-build chaos
+
+fuzz: deps
+	@sh tests/stack/deps.sh fuzz
+	$(MAKE) fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang OPTFLAGS="-O1 -g" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" $(FUZZ_TARGETS)
+
+build-fuzz/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libcustoms.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< build-fuzz/libcustoms.a $(LDLIBS)
+
+# Chaos scenarios (tests/chaos/README.md) on the local stack; CHAOS_LONG=1 for the long run,
+# CHAOS_SCENARIOS="crash zombie" for a subset.
+chaos: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) bash tests/chaos/run.sh
+
 format:
 	clang-format -i $(FORMAT_SRCS)
 
@@ -144,6 +174,6 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 clean:
-	rm -rf build build-asan customsd customsctl
+	rm -rf build build-asan build-fuzz customsd customsctl
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -4,10 +4,22 @@
  * and the test tools can connect to it as to a real broker. See DESIGN.md "Local stack".
  *
  *   mock_broker [-b BROKERS] [-p PARTITIONS] [-t topic[:partitions],...] [-f BOOTSTRAP_FILE]
+ *               [-c CONTROL_FIFO]
  *
  * Prints the bootstrap server list as one line on stdout, writes it (atomically) to
  * BOOTSTRAP_FILE, then waits for SIGTERM or SIGINT, destroys the cluster, removes the file
  * and exits 0.
+ *
+ * Control channel, for the fault-injection tests (tests/chaos):
+ *   SIGUSR1   every broker down (rd_kafka_mock_broker_set_down: connections closed, new
+ *             ones refused; topics and their data stay, leadership does not move)
+ *   SIGUSR2   every broker up again
+ *   -c FIFO   a named pipe created here (removed at exit) that takes one command a line:
+ *               down [BROKER_ID]          up [BROKER_ID]       (default: all brokers)
+ *               topic NAME PARTITIONS     create a topic while running
+ * Every command's outcome is logged on stderr ("mock_broker: brokers down", "mock_broker:
+ * topic X created, 32 partitions", or the error). Restarting the process instead of
+ * setting brokers down would lose every topic's data.
  *
  * Limits of the librdkafka 2.0.2 mock (measured): about 5 MiB and 100,000 batches kept per
  * partition (older data dropped silently), random ports, no transaction emulation.
@@ -19,10 +31,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <librdkafka/rdkafka.h>
@@ -43,6 +58,7 @@ struct options {
     int brokers;
     int partitions;
     const char *bootstrap_file;
+    const char *control_fifo;
     struct topic_spec topics[MAX_TOPICS];
     int n_topics;
 };
@@ -51,8 +67,10 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mock_broker [-b BROKERS=3] [-p PARTITIONS=8] "
-            "[-t topic[:partitions],...] [-f BOOTSTRAP_FILE]\n"
-            "default topics: %s\n",
+            "[-t topic[:partitions],...] [-f BOOTSTRAP_FILE] [-c CONTROL_FIFO]\n"
+            "default topics: %s\n"
+            "SIGUSR1: all brokers down, SIGUSR2: up; FIFO commands: down [ID], up [ID], "
+            "topic NAME PARTITIONS\n",
             default_topics);
 }
 
@@ -144,6 +162,79 @@ static int write_atomically(const char *path, const char *line)
     return 0;
 }
 
+/* Set broker `id` (-1 = all) down or up and say so on stderr. */
+static void set_brokers(rd_kafka_mock_cluster_t *mc, int32_t id, int down)
+{
+    rd_kafka_resp_err_t err =
+        down ? rd_kafka_mock_broker_set_down(mc, id) : rd_kafka_mock_broker_set_up(mc, id);
+    char which[32] = "brokers";
+
+    if (id >= 0)
+        snprintf(which, sizeof(which), "broker %d", (int)id);
+    if (err)
+        fprintf(stderr, "mock_broker: %s %s failed: %s\n", which, down ? "down" : "up",
+                rd_kafka_err2str(err));
+    else
+        fprintf(stderr, "mock_broker: %s %s\n", which, down ? "down" : "up");
+}
+
+/* Run one control command line (NUL-terminated, without the newline). */
+static void control_command(rd_kafka_mock_cluster_t *mc, char *line, int replication)
+{
+    char *save = NULL, *cmd = strtok_r(line, " \t\r", &save);
+    char *a1 = cmd ? strtok_r(NULL, " \t\r", &save) : NULL;
+    char *a2 = a1 ? strtok_r(NULL, " \t\r", &save) : NULL;
+    int n = -1;
+
+    if (!cmd)
+        return;
+    if (strcmp(cmd, "down") == 0 || strcmp(cmd, "up") == 0) {
+        if (a1 && parse_int(a1, 0, INT_MAX, &n) < 0) {
+            fprintf(stderr, "mock_broker: control: bad broker id \"%s\"\n", a1);
+            return;
+        }
+        set_brokers(mc, n, cmd[0] == 'd');
+    } else if (strcmp(cmd, "topic") == 0 && a1 && a2 && strlen(a1) <= MAX_TOPIC_NAME &&
+               parse_int(a2, 1, 10000, &n) == 0) {
+        rd_kafka_resp_err_t err = rd_kafka_mock_topic_create(mc, a1, n, replication);
+        if (err)
+            fprintf(stderr, "mock_broker: control: create topic %s: %s\n", a1,
+                    rd_kafka_err2str(err));
+        else
+            fprintf(stderr, "mock_broker: topic %s created, %d partitions\n", a1, n);
+    } else {
+        fprintf(stderr, "mock_broker: control: unknown command \"%s\"\n", cmd);
+    }
+}
+
+/*
+ * Read what is available on the control fifo into buf (keeping a partial line for the next
+ * call) and run every complete line. Over-long lines are dropped whole.
+ */
+static void control_read(rd_kafka_mock_cluster_t *mc, int fd, char *buf, size_t cap, size_t *used,
+                         int replication)
+{
+    ssize_t got = read(fd, buf + *used, cap - 1 - *used);
+    char *line, *nl;
+
+    if (got <= 0)
+        return;
+    *used += (size_t)got;
+    buf[*used] = '\0';
+    line = buf;
+    while ((nl = strchr(line, '\n')) != NULL) {
+        *nl = '\0';
+        control_command(mc, line, replication);
+        line = nl + 1;
+    }
+    *used -= (size_t)(line - buf);
+    memmove(buf, line, *used);
+    if (*used == cap - 1) {
+        fprintf(stderr, "mock_broker: control: line too long, dropped\n");
+        *used = 0;
+    }
+}
+
 /*
  * The rd_kafka_t the mock cluster hangs on. It never connects anywhere itself (no
  * bootstrap.servers), it only owns the cluster's bookkeeping and thread.
@@ -177,9 +268,11 @@ int main(int argc, char **argv)
     rd_kafka_mock_cluster_t *mc = NULL;
     const char *bootstraps;
     sigset_t sigs;
-    int c, sig = 0, rc = 1, replication;
+    int c, sig = 0, rc = 1, replication, sfd = -1, cfd = -1;
+    char ctl_buf[1024];
+    size_t ctl_used = 0;
 
-    while ((c = getopt(argc, argv, "b:p:t:f:h")) != -1) {
+    while ((c = getopt(argc, argv, "b:p:t:f:c:h")) != -1) {
         switch (c) {
         case 'b':
             if (parse_int(optarg, 1, 64, &opt.brokers) < 0) {
@@ -200,6 +293,9 @@ int main(int argc, char **argv)
         case 'f':
             opt.bootstrap_file = optarg;
             break;
+        case 'c':
+            opt.control_fifo = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -216,19 +312,38 @@ int main(int argc, char **argv)
         return 1;
 
     /*
-     * Block the stop signals before librdkafka starts its threads: they inherit the mask,
-     * so the signal can only be taken by sigwait() below, in this thread, and the shutdown
-     * runs as ordinary code rather than in a handler.
+     * Block the stop and control signals before librdkafka starts its threads: they
+     * inherit the mask, so the signals can only be taken through the signalfd below, in
+     * this thread, and the shutdown runs as ordinary code rather than in a handler.
      */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGUSR1);
+    sigaddset(&sigs, SIGUSR2);
     if (sigprocmask(SIG_BLOCK, &sigs, NULL) < 0) {
         perror("mock_broker: sigprocmask");
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+    if (sfd < 0) {
+        perror("mock_broker: signalfd");
+        return 1;
+    }
+    if (opt.control_fifo) {
+        unlink(opt.control_fifo); /* a stale one from a killed run */
+        /* O_RDWR: the fifo always has a writer (us), so poll never reports a hang-up
+         * between two clients' writes. */
+        if (mkfifo(opt.control_fifo, 0600) < 0 ||
+            (cfd = open(opt.control_fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC)) < 0) {
+            fprintf(stderr, "mock_broker: control fifo %s: %s\n", opt.control_fifo,
+                    strerror(errno));
+            close(sfd);
+            return 1;
+        }
+    }
 
     rk = make_handle();
     if (!rk)
@@ -260,10 +375,20 @@ int main(int argc, char **argv)
             bootstraps, (long)getpid());
 
     for (;;) {
-        if (sigwait(&sigs, &sig) != 0)
+        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = cfd, .events = POLLIN}};
+        struct signalfd_siginfo si;
+
+        if (poll(pfd, cfd >= 0 ? 2 : 1, -1) < 0)
+            continue; /* EINTR */
+        if (cfd >= 0 && (pfd[1].revents & POLLIN))
+            control_read(mc, cfd, ctl_buf, sizeof(ctl_buf), &ctl_used, replication);
+        if (!(pfd[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
             continue;
+        sig = (int)si.ssi_signo;
         if (sig == SIGTERM || sig == SIGINT)
             break;
+        if (sig == SIGUSR1 || sig == SIGUSR2)
+            set_brokers(mc, -1, sig == SIGUSR1);
         /* SIGHUP (a closed terminal) is not a reason to drop the test data. */
     }
     fprintf(stderr, "mock_broker: signal %d, stopping\n", sig);
@@ -272,6 +397,12 @@ int main(int argc, char **argv)
 out:
     if (opt.bootstrap_file && mc)
         unlink(opt.bootstrap_file); /* the ports die with the cluster */
+    if (cfd >= 0) {
+        close(cfd);
+        unlink(opt.control_fifo);
+    }
+    if (sfd >= 0)
+        close(sfd);
     if (mc)
         rd_kafka_mock_cluster_destroy(mc);
     if (rk)

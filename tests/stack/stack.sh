@@ -7,6 +7,13 @@
 #   stack.sh status        exit 0 if both are up, 1 otherwise
 #   stack.sh env           print the `export` lines (exit 1 if the stack is not up)
 #
+# Fault injection (tests/chaos), on a running stack:
+#   stack.sh pg-stop       stop PostgreSQL (pg_ctl -m fast), keeping its data and port
+#   stack.sh pg-start      start it again on the same port
+#   stack.sh kafka-down    every mock broker down (connections refused, topic data kept)
+#   stack.sh kafka-up      every mock broker up again
+#   stack.sh topic NAME PARTITIONS   create a topic on the running mock cluster
+#
 # Usage from a test script:   eval "$(sh tests/stack/stack.sh start)"
 # Exported: PGHOST (socket dir), PGPORT, PGUSER=postgres, PGDATABASE=customs,
 #           CUSTOMSD_PG_CONNINFO, CUSTOMSD_BOOTSTRAP (host:port,...), CUSTOMSD_STACK_DIR.
@@ -220,6 +227,11 @@ do_stop() {
 
 # --- start -----------------------------------------------------------------------------
 
+pg_ctl_start() {
+    as_server "$PG_BIN/pg_ctl" -D "$D/pgdata" -l "$D/pg.log" -w -t 60 -o "$(cat "$D/pg.opts")" \
+        start >>"$D/stack.log" 2>&1
+}
+
 start_pg() {
     mkdir -p "$D/pgdata" "$D/sock"
     touch "$D/pg.log"
@@ -236,9 +248,10 @@ start_pg() {
     tries=0
     while :; do
         port=$(pick_port) || die "no free port found"
-        if as_server "$PG_BIN/pg_ctl" -D "$D/pgdata" -l "$D/pg.log" -w -t 60 \
-            -o "-p $port -k $D/sock -c listen_addresses=127.0.0.1 ${CUSTOMSD_STACK_PG_OPTS:-}" \
-            start >>"$D/stack.log" 2>&1; then
+        # The options are kept for pg-start, which must bring back the same server.
+        echo "-p $port -k $D/sock -c listen_addresses=127.0.0.1 ${CUSTOMSD_STACK_PG_OPTS:-}" \
+            >"$D/pg.opts"
+        if pg_ctl_start; then
             break
         fi
         tries=$((tries + 1))
@@ -264,7 +277,7 @@ start_broker() {
     [ -n "${CUSTOMSD_STACK_BROKERS:-}" ] && set -- "$@" -b "$CUSTOMSD_STACK_BROKERS"
     # stdout/stderr to files: the broker must not hold the pipe of a caller's $(...) open;
     # nor the lock (fd 9).
-    "$BROKER_BIN" -f "$D/bootstrap" "$@" </dev/null >"$D/broker.out" 2>"$D/broker.log" 9>&- &
+    "$BROKER_BIN" -f "$D/bootstrap" -c "$D/broker.ctl" "$@" </dev/null >"$D/broker.out" 2>"$D/broker.log" 9>&- &
     echo $! >"$D/broker.pid"
     n=0
     while [ ! -s "$D/bootstrap" ]; do
@@ -323,17 +336,42 @@ do_env() {
     cat "$D/env"
 }
 
+# --- fault injection -------------------------------------------------------------------
+
+do_pg_stop() {
+    load_state && [ -d "$D" ] || die "stack not running"
+    as_server "$PG_BIN/pg_ctl" -D "$D/pgdata" -m fast -w -t 30 stop >>"$D/stack.log" 2>&1 ||
+        die "pg_ctl stop failed (see $D/stack.log)"
+    say "PostgreSQL stopped (data kept in $D/pgdata)"
+}
+
+do_pg_start() {
+    load_state && [ -d "$D" ] || die "stack not running"
+    pg_up && { say "PostgreSQL already up"; return 0; }
+    pg_ctl_start || { tail -n 20 "$D/pg.log" >&2; die "PostgreSQL did not start"; }
+    say "PostgreSQL up again on port $(pg_port)"
+}
+
+# Send one line to the mock broker's control fifo (see mock_broker.c).
+broker_ctl() {
+    load_state && broker_up || die "mock Kafka not running"
+    [ -p "$D/broker.ctl" ] || die "the mock broker has no control fifo (started by an older stack.sh?)"
+    printf '%s\n' "$*" >"$D/broker.ctl"
+}
+
 # --- main ------------------------------------------------------------------------------
 
 cmd=${1:-}
 [ $# -gt 0 ] && shift
 keep=0
-for a in "$@"; do
-    case $a in
-    --keep) keep=1 ;;
-    *) die "unknown argument: $a" ;;
-    esac
-done
+if [ "$cmd" != topic ]; then
+    for a in "$@"; do
+        case $a in
+        --keep) keep=1 ;;
+        *) die "unknown argument: $a" ;;
+        esac
+    done
+fi
 
 mkdir -p "$RUN_DIR"
 # One stack operation at a time (two test runs starting at once would race on the state).
@@ -347,8 +385,27 @@ start) do_start ;;
 stop) do_stop "$keep" ;;
 status) do_status ;;
 env) do_env ;;
+pg-stop) do_pg_stop ;;
+pg-start) do_pg_start ;;
+kafka-down) broker_ctl down ;;
+kafka-up) broker_ctl up ;;
+topic)
+    [ $# -eq 2 ] || die "usage: $0 topic NAME PARTITIONS"
+    load_state || die "stack not running"
+    before=$(grep -c "topic $1 created\|create topic $1:" "$D/broker.log" 2>/dev/null || true)
+    broker_ctl topic "$1" "$2"
+    n=0
+    while [ "$(grep -c "topic $1 created\|create topic $1:" "$D/broker.log" || true)" = "$before" ]; do
+        [ $n -ge 50 ] && die "the mock broker did not answer the topic command"
+        sleep 0.1
+        n=$((n + 1))
+    done
+    grep "topic $1 created\|create topic $1:" "$D/broker.log" | tail -n 1 | grep -q created ||
+        die "$(grep "create topic $1:" "$D/broker.log" | tail -n 1)"
+    say "topic $1 created, $2 partitions"
+    ;;
 *)
-    echo "usage: $0 start|stop [--keep]|status|env" >&2
+    echo "usage: $0 start|stop [--keep]|status|env|pg-stop|pg-start|kafka-down|kafka-up|topic NAME PARTITIONS" >&2
     exit 2
     ;;
 esac
