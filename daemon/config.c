@@ -31,21 +31,6 @@
 #define CONFIG_MAX_BYTES (1024 * 1024) /* a configuration file is a few KiB */
 #define YTREE_MAX_DEPTH  16            /* kafka.topics.x is depth 3; leave room, stop bombs */
 
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* ------------------------------------------------------------------------------------ */
 /* Key table                                                                            */
 /* ------------------------------------------------------------------------------------ */

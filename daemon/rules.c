@@ -62,21 +62,6 @@
 #define LIST_SHOW_MAX    160     /* bytes of a one_of value list repeated in messages */
 #define SAMPLE_SCALE     100000u /* sampling rates have at most 5 decimals */
 
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
-
 /* ------------------------------------------------------------------------------------ */
 /* Rule sets and load-time context                                                      */
 /* ------------------------------------------------------------------------------------ */

@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,18 @@ int sha256_hex(const void *data, size_t len, char hex[65])
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
     hex[64] = '\0';
     return 0;
+}
+
+int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (err && errlen) {
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
 }
 
 int64_t now_ms(void)

@@ -17,6 +17,12 @@ char *xstrndup(const char *s, size_t n);
 /* Lowercase hex SHA-256 of data into hex (65 bytes incl. NUL). Returns 0 or -1. */
 int sha256_hex(const void *data, size_t len, char hex[65]);
 
+/*
+ * Format an error message into err (if err and errlen) and return -1, so error paths read
+ * `return errf(err, errlen, "%s: ...", file);`.
+ */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Milliseconds of CLOCK_MONOTONIC. */
 int64_t now_ms(void);
 
