@@ -3,6 +3,7 @@
 #   make            build customsd and customsctl (into build/, linked at the top level)
 #   make check      unit tests, then integration tests on a throwaway local stack
 #   make asan       the whole test suite built with -fsanitize=address,undefined
+#   make valgrind   the unit tests under valgrind memcheck
 #   make demo       clear 10,000 generated declarations end to end on the local stack
 #   make chaos      exactly-once under crashes, rebalances and outages (CHAOS_LONG=1: long run)
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (default 60)
@@ -45,7 +46,7 @@ FORMAT_SRCS := $(wildcard daemon/*.[ch] tests/*/*.[ch])
 # Keep intermediate objects (tests and tools link from them); no "rm ..." noise after builds.
 .SECONDARY:
 
-.PHONY: all check unit-test integration-test asan demo install uninstall clean format \
+.PHONY: all check unit-test integration-test asan valgrind demo install uninstall clean format \
         format-check deps tests bench
 
 all: $(BUILD)/customsd $(BUILD)/customsctl customsd customsctl
@@ -95,6 +96,15 @@ unit-test: tests
 
 integration-test: tests
 	BUILD=$(BUILD) sh tests/run-tests.sh integration
+
+# The unit tests under valgrind (memcheck): no invalid access, no leak, exit 1 otherwise.
+valgrind: deps
+	$(MAKE) tests
+	@for t in $(UNIT_BINS); do \
+	    echo "=== valgrind $$t"; \
+	    valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	        $$t >/dev/null || exit 1; \
+	done; echo "=== valgrind: $(words $(UNIT_BINS)) unit test programs clean"
 
 asan: deps
 	$(MAKE) BUILD=build-asan OPTFLAGS="-O1 -g" \
