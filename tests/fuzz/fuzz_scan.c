@@ -5,7 +5,7 @@
  *
  * Contract checked beyond "no crash, no sanitizer report": a refusal always carries a
  * reason; a decoded scan has a non-empty logisticsNo of at most 80 characters, a known
- * kind, a scannedAt normalised to "YYYY-MM-DDThh:mm:ss" plus an offset, and optional
+ * kind, a scannedAt normalised to "YYYY-MM-DDThh:mm:ss[.f]" plus an offset, and optional
  * codes within their CEB lengths (loctNo C..10, totalPackageNo C..60).
  */
 #include <stdio.h>
@@ -16,11 +16,11 @@
 #include "fuzz.h"
 #include "scan.h"
 
-/* "2024-05-12T10:30:00" then "Z" or "+hh:mm" / "-hh:mm". */
+/* "2024-05-12T10:30:00", optional ".f" (1 to 9 digits), then "Z" or "+hh:mm" / "-hh:mm". */
 static int scan_time_ok(const char *t)
 {
     static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    size_t n = strlen(t);
+    size_t n = strlen(t), f = 0;
 
     if (n < sizeof(shape) - 1)
         return 0;
@@ -29,6 +29,13 @@ static int scan_time_ok(const char *t)
             return 0;
     }
     t += sizeof(shape) - 1;
+    if (*t == '.') {
+        while (t[1 + f] >= '0' && t[1 + f] <= '9')
+            f++;
+        if (f == 0 || f > 9)
+            return 0;
+        t += 1 + f;
+    }
     if (strcmp(t, "Z") == 0)
         return 1;
     return (t[0] == '+' || t[0] == '-') && strlen(t) == 6 && t[3] == ':';
