@@ -20,10 +20,11 @@ ch_config A 500 100
 kills=0
 chunk=0
 busy=0
-# Two chunks ahead, so that a kill usually leaves work in flight.
-ch_gen_produce "$CHUNK" "$SEED0" 2
-ch_gen_produce "$CHUNK" $((SEED0 + 1)) 3
-chunk=2
+# About 5,000 records ahead, so that a kill usually leaves work in flight.
+AHEAD=$((5000 / CHUNK))
+for ((chunk = 0; chunk < AHEAD; chunk++)); do
+    ch_gen_produce "$CHUNK" $((SEED0 + chunk)) $((chunk % 2 ? 3 : 2))
+done
 ch_start A
 while [ "$kills" -lt "$KILLS" ]; do
     if [ "$chunk" -lt "$KILLS" ]; then
