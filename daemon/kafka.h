@@ -1,5 +1,5 @@
 /*
- * kafka.h - librdkafka configuration shared by the consumer (pipeline) and the producer
+ * kafka.h - librdkafka configuration shared by the consumer (consumer.c) and the producer
  * (outbox relay): bootstrap servers, the passthrough properties of the configuration file
  * (TLS, SASL, tuning), and error logging callbacks.
  */

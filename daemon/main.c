@@ -21,7 +21,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "pipeline.h"
+#include "consumer.h"
 #include "relay.h"
 #include "rules.h"
 
@@ -69,7 +69,7 @@ static struct rules *load_rules(const struct config *cfg, char *err, size_t errl
     return r;
 }
 
-static void reload_rules(const struct config *cfg, struct pipeline *p, struct rules **current,
+static void reload_rules(const struct config *cfg, struct consumer *p, struct rules **current,
                          unsigned *failures)
 {
     char err[1024];
@@ -85,7 +85,7 @@ static void reload_rules(const struct config *cfg, struct pipeline *p, struct ru
         rules_free(fresh);
     } else {
         log_info("reload: rule set %s replaces %s", rules_version(fresh), rules_version(*current));
-        pipeline_set_rules(p, fresh);
+        consumer_set_rules(p, fresh);
         rules_free(*current);
         *current = fresh;
     }
@@ -165,14 +165,14 @@ int main(int argc, char **argv)
              cfg->path, cfg->rules_path, rules_version(rules), rules_count(rules));
 
     struct relay *relay = NULL;
-    struct pipeline *p = NULL;
+    struct consumer *p = NULL;
     int rc = 0;
     if (relay_start(cfg, &relay, err, sizeof(err)) < 0) {
         log_error("%s", err);
         rc = 1;
         goto out;
     }
-    if (pipeline_new(cfg, rules, &p, err, sizeof(err)) < 0) {
+    if (consumer_new(cfg, rules, &p, err, sizeof(err)) < 0) {
         log_error("%s", err);
         rc = 1;
         goto out;
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
             reload_requested = 0;
             reload_rules(cfg, p, &rules, &reload_failures);
         }
-        if (pipeline_step(p) < 0) {
+        if (consumer_step(p) < 0) {
             log_error("stopping after a fatal Kafka error");
             rc = 1;
             break;
@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 
 out:
     if (p) {
-        const struct pipeline_stats *st = pipeline_stats(p);
+        const struct consumer_stats *st = consumer_stats(p);
         log_info("consumer totals: %llu records in %llu batches, %llu declarations, %llu "
                  "scans, %llu duplicates, %llu conflicts, %llu quarantined (%llu refused by the "
                  "database), %llu fenced batches, %llu database failures",
@@ -206,7 +206,7 @@ out:
                  (unsigned long long)st->quarantined, (unsigned long long)st->refused,
                  (unsigned long long)st->fenced, (unsigned long long)st->db_failures);
     }
-    pipeline_free(p);
+    consumer_free(p);
     if (relay) {
         struct relay_stats rs;
         relay_get_stats(relay, &rs);

@@ -8,10 +8,10 @@
 #
 # How A is caught with a batch in flight: a SIGSTOP'ed customsd is almost always inside
 # rd_kafka_consumer_poll, and on SIGCONT librdkafka notices the expired session and runs
-# the revoke before the application thread can use its batch (the pipeline then drops the
+# the revoke before the application thread can use its batch (the consumer then drops the
 # batch on the rebalance: also correct, but it does not exercise the fence). A batch that
 # was sent is executed by the server at once, frozen client or not. So the scenario
-# freezes A's pipeline backend first (SIGSTOP to that postgres process while it is idle),
+# freezes A's consumer backend first (SIGSTOP to that postgres process while it is idle),
 # produces new records so that A sends its next batch into it (A now waits in libpq,
 # outside the poll loop: checked in /proc), freezes A, produces more and waits for B to
 # take everything over and commit it all, then resumes A and its backend: the backend
@@ -54,7 +54,7 @@ wait_log B 'chaos: start' 'partition\(s\) assigned' 30 || ch_fail "B got no part
 ch_gen_produce 4000 $((SEED0 + 1)) 2
 ch_wait_committed "$(ch_produced)" 60 || ch_fail "A and B did not catch up"
 
-# backend_of ID: pid of the instance's pipeline session (the one that applies batches).
+# backend_of ID: pid of the instance's consumer session (the one that applies batches).
 backend_of() {
     q "SELECT pid FROM pg_stat_activity WHERE application_name = 'chaos-$CH_NAME-$1'
           AND query LIKE '%apply_batch%' AND state = 'idle' ORDER BY backend_start LIMIT 1"
@@ -63,7 +63,7 @@ state_of() { q "SELECT state FROM pg_stat_activity WHERE pid = $1"; }
 
 refused=0
 for attempt in 1 2 3; do
-    # Freeze A's pipeline backend while it is idle (A has caught up: between batches).
+    # Freeze A's consumer backend while it is idle (A has caught up: between batches).
     bpid=
     for _ in $(seq 1 200); do
         bpid=$(backend_of A)
@@ -75,7 +75,7 @@ for attempt in 1 2 3; do
         bpid=
         sleep 0.02
     done
-    [ -n "$bpid" ] || { ch_fail "could not catch A's pipeline backend idle"; break; }
+    [ -n "$bpid" ] || { ch_fail "could not catch A's consumer backend idle"; break; }
     # New records: A builds a batch from its partitions' share and sends it into the
     # frozen backend, then waits in libpq for the answer.
     ch_gen_produce 3000 $((SEED0 + 10 * attempt)) 1

@@ -2,7 +2,7 @@
  * fuzz_declaration.c - libFuzzer target: one Kafka record value through the CEB603
  * declaration decoder (strict JSON validation, json-c, exact decimals), and when it
  * decodes, through the Mishan rules (config/rules.yaml) and every field accessor, as the
- * consumer pipeline does with each record.
+ * consumer (consumer.c) does with each record.
  *
  * Contract checked beyond "no crash, no sanitizer report": a refusal always carries a
  * reason; a decoded declaration always has a non-empty logisticsNo of at most 80

@@ -1,7 +1,7 @@
 /*
  * fuzz_scan.c - libFuzzer target: one Kafka record value through the warehouse scan
  * decoder (scan_decode: strict JSON, the scan kind, scannedAt in CEB or ISO-8601 form),
- * as the consumer pipeline does with each record of mishan.warehouse.scans.
+ * as the consumer (consumer.c) does with each record of mishan.warehouse.scans.
  *
  * Contract checked beyond "no crash, no sanitizer report": a refusal always carries a
  * reason; a decoded scan has a non-empty logisticsNo of at most 80 characters, a known

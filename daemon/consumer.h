@@ -1,5 +1,5 @@
 /*
- * pipeline.h - the declaration consumer: Kafka records in, one PostgreSQL transaction per
+ * consumer.h - the declaration consumer: Kafka records in, one PostgreSQL transaction per
  * polled batch out.
  *
  * One step polls up to batch.max_messages records (or batch.max_wait_ms), decodes each
@@ -15,8 +15,8 @@
  *     consumer keeps polling so the group membership survives), reconnects with backoff,
  *     re-positions at the stored offsets and resumes. Nothing is quarantined because of it.
  */
-#ifndef CUSTOMSD_PIPELINE_H
-#define CUSTOMSD_PIPELINE_H
+#ifndef CUSTOMSD_CONSUMER_H
+#define CUSTOMSD_CONSUMER_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,9 +24,9 @@
 #include "config.h"
 #include "rules.h"
 
-struct pipeline;
+struct consumer;
 
-struct pipeline_stats {
+struct consumer_stats {
     uint64_t records;      /* Kafka records applied (committed) */
     uint64_t declarations; /* new declarations recorded */
     uint64_t duplicates;   /* redelivered identical declarations (no-op) */
@@ -42,12 +42,12 @@ struct pipeline_stats {
 /*
  * Create the consumer (subscribed to cfg->topic_declarations and cfg->topic_scans, group
  * cfg->group_id) and
- * the database connection. `rules` is borrowed: it must outlive the pipeline or be
- * replaced with pipeline_set_rules first. Returns 0 or -1 with err set (bad Kafka
- * property, for instance). A database that is down is not an error here: the pipeline
+ * the database connection. `rules` is borrowed: it must outlive the consumer or be
+ * replaced with consumer_set_rules first. Returns 0 or -1 with err set (bad Kafka
+ * property, for instance). A database that is down is not an error here: the consumer
  * starts paused and connects when it can.
  */
-int pipeline_new(const struct config *cfg, const struct rules *rules, struct pipeline **out,
+int consumer_new(const struct config *cfg, const struct rules *rules, struct consumer **out,
                  char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
@@ -56,18 +56,18 @@ int pipeline_new(const struct config *cfg, const struct rules *rules, struct pip
  * the time of one database transaction. Returns the number of records applied (0 is
  * normal), or -1 after a fatal Kafka error (the caller should exit non-zero).
  */
-int pipeline_step(struct pipeline *p);
+int consumer_step(struct consumer *p);
 
 /*
  * Swap the rule set between batches and record the new version in the database.
- * `rules` is borrowed as in pipeline_new; the previous one may be freed after the call.
+ * `rules` is borrowed as in consumer_new; the previous one may be freed after the call.
  */
-void pipeline_set_rules(struct pipeline *p, const struct rules *rules);
+void consumer_set_rules(struct consumer *p, const struct rules *rules);
 
-/* Counters since pipeline_new (see struct pipeline_stats); valid while p lives. */
-const struct pipeline_stats *pipeline_stats(const struct pipeline *p);
+/* Counters since consumer_new (see struct consumer_stats); valid while p lives. */
+const struct consumer_stats *consumer_stats(const struct consumer *p);
 
 /* Leave the consumer group cleanly (revoke, close) and free everything. Accepts NULL. */
-void pipeline_free(struct pipeline *p);
+void consumer_free(struct consumer *p);
 
 #endif

@@ -1,12 +1,12 @@
 /*
- * pipeline.c - the declaration consumer loop. See pipeline.h for the guarantees.
+ * consumer.c - the declaration consumer loop. See consumer.h for the guarantees.
  *
  * Positions: for every assigned partition we keep `next`, the next offset stored in
  * PostgreSQL (the offset of record). A polled record below it was applied already and is
  * skipped; a batch carries `expected = next` as its fence, so if another instance has
  * moved the stored offset meanwhile the whole batch is refused by the database.
  */
-#include "pipeline.h"
+#include "consumer.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -48,7 +48,7 @@ struct slot {
     char reason[512];
 };
 
-struct pipeline {
+struct consumer {
     const struct config *cfg;
     const struct rules *rules;
     bool rules_registered;
@@ -69,10 +69,10 @@ struct pipeline {
     struct batch_offset *offsets;
     size_t cap;
 
-    struct pipeline_stats stats;
+    struct consumer_stats stats;
 };
 
-static struct partition_state *part_find(struct pipeline *p, const char *topic, int32_t part)
+static struct partition_state *part_find(struct consumer *p, const char *topic, int32_t part)
 {
     for (size_t i = 0; i < p->n_parts; i++) {
         if (p->parts[i].partition == part && strcmp(p->parts[i].topic, topic) == 0)
@@ -81,14 +81,14 @@ static struct partition_state *part_find(struct pipeline *p, const char *topic, 
     return NULL;
 }
 
-static void parts_clear(struct pipeline *p)
+static void parts_clear(struct consumer *p)
 {
     for (size_t i = 0; i < p->n_parts; i++)
         free(p->parts[i].topic);
     p->n_parts = 0;
 }
 
-static int parts_add(struct pipeline *p, const char *topic, int32_t part)
+static int parts_add(struct consumer *p, const char *topic, int32_t part)
 {
     if (part_find(p, topic, part))
         return 0;
@@ -112,7 +112,7 @@ static int parts_add(struct pipeline *p, const char *topic, int32_t part)
     return 0;
 }
 
-static void db_failed(struct pipeline *p, const char *what, const char *why)
+static void db_failed(struct consumer *p, const char *what, const char *why)
 {
     if (!p->db_down)
         log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped", what,
@@ -136,7 +136,7 @@ static void db_failed(struct pipeline *p, const char *what, const char *why)
  * partition states and into list->elems[].offset (BEGINNING when none is stored).
  * Returns 0, or -1 when the database could not answer.
  */
-static int load_offsets(struct pipeline *p, rd_kafka_topic_partition_list_t *list)
+static int load_offsets(struct consumer *p, rd_kafka_topic_partition_list_t *list)
 {
     char err[512];
 
@@ -162,7 +162,7 @@ static int load_offsets(struct pipeline *p, rd_kafka_topic_partition_list_t *lis
     return 0;
 }
 
-static void part_remove(struct pipeline *p, const char *topic, int32_t part)
+static void part_remove(struct consumer *p, const char *topic, int32_t part)
 {
     struct partition_state *ps = part_find(p, topic, part);
     if (!ps)
@@ -179,7 +179,7 @@ static void part_remove(struct pipeline *p, const char *topic, int32_t part)
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *partitions, void *opaque)
 {
-    struct pipeline *p = opaque;
+    struct consumer *p = opaque;
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 
     p->generation++;
@@ -226,7 +226,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
  * Re-read every assigned partition's stored offset, seek there and resume. Used after a
  * fenced batch and after the database came back.
  */
-static int reposition(struct pipeline *p)
+static int reposition(struct consumer *p)
 {
     rd_kafka_topic_partition_list_t *assigned = NULL;
     int rc = 0;
@@ -253,10 +253,10 @@ static int reposition(struct pipeline *p)
     return rc;
 }
 
-int pipeline_new(const struct config *cfg, const struct rules *rules, struct pipeline **out,
+int consumer_new(const struct config *cfg, const struct rules *rules, struct consumer **out,
                  char *err, size_t errlen)
 {
-    struct pipeline *p = calloc(1, sizeof(*p));
+    struct consumer *p = calloc(1, sizeof(*p));
     rd_kafka_conf_t *conf = NULL;
     char why[512];
 
@@ -327,17 +327,17 @@ int pipeline_new(const struct config *cfg, const struct rules *rules, struct pip
 fail:
     if (conf)
         rd_kafka_conf_destroy(conf);
-    pipeline_free(p);
+    consumer_free(p);
     return -1;
 }
 
-void pipeline_set_rules(struct pipeline *p, const struct rules *rules)
+void consumer_set_rules(struct consumer *p, const struct rules *rules)
 {
     p->rules = rules;
     p->rules_registered = false;
 }
 
-const struct pipeline_stats *pipeline_stats(const struct pipeline *p)
+const struct consumer_stats *consumer_stats(const struct consumer *p)
 {
     return &p->stats;
 }
@@ -353,7 +353,7 @@ static void slot_clear(struct slot *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void batch_clear(struct pipeline *p, size_t n)
+static void batch_clear(struct consumer *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         slot_clear(&p->slots[i]);
@@ -362,7 +362,7 @@ static void batch_clear(struct pipeline *p, size_t n)
 }
 
 /* Decode and decide one record into slot s and its batch record r. */
-static void prepare_record(struct pipeline *p, struct slot *s, struct batch_record *r)
+static void prepare_record(struct consumer *p, struct slot *s, struct batch_record *r)
 {
     rd_kafka_message_t *m = s->msg;
     rd_kafka_timestamp_type_t tstype;
@@ -408,7 +408,7 @@ static void prepare_record(struct pipeline *p, struct slot *s, struct batch_reco
     }
 }
 
-static void log_outcomes(struct pipeline *p, size_t lo, size_t hi)
+static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
 {
     for (size_t i = lo; i < hi; i++) {
         const struct batch_record *r = &p->records[i];
@@ -444,7 +444,7 @@ static void log_outcomes(struct pipeline *p, size_t lo, size_t hi)
 }
 
 /* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
-static void commit_kafka(struct pipeline *p, size_t n_offsets)
+static void commit_kafka(struct consumer *p, size_t n_offsets)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n_offsets);
     for (size_t i = 0; i < n_offsets; i++)
@@ -460,7 +460,7 @@ static void commit_kafka(struct pipeline *p, size_t n_offsets)
  * Fence entries for records[lo, hi): per partition, expected = the stored next offset,
  * next = the highest offset in the range + 1. Returns the number of entries.
  */
-static size_t range_offsets(struct pipeline *p, size_t lo, size_t hi)
+static size_t range_offsets(struct consumer *p, size_t lo, size_t hi)
 {
     size_t n_offsets = 0;
     for (size_t i = lo; i < hi; i++) {
@@ -491,7 +491,7 @@ static size_t range_offsets(struct pipeline *p, size_t lo, size_t hi)
  * database is unavailable; what was committed before stays committed and the positions
  * say so, the rest is re-read).
  */
-static int apply_range(struct pipeline *p, size_t lo, size_t hi)
+static int apply_range(struct consumer *p, size_t lo, size_t hi)
 {
     char err[1024];
     struct batch_result res = {0};
@@ -571,7 +571,7 @@ static int apply_range(struct pipeline *p, size_t lo, size_t hi)
     return -1;
 }
 
-static int step_paused(struct pipeline *p)
+static int step_paused(struct consumer *p)
 {
     char err[512];
     /* Keep serving the group protocol; any record that still arrives is re-read later from
@@ -606,7 +606,7 @@ static int step_paused(struct pipeline *p)
     return 0;
 }
 
-int pipeline_step(struct pipeline *p)
+int consumer_step(struct consumer *p)
 {
     char err[1024];
     size_t n = 0;
@@ -686,7 +686,7 @@ int pipeline_step(struct pipeline *p)
     return rc < 0 ? 0 : rc;
 }
 
-void pipeline_free(struct pipeline *p)
+void consumer_free(struct consumer *p)
 {
     if (!p)
         return;
