@@ -1,10 +1,12 @@
 /*
- * consumer.c - the declaration consumer loop. See consumer.h for the guarantees.
+ * consumer.c - the declaration consumer loop (librdkafka consumer, batches to the store).
+ * See consumer.h for the guarantees.
  *
- * Positions: for every assigned partition we keep `next`, the next offset stored in
- * PostgreSQL (the offset of record). A polled record below it was applied already and is
+ * Positions: for every assigned partition positions.h keeps `next`, the next offset stored
+ * in PostgreSQL (the offset of record). A polled record below it was applied already and is
  * skipped; a batch carries `expected = next` as its fence, so if another instance has
- * moved the stored offset meanwhile the whole batch is refused by the database.
+ * moved the stored offset meanwhile the whole batch is refused by the database. This file
+ * makes the librdkafka and store calls; positions.c does the bookkeeping.
  */
 #include "consumer.h"
 
@@ -19,6 +21,7 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "positions.h"
 #include "scan.h"
 #include "status.h"
 #include "store.h"
@@ -29,14 +32,6 @@
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)
-
-struct partition_state {
-    char *topic;
-    int32_t partition;
-    bool loaded;        /* `next` came from the database */
-    int64_t next;       /* stored next offset, -1 = none stored yet */
-    int64_t batch_last; /* highest offset in the batch being built, -1 = none */
-};
 
 /* One polled record and what became of it. */
 struct slot {
@@ -60,57 +55,17 @@ struct consumer {
     int64_t retry_at_ms;
     int backoff_ms;
 
-    struct partition_state *parts;
-    size_t n_parts, cap_parts;
+    struct positions *positions;
     unsigned generation; /* bumped on every rebalance */
 
     struct slot *slots;
     struct batch_record *records;
-    struct batch_offset *offsets;
+    struct positions_fence *fences; /* of the range being applied */
+    struct batch_offset *offsets;   /* the same, as the store takes them */
     size_t cap;
 
     struct consumer_stats stats;
 };
-
-static struct partition_state *part_find(struct consumer *p, const char *topic, int32_t part)
-{
-    for (size_t i = 0; i < p->n_parts; i++) {
-        if (p->parts[i].partition == part && strcmp(p->parts[i].topic, topic) == 0)
-            return &p->parts[i];
-    }
-    return NULL;
-}
-
-static void parts_clear(struct consumer *p)
-{
-    for (size_t i = 0; i < p->n_parts; i++)
-        free(p->parts[i].topic);
-    p->n_parts = 0;
-}
-
-static int parts_add(struct consumer *p, const char *topic, int32_t part)
-{
-    if (part_find(p, topic, part))
-        return 0;
-    if (p->n_parts == p->cap_parts) {
-        size_t ncap = p->cap_parts ? p->cap_parts * 2 : 16;
-        struct partition_state *n = realloc(p->parts, ncap * sizeof(*n));
-        if (!n)
-            return -1;
-        p->parts = n;
-        p->cap_parts = ncap;
-    }
-    struct partition_state *ps = &p->parts[p->n_parts];
-    ps->topic = strdup(topic);
-    if (!ps->topic)
-        return -1;
-    ps->partition = part;
-    ps->loaded = false;
-    ps->next = -1;
-    ps->batch_last = -1;
-    p->n_parts++;
-    return 0;
-}
 
 static void db_failed(struct consumer *p, const char *what, const char *why)
 {
@@ -148,27 +103,13 @@ static int load_offsets(struct consumer *p, rd_kafka_topic_partition_list_t *lis
             db_failed(p, "loading stored offsets", err);
             return -1;
         }
-        struct partition_state *ps = part_find(p, tp->topic, tp->partition);
-        if (ps) {
-            ps->loaded = true;
-            ps->next = off;
-            ps->batch_last = -1;
-        }
+        positions_set_stored(p->positions, tp->topic, tp->partition, off);
         tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
         log_info("partition %s [%" PRId32 "]: starting at %s offset %" PRId64, tp->topic,
                  tp->partition, off >= 0 ? "stored" : "earliest (none stored)",
                  off >= 0 ? off : (int64_t)0);
     }
     return 0;
-}
-
-static void part_remove(struct consumer *p, const char *topic, int32_t part)
-{
-    struct partition_state *ps = part_find(p, topic, part);
-    if (!ps)
-        return;
-    free(ps->topic);
-    *ps = p->parts[--p->n_parts];
 }
 
 /*
@@ -185,7 +126,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     p->generation++;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         for (int i = 0; i < partitions->cnt; i++) {
-            if (parts_add(p, partitions->elems[i].topic, partitions->elems[i].partition) < 0)
+            if (positions_add(p->positions, partitions->elems[i].topic,
+                              partitions->elems[i].partition) < 0)
                 log_error("out of memory tracking partition %s [%" PRId32 "]",
                           partitions->elems[i].topic, partitions->elems[i].partition);
         }
@@ -214,10 +156,11 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 rd_kafka_error_destroy(e);
             }
             for (int i = 0; i < partitions->cnt; i++)
-                part_remove(p, partitions->elems[i].topic, partitions->elems[i].partition);
+                positions_remove(p->positions, partitions->elems[i].topic,
+                                 partitions->elems[i].partition);
         } else {
             rd_kafka_assign(rk, NULL);
-            parts_clear(p);
+            positions_clear(p->positions);
         }
     }
 }
@@ -270,8 +213,10 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->cap = cfg->batch_max_messages;
     p->slots = calloc(p->cap, sizeof(*p->slots));
     p->records = calloc(p->cap, sizeof(*p->records));
+    p->fences = calloc(p->cap, sizeof(*p->fences));
     p->offsets = calloc(p->cap, sizeof(*p->offsets));
-    if (!p->slots || !p->records || !p->offsets) {
+    p->positions = positions_new();
+    if (!p->slots || !p->records || !p->fences || !p->offsets || !p->positions) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -357,8 +302,7 @@ static void batch_clear(struct consumer *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         slot_clear(&p->slots[i]);
-    for (size_t i = 0; i < p->n_parts; i++)
-        p->parts[i].batch_last = -1;
+    positions_batch_reset(p->positions);
 }
 
 /* Decode and decide one record into slot s and its batch record r. */
@@ -457,29 +401,27 @@ static void commit_kafka(struct consumer *p, size_t n_offsets)
 }
 
 /*
- * Fence entries for records[lo, hi): per partition, expected = the stored next offset,
- * next = the highest offset in the range + 1. Returns the number of entries.
+ * Fence entries for records[lo, hi) into p->fences and p->offsets: per partition,
+ * expected = the stored next offset, next = the highest offset in the range + 1. Returns
+ * the number of entries, or -1 when a record's partition is no longer tracked (a batch is
+ * dropped on every rebalance, so this does not happen).
  */
-static size_t range_offsets(struct consumer *p, size_t lo, size_t hi)
+static int range_offsets(struct consumer *p, size_t lo, size_t hi)
 {
     size_t n_offsets = 0;
+
     for (size_t i = lo; i < hi; i++) {
         const struct batch_record *r = &p->records[i];
-        size_t k = 0;
-        while (k < n_offsets && !(p->offsets[k].partition == r->partition &&
-                                  strcmp(p->offsets[k].topic, r->topic) == 0))
-            k++;
-        if (k == n_offsets) {
-            struct partition_state *ps = part_find(p, r->topic, r->partition);
-            p->offsets[n_offsets++] = (struct batch_offset){.topic = ps->topic,
-                                                            .partition = r->partition,
-                                                            .expected = ps->next,
-                                                            .next = r->offset + 1};
-        } else if (r->offset + 1 > p->offsets[k].next) {
-            p->offsets[k].next = r->offset + 1;
-        }
+        if (positions_fence_add(p->positions, p->fences, &n_offsets, r->topic, r->partition,
+                                r->offset) < 0)
+            return -1;
     }
-    return n_offsets;
+    for (size_t k = 0; k < n_offsets; k++)
+        p->offsets[k] = (struct batch_offset){.topic = p->fences[k].topic,
+                                              .partition = p->fences[k].partition,
+                                              .expected = p->fences[k].expected,
+                                              .next = p->fences[k].next};
+    return (int)n_offsets;
 }
 
 /*
@@ -496,16 +438,20 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     char err[1024];
     struct batch_result res = {0};
     size_t n = hi - lo;
-    size_t n_offsets = range_offsets(p, lo, hi);
+    int n_fences = range_offsets(p, lo, hi);
 
+    if (n_fences < 0) {
+        log_error("batch of %zu records holds a partition no longer assigned; dropping it, "
+                  "re-positioning at stored offsets",
+                  n);
+        p->need_reposition = true;
+        return -1;
+    }
+    size_t n_offsets = (size_t)n_fences;
     int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->offsets,
                                n_offsets, &res, err, sizeof(err));
     if (rc == STORE_OK) {
-        for (size_t i = 0; i < n_offsets; i++) {
-            struct partition_state *ps = part_find(p, p->offsets[i].topic, p->offsets[i].partition);
-            if (ps)
-                ps->next = p->offsets[i].next;
-        }
+        positions_commit(p->positions, p->fences, n_offsets);
         p->stats.records += n;
         p->stats.declarations += res.declarations;
         p->stats.duplicates += res.duplicates;
@@ -660,19 +606,18 @@ int consumer_step(struct consumer *p)
             rd_kafka_message_destroy(m);
             continue;
         }
-        struct partition_state *ps = part_find(p, rd_kafka_topic_name(m->rkt), m->partition);
-        if (!ps || !ps->loaded || (ps->next >= 0 && m->offset < ps->next) ||
-            m->offset <= ps->batch_last) {
+        int64_t gap_from;
+        if (!positions_take(p->positions, rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                            &gap_from)) {
             /* Not ours, position unknown, or applied already (redelivery): skip. */
             rd_kafka_message_destroy(m);
             continue;
         }
-        if (ps->batch_last < 0 && ps->next >= 0 && m->offset > ps->next)
+        if (gap_from >= 0)
             log_warn("partition %s [%" PRId32 "]: offsets %" PRId64 "..%" PRId64
                      " are not in the log (removed by retention or compaction before they "
                      "were read); continuing at %" PRId64,
-                     rd_kafka_topic_name(m->rkt), m->partition, ps->next, m->offset - 1, m->offset);
-        ps->batch_last = m->offset;
+                     rd_kafka_topic_name(m->rkt), m->partition, gap_from, m->offset - 1, m->offset);
         bytes += m->len;
         p->slots[n].msg = m;
         prepare_record(p, &p->slots[n], &p->records[n]);
@@ -698,10 +643,10 @@ void consumer_free(struct consumer *p)
         rd_kafka_destroy(p->rk);
     }
     store_close(p->store);
-    parts_clear(p);
-    free(p->parts);
+    positions_free(p->positions);
     free(p->slots);
     free(p->records);
+    free(p->fences);
     free(p->offsets);
     free(p);
 }

@@ -20,8 +20,8 @@
 #include <systemd/sd-daemon.h>
 
 #include "config.h"
-#include "log.h"
 #include "consumer.h"
+#include "log.h"
 #include "relay.h"
 #include "rules.h"
 
