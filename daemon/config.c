@@ -10,6 +10,9 @@
  * resolution. The tree is then read against a table of keys (PgBouncer style): each key
  * has a dotted path, a kind, where it lands in struct config, its default and its range.
  * Every error names the position of the offending node as "file:line:column: what".
+ *
+ * No client library is linked in here: kafka.properties and postgresql.conninfo are kept
+ * as text with their positions, and config_check asks the adapters' checks about them.
  */
 #include "config.h"
 
@@ -20,9 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <librdkafka/rdkafka.h>
-#include <libpq-fe.h>
 
 #include "log.h"
 #include "util.h"
@@ -42,9 +42,9 @@ enum config_kind {
     CK_SIZE,       /* size_t within [min, max] */
     CK_LOG_LEVEL,  /* error | warn | info | debug */
     CK_PATH,       /* non-empty; relative to the configuration file's directory */
-    CK_PROPERTIES, /* mapping of librdkafka properties, text values */
+    CK_PROPERTIES, /* mapping of librdkafka properties, text values (config_check) */
     CK_TOPIC,      /* a Kafka topic name: [A-Za-z0-9._-], 1..249 characters */
-    CK_CONNINFO,   /* a libpq connection string or URI (PQconninfoParse), may be empty */
+    CK_CONNINFO,   /* a libpq connection string or URI, may be empty (config_check) */
 };
 
 struct config_key {
@@ -149,7 +149,8 @@ static char *config_resolve_path(const char *config_path, const char *value)
     return out;
 }
 
-static int config_add_property(struct config *c, const char *name, const char *value)
+static int config_add_property(struct config *c, const char *name, const char *value,
+                               struct config_position at)
 {
     struct config_property *np =
         realloc(c->kafka_properties, (c->n_kafka_properties + 1) * sizeof(*np));
@@ -159,6 +160,7 @@ static int config_add_property(struct config *c, const char *name, const char *v
     c->kafka_properties = np;
     np[c->n_kafka_properties].name = xstrdup(name);
     np[c->n_kafka_properties].value = xstrdup(value);
+    np[c->n_kafka_properties].at = at;
     if (!np[c->n_kafka_properties].name || !np[c->n_kafka_properties].value) {
         free(np[c->n_kafka_properties].name);
         free(np[c->n_kafka_properties].value);
@@ -197,15 +199,9 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
             return config_error(&vpos, err, errlen,
                                 "kafka.properties.%s: expected a string, got %s", k->value,
                                 yamlread_type_name(val));
-        /* Ask librdkafka now, so a misspelt property or bad value fails `customsd -t` with
-         * its position instead of the daemon's start. */
-        rd_kafka_conf_t *probe = rd_kafka_conf_new();
-        char why[512];
-        rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, k->value, val->value, why, sizeof(why));
-        rd_kafka_conf_destroy(probe);
-        if (res != RD_KAFKA_CONF_OK)
-            return config_error(&vpos, err, errlen, "kafka.properties.%s: %s", k->value, why);
-        if (config_add_property(c, k->value, val->value) < 0)
+        /* librdkafka judges name and value in config_check, which points here. */
+        if (config_add_property(c, k->value, val->value,
+                                (struct config_position){val->line, val->column}) < 0)
             return errf(err, errlen, "%s: out of memory", file);
     }
     return 0;
@@ -275,25 +271,12 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
         if (config_set_string((char **)(base + key->offset), text) < 0)
             return errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
-    case CK_CONNINFO: {
-        char *why = NULL;
-        PQconninfoOption *opts = PQconninfoParse(text, &why);
-        if (!opts) {
-            config_error(pos, err, errlen, "%s: %s", key->path,
-                         why ? why : "cannot parse the connection string");
-            if (why) {
-                size_t n = strlen(err);
-                while (n > 0 && err[n - 1] == '\n') /* libpq ends its messages with one */
-                    err[--n] = '\0';
-            }
-            PQfreemem(why);
-            return -1;
-        }
-        PQconninfoFree(opts);
+    case CK_CONNINFO:
+        /* libpq judges it in config_check, which points here. */
         if (config_set_string((char **)(base + key->offset), text) < 0)
             return errf(err, errlen, "%s: out of memory", pos->file);
+        c->pg_conninfo_at = (struct config_position){pos->line, pos->column};
         return 0;
-    }
     }
     return -1;
 }
@@ -519,6 +502,48 @@ fail:
     yamlread_free(root);
     free(text);
     return -1;
+}
+
+/* True when a is written before b in the file (defaults, at 0:0, come first). */
+static bool config_before(struct config_position a, struct config_position b)
+{
+    return a.line < b.line || (a.line == b.line && a.column < b.column);
+}
+
+static int config_check_conninfo(const struct config *c, const struct config_checks *checks,
+                                 char *err, size_t errlen)
+{
+    struct config_pos pos = {c->path, c->pg_conninfo_at.line, c->pg_conninfo_at.column};
+    char why[512];
+
+    if (!checks->conninfo || checks->conninfo(c->pg_conninfo, why, sizeof(why)) == 0)
+        return 0;
+    return config_error(&pos, err, errlen, "postgresql.conninfo: %s", why);
+}
+
+int config_check(const struct config *c, const struct config_checks *checks, char *err,
+                 size_t errlen)
+{
+    bool conninfo_checked = false;
+    char why[512];
+
+    /* In file order, so the error reported is the first one in the file. */
+    for (size_t i = 0; i <= c->n_kafka_properties; i++) {
+        const struct config_property *p =
+            i < c->n_kafka_properties ? &c->kafka_properties[i] : NULL;
+
+        if (!conninfo_checked && (!p || config_before(c->pg_conninfo_at, p->at))) {
+            conninfo_checked = true;
+            if (config_check_conninfo(c, checks, err, errlen) < 0)
+                return -1;
+        }
+        if (p && checks->kafka_property &&
+            checks->kafka_property(p->name, p->value, why, sizeof(why)) < 0) {
+            struct config_pos pos = {c->path, p->at.line, p->at.column};
+            return config_error(&pos, err, errlen, "kafka.properties.%s: %s", p->name, why);
+        }
+    }
+    return 0;
 }
 
 void config_free(struct config *c)

@@ -1,15 +1,25 @@
 /*
  * config.h - customsd configuration, loaded from YAML (libyaml). See config/customsd.yaml
  * for every key with its meaning and default.
+ *
+ * Pure: no Kafka, no PostgreSQL. The values only a client library can judge (librdkafka
+ * properties, the libpq connection string) are checked by config_check with checks the
+ * adapters provide (kafka.h, store.h); `customsd -t` and `customsctl config check` run it.
  */
 #ifndef CUSTOMSD_CONFIG_H
 #define CUSTOMSD_CONFIG_H
 
 #include <stddef.h>
 
+/* Where a value was written in the file: 1-based line and column; 0, 0 for a default. */
+struct config_position {
+    size_t line, column;
+};
+
 struct config_property {
     char *name; /* a librdkafka configuration property, e.g. "security.protocol" */
     char *value;
+    struct config_position at; /* of the value */
 };
 
 struct config {
@@ -27,6 +37,7 @@ struct config {
 
     /* postgresql: */
     char *pg_conninfo; /* libpq conninfo or URI; default "" = libpq PG* variables */
+    struct config_position pg_conninfo_at;
 
     /* rules: */
     char *rules_path; /* default "/etc/customsd/rules.yaml"; a relative path is
@@ -48,9 +59,30 @@ struct config {
  * Load a configuration file. Missing keys take their defaults.
  * Returns 0 and *out, or -1 with "file:line:column: what" in err (unknown key, wrong type,
  * out-of-range number, YAML syntax error; "file: strerror" when unreadable).
+ * kafka.properties and postgresql.conninfo are taken as text here: config_check judges them.
  */
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+
+/*
+ * Checks of values that only a client library can judge. Each returns 0, or -1 with the
+ * library's reason (one line, no position) in why. A NULL member skips that check.
+ */
+struct config_checks {
+    /* librdkafka accepts property `name` set to `value` (kafka_check_property). */
+    int (*kafka_property)(const char *name, const char *value, char *why, size_t whylen);
+    /* libpq can parse the connection string or URI `conninfo` (store_check_conninfo). */
+    int (*conninfo)(const char *conninfo, char *why, size_t whylen);
+};
+
+/*
+ * Run `checks` on every kafka.properties entry and on postgresql.conninfo, in the order
+ * they are written in the file. Returns 0, or -1 with the first refusal in err as
+ * "file:line:column: kafka.properties.NAME: why" or "file:line:column: postgresql.conninfo:
+ * why" (the position of the value).
+ */
+int config_check(const struct config *c, const struct config_checks *checks, char *err,
+                 size_t errlen) __attribute__((warn_unused_result));
 
 /* A configuration with every default (path = "(defaults)"). NULL on allocation failure. */
 struct config *config_defaults(void);

@@ -22,9 +22,11 @@
 
 #include "config.h"
 #include "declaration.h"
+#include "kafka.h"
 #include "log.h"
 #include "rules.h"
 #include "status.h"
+#include "store.h"
 #include "util.h"
 #include "yamlread.h"
 
@@ -703,8 +705,15 @@ static int cmd_config_check(char **argv)
     struct config *c = NULL;
     char err[1024];
 
-    if (config_load(argv[0], &c, err, sizeof(err)) < 0) {
+    static const struct config_checks adapter_checks = {
+        .kafka_property = kafka_check_property,
+        .conninfo = store_check_conninfo,
+    };
+
+    if (config_load(argv[0], &c, err, sizeof(err)) < 0 ||
+        config_check(c, &adapter_checks, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
+        config_free(c);
         return EXIT_FAILURE;
     }
     printf("configuration OK\n");

@@ -19,6 +19,15 @@ int kafka_conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, c
     return 0;
 }
 
+int kafka_check_property(const char *name, const char *value, char *why, size_t whylen)
+{
+    rd_kafka_conf_t *probe = rd_kafka_conf_new();
+    rd_kafka_conf_res_t res = rd_kafka_conf_set(probe, name, value, why, whylen);
+
+    rd_kafka_conf_destroy(probe);
+    return res == RD_KAFKA_CONF_OK ? 0 : -1;
+}
+
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
     /* librdkafka uses syslog levels: 0..3 error, 4 warning, 5..6 info, 7 debug. */

@@ -13,6 +13,14 @@
 #include "config.h"
 
 /*
+ * Would librdkafka accept property `name` set to `value`? Asked of a fresh configuration,
+ * so `customsd -t` catches a misspelt property or a bad value with its position in the file
+ * (config_check, struct config_checks.kafka_property). Returns 0, or -1 with librdkafka's
+ * reason in why (e.g. "No such configuration property: \"no.such.prop\"").
+ */
+int kafka_check_property(const char *name, const char *value, char *why, size_t whylen);
+
+/*
  * Set one librdkafka property. Returns 0, or -1 with "kafka property NAME: librdkafka's
  * reason" in err.
  */

@@ -21,9 +21,11 @@
 
 #include "config.h"
 #include "consumer.h"
+#include "kafka.h"
 #include "log.h"
 #include "relay.h"
 #include "rules.h"
+#include "store.h"
 
 #define CUSTOMSD_VERSION "0.1.0"
 #define DEFAULT_CONFIG   "/etc/customsd/customsd.yaml"
@@ -59,6 +61,12 @@ static void usage(FILE *out)
                  "  -t       check the configuration and the rules file, then exit\n"
                  "  -V       print the version\n");
 }
+
+/* What only the client libraries can judge in a configuration, asked of the adapters. */
+static const struct config_checks adapter_checks = {
+    .kafka_property = kafka_check_property,
+    .conninfo = store_check_conninfo,
+};
 
 /* Load the rules file named by the configuration. */
 static struct rules *load_rules(const struct config *cfg, char *err, size_t errlen)
@@ -128,8 +136,10 @@ int main(int argc, char **argv)
 
     log_init("customsd", LOG_LEVEL_INFO);
     struct config *cfg = NULL;
-    if (config_load(config_path, &cfg, err, sizeof(err)) < 0) {
+    if (config_load(config_path, &cfg, err, sizeof(err)) < 0 ||
+        config_check(cfg, &adapter_checks, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
+        config_free(cfg);
         return 1;
     }
     struct rules *rules = load_rules(cfg, err, sizeof(err));

@@ -876,3 +876,20 @@ int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, c
         PQclear(res);
     return rc;
 }
+
+int store_check_conninfo(const char *conninfo, char *why, size_t whylen)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+
+    if (opts) {
+        PQconninfoFree(opts);
+        return 0;
+    }
+    snprintf(why, whylen, "%s", msg ? msg : "cannot parse the connection string");
+    PQfreemem(msg);
+    size_t n = strlen(why);
+    while (n > 0 && why[n - 1] == '\n') /* libpq ends its messages with one */
+        why[--n] = '\0';
+    return -1;
+}

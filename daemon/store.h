@@ -169,4 +169,13 @@ void store_outbox_free(struct outbox_event *ev, size_t n);
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));
 
+/* --- configuration --- */
+
+/*
+ * Can libpq parse `conninfo` (a connection string or URI, "" allowed)? Connects to
+ * nothing: `customsd -t` runs it through config_check (struct config_checks.conninfo).
+ * Returns 0, or -1 with libpq's reason in why (one line, no trailing newline).
+ */
+int store_check_conninfo(const char *conninfo, char *why, size_t whylen);
+
 #endif

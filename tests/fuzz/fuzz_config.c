@@ -1,8 +1,10 @@
 /*
  * fuzz_config.c - libFuzzer target: a customsd.yaml through the configuration loader
  * (config_load: libyaml, sections, key table, numbers and ranges, kafka.properties
- * passthrough). config_load reads a path, so each input is written to an in-memory file
- * (memfd) and loaded as /proc/self/fd/N: no disk I/O per input.
+ * passthrough), then config_check with the adapters' checks as `customsd -t` runs it
+ * (librdkafka properties, the libpq connection string). config_load reads a path, so each
+ * input is written to an in-memory file (memfd) and loaded as /proc/self/fd/N: no disk I/O
+ * per input.
  *
  * Contract checked beyond "no crash, no sanitizer report": a refused file always has an
  * error message; a loaded one has every key set (defaults fill the gaps) within its
@@ -16,6 +18,8 @@
 
 #include "config.h"
 #include "fuzz.h"
+#include "kafka.h"
+#include "store.h"
 
 int fuzz_config(const uint8_t *data, size_t size)
 {
@@ -53,6 +57,10 @@ int fuzz_config(const uint8_t *data, size_t size)
         if (!c->kafka_properties[i].name || !c->kafka_properties[i].value)
             abort();
     }
+    static const struct config_checks adapter_checks = {kafka_check_property, store_check_conninfo};
+    err[0] = '\0';
+    if (config_check(c, &adapter_checks, err, sizeof(err)) < 0 && err[0] == '\0')
+        abort();
     config_free(c);
     return 0;
 }

@@ -1,6 +1,8 @@
 /*
  * test_config.c - unit tests of config.c: defaults, a file setting every key, scalars kept
  * as written, relative rules path, and every error class with its exact file:line:column;
+ * config_check in file order, and with the adapters' checks (kafka.c for librdkafka
+ * properties, store.c for the libpq connection string) the messages `customsd -t` prints;
  * and of the safe YAML reader it shares with the rules (yamlread.c) on its own.
  *
  * Fixtures live in tests/data/config/; paths are relative to the source tree, which is the
@@ -16,11 +18,19 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "kafka.h"
+#include "store.h"
 #include "yamlread.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static char path_buf[4096];
+
+/* What customsd -t and customsctl config check run after loading. */
+static const struct config_checks adapter_checks = {
+    .kafka_property = kafka_check_property,
+    .conninfo = store_check_conninfo,
+};
 
 /* A path inside the source tree. */
 static const char *src(const char *rel)
@@ -42,7 +52,8 @@ static const char *fixture(const char *name)
     return src(rel);
 }
 
-static struct config *load_ok(const char *name)
+/* Load a fixture that must load; config_check not run. */
+static struct config *load_only(const char *name)
 {
     struct config *c = NULL;
     char err[1024] = "";
@@ -50,6 +61,17 @@ static struct config *load_ok(const char *name)
     if (config_load(fixture(name), &c, err, sizeof(err)) != 0)
         fail_msg("%s: unexpected error: %s", name, err);
     assert_non_null(c);
+    return c;
+}
+
+/* Load a fixture that must load and pass the adapters' checks. */
+static struct config *load_ok(const char *name)
+{
+    struct config *c = load_only(name);
+    char err[1024] = "";
+
+    if (config_check(c, &adapter_checks, err, sizeof(err)) != 0)
+        fail_msg("%s: unexpected check error: %s", name, err);
     return c;
 }
 
@@ -68,6 +90,26 @@ static void expect_error(const char *name, int line, int column, const char *wha
     snprintf(want, sizeof(want), "%s:%d:%d: %s", path, line, column, what);
     if (strncmp(err, want, strlen(want)) != 0)
         fail_msg("%s:\n  got:  %s\n  want: %s...", name, err, want);
+}
+
+/*
+ * A value only a client library can judge: the file loads (config.c does not ask), then
+ * config_check with the adapters' checks refuses it with the same "file:line:column: what".
+ */
+static void expect_check_error(const char *name, int line, int column, const char *what)
+{
+    struct config *c = NULL;
+    char err[1024] = "", want[1200];
+    const char *path = fixture(name);
+
+    if (config_load(path, &c, err, sizeof(err)) != 0)
+        fail_msg("%s: unexpected load error: %s", name, err);
+    assert_non_null(c);
+    assert_int_equal(config_check(c, &adapter_checks, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s:%d:%d: %s", path, line, column, what);
+    if (strncmp(err, want, strlen(want)) != 0)
+        fail_msg("%s:\n  got:  %s\n  want: %s...", name, err, want);
+    config_free(c);
 }
 
 static void test_defaults(void **state)
@@ -91,6 +133,8 @@ static void test_defaults(void **state)
     assert_int_equal(c->max_message_bytes, 1048576);
     assert_int_equal(c->relay_batch, 1000);
     assert_string_equal(c->log_level, "info");
+    assert_int_equal(c->pg_conninfo_at.line, 0); /* a default: no position in a file */
+    assert_int_equal(config_check(c, &adapter_checks, NULL, 0), 0);
     config_free(c);
     config_free(NULL);
 }
@@ -132,7 +176,11 @@ static void test_full_file(void **state)
     assert_string_equal(c->kafka_properties[1].value, "SCRAM-SHA-512");
     assert_string_equal(c->kafka_properties[2].name, "socket.keepalive.enable");
     assert_string_equal(c->kafka_properties[2].value, "true");
+    assert_int_equal(c->kafka_properties[2].at.line, 13);
+    assert_int_equal(c->kafka_properties[2].at.column, 30);
     assert_string_equal(c->pg_conninfo, "host=/tmp dbname=customs");
+    assert_int_equal(c->pg_conninfo_at.line, 15);
+    assert_int_equal(c->pg_conninfo_at.column, 13);
     assert_int_equal(c->batch_max_messages, 100000);
     assert_int_equal(c->batch_max_wait_ms, 1);
     assert_int_equal(c->max_message_bytes, 1024);
@@ -179,7 +227,8 @@ static void test_example_config(void **state)
     char err[1024] = "", want[4200];
 
     (void)state;
-    if (config_load(src("config/customsd.yaml"), &c, err, sizeof(err)) != 0)
+    if (config_load(src("config/customsd.yaml"), &c, err, sizeof(err)) != 0 ||
+        config_check(c, &adapter_checks, err, sizeof(err)) != 0)
         fail_msg("config/customsd.yaml: %s", err);
     assert_string_equal(c->bootstrap_servers, d->bootstrap_servers);
     assert_string_equal(c->group_id, d->group_id);
@@ -226,12 +275,103 @@ static void test_unknown_keys(void **state)
                  "kafka.topics.declarations and kafka.topics.events are the same topic");
     expect_error("err_topic_name.yaml", 3, 13,
                  "kafka.topics.events: 'bad topic!' is not a Kafka topic name");
-    expect_error("err_property_unknown.yaml", 3, 19,
-                 "kafka.properties.no.such.prop: No such configuration property");
-    expect_error("err_property_value.yaml", 3, 30,
-                 "kafka.properties.socket.keepalive.enable: Expected bool value");
-    expect_error("err_conninfo.yaml", 2, 13,
-                 "postgresql.conninfo: invalid connection option \"hostx\"");
+    expect_check_error("err_property_unknown.yaml", 3, 19,
+                       "kafka.properties.no.such.prop: No such configuration property");
+    expect_check_error("err_property_value.yaml", 3, 30,
+                       "kafka.properties.socket.keepalive.enable: Expected bool value");
+    expect_check_error("err_conninfo.yaml", 2, 13,
+                       "postgresql.conninfo: invalid connection option \"hostx\"");
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* config_check on its own, with checks that refuse what a test says                    */
+/* ------------------------------------------------------------------------------------ */
+
+static char refused_property[64], refused_conninfo[64], asked[256];
+
+static int fake_property(const char *name, const char *value, char *why, size_t whylen)
+{
+    size_t used = strlen(asked);
+
+    snprintf(asked + used, sizeof(asked) - used, "%s=%s;", name, value);
+    if (strcmp(name, refused_property) != 0)
+        return 0;
+    snprintf(why, whylen, "refused %s", name);
+    return -1;
+}
+
+static int fake_conninfo(const char *conninfo, char *why, size_t whylen)
+{
+    size_t used = strlen(asked);
+
+    snprintf(asked + used, sizeof(asked) - used, "conninfo %s;", conninfo);
+    if (strcmp(conninfo, refused_conninfo) != 0)
+        return 0;
+    snprintf(why, whylen, "refused conninfo");
+    return -1;
+}
+
+/* Run config_check on fixture `name` with the fakes; returns its result, err in err. */
+static int check_with_fakes(const char *name, const char *property, const char *conninfo, char *err,
+                            size_t errlen)
+{
+    static const struct config_checks fakes = {fake_property, fake_conninfo};
+    struct config *c = load_only(name);
+    int rc;
+
+    snprintf(refused_property, sizeof(refused_property), "%s", property);
+    snprintf(refused_conninfo, sizeof(refused_conninfo), "%s", conninfo);
+    asked[0] = '\0';
+    rc = config_check(c, &fakes, err, errlen);
+    config_free(c);
+    return rc;
+}
+
+/* Every value is asked about once, in file order; the first refusal in the file wins. */
+static void test_check_order(void **state)
+{
+    char err[512], want[4300];
+
+    (void)state;
+    assert_int_equal(check_with_fakes("check_order.yaml", "", "", err, sizeof(err)), 0);
+    assert_string_equal(asked, "conninfo host=/tmp;a.one=1;a.two=2;");
+
+    assert_int_equal(check_with_fakes("check_order.yaml", "a.two", "host=/tmp", err, sizeof(err)),
+                     -1);
+    snprintf(want, sizeof(want), "%s:3:13: postgresql.conninfo: refused conninfo",
+             fixture("check_order.yaml"));
+    assert_string_equal(err, want);
+    assert_string_equal(asked, "conninfo host=/tmp;");
+
+    assert_int_equal(check_with_fakes("check_order.yaml", "a.two", "", err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s:7:12: kafka.properties.a.two: refused a.two",
+             fixture("check_order.yaml"));
+    assert_string_equal(err, want);
+
+    /* kafka before postgresql (full.yaml): the property comes first. */
+    assert_int_equal(check_with_fakes("full.yaml", "security.protocol", "host=/tmp dbname=customs",
+                                      err, sizeof(err)),
+                     -1);
+    snprintf(want, sizeof(want),
+             "%s:11:24: kafka.properties.security.protocol: refused "
+             "security.protocol",
+             fixture("full.yaml"));
+    assert_string_equal(err, want);
+    assert_int_equal(
+        check_with_fakes("full.yaml", "", "host=/tmp dbname=customs", err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s:15:13: postgresql.conninfo: refused conninfo",
+             fixture("full.yaml"));
+    assert_string_equal(err, want);
+    assert_string_equal(asked, "security.protocol=SASL_SSL;sasl.mechanisms=SCRAM-SHA-512;"
+                               "socket.keepalive.enable=true;conninfo host=/tmp dbname=customs;");
+
+    /* No checks: nothing to refuse. */
+    {
+        static const struct config_checks none = {NULL, NULL};
+        struct config *c = load_ok("full.yaml");
+        assert_int_equal(config_check(c, &none, err, sizeof(err)), 0);
+        config_free(c);
+    }
 }
 
 static void test_wrong_types(void **state)
@@ -389,13 +529,21 @@ static void test_reader_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),           cmocka_unit_test(test_empty_files_are_defaults),
-        cmocka_unit_test(test_full_file),          cmocka_unit_test(test_relative_rules_path),
-        cmocka_unit_test(test_scalars_as_written), cmocka_unit_test(test_example_config),
-        cmocka_unit_test(test_missing_file),       cmocka_unit_test(test_unknown_keys),
-        cmocka_unit_test(test_wrong_types),        cmocka_unit_test(test_numbers),
-        cmocka_unit_test(test_bad_values),         cmocka_unit_test(test_yaml_errors),
-        cmocka_unit_test(test_reader_scalars),     cmocka_unit_test(test_reader_duplicates_large),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_empty_files_are_defaults),
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_relative_rules_path),
+        cmocka_unit_test(test_scalars_as_written),
+        cmocka_unit_test(test_example_config),
+        cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_bad_values),
+        cmocka_unit_test(test_yaml_errors),
+        cmocka_unit_test(test_check_order),
+        cmocka_unit_test(test_reader_scalars),
+        cmocka_unit_test(test_reader_duplicates_large),
         cmocka_unit_test(test_reader_limits),
     };
 
