@@ -101,22 +101,33 @@ static void reload_rules(const struct config *cfg, struct consumer *p, struct ru
     sd_notify(0, "READY=1");
 }
 
-int main(int argc, char **argv)
-{
-    const char *config_path = DEFAULT_CONFIG;
-    int test_only = 0, debug = 0, opt;
-    char err[1024];
+/* What the command line asked for. */
+struct options {
+    const char *config_path;
+    int test_only, debug;
+};
 
+/*
+ * Step 1: parse the command line into *o. Returns -1 to go on, or the exit status when
+ * there is nothing more to do (0 after -V or -h, 2 on a usage error).
+ */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    int opt;
+
+    o->config_path = DEFAULT_CONFIG;
+    o->test_only = 0;
+    o->debug = 0;
     while ((opt = getopt(argc, argv, "c:dthV")) != -1) {
         switch (opt) {
         case 'c':
-            config_path = optarg;
+            o->config_path = optarg;
             break;
         case 'd':
-            debug = 1;
+            o->debug = 1;
             break;
         case 't':
-            test_only = 1;
+            o->test_only = 1;
             break;
         case 'V':
             printf("customsd %s\n", CUSTOMSD_VERSION);
@@ -133,36 +144,48 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    return -1;
+}
 
-    log_init("customsd", LOG_LEVEL_INFO);
-    struct config *cfg = NULL;
-    if (config_load(config_path, &cfg, err, sizeof(err)) < 0 ||
-        config_check(cfg, &adapter_checks, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s\n", err);
-        config_free(cfg);
-        return 1;
-    }
-    struct rules *rules = load_rules(cfg, err, sizeof(err));
-    if (!rules) {
-        fprintf(stderr, "%s\n", err);
-        config_free(cfg);
-        return 1;
-    }
-    if (test_only) {
-        printf("configuration OK\n");
-        rules_free(rules);
-        config_free(cfg);
-        return 0;
-    }
+/*
+ * Step 2: load the configuration, check it (the adapters judge the Kafka properties and
+ * the connection string) and load the rules it names. Returns 0 with *cfg and *rules, or
+ * -1 after printing the first error to stderr (nothing is left allocated).
+ */
+static int load_and_check(const char *config_path, struct config **cfg, struct rules **rules)
+{
+    char err[1024];
 
+    *rules = NULL;
+    if (config_load(config_path, cfg, err, sizeof(err)) < 0 ||
+        config_check(*cfg, &adapter_checks, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(*cfg);
+        *cfg = NULL;
+        return -1;
+    }
+    *rules = load_rules(*cfg, err, sizeof(err));
+    if (!*rules) {
+        fprintf(stderr, "%s\n", err);
+        config_free(*cfg);
+        *cfg = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Step 3: log at the configured level (-d wins) and install the signal handlers. */
+static void prepare_run(const struct options *o, const struct config *cfg)
+{
     enum log_level level = LOG_LEVEL_INFO;
-    if (debug)
+    struct sigaction sa = {0};
+
+    if (o->debug)
         level = LOG_LEVEL_DEBUG;
     else if (cfg->log_level && log_level_parse(cfg->log_level, &level) < 0)
         level = LOG_LEVEL_INFO;
     log_init("customsd", level);
 
-    struct sigaction sa = {0};
     sa.sa_handler = on_stop;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
@@ -170,41 +193,33 @@ int main(int argc, char **argv)
     sa.sa_handler = on_reload;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
 
-    log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)", CUSTOMSD_VERSION,
-             cfg->path, cfg->rules_path, rules_version(rules), rules_count(rules));
-
-    struct relay *relay = NULL;
-    struct consumer *p = NULL;
-    int rc = 0;
-    if (relay_start(cfg, &relay, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        rc = 1;
-        goto out;
-    }
-    if (consumer_new(cfg, rules, &p, err, sizeof(err)) < 0) {
-        log_error("%s", err);
-        rc = 1;
-        goto out;
-    }
-    sd_notify(0, "READY=1\nSTATUS=consuming declarations");
-
+/*
+ * Step 4: consume until a stop signal (reloading the rules on SIGHUP). *rules may be
+ * replaced by a reload. Returns 0, or 1 after a fatal Kafka error.
+ */
+static int run_loop(const struct config *cfg, struct consumer *p, struct rules **rules)
+{
     unsigned reload_failures = 0;
+
+    sd_notify(0, "READY=1\nSTATUS=consuming declarations");
     while (!stop_requested) {
         if (reload_requested) {
             reload_requested = 0;
-            reload_rules(cfg, p, &rules, &reload_failures);
+            reload_rules(cfg, p, rules, &reload_failures);
         }
         if (consumer_step(p) < 0) {
             log_error("stopping after a fatal Kafka error");
-            rc = 1;
-            break;
+            return 1;
         }
     }
-    sd_notify(0, "STOPPING=1");
-    log_info("stopping: no new batch will start");
+    return 0;
+}
 
-out:
+/* Step 5: log the totals, leave the group, flush the relay. Accepts NULL for either. */
+static void shutdown_all(struct consumer *p, struct relay *relay)
+{
     if (p) {
         const struct consumer_stats *st = consumer_stats(p);
         log_info("consumer totals: %llu records in %llu batches, %llu declarations, %llu "
@@ -224,6 +239,51 @@ out:
                  (unsigned long long)rs.published, (unsigned long long)rs.failed);
     }
     relay_stop(relay, RELAY_FLUSH_MS);
+}
+
+/* Start the relay and the consumer, run until stopped, shut down. Returns the exit status. */
+static int run(const struct config *cfg, struct rules **rules)
+{
+    struct relay *relay = NULL;
+    struct consumer *p = NULL;
+    char err[1024];
+    int rc;
+
+    log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)", CUSTOMSD_VERSION,
+             cfg->path, cfg->rules_path, rules_version(*rules), rules_count(*rules));
+    if (relay_start(cfg, &relay, err, sizeof(err)) < 0 ||
+        consumer_new(cfg, *rules, &p, err, sizeof(err)) < 0) {
+        log_error("%s", err);
+        rc = 1;
+    } else {
+        rc = run_loop(cfg, p, rules);
+        sd_notify(0, "STOPPING=1");
+        log_info("stopping: no new batch will start");
+    }
+    shutdown_all(p, relay);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    struct config *cfg = NULL;
+    struct rules *rules = NULL;
+    int rc = parse_args(argc, argv, &o);
+
+    if (rc >= 0)
+        return rc;
+    log_init("customsd", LOG_LEVEL_INFO);
+    if (load_and_check(o.config_path, &cfg, &rules) < 0)
+        return 1;
+    if (o.test_only) {
+        printf("configuration OK\n");
+        rules_free(rules);
+        config_free(cfg);
+        return 0;
+    }
+    prepare_run(&o, cfg);
+    rc = run(cfg, &rules);
     rules_free(rules);
     config_free(cfg);
     log_info("stopped");
