@@ -431,223 +431,329 @@ static void check_expect(const struct case_run *cr, const struct decision *dec,
     }
 }
 
-static int cmd_rules_test(char **argv)
+/* A `rules test` run: the rule set, the cases file, and what the cases found so far. */
+struct rules_test {
+    const char *cases_path; /* as given: messages name it */
+    struct rules *r;
+    char *text;         /* the cases file */
+    struct ynode *root; /* its tree */
+    const struct ynode *cases, *base;
+    char *dir; /* directory of the cases file, with its '/', or "" */
+    struct case_run cr;
+    bool *matched_any, *passed_any; /* per rule, over all cases */
+    size_t pass, fail;
+};
+
+/* One case being run; case_clear frees what it holds. */
+struct case_state {
+    const struct ynode *node, *name, *expect;
+    char *path;        /* the declaration file */
+    char *raw;         /* its bytes */
+    json_object *json; /* parsed, when set/remove change it */
+    const char *body;  /* what is decoded: raw, or json as text */
+    struct declaration *d;
+    struct decision dec;
+    struct failures f;
+};
+
+/* The first key of mapping `map` that is not in the NULL-terminated `known`, or NULL. */
+static const struct ynode *first_unknown_key(const struct ynode *map, const char *const *known)
+{
+    for (size_t i = 0; i < map->n; i += 2) {
+        bool found = false;
+        for (size_t j = 0; known[j] && !found; j++)
+            found = strcmp(map->kids[i]->value, known[j]) == 0;
+        if (!found)
+            return map->kids[i];
+    }
+    return NULL;
+}
+
+/*
+ * Read and parse the cases file: a mapping with a non-empty `cases` list and only known
+ * top-level keys. Returns 0, or -1 after printing why.
+ */
+static int rules_test_parse(struct rules_test *t)
 {
     static const char *const top_keys[] = {"description", "base", "cases", NULL};
+    const struct ynode *bad;
+    char err[1024];
+    size_t len = 0;
+
+    t->text = read_file(t->cases_path, &len);
+    if (!t->text) {
+        fprintf(stderr, "%s: %s\n", t->cases_path, strerror(errno));
+        return -1;
+    }
+    if (yamlread_parse(t->cases_path, t->text, len, 32, &t->root, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (!t->root || t->root->type != YNODE_MAP || !(t->cases = yamlread_get(t->root, "cases")) ||
+        t->cases->type != YNODE_SEQ || t->cases->n == 0) {
+        fprintf(stderr, "%s:1:1: expected a mapping with a non-empty 'cases' list\n",
+                t->cases_path);
+        return -1;
+    }
+    if ((bad = first_unknown_key(t->root, top_keys))) {
+        fprintf(stderr, "%s:%zu:%zu: unknown key '%s' (known: description, base, cases)\n",
+                t->cases_path, bad->line, bad->column, bad->value);
+        return -1;
+    }
+    t->base = yamlread_get(t->root, "base");
+    return 0;
+}
+
+/*
+ * Load the rule set and the cases file, and allocate the per-rule tables. Returns 0, or -1
+ * after printing why.
+ */
+static int rules_test_open(struct rules_test *t, const char *rules_path, const char *cases_path)
+{
+    char err[1024];
+    const char *slash = strrchr(cases_path, '/');
+    size_t n;
+
+    t->cases_path = cases_path;
+    if (rules_load(rules_path, &t->r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    if (rules_test_parse(t) < 0)
+        return -1;
+    n = rules_count(t->r);
+    t->dir = slash ? xstrndup(cases_path, (size_t)(slash - cases_path + 1)) : xstrdup("");
+    t->cr.r = t->r;
+    t->cr.outcome = calloc(n, sizeof(*t->cr.outcome));
+    t->cr.note = calloc(n, sizeof(*t->cr.note));
+    t->cr.message = calloc(n, sizeof(*t->cr.message));
+    t->matched_any = calloc(n, sizeof(*t->matched_any));
+    t->passed_any = calloc(n, sizeof(*t->passed_any));
+    if (!t->dir || !t->cr.outcome || !t->cr.note || !t->cr.message || !t->matched_any ||
+        !t->passed_any) {
+        fprintf(stderr, "out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void rules_test_close(struct rules_test *t)
+{
+    for (size_t i = 0; t->r && i < rules_count(t->r); i++) {
+        if (t->cr.note)
+            free(t->cr.note[i]);
+        if (t->cr.message)
+            free(t->cr.message[i]);
+    }
+    free(t->cr.outcome);
+    free(t->cr.note);
+    free(t->cr.message);
+    free(t->matched_any);
+    free(t->passed_any);
+    free(t->dir);
+    yamlread_free(t->root);
+    free(t->text);
+    rules_free(t->r);
+}
+
+/* A case is a mapping with `name` and `expect` and only known keys. 0, or -1 printed. */
+static int case_validate(const struct rules_test *t, struct case_state *cs)
+{
     static const char *const case_keys[] = {"name", "declaration", "set", "remove", "expect", NULL};
     static const char *const expect_keys[] = {"status",      "rules",       "matched",
                                               "not_matched", "passed",      "messages",
                                               "notes",       "undecodable", NULL};
-    struct rules *r = NULL;
-    struct ynode *root = NULL;
-    const struct ynode *cases, *base;
-    struct case_run cr = {0};
-    bool *matched_any = NULL, *passed_any = NULL;
-    size_t pass = 0, fail = 0, uncovered = 0;
-    char err[1024], *text = NULL, *dir = NULL;
-    const char *slash;
-    size_t len = 0;
-    int rc = EXIT_FAILURE;
+    const struct ynode *k = cs->node, *bad;
 
-    if (rules_load(argv[0], &r, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s\n", err);
-        return EXIT_FAILURE;
+    if (k->type != YNODE_MAP || !(cs->name = yamlread_get(k, "name")) ||
+        cs->name->type != YNODE_SCALAR || !(cs->expect = yamlread_get(k, "expect")) ||
+        cs->expect->type != YNODE_MAP) {
+        fprintf(stderr, "%s:%zu:%zu: a case is a mapping with 'name' and 'expect'\n", t->cases_path,
+                k->line, k->column);
+        return -1;
     }
-    text = read_file(argv[1], &len);
-    if (!text) {
-        fprintf(stderr, "%s: %s\n", argv[1], strerror(errno));
-        goto out;
+    if ((bad = first_unknown_key(k, case_keys))) {
+        fprintf(stderr, "%s:%zu:%zu: unknown key '%s' in a case\n", t->cases_path, bad->line,
+                bad->column, bad->value);
+        return -1;
     }
-    if (yamlread_parse(argv[1], text, len, 32, &root, err, sizeof(err)) < 0) {
-        fprintf(stderr, "%s\n", err);
-        goto out;
+    if ((bad = first_unknown_key(cs->expect, expect_keys))) {
+        fprintf(stderr, "%s:%zu:%zu: unknown key '%s' in expect\n", t->cases_path, bad->line,
+                bad->column, bad->value);
+        return -1;
     }
-    if (!root || root->type != YNODE_MAP || !(cases = yamlread_get(root, "cases")) ||
-        cases->type != YNODE_SEQ || cases->n == 0) {
-        fprintf(stderr, "%s:1:1: expected a mapping with a non-empty 'cases' list\n", argv[1]);
-        goto out;
+    return 0;
+}
+
+/*
+ * Read the case's declaration (its own or the base, relative to the cases file) and apply
+ * `set` and `remove`. A file that cannot be read stops the run (-1, printed); a change
+ * that cannot be applied is a failure of the case (cs->f).
+ */
+static int case_load_body(const struct rules_test *t, struct case_state *cs)
+{
+    const struct ynode *decl = yamlread_get(cs->node, "declaration");
+    const struct ynode *set = yamlread_get(cs->node, "set");
+    const struct ynode *remove = yamlread_get(cs->node, "remove");
+    char err[1024];
+    size_t rawlen = 0;
+
+    if (!decl)
+        decl = t->base;
+    if (!decl || decl->type != YNODE_SCALAR) {
+        fprintf(stderr, "%s:%zu:%zu: case '%s' has no declaration (and there is no 'base')\n",
+                t->cases_path, cs->node->line, cs->node->column, cs->name->value);
+        return -1;
     }
-    for (size_t i = 0; i < root->n; i += 2) {
-        bool known = false;
-        for (size_t j = 0; top_keys[j] && !known; j++)
-            known = strcmp(root->kids[i]->value, top_keys[j]) == 0;
-        if (!known) {
-            fprintf(stderr, "%s:%zu:%zu: unknown key '%s' (known: description, base, cases)\n",
-                    argv[1], root->kids[i]->line, root->kids[i]->column, root->kids[i]->value);
-            goto out;
-        }
-    }
-    base = yamlread_get(root, "base");
-    slash = strrchr(argv[1], '/');
-    dir = slash ? xstrndup(argv[1], (size_t)(slash - argv[1] + 1)) : xstrdup("");
-    cr.r = r;
-    cr.outcome = calloc(rules_count(r), sizeof(*cr.outcome));
-    cr.note = calloc(rules_count(r), sizeof(*cr.note));
-    cr.message = calloc(rules_count(r), sizeof(*cr.message));
-    matched_any = calloc(rules_count(r), sizeof(*matched_any));
-    passed_any = calloc(rules_count(r), sizeof(*passed_any));
-    if (!dir || !cr.outcome || !cr.note || !cr.message || !matched_any || !passed_any) {
+    if (decl->value[0] == '/' ? !(cs->path = xstrdup(decl->value))
+                              : asprintf(&cs->path, "%s%s", t->dir, decl->value) < 0) {
+        cs->path = NULL; /* asprintf leaves it undefined on failure */
         fprintf(stderr, "out of memory\n");
-        goto out;
+        return -1;
     }
-
-    for (size_t c = 0; c < cases->n; c++) {
-        const struct ynode *k = cases->kids[c], *name, *decl, *set, *remove, *expect, *undec;
-        struct failures f = {0};
-        struct decision dec = {0};
-        struct declaration *d = NULL;
-        json_object *json = NULL;
-        char *path = NULL, *raw = NULL;
-        const char *body;
-        size_t rawlen = 0;
-
-        if (k->type != YNODE_MAP || !(name = yamlread_get(k, "name")) ||
-            name->type != YNODE_SCALAR || !(expect = yamlread_get(k, "expect")) ||
-            expect->type != YNODE_MAP) {
-            fprintf(stderr, "%s:%zu:%zu: a case is a mapping with 'name' and 'expect'\n", argv[1],
-                    k->line, k->column);
-            goto out;
-        }
-        for (size_t i = 0; i < k->n; i += 2) {
-            bool known = false;
-            for (size_t j = 0; case_keys[j] && !known; j++)
-                known = strcmp(k->kids[i]->value, case_keys[j]) == 0;
-            if (!known) {
-                fprintf(stderr, "%s:%zu:%zu: unknown key '%s' in a case\n", argv[1],
-                        k->kids[i]->line, k->kids[i]->column, k->kids[i]->value);
-                goto out;
-            }
-        }
-        for (size_t i = 0; i < expect->n; i += 2) {
-            bool known = false;
-            for (size_t j = 0; expect_keys[j] && !known; j++)
-                known = strcmp(expect->kids[i]->value, expect_keys[j]) == 0;
-            if (!known) {
-                fprintf(stderr, "%s:%zu:%zu: unknown key '%s' in expect\n", argv[1],
-                        expect->kids[i]->line, expect->kids[i]->column, expect->kids[i]->value);
-                goto out;
-            }
-        }
-        decl = yamlread_get(k, "declaration");
-        if (!decl)
-            decl = base;
-        if (!decl || decl->type != YNODE_SCALAR) {
-            fprintf(stderr, "%s:%zu:%zu: case '%s' has no declaration (and there is no 'base')\n",
-                    argv[1], k->line, k->column, name->value);
-            goto out;
-        }
-        if (decl->value[0] == '/' ? !(path = xstrdup(decl->value))
-                                  : asprintf(&path, "%s%s", dir, decl->value) < 0) {
-            fprintf(stderr, "out of memory\n");
-            goto out;
-        }
-        raw = read_file(path, &rawlen);
-        if (!raw) {
-            fprintf(stderr, "%s:%zu:%zu: %s: %s\n", argv[1], decl->line, decl->column, path,
-                    strerror(errno));
-            free(path);
-            goto out;
-        }
-        set = yamlread_get(k, "set");
-        remove = yamlread_get(k, "remove");
-        body = raw;
-        if (set || remove) {
-            json = json_tokener_parse(raw);
-            if (!json || !json_object_is_type(json, json_type_object)) {
-                failf(&f, "%s is not a JSON object, cannot apply set/remove", path);
-            } else if ((set &&
-                        (set->type != YNODE_MAP || apply_set(json, set, err, sizeof(err)) < 0)) ||
-                       (remove && (remove->type != YNODE_SEQ ||
-                                   apply_remove(json, remove, err, sizeof(err)) < 0))) {
-                failf(&f, "set/remove: %s",
-                      (set && set->type != YNODE_MAP) || (remove && remove->type != YNODE_SEQ)
-                          ? "set is a mapping, remove a list"
-                          : err);
-            } else {
-                body = json_object_to_json_string_ext(json, JSON_C_TO_STRING_PLAIN |
+    cs->raw = read_file(cs->path, &rawlen);
+    if (!cs->raw) {
+        fprintf(stderr, "%s:%zu:%zu: %s: %s\n", t->cases_path, decl->line, decl->column, cs->path,
+                strerror(errno));
+        return -1;
+    }
+    cs->body = cs->raw;
+    if (!set && !remove)
+        return 0;
+    cs->json = json_tokener_parse(cs->raw);
+    if (!cs->json || !json_object_is_type(cs->json, json_type_object)) {
+        failf(&cs->f, "%s is not a JSON object, cannot apply set/remove", cs->path);
+    } else if ((set &&
+                (set->type != YNODE_MAP || apply_set(cs->json, set, err, sizeof(err)) < 0)) ||
+               (remove && (remove->type != YNODE_SEQ ||
+                           apply_remove(cs->json, remove, err, sizeof(err)) < 0))) {
+        failf(&cs->f, "set/remove: %s",
+              (set && set->type != YNODE_MAP) || (remove && remove->type != YNODE_SEQ)
+                  ? "set is a mapping, remove a list"
+                  : err);
+    } else {
+        cs->body = json_object_to_json_string_ext(cs->json, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-            }
-        }
-        undec = yamlread_get(expect, "undecodable");
-        if (f.n == 0) {
-            d = declaration_decode(body, strlen(body), 0, NULL, err, sizeof(err));
-            if (!d && !undec)
-                failf(&f, "the declaration cannot be decoded (customsd would quarantine it): %s",
-                      err);
-            else if (!d && undec && !strstr(err, undec->value))
-                failf(&f, "undecodable: '%s' does not contain '%s'", err, undec->value);
-            else if (d && undec)
-                failf(&f, "undecodable: expected the decoder to refuse it, but it decoded");
-        }
-        if (d) {
-            for (size_t i = 0; i < rules_count(r); i++)
-                cr.outcome[i] = RULE_OUTCOME_SKIPPED;
-            if (rules_evaluate_trace(r, d, &dec, case_trace, &cr) < 0) {
-                fprintf(stderr, "out of memory\n");
-                declaration_free(d);
-                json_object_put(json);
-                free(raw);
-                free(path);
-                goto out;
-            }
-            check_expect(&cr, &dec, expect, &f);
-            for (size_t i = 0; i < rules_count(r); i++) {
-                matched_any[i] |= cr.outcome[i] == RULE_OUTCOME_MATCHED;
-                passed_any[i] |= cr.outcome[i] == RULE_OUTCOME_PASSED;
-            }
-        }
-        if (f.n == 0) {
-            pass++;
-            printf("PASS  %s\n", name->value);
-        } else {
-            fail++;
-            printf("FAIL  %s (%s:%zu)\n%s", name->value, argv[1], k->line, f.text);
-            if (d) {
-                printf("    decision %d %s:\n", dec.status_code, status_name(dec.status_code));
-                for (size_t i = 0; i < dec.n_reasons; i++)
-                    printf("      %s %s: %s\n", dec.reasons[i].rule_id,
-                           rule_action_name(dec.reasons[i].action), dec.reasons[i].message);
-            }
-        }
-        decision_clear(&dec);
-        declaration_free(d);
-        json_object_put(json);
-        free(raw);
-        free(path);
     }
+    return 0;
+}
+
+/*
+ * Decode the body (or check that it is refused, for `undecodable`), decide it with a trace
+ * of every rule, compare with `expect` and add the outcomes to the coverage. Returns 0, or
+ * -1 when out of memory (printed).
+ */
+static int case_decide(struct rules_test *t, struct case_state *cs)
+{
+    const struct ynode *undec = yamlread_get(cs->expect, "undecodable");
+    char err[1024];
+
+    if (cs->f.n == 0) {
+        cs->d = declaration_decode(cs->body, strlen(cs->body), 0, NULL, err, sizeof(err));
+        if (!cs->d && !undec)
+            failf(&cs->f, "the declaration cannot be decoded (customsd would quarantine it): %s",
+                  err);
+        else if (!cs->d && undec && !strstr(err, undec->value))
+            failf(&cs->f, "undecodable: '%s' does not contain '%s'", err, undec->value);
+        else if (cs->d && undec)
+            failf(&cs->f, "undecodable: expected the decoder to refuse it, but it decoded");
+    }
+    if (!cs->d)
+        return 0;
+    for (size_t i = 0; i < rules_count(t->r); i++)
+        t->cr.outcome[i] = RULE_OUTCOME_SKIPPED;
+    if (rules_evaluate_trace(t->r, cs->d, &cs->dec, case_trace, &t->cr) < 0) {
+        fprintf(stderr, "out of memory\n");
+        return -1;
+    }
+    check_expect(&t->cr, &cs->dec, cs->expect, &cs->f);
+    for (size_t i = 0; i < rules_count(t->r); i++) {
+        t->matched_any[i] |= t->cr.outcome[i] == RULE_OUTCOME_MATCHED;
+        t->passed_any[i] |= t->cr.outcome[i] == RULE_OUTCOME_PASSED;
+    }
+    return 0;
+}
+
+/* PASS, or FAIL with the failures and the decision. */
+static void case_report(struct rules_test *t, const struct case_state *cs)
+{
+    if (cs->f.n == 0) {
+        t->pass++;
+        printf("PASS  %s\n", cs->name->value);
+        return;
+    }
+    t->fail++;
+    printf("FAIL  %s (%s:%zu)\n%s", cs->name->value, t->cases_path, cs->node->line, cs->f.text);
+    if (cs->d) {
+        printf("    decision %d %s:\n", cs->dec.status_code, status_name(cs->dec.status_code));
+        for (size_t i = 0; i < cs->dec.n_reasons; i++)
+            printf("      %s %s: %s\n", cs->dec.reasons[i].rule_id,
+                   rule_action_name(cs->dec.reasons[i].action), cs->dec.reasons[i].message);
+    }
+}
+
+static void case_clear(struct case_state *cs)
+{
+    decision_clear(&cs->dec);
+    declaration_free(cs->d);
+    json_object_put(cs->json);
+    free(cs->raw);
+    free(cs->path);
+}
+
+/* Run case node k. Returns 0 (passed or failed), or -1 when the run must stop (printed). */
+static int rules_test_case(struct rules_test *t, const struct ynode *k)
+{
+    struct case_state cs = {.node = k};
+    int rc = -1;
+
+    if (case_validate(t, &cs) == 0 && case_load_body(t, &cs) == 0 && case_decide(t, &cs) == 0) {
+        case_report(t, &cs);
+        rc = 0;
+    }
+    case_clear(&cs);
+    return rc;
+}
+
+/* Every enabled rule must have matched in some case and passed in another. Prints the
+ * coverage and the summary; returns the exit status of the run. */
+static int rules_test_coverage(const struct rules_test *t)
+{
+    const struct rules *r = t->r;
+    size_t uncovered = 0;
 
     printf("coverage:\n");
     for (size_t i = 0; i < rules_count(r); i++) {
         if (!rules_rule_enabled(r, i))
             continue;
-        if (!matched_any[i] || !passed_any[i]) {
+        if (!t->matched_any[i] || !t->passed_any[i]) {
             uncovered++;
             printf("UNCOVERED  %s: %s\n", rules_rule_id(r, i),
-                   !matched_any[i] && !passed_any[i] ? "no case matches it and none passes it"
-                   : !matched_any[i]                 ? "no case matches it"
-                                                     : "no case passes it (evaluated, no finding)");
+                   !t->matched_any[i] && !t->passed_any[i] ? "no case matches it and none passes it"
+                   : !t->matched_any[i]                    ? "no case matches it"
+                                        : "no case passes it (evaluated, no finding)");
         }
     }
     printf("%zu rules: %zu covered (matched and passed by some case), %zu not\n", rules_count(r),
            rules_count(r) - uncovered, uncovered);
-    printf("%s: %zu/%zu cases passed\n", fail || uncovered ? "FAIL" : "PASS", pass, pass + fail);
-    rc = fail || uncovered ? EXIT_FAILURE : EXIT_SUCCESS;
-out:
-    for (size_t i = 0; r && i < rules_count(r); i++) {
-        if (cr.note)
-            free(cr.note[i]);
-        if (cr.message)
-            free(cr.message[i]);
+    printf("%s: %zu/%zu cases passed\n", t->fail || uncovered ? "FAIL" : "PASS", t->pass,
+           t->pass + t->fail);
+    return t->fail || uncovered ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int cmd_rules_test(char **argv)
+{
+    struct rules_test t = {0};
+    int rc = EXIT_FAILURE;
+
+    if (rules_test_open(&t, argv[0], argv[1]) == 0) {
+        size_t c = 0;
+        while (c < t.cases->n && rules_test_case(&t, t.cases->kids[c]) == 0)
+            c++;
+        if (c == t.cases->n)
+            rc = rules_test_coverage(&t);
     }
-    free(cr.outcome);
-    free(cr.note);
-    free(cr.message);
-    free(matched_any);
-    free(passed_any);
-    free(dir);
-    yamlread_free(root);
-    free(text);
-    rules_free(r);
+    rules_test_close(&t);
     return rc;
 }
 
