@@ -218,153 +218,183 @@ static int ytree_check_duplicates(const struct ynode *map, const char *file, cha
     return rc;
 }
 
+/* The tree being built from libyaml's events, and where errors go. */
+struct ytree_build {
+    const char *file;
+    size_t max_depth;
+    struct ynode *stack[YAMLREAD_DEPTH_LIMIT]; /* open collections, innermost last */
+    size_t depth;
+    size_t nodes; /* created so far, against YAMLREAD_MAX_NODES */
+    struct ynode *doc;
+    int ndocs;
+    char *err;
+    size_t errlen;
+};
+
+/* Anchors and tags are refused: no expansion bombs, and the key decides the type. */
+static int ytree_refuse_properties(struct ytree_build *b, const yaml_event_t *ev, size_t line,
+                                   size_t column)
+{
+    const yaml_char_t *anchor, *tag;
+
+    if (ev->type == YAML_SCALAR_EVENT) {
+        anchor = ev->data.scalar.anchor;
+        tag = ev->data.scalar.tag;
+    } else if (ev->type == YAML_SEQUENCE_START_EVENT) {
+        anchor = ev->data.sequence_start.anchor;
+        tag = ev->data.sequence_start.tag;
+    } else {
+        anchor = ev->data.mapping_start.anchor;
+        tag = ev->data.mapping_start.tag;
+    }
+    if (anchor)
+        return errf(b->err, b->errlen, "%s:%zu:%zu: anchors are not supported", b->file, line,
+                    column);
+    if (tag) /* A tag would ask for a type; here the key decides the type. */
+        return errf(b->err, b->errlen, "%s:%zu:%zu: tags are not supported", b->file, line, column);
+    return 0;
+}
+
+/* A new node for a scalar or collection start event, or NULL with err set. */
+static struct ynode *ytree_new_node(struct ytree_build *b, const yaml_event_t *ev, size_t line,
+                                    size_t column)
+{
+    struct ynode *node;
+
+    if (++b->nodes > YAMLREAD_MAX_NODES) {
+        errf(b->err, b->errlen, "%s:%zu:%zu: more than %d YAML nodes", b->file, line, column,
+             YAMLREAD_MAX_NODES);
+        return NULL;
+    }
+    node = calloc(1, sizeof(*node));
+    if (!node) {
+        errf(b->err, b->errlen, "%s: out of memory", b->file);
+        return NULL;
+    }
+    node->line = line;
+    node->column = column;
+    if (ev->type != YAML_SCALAR_EVENT) {
+        node->type = ev->type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ;
+        return node;
+    }
+    node->type = YNODE_SCALAR;
+    node->len = ev->data.scalar.length;
+    node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (memchr(ev->data.scalar.value, '\0', node->len)) {
+        free(node);
+        errf(b->err, b->errlen, "%s:%zu:%zu: NUL character in a scalar", b->file, line, column);
+        return NULL;
+    }
+    node->value = xstrndup((const char *)ev->data.scalar.value, node->len);
+    if (!node->value) {
+        free(node);
+        errf(b->err, b->errlen, "%s: out of memory", b->file);
+        return NULL;
+    }
+    return node;
+}
+
+/*
+ * Attach a new node to the open collection (or make it the document root) and open it
+ * when it is a collection. On error the node is freed unless the tree owns it already.
+ */
+static int ytree_attach(struct ytree_build *b, struct ynode *node)
+{
+    if (b->depth == 0) {
+        b->doc = node;
+    } else {
+        struct ynode *parent = b->stack[b->depth - 1];
+        if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
+            errf(b->err, b->errlen, "%s:%zu:%zu: a mapping key must be a scalar", b->file,
+                 node->line, node->column);
+            yamlread_free(node);
+            return -1;
+        }
+        if (ynode_append(parent, node) < 0) {
+            yamlread_free(node);
+            return errf(b->err, b->errlen, "%s: out of memory", b->file);
+        }
+    }
+    if (node->type == YNODE_SCALAR)
+        return 0;
+    if (b->depth == b->max_depth)
+        return errf(b->err, b->errlen, "%s:%zu:%zu: nested deeper than %zu levels", b->file,
+                    node->line, node->column, b->max_depth);
+    b->stack[b->depth++] = node;
+    return 0;
+}
+
+/* One libyaml event into the tree. Returns 0, or -1 with err set. *done at stream end. */
+static int ytree_event(struct ytree_build *b, const yaml_event_t *ev, bool *done)
+{
+    size_t line = ev->start_mark.line + 1, column = ev->start_mark.column + 1;
+    struct ynode *node;
+
+    switch (ev->type) {
+    case YAML_STREAM_END_EVENT:
+        *done = true;
+        return 0;
+    case YAML_DOCUMENT_START_EVENT:
+        if (b->ndocs++ > 0)
+            return errf(b->err, b->errlen, "%s:%zu:%zu: more than one YAML document", b->file, line,
+                        column);
+        return 0;
+    case YAML_ALIAS_EVENT:
+        return errf(b->err, b->errlen, "%s:%zu:%zu: aliases are not supported", b->file, line,
+                    column);
+    case YAML_SCALAR_EVENT:
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if (ytree_refuse_properties(b, ev, line, column) < 0)
+            return -1;
+        node = ytree_new_node(b, ev, line, column);
+        if (!node)
+            return -1;
+        return ytree_attach(b, node);
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        if (b->depth > 0) {
+            struct ynode *closed = b->stack[--b->depth];
+            if (closed->type == YNODE_MAP &&
+                ytree_check_duplicates(closed, b->file, b->err, b->errlen) < 0)
+                return -1;
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
 int yamlread_parse(const char *file, const char *text, size_t len, size_t max_depth,
                    struct ynode **root, char *err, size_t errlen)
 {
+    struct ytree_build b = {.file = file, .max_depth = max_depth, .err = err, .errlen = errlen};
     yaml_parser_t parser;
     yaml_event_t ev;
-    struct ynode *stack[YAMLREAD_DEPTH_LIMIT];
-    size_t nodes = 0;
-    size_t depth = 0;
-    struct ynode *doc = NULL;
-    int ndocs = 0, rc = -1;
     bool done = false;
+    int rc = 0;
 
     *root = NULL;
     if (max_depth == 0 || max_depth > YAMLREAD_DEPTH_LIMIT)
-        max_depth = YAMLREAD_DEPTH_LIMIT;
+        b.max_depth = YAMLREAD_DEPTH_LIMIT;
     if (!yaml_parser_initialize(&parser))
         return errf(err, errlen, "%s: out of memory", file);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-
-    while (!done) {
-        struct ynode *node = NULL;
-        const yaml_char_t *anchor = NULL, *tag = NULL;
-        size_t line, column;
-
+    while (!done && rc == 0) {
         if (!yaml_parser_parse(&parser, &ev)) {
-            ytree_parser_error(&parser, file, text, len, err, errlen);
-            goto out;
-        }
-        line = ev.start_mark.line + 1;
-        column = ev.start_mark.column + 1;
-
-        switch (ev.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_DOCUMENT_START_EVENT:
-            if (ndocs++ > 0) {
-                errf(err, errlen, "%s:%zu:%zu: more than one YAML document", file, line, column);
-                goto fail_event;
-            }
-            break;
-        case YAML_ALIAS_EVENT:
-            errf(err, errlen, "%s:%zu:%zu: aliases are not supported", file, line, column);
-            goto fail_event;
-        case YAML_SCALAR_EVENT:
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (ev.type == YAML_SCALAR_EVENT) {
-                anchor = ev.data.scalar.anchor;
-                tag = ev.data.scalar.tag;
-            } else if (ev.type == YAML_SEQUENCE_START_EVENT) {
-                anchor = ev.data.sequence_start.anchor;
-                tag = ev.data.sequence_start.tag;
-            } else {
-                anchor = ev.data.mapping_start.anchor;
-                tag = ev.data.mapping_start.tag;
-            }
-            if (anchor) {
-                errf(err, errlen, "%s:%zu:%zu: anchors are not supported", file, line, column);
-                goto fail_event;
-            }
-            if (tag) {
-                /* A tag would ask for a type; here the key decides the type. */
-                errf(err, errlen, "%s:%zu:%zu: tags are not supported", file, line, column);
-                goto fail_event;
-            }
-            if (++nodes > YAMLREAD_MAX_NODES) {
-                errf(err, errlen, "%s:%zu:%zu: more than %d YAML nodes", file, line, column,
-                     YAMLREAD_MAX_NODES);
-                goto fail_event;
-            }
-            node = calloc(1, sizeof(*node));
-            if (!node) {
-                errf(err, errlen, "%s: out of memory", file);
-                goto fail_event;
-            }
-            node->line = line;
-            node->column = column;
-            if (ev.type == YAML_SCALAR_EVENT) {
-                node->type = YNODE_SCALAR;
-                node->len = ev.data.scalar.length;
-                node->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                if (memchr(ev.data.scalar.value, '\0', node->len)) {
-                    free(node);
-                    errf(err, errlen, "%s:%zu:%zu: NUL character in a scalar", file, line, column);
-                    goto fail_event;
-                }
-                node->value = xstrndup((const char *)ev.data.scalar.value, node->len);
-                if (!node->value) {
-                    free(node);
-                    errf(err, errlen, "%s: out of memory", file);
-                    goto fail_event;
-                }
-            } else {
-                node->type = ev.type == YAML_MAPPING_START_EVENT ? YNODE_MAP : YNODE_SEQ;
-            }
-            /* Attach to the parent (or make it the document root). */
-            if (depth == 0) {
-                doc = node;
-            } else {
-                struct ynode *parent = stack[depth - 1];
-                if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
-                    yamlread_free(node);
-                    errf(err, errlen, "%s:%zu:%zu: a mapping key must be a scalar", file, line,
-                         column);
-                    goto fail_event;
-                }
-                if (ynode_append(parent, node) < 0) {
-                    yamlread_free(node);
-                    errf(err, errlen, "%s: out of memory", file);
-                    goto fail_event;
-                }
-            }
-            if (node->type != YNODE_SCALAR) {
-                if (depth == max_depth) {
-                    errf(err, errlen, "%s:%zu:%zu: nested deeper than %zu levels", file, line,
-                         column, max_depth);
-                    goto fail_event;
-                }
-                stack[depth++] = node;
-            }
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            if (depth > 0) {
-                struct ynode *closed = stack[--depth];
-                if (closed->type == YNODE_MAP &&
-                    ytree_check_duplicates(closed, file, err, errlen) < 0)
-                    goto fail_event;
-            }
-            break;
-        default:
+            rc = ytree_parser_error(&parser, file, text, len, err, errlen);
             break;
         }
+        rc = ytree_event(&b, &ev, &done);
         yaml_event_delete(&ev);
     }
-    *root = doc;
-    doc = NULL;
-    rc = 0;
-    goto out;
-
-fail_event:
-    yaml_event_delete(&ev);
-out:
-    yamlread_free(doc);
     yaml_parser_delete(&parser);
-    return rc;
+    if (rc < 0) {
+        yamlread_free(b.doc);
+        return -1;
+    }
+    *root = b.doc;
+    return 0;
 }
 
 bool yamlread_is_null(const struct ynode *n)
