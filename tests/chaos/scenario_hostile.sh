@@ -9,8 +9,8 @@ source "$(dirname "$0")/lib.sh"
 source "$REPO/tests/integration/hostile_records.sh"
 RANDOM=${CHAOS_SCENARIO_SEED:-7}
 ch_init hostile
-JTS=${CUSTOMSD_JSONTESTSUITE:-$REPO/../shared/jsontestsuite/test_parsing}
-[ -d "$JTS" ] || { ch_say "JSONTestSuite not found at $JTS: its cases are skipped"; JTS=; }
+JTS=${CUSTOMSD_JSONTESTSUITE:-$REPO/tests/data/jsontestsuite/test_parsing}
+[ -d "$JTS" ] || { ch_say "JSONTestSuite not found at $JTS"; exit 1; }
 for id in A B; do ch_config "$id" 500 100; done
 
 hostile_build "$CH_DIR" "H$CHAOS_RUN" "$JTS"

@@ -4,7 +4,7 @@
 # lone surrogates, NUL bytes, a record four times the size limit, nesting 100,000 deep,
 # 400-digit numbers, NaN/Infinity, duplicate keys, a tombstone, missing keys, wrong types,
 # SQL metacharacters and control characters in every field) and every JSONTestSuite parsing
-# case (../shared/jsontestsuite/test_parsing, or CUSTOMSD_JSONTESTSUITE) is produced as one
+# case (tests/data/jsontestsuite/test_parsing, or CUSTOMSD_JSONTESTSUITE) is produced as one
 # Kafka record (all to partition 0 but the two big ones, see hostile_records.sh: the mock
 # cluster keeps 5 MiB per partition, so 10 MB cannot be tested end to end here; the
 # decoder's size check is the same code for 4 MiB and 10 MB).
@@ -15,8 +15,8 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/hostile_records.sh"
 N=ho${T_RUN}
-JTS=${CUSTOMSD_JSONTESTSUITE:-$PWD/../shared/jsontestsuite/test_parsing}
-[ -d "$JTS" ] || { echo "  (JSONTestSuite not found at $JTS: its cases are skipped)"; JTS=; }
+JTS=${CUSTOMSD_JSONTESTSUITE:-$PWD/tests/data/jsontestsuite/test_parsing}
+[ -d "$JTS" ] || { fail "JSONTestSuite not found at $JTS"; finish; }
 cfg=$(write_config "$N" 200)
 hostile_build "$T_DIR" "$N" "$JTS"
 COUNT=$(wc -l <"$T_DIR/hostile.tsv")
