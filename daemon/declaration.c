@@ -20,85 +20,27 @@
 #define DECL_MAX_DEPTH 8
 
 /* ------------------------------------------------------------------------------------ */
-/* Field tables: CEB603 InventoryHead / InventoryList (E-Port XSD 2018-05, DOMAIN.md §1). */
+/* Field tables, made from DECL_HEAD_FIELDS / DECL_ITEM_FIELDS (declaration.h).            */
 
-#define H(name, kind, maxl, minl, req)                                                             \
-    {                                                                                              \
-#name, kind, offsetof(struct declaration, name), maxl, minl, req                           \
-    }
-#define I(name, kind, maxl, minl, req)                                                             \
-    {                                                                                              \
-#name, kind, offsetof(struct decl_item, name), maxl, minl, req                             \
-    }
+#define DECL_IS_REQUIRED true
+#define DECL_IS_OPTIONAL false
+#define DECL_IS_COLUMN   true
+#define DECL_IS_PAYLOAD  false
 
-const struct decl_field decl_head_fields[] = {
-    H(guid, DECL_STRING, 36, 36, true),
-    H(appType, DECL_STRING, 1, 1, true),
-    H(appTime, DECL_STRING, 14, 14, true),
-    H(appStatus, DECL_STRING, 1, 1, true),
-    H(customsCode, DECL_STRING, 4, 4, true),
-    H(ebpCode, DECL_STRING, 50, 0, true),
-    H(ebpName, DECL_STRING, 100, 0, true),
-    H(orderNo, DECL_STRING, 60, 0, true),
-    H(logisticsCode, DECL_STRING, 18, 0, true),
-    H(logisticsName, DECL_STRING, 100, 0, true),
-    H(logisticsNo, DECL_STRING, 80, 0, true),
-    H(copNo, DECL_STRING, 30, 0, true),
-    H(preNo, DECL_STRING, 18, 18, false),
-    H(invtNo, DECL_STRING, 18, 18, false),
-    H(ieFlag, DECL_STRING, 1, 1, true),
-    H(portCode, DECL_STRING, 4, 4, true),
-    H(ieDate, DECL_STRING, 8, 8, true),
-    H(statisticsFlag, DECL_STRING, 1, 1, true),
-    H(agentCode, DECL_STRING, 18, 0, true),
-    H(agentName, DECL_STRING, 100, 0, true),
-    H(ebcCode, DECL_STRING, 18, 0, true),
-    H(ebcName, DECL_STRING, 100, 0, true),
-    H(ownerCode, DECL_STRING, 18, 0, true),
-    H(ownerName, DECL_STRING, 100, 0, true),
-    H(iacCode, DECL_STRING, 18, 0, false),
-    H(iacName, DECL_STRING, 100, 0, false),
-    H(emsNo, DECL_STRING, 30, 0, false),
-    H(tradeMode, DECL_STRING, 4, 4, true),
-    H(trafMode, DECL_STRING, 1, 1, true),
-    H(trafName, DECL_STRING, 100, 0, false),
-    H(voyageNo, DECL_STRING, 32, 0, false),
-    H(billNo, DECL_STRING, 37, 0, false),
-    H(totalPackageNo, DECL_STRING, 60, 0, false),
-    H(loctNo, DECL_STRING, 10, 0, false),
-    H(licenseNo, DECL_STRING, 19, 0, false),
-    H(country, DECL_STRING, 3, 3, true),
-    H(POD, DECL_STRING, 4, 3, true),
-    H(freight, DECL_DECIMAL, 19, 0, true),
-    H(fCurrency, DECL_STRING, 3, 3, true),
-    H(fFlag, DECL_STRING, 1, 1, true),
-    H(insuredFee, DECL_DECIMAL, 19, 0, true),
-    H(iCurrency, DECL_STRING, 3, 3, true),
-    H(iFlag, DECL_STRING, 1, 1, true),
-    H(wrapType, DECL_STRING, 1, 1, true),
-    H(packNo, DECL_INTEGER, 9, 0, true),
-    H(grossWeight, DECL_DECIMAL, 19, 0, true),
-    H(netWeight, DECL_DECIMAL, 19, 0, true),
-    H(note, DECL_STRING, 1000, 0, false),
-};
+#define DECL_ENTRY(type, field, kind, max, min, req, col)                                          \
+    {#field, DECL_##kind, offsetof(type, field), max, min, DECL_IS_##req, DECL_IS_##col},
+#define DECL_HEAD_ENTRY(...) DECL_ENTRY(struct declaration, __VA_ARGS__)
+#define DECL_ITEM_ENTRY(...) DECL_ENTRY(struct decl_item, __VA_ARGS__)
+
+const struct decl_field decl_head_fields[] = {DECL_HEAD_FIELDS(DECL_HEAD_ENTRY)};
 const size_t decl_head_field_count = sizeof(decl_head_fields) / sizeof(decl_head_fields[0]);
 
-const struct decl_field decl_item_fields[] = {
-    I(gnum, DECL_INTEGER, 5, 0, true),          I(itemNo, DECL_STRING, 20, 0, true),
-    I(itemRecordNo, DECL_STRING, 30, 0, false), I(itemName, DECL_STRING, 250, 0, false),
-    I(gcode, DECL_STRING, 10, 10, true),        I(gname, DECL_STRING, 250, 0, true),
-    I(gmodel, DECL_STRING, 250, 0, true),       I(barCode, DECL_STRING, 50, 0, true),
-    I(country, DECL_STRING, 3, 3, true),        I(currency, DECL_STRING, 3, 3, true),
-    I(qty, DECL_DECIMAL, 19, 0, true),          I(qty1, DECL_DECIMAL, 19, 0, true),
-    I(qty2, DECL_DECIMAL, 19, 0, false),        I(unit, DECL_STRING, 3, 3, true),
-    I(unit1, DECL_STRING, 3, 3, true),          I(unit2, DECL_STRING, 3, 3, false),
-    I(price, DECL_DECIMAL, 19, 0, true),        I(totalPrice, DECL_DECIMAL, 19, 0, true),
-    I(note, DECL_STRING, 1000, 0, false),
-};
+const struct decl_field decl_item_fields[] = {DECL_ITEM_FIELDS(DECL_ITEM_ENTRY)};
 const size_t decl_item_field_count = sizeof(decl_item_fields) / sizeof(decl_item_fields[0]);
 
-#undef H
-#undef I
+#undef DECL_HEAD_ENTRY
+#undef DECL_ITEM_ENTRY
+#undef DECL_ENTRY
 
 const struct decl_field *decl_field_find(bool items, const char *name)
 {
