@@ -202,6 +202,45 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
 struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
                                        char **key_out, char *err, size_t errlen);
 
+/*
+ * The first steps of decoding any customs Kafka record that is a JSON object keyed by
+ * logisticsNo (declaration_decode, scan_decode), so that both refuse alike and in the same
+ * words. A spec says what differs between the decoders.
+ */
+struct decl_record_spec {
+    const char *what;           /* "a declaration": "not a declaration: the record is a JSON
+                                   array, not an object" */
+    size_t default_max_bytes;   /* the size limit when the caller passes 0 */
+    int max_depth;              /* nesting limit of objects/arrays, the top level counting 1 */
+    const char *key_missing;    /* the refusal when logisticsNo is missing or null */
+    bool key_despite_duplicate; /* a duplicate key still yields *key_out (the sender gets a
+                                   receipt), unless the duplicate is a logisticsNo */
+    bool json_c_words;          /* when json-c refuses what the validator took (a bare top-level
+                                   number, "12"): "invalid JSON: <json-c's words>" instead of the
+                                   byte position */
+};
+
+struct json_object;
+
+/*
+ * Refuse, with the reason in err, a record (`data`, `len` bytes) that: is empty ("empty
+ * record"); is larger than `max_bytes` (0 = spec->default_max_bytes; "record too large: N
+ * bytes, limit M bytes"); is not strict JSON (json_strict.h: "invalid JSON at byte N...",
+ * "duplicate key ..."); is not a JSON object; has no usable logisticsNo: missing or null
+ * (spec->key_missing), not a string, empty, containing U+0000, or longer than DECL_MAX_KEY
+ * characters ("logisticsNo: expected a string, got number", "logisticsNo: empty", ...).
+ * Otherwise returns the parsed object (the caller json_object_put()s it) and, if `key` is
+ * not NULL, points *key at logisticsNo inside it.
+ * *key_out (if not NULL) receives a malloc'd copy of logisticsNo when the record is a JSON
+ * object with a usable one, else NULL; the caller frees it. A record refused for a
+ * duplicate key yields it only with spec->key_despite_duplicate and when the duplicate is
+ * not a logisticsNo.
+ */
+struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
+                                      const struct decl_record_spec *spec, char **key_out,
+                                      const char **key, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Free a declaration and everything it owns. Accepts NULL. */
 void declaration_free(struct declaration *d);
 
