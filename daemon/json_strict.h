@@ -2,7 +2,8 @@
  * json_strict.h - strict JSON validation (RFC 8259) of a Kafka record before json-c parses
  * it. json-c is lenient where a customs record must not be: it accepts leading zeros,
  * "1.", raw control characters in strings, overlong or surrogate UTF-8, NaN/Infinity, and
- * silently keeps the last of duplicate keys.
+ * silently keeps the last of duplicate keys. Its strict UTF-8 rule also decides what text
+ * the batch document may carry (json_strict_text).
  */
 #ifndef CUSTOMSD_JSON_STRICT_H
 #define CUSTOMSD_JSON_STRICT_H
