@@ -195,9 +195,9 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
  * Returns a new declaration (free with declaration_free), or NULL with a precise reason in
  * err, e.g. "invalid JSON at byte 17: unexpected character", "duplicate key \"gcode\" in
  * items[2]", "items[0].price: more than 5 digits after the decimal point",
- * "logisticsNo: missing". When the record was a JSON object whose logisticsNo could be read
- * (so the sender can be sent a receipt), *key_out (if not NULL) receives a malloc'd copy of
- * it, else NULL; the caller frees it.
+ * "logisticsNo: missing (it is the declaration's key)". When the record was a JSON object
+ * whose logisticsNo could be read (so the sender can be sent a receipt), *key_out (if not
+ * NULL) receives a malloc'd copy of it, else NULL; the caller frees it.
  */
 struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
                                        char **key_out, char *err, size_t errlen);
@@ -214,7 +214,7 @@ struct decl_record_spec {
     int max_depth;              /* nesting limit of objects/arrays, the top level counting 1 */
     const char *key_missing;    /* the refusal when logisticsNo is missing or null */
     bool key_despite_duplicate; /* a duplicate key still yields *key_out (the sender gets a
-                                   receipt), unless the duplicate is a logisticsNo */
+                                   receipt), unless the duplicated key is a logisticsNo */
     bool json_c_words;          /* when json-c refuses what the validator took (a bare top-level
                                    number, "12"): "invalid JSON: <json-c's words>" instead of the
                                    byte position */
@@ -228,13 +228,13 @@ struct json_object;
  * bytes, limit M bytes"); is not strict JSON (json_strict.h: "invalid JSON at byte N...",
  * "duplicate key ..."); is not a JSON object; has no usable logisticsNo: missing or null
  * (spec->key_missing), not a string, empty, containing U+0000, or longer than DECL_MAX_KEY
- * characters ("logisticsNo: expected a string, got number", "logisticsNo: empty", ...).
+ * characters ("logisticsNo: expected a string, got int", "logisticsNo: empty", ...).
  * Otherwise returns the parsed object (the caller json_object_put()s it) and, if `key` is
  * not NULL, points *key at logisticsNo inside it.
  * *key_out (if not NULL) receives a malloc'd copy of logisticsNo when the record is a JSON
  * object with a usable one, else NULL; the caller frees it. A record refused for a
- * duplicate key yields it only with spec->key_despite_duplicate and when the duplicate is
- * not a logisticsNo.
+ * duplicate key yields it only with spec->key_despite_duplicate and when the duplicated
+ * key is not a logisticsNo (at any depth).
  */
 struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
                                       const struct decl_record_spec *spec, char **key_out,
