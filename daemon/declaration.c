@@ -1,6 +1,8 @@
 /*
- * declaration.c - decode one CEB603 declaration from JSON (json-c) into struct declaration.
- * See declaration.h for what is refused and why.
+ * declaration.c - decode one CEB603 declaration from JSON (json-c) into struct declaration,
+ * in named steps: the record prologue every decoder shares (size, strict JSON, an object,
+ * a usable logisticsNo: decl_record_parse, also used by scan.c), then the header fields,
+ * then the items, each by the field table. See declaration.h for what is refused and why.
  *
  * json-c does the parsing (strict RFC 8259, UTF-8 validated, depth-limited) and keeps the
  * original text of numbers, so decimals go from text to exact decimals without a double.
@@ -20,85 +22,27 @@
 #define DECL_MAX_DEPTH 8
 
 /* ------------------------------------------------------------------------------------ */
-/* Field tables: CEB603 InventoryHead / InventoryList (E-Port XSD 2018-05, DOMAIN.md §1). */
+/* Field tables, made from DECL_HEAD_FIELDS / DECL_ITEM_FIELDS (declaration.h).            */
 
-#define H(name, kind, maxl, minl, req)                                                             \
-    {                                                                                              \
-#name, kind, offsetof(struct declaration, name), maxl, minl, req                           \
-    }
-#define I(name, kind, maxl, minl, req)                                                             \
-    {                                                                                              \
-#name, kind, offsetof(struct decl_item, name), maxl, minl, req                             \
-    }
+#define DECL_IS_REQUIRED true
+#define DECL_IS_OPTIONAL false
+#define DECL_IS_COLUMN   true
+#define DECL_IS_PAYLOAD  false
 
-const struct decl_field decl_head_fields[] = {
-    H(guid, DECL_STRING, 36, 36, true),
-    H(appType, DECL_STRING, 1, 1, true),
-    H(appTime, DECL_STRING, 14, 14, true),
-    H(appStatus, DECL_STRING, 1, 1, true),
-    H(customsCode, DECL_STRING, 4, 4, true),
-    H(ebpCode, DECL_STRING, 50, 0, true),
-    H(ebpName, DECL_STRING, 100, 0, true),
-    H(orderNo, DECL_STRING, 60, 0, true),
-    H(logisticsCode, DECL_STRING, 18, 0, true),
-    H(logisticsName, DECL_STRING, 100, 0, true),
-    H(logisticsNo, DECL_STRING, 80, 0, true),
-    H(copNo, DECL_STRING, 30, 0, true),
-    H(preNo, DECL_STRING, 18, 18, false),
-    H(invtNo, DECL_STRING, 18, 18, false),
-    H(ieFlag, DECL_STRING, 1, 1, true),
-    H(portCode, DECL_STRING, 4, 4, true),
-    H(ieDate, DECL_STRING, 8, 8, true),
-    H(statisticsFlag, DECL_STRING, 1, 1, true),
-    H(agentCode, DECL_STRING, 18, 0, true),
-    H(agentName, DECL_STRING, 100, 0, true),
-    H(ebcCode, DECL_STRING, 18, 0, true),
-    H(ebcName, DECL_STRING, 100, 0, true),
-    H(ownerCode, DECL_STRING, 18, 0, true),
-    H(ownerName, DECL_STRING, 100, 0, true),
-    H(iacCode, DECL_STRING, 18, 0, false),
-    H(iacName, DECL_STRING, 100, 0, false),
-    H(emsNo, DECL_STRING, 30, 0, false),
-    H(tradeMode, DECL_STRING, 4, 4, true),
-    H(trafMode, DECL_STRING, 1, 1, true),
-    H(trafName, DECL_STRING, 100, 0, false),
-    H(voyageNo, DECL_STRING, 32, 0, false),
-    H(billNo, DECL_STRING, 37, 0, false),
-    H(totalPackageNo, DECL_STRING, 60, 0, false),
-    H(loctNo, DECL_STRING, 10, 0, false),
-    H(licenseNo, DECL_STRING, 19, 0, false),
-    H(country, DECL_STRING, 3, 3, true),
-    H(POD, DECL_STRING, 4, 3, true),
-    H(freight, DECL_DECIMAL, 19, 0, true),
-    H(fCurrency, DECL_STRING, 3, 3, true),
-    H(fFlag, DECL_STRING, 1, 1, true),
-    H(insuredFee, DECL_DECIMAL, 19, 0, true),
-    H(iCurrency, DECL_STRING, 3, 3, true),
-    H(iFlag, DECL_STRING, 1, 1, true),
-    H(wrapType, DECL_STRING, 1, 1, true),
-    H(packNo, DECL_INTEGER, 9, 0, true),
-    H(grossWeight, DECL_DECIMAL, 19, 0, true),
-    H(netWeight, DECL_DECIMAL, 19, 0, true),
-    H(note, DECL_STRING, 1000, 0, false),
-};
+#define DECL_ENTRY(type, field, kind, max, min, req, col)                                          \
+    {#field, DECL_##kind, offsetof(type, field), max, min, DECL_IS_##req, DECL_IS_##col},
+#define DECL_HEAD_ENTRY(...) DECL_ENTRY(struct declaration, __VA_ARGS__)
+#define DECL_ITEM_ENTRY(...) DECL_ENTRY(struct decl_item, __VA_ARGS__)
+
+const struct decl_field decl_head_fields[] = {DECL_HEAD_FIELDS(DECL_HEAD_ENTRY)};
 const size_t decl_head_field_count = sizeof(decl_head_fields) / sizeof(decl_head_fields[0]);
 
-const struct decl_field decl_item_fields[] = {
-    I(gnum, DECL_INTEGER, 5, 0, true),          I(itemNo, DECL_STRING, 20, 0, true),
-    I(itemRecordNo, DECL_STRING, 30, 0, false), I(itemName, DECL_STRING, 250, 0, false),
-    I(gcode, DECL_STRING, 10, 10, true),        I(gname, DECL_STRING, 250, 0, true),
-    I(gmodel, DECL_STRING, 250, 0, true),       I(barCode, DECL_STRING, 50, 0, true),
-    I(country, DECL_STRING, 3, 3, true),        I(currency, DECL_STRING, 3, 3, true),
-    I(qty, DECL_DECIMAL, 19, 0, true),          I(qty1, DECL_DECIMAL, 19, 0, true),
-    I(qty2, DECL_DECIMAL, 19, 0, false),        I(unit, DECL_STRING, 3, 3, true),
-    I(unit1, DECL_STRING, 3, 3, true),          I(unit2, DECL_STRING, 3, 3, false),
-    I(price, DECL_DECIMAL, 19, 0, true),        I(totalPrice, DECL_DECIMAL, 19, 0, true),
-    I(note, DECL_STRING, 1000, 0, false),
-};
+const struct decl_field decl_item_fields[] = {DECL_ITEM_FIELDS(DECL_ITEM_ENTRY)};
 const size_t decl_item_field_count = sizeof(decl_item_fields) / sizeof(decl_item_fields[0]);
 
-#undef H
-#undef I
+#undef DECL_HEAD_ENTRY
+#undef DECL_ITEM_ENTRY
+#undef DECL_ENTRY
 
 const struct decl_field *decl_field_find(bool items, const char *name)
 {
@@ -147,42 +91,75 @@ static void field_name(char *buf, size_t buflen, long item, const char *name)
         snprintf(buf, buflen, "%s", name);
 }
 
+/* A text field (`name` as the refusal names it). Returns 0 or -1 with err set. */
+static int decode_string(json_object *v, const char *name, char **out, char *err, size_t errlen)
+{
+    enum json_type t = json_object_get_type(v);
+    if (t != json_type_string) {
+        snprintf(err, errlen, "%s: expected a string, got %s", name, json_type_to_name(t));
+        return -1;
+    }
+    const char *s = json_object_get_string(v);
+    int slen = json_object_get_string_len(v);
+    if (memchr(s, '\0', (size_t)slen)) {
+        snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
+        return -1;
+    }
+    if ((size_t)slen > DECL_MAX_STRING && utf8_length(s) > DECL_MAX_STRING) {
+        snprintf(err, errlen, "%s: longer than %d characters", name, DECL_MAX_STRING);
+        return -1;
+    }
+    *out = strndup(s, (size_t)slen);
+    if (!*out) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+/* An integer field from its text: digits only, at most max_digits significant digits. */
+static int decode_integer(const char *text, size_t tlen, unsigned max_digits, const char *name,
+                          struct decl_integer *out, char *err, size_t errlen)
+{
+    size_t sig = 0;
+    long long val = 0;
+    if (tlen == 0) {
+        snprintf(err, errlen, "%s: expected an integer, got an empty string", name);
+        return -1;
+    }
+    for (size_t i = 0; i < tlen; i++) {
+        if (text[i] < '0' || text[i] > '9') {
+            snprintf(err, errlen, "%s: expected a non-negative integer, got \"%.40s\"", name, text);
+            return -1;
+        }
+        if (sig || text[i] != '0')
+            sig++;
+        if (sig > max_digits) {
+            snprintf(err, errlen, "%s: more than %u digits", name, max_digits);
+            return -1;
+        }
+        val = val * 10 + (text[i] - '0');
+    }
+    out->present = true;
+    out->value = val;
+    return 0;
+}
+
 /* Decode one field of `obj` into `base`. Returns 0 or -1 with err set. */
 static int decode_field(json_object *obj, const struct decl_field *f, void *base, long item,
                         char *err, size_t errlen)
 {
     json_object *v;
     char name[64];
+    char *member = (char *)base + f->offset;
 
     if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL)
         return 0; /* absent or null */
     field_name(name, sizeof(name), item, f->name);
+    if (f->kind == DECL_STRING)
+        return decode_string(v, name, (char **)(void *)member, err, errlen);
+
     enum json_type t = json_object_get_type(v);
-
-    if (f->kind == DECL_STRING) {
-        if (t != json_type_string) {
-            snprintf(err, errlen, "%s: expected a string, got %s", name, json_type_to_name(t));
-            return -1;
-        }
-        const char *s = json_object_get_string(v);
-        int slen = json_object_get_string_len(v);
-        if (memchr(s, '\0', (size_t)slen)) {
-            snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
-            return -1;
-        }
-        if ((size_t)slen > DECL_MAX_STRING && utf8_length(s) > DECL_MAX_STRING) {
-            snprintf(err, errlen, "%s: longer than %d characters", name, DECL_MAX_STRING);
-            return -1;
-        }
-        char *copy = strndup(s, (size_t)slen);
-        if (!copy) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-        *(char **)((char *)base + f->offset) = copy;
-        return 0;
-    }
-
     if (t != json_type_string && t != json_type_int && t != json_type_double) {
         snprintf(err, errlen, "%s: expected a %s, got %s", name,
                  f->kind == DECL_DECIMAL ? "decimal number or string" : "integer",
@@ -193,41 +170,17 @@ static int decode_field(json_object *obj, const struct decl_field *f, void *base
      * the sender's text, never a double rendered back. */
     const char *text = json_object_get_string(v);
     size_t tlen = t == json_type_string ? (size_t)json_object_get_string_len(v) : strlen(text);
+    if (f->kind == DECL_INTEGER)
+        return decode_integer(text, tlen, f->max_len, name, (struct decl_integer *)(void *)member,
+                              err, errlen);
 
-    if (f->kind == DECL_DECIMAL) {
-        struct decl_decimal *d = (struct decl_decimal *)((char *)base + f->offset);
-        char why[128];
-        if (decimal_parse(text, tlen, &d->value, why, sizeof(why)) < 0) {
-            snprintf(err, errlen, "%s: %s (\"%.40s\")", name, why, text);
-            return -1;
-        }
-        d->present = true;
-        return 0;
-    }
-
-    /* DECL_INTEGER: digits only, at most f->max_len significant digits. */
-    struct decl_integer *n = (struct decl_integer *)((char *)base + f->offset);
-    size_t i = 0, sig = 0;
-    long long val = 0;
-    if (tlen == 0) {
-        snprintf(err, errlen, "%s: expected an integer, got an empty string", name);
+    struct decl_decimal *d = (struct decl_decimal *)(void *)member;
+    char why[128];
+    if (decimal_parse(text, tlen, &d->value, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "%s: %s (\"%.40s\")", name, why, text);
         return -1;
     }
-    for (; i < tlen; i++) {
-        if (text[i] < '0' || text[i] > '9') {
-            snprintf(err, errlen, "%s: expected a non-negative integer, got \"%.40s\"", name, text);
-            return -1;
-        }
-        if (sig || text[i] != '0')
-            sig++;
-        if (sig > f->max_len) {
-            snprintf(err, errlen, "%s: more than %u digits", name, f->max_len);
-            return -1;
-        }
-        val = val * 10 + (text[i] - '0');
-    }
-    n->present = true;
-    n->value = val;
+    d->present = true;
     return 0;
 }
 
@@ -260,6 +213,89 @@ void declaration_free(struct declaration *d)
     free(d);
 }
 
+/* ------------------------------------------------------------------------------------ */
+/* The record prologue every decoder shares (declarations here, scans in scan.c).        */
+
+/* Why json-c refused text the validator took: in practice only a bare top-level number
+ * ("12"), which json-c cannot tell is complete. */
+static void parse_refusal(const struct decl_record_spec *spec, enum json_tokener_error jerr,
+                          size_t end, size_t len, char *err, size_t errlen)
+{
+    if (spec->json_c_words)
+        snprintf(err, errlen, "invalid JSON: %s", json_tokener_error_desc(jerr));
+    else if (jerr == json_tokener_continue)
+        snprintf(err, errlen, "invalid JSON: unexpected end of input after %zu bytes", len);
+    else if (jerr == json_tokener_error_depth)
+        snprintf(err, errlen, "invalid JSON: nesting deeper than %d levels at byte %zu",
+                 spec->max_depth, end);
+    else
+        snprintf(err, errlen, "invalid JSON at byte %zu: %s", end, json_tokener_error_desc(jerr));
+}
+
+/* Size limits, strict validation, json-c parse, a JSON object. Returns the root, or NULL
+ * with err set. A duplicate key (json_strict_validate's -2) is refused at once unless
+ * spec->key_despite_duplicate: then the text is parsed anyway (the sender may still be
+ * read) and the refusal is left in dup_err for the caller. */
+static json_object *record_object(const char *data, size_t len, size_t max_bytes,
+                                  const struct decl_record_spec *spec, char *dup_err, size_t duplen,
+                                  char *err, size_t errlen)
+{
+    if (max_bytes == 0)
+        max_bytes = spec->default_max_bytes;
+    if (len == 0) {
+        snprintf(err, errlen, "empty record");
+        return NULL;
+    }
+    if (len > max_bytes) {
+        snprintf(err, errlen, "record too large: %zu bytes, limit %zu bytes", len, max_bytes);
+        return NULL;
+    }
+    if (len > (size_t)INT32_MAX) {
+        snprintf(err, errlen, "record too large: %zu bytes", len);
+        return NULL;
+    }
+    int vrc = json_strict_validate(data, len, spec->max_depth, err, errlen);
+    if (vrc == -1 || (vrc == -2 && !spec->key_despite_duplicate))
+        return NULL;
+    if (vrc == -2) /* refused, but parse on to find the sender for the receipt */
+        snprintf(dup_err, duplen, "%s", err);
+
+    /* json-c's depth counts differently (one more); our validator enforced the limit. */
+    struct json_tokener *tok = json_tokener_new_ex(spec->max_depth + 1);
+    if (!tok) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *root = json_tokener_parse_ex(tok, data, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok); /* root does not depend on it */
+
+    if (!root) {
+        if (dup_err[0])
+            snprintf(err, errlen, "%s", dup_err);
+        else
+            parse_refusal(spec, jerr, end, len, err, errlen);
+        return NULL;
+    }
+    while (end < len &&
+           (data[end] == ' ' || data[end] == '\t' || data[end] == '\n' || data[end] == '\r'))
+        end++;
+    if (end != len) {
+        snprintf(err, errlen, "invalid JSON at byte %zu: unexpected data after the object", end);
+        json_object_put(root);
+        return NULL;
+    }
+    if (json_object_get_type(root) != json_type_object) {
+        snprintf(err, errlen, "not %s: the record is a JSON %s, not an object", spec->what,
+                 json_type_to_name(json_object_get_type(root)));
+        json_object_put(root);
+        return NULL;
+    }
+    return root;
+}
+
 /* logisticsNo as a usable key (1..80 characters, no NUL), else NULL. */
 static const char *usable_key(json_object *root, size_t *len)
 {
@@ -275,150 +311,124 @@ static const char *usable_key(json_object *root, size_t *len)
     return s;
 }
 
-struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
-                                       char **key_out, char *err, size_t errlen)
+/* Why logisticsNo is not a usable key. */
+static void key_refusal(json_object *root, const struct decl_record_spec *spec, char *err,
+                        size_t errlen)
 {
-    struct json_tokener *tok = NULL;
-    json_object *root = NULL;
-    struct declaration *d = NULL;
+    json_object *v;
+    if (!json_object_object_get_ex(root, "logisticsNo", &v) || v == NULL)
+        snprintf(err, errlen, "%s", spec->key_missing);
+    else if (json_object_get_type(v) != json_type_string)
+        snprintf(err, errlen, "logisticsNo: expected a string, got %s",
+                 json_type_to_name(json_object_get_type(v)));
+    else if (json_object_get_string_len(v) == 0)
+        snprintf(err, errlen, "logisticsNo: empty");
+    else if (memchr(json_object_get_string(v), '\0', (size_t)json_object_get_string_len(v)))
+        snprintf(err, errlen, "logisticsNo: contains a NUL character (\\u0000)");
+    else
+        snprintf(err, errlen, "logisticsNo: longer than %d characters", DECL_MAX_KEY);
+}
+
+struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
+                                      const struct decl_record_spec *spec, char **key_out,
+                                      const char **key, char *err, size_t errlen)
+{
+    char dup_err[256] = "";
 
     if (key_out)
         *key_out = NULL;
-    if (max_bytes == 0)
-        max_bytes = DECL_DEFAULT_MAX_BYTES;
-    if (len == 0) {
-        snprintf(err, errlen, "empty record");
+    json_object *root =
+        record_object(data, len, max_bytes, spec, dup_err, sizeof(dup_err), err, errlen);
+    if (!root)
         return NULL;
-    }
-    if (len > max_bytes) {
-        snprintf(err, errlen, "record too large: %zu bytes, limit %zu bytes", len, max_bytes);
-        return NULL;
-    }
-    if (len > (size_t)INT32_MAX) {
-        snprintf(err, errlen, "record too large: %zu bytes", len);
-        return NULL;
-    }
-
-    char dup_err[256] = "";
-    int vrc = json_strict_validate(data, len, DECL_MAX_DEPTH, err, errlen);
-    if (vrc == -1)
-        return NULL;
-    if (vrc == -2) /* refused, but parse on to find the sender for the receipt */
-        snprintf(dup_err, sizeof(dup_err), "%s", err);
-    /* json-c's depth counts differently (one more); our validator enforced the limit. */
-    tok = json_tokener_new_ex(DECL_MAX_DEPTH + 1);
-    if (!tok) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, data, (int)len);
-    enum json_tokener_error jerr = json_tokener_get_error(tok);
-    size_t end = json_tokener_get_parse_end(tok);
-    if (!root && dup_err[0]) {
-        snprintf(err, errlen, "%s", dup_err);
-        goto fail;
-    }
-    if (!root) {
-        if (jerr == json_tokener_continue)
-            snprintf(err, errlen, "invalid JSON: unexpected end of input after %zu bytes", len);
-        else if (jerr == json_tokener_error_depth)
-            snprintf(err, errlen, "invalid JSON: nesting deeper than %d levels at byte %zu",
-                     DECL_MAX_DEPTH, end);
-        else
-            snprintf(err, errlen, "invalid JSON at byte %zu: %s", end,
-                     json_tokener_error_desc(jerr));
-        goto fail;
-    }
-    while (end < len &&
-           (data[end] == ' ' || data[end] == '\t' || data[end] == '\n' || data[end] == '\r'))
-        end++;
-    if (end != len) {
-        snprintf(err, errlen, "invalid JSON at byte %zu: unexpected data after the object", end);
-        goto fail;
-    }
-    if (json_object_get_type(root) != json_type_object) {
-        snprintf(err, errlen, "not a declaration: the record is a JSON %s, not an object",
-                 json_type_to_name(json_object_get_type(root)));
-        goto fail;
-    }
 
     size_t klen = 0;
-    const char *key = usable_key(root, &klen);
+    const char *k = usable_key(root, &klen);
     /* With a duplicated logisticsNo the sender is ambiguous: no receipt key then. */
-    if (key && key_out && !strstr(dup_err, "\"logisticsNo\""))
-        *key_out = strndup(key, klen);
+    if (k && key_out && !strstr(dup_err, "\"logisticsNo\"") && !(*key_out = strndup(k, klen))) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
     if (dup_err[0]) {
         snprintf(err, errlen, "%s", dup_err);
         goto fail;
     }
-
-    json_object *lv;
-    if (!json_object_object_get_ex(root, "logisticsNo", &lv) || lv == NULL) {
-        snprintf(err, errlen, "logisticsNo: missing (it is the declaration's key)");
+    if (!k) {
+        key_refusal(root, spec, err, errlen);
         goto fail;
     }
-    if (!key) {
-        if (json_object_get_type(lv) != json_type_string)
-            snprintf(err, errlen, "logisticsNo: expected a string, got %s",
-                     json_type_to_name(json_object_get_type(lv)));
-        else if (json_object_get_string_len(lv) == 0)
-            snprintf(err, errlen, "logisticsNo: empty");
-        else if (memchr(json_object_get_string(lv), '\0', (size_t)json_object_get_string_len(lv)))
-            snprintf(err, errlen, "logisticsNo: contains a NUL character (\\u0000)");
-        else
-            snprintf(err, errlen, "logisticsNo: longer than %d characters", DECL_MAX_KEY);
-        goto fail;
-    }
+    if (key)
+        *key = k;
+    return root;
+fail:
+    json_object_put(root);
+    return NULL;
+}
 
-    d = calloc(1, sizeof(*d));
+/* ------------------------------------------------------------------------------------ */
+/* The declaration.                                                                       */
+
+/* The items array into d->items. Returns 0 or -1 with err set. */
+static int decode_items(json_object *root, struct declaration *d, char *err, size_t errlen)
+{
+    json_object *items;
+    if (!json_object_object_get_ex(root, "items", &items) || items == NULL)
+        return 0; /* absent or null */
+    if (json_object_get_type(items) != json_type_array) {
+        snprintf(err, errlen, "items: expected an array, got %s",
+                 json_type_to_name(json_object_get_type(items)));
+        return -1;
+    }
+    size_t n = json_object_array_length(items);
+    if (n > DECL_MAX_ITEMS) {
+        snprintf(err, errlen, "items: %zu entries, CEB603 allows at most %d", n, DECL_MAX_ITEMS);
+        return -1;
+    }
+    if (n > 0) {
+        d->items = calloc(n, sizeof(*d->items));
+        if (!d->items) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *it = json_object_array_get_idx(items, i);
+        d->n_items = i + 1; /* so declaration_free frees what was decoded */
+        if (it == NULL || json_object_get_type(it) != json_type_object) {
+            snprintf(err, errlen, "items[%zu]: expected an object, got %s", i,
+                     json_type_to_name(json_object_get_type(it)));
+            return -1;
+        }
+        if (decode_fields(it, decl_item_fields, decl_item_field_count, &d->items[i], (long)i, err,
+                          errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
+                                       char **key_out, char *err, size_t errlen)
+{
+    static const struct decl_record_spec spec = {
+        .what = "a declaration",
+        .default_max_bytes = DECL_DEFAULT_MAX_BYTES,
+        .max_depth = DECL_MAX_DEPTH,
+        .key_missing = "logisticsNo: missing (it is the declaration's key)",
+        .key_despite_duplicate = true,
+    };
+    json_object *root = decl_record_parse(data, len, max_bytes, &spec, key_out, NULL, err, errlen);
+    if (!root)
+        return NULL;
+
+    struct declaration *d = calloc(1, sizeof(*d));
     if (!d) {
         snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
-    if (decode_fields(root, decl_head_fields, decl_head_field_count, d, -1, err, errlen) < 0)
-        goto fail;
-
-    json_object *items;
-    if (json_object_object_get_ex(root, "items", &items) && items != NULL) {
-        if (json_object_get_type(items) != json_type_array) {
-            snprintf(err, errlen, "items: expected an array, got %s",
-                     json_type_to_name(json_object_get_type(items)));
-            goto fail;
-        }
-        size_t n = json_object_array_length(items);
-        if (n > DECL_MAX_ITEMS) {
-            snprintf(err, errlen, "items: %zu entries, CEB603 allows at most %d", n,
-                     DECL_MAX_ITEMS);
-            goto fail;
-        }
-        if (n > 0) {
-            d->items = calloc(n, sizeof(*d->items));
-            if (!d->items) {
-                snprintf(err, errlen, "out of memory");
-                goto fail;
-            }
-        }
-        for (size_t i = 0; i < n; i++) {
-            json_object *it = json_object_array_get_idx(items, i);
-            d->n_items = i + 1; /* so declaration_free frees what was decoded */
-            if (it == NULL || json_object_get_type(it) != json_type_object) {
-                snprintf(err, errlen, "items[%zu]: expected an object, got %s", i,
-                         json_type_to_name(json_object_get_type(it)));
-                goto fail;
-            }
-            if (decode_fields(it, decl_item_fields, decl_item_field_count, &d->items[i], (long)i,
-                              err, errlen) < 0)
-                goto fail;
-        }
+    } else if (decode_fields(root, decl_head_fields, decl_head_field_count, d, -1, err, errlen) <
+                   0 ||
+               decode_items(root, d, err, errlen) < 0) {
+        declaration_free(d);
+        d = NULL;
     }
     json_object_put(root);
-    json_tokener_free(tok);
     return d;
-
-fail:
-    declaration_free(d);
-    json_object_put(root);
-    json_tokener_free(tok);
-    return NULL;
 }

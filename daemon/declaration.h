@@ -47,30 +47,114 @@ struct decl_integer {
     long long value;
 };
 
-/* One InventoryList entry. Strings are NUL-terminated UTF-8, NULL when absent. */
+/*
+ * The CEB603 fields (E-Port XSD 2018-05, DOMAIN.md section 1), one line each. The members
+ * of struct declaration and struct decl_item, the field tables below (what the decoder
+ * reads, what the rules engine addresses by name) and the `decl` object of the batch
+ * document (batch.h) are all made from these two lists, so a new field is one line here
+ * (and, for a COLUMN, its column in sql/). Table order is decoding order: the first bad
+ * field is the one a refusal names.
+ *
+ *   X(name, kind, max_len, min_len, required, column)
+ *   name     the CEB603 name, kept as spelled (it is the JSON key and the member name)
+ *   kind     STRING (char *, NUL-terminated UTF-8, NULL when absent), DECIMAL (N19,5,
+ *            struct decl_decimal) or INTEGER (struct decl_integer)
+ *   max_len  CEB603 maximum length in characters (C..n, C n) or digits; 0 none
+ *   min_len  CEB603 fixed length (C n) = max_len; C3..4 -> 3; 0 otherwise
+ *   required REQUIRED (CEB603 minOccurs 1, general 9610 export) or OPTIONAL
+ *   column   COLUMN: sent decoded to customs.apply_batch(), which stores it in a column of
+ *            customs.declarations / customs.declaration_items; PAYLOAD: kept only in the
+ *            raw payload
+ */
+/* clang-format off */
+#define DECL_HEAD_FIELDS(X)                                                \
+    X(guid,           STRING,    36,   36, REQUIRED, COLUMN)               \
+    X(appType,        STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(appTime,        STRING,    14,   14, REQUIRED, COLUMN)               \
+    X(appStatus,      STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(customsCode,    STRING,     4,    4, REQUIRED, COLUMN)               \
+    X(ebpCode,        STRING,    50,    0, REQUIRED, COLUMN)               \
+    X(ebpName,        STRING,   100,    0, REQUIRED, PAYLOAD)              \
+    X(orderNo,        STRING,    60,    0, REQUIRED, COLUMN)               \
+    X(logisticsCode,  STRING,    18,    0, REQUIRED, COLUMN)               \
+    X(logisticsName,  STRING,   100,    0, REQUIRED, PAYLOAD)              \
+    X(logisticsNo,    STRING,    80,    0, REQUIRED, COLUMN)               \
+    X(copNo,          STRING,    30,    0, REQUIRED, COLUMN)               \
+    X(preNo,          STRING,    18,   18, OPTIONAL, PAYLOAD)              \
+    X(invtNo,         STRING,    18,   18, OPTIONAL, PAYLOAD)              \
+    X(ieFlag,         STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(portCode,       STRING,     4,    4, REQUIRED, COLUMN)               \
+    X(ieDate,         STRING,     8,    8, REQUIRED, COLUMN)               \
+    X(statisticsFlag, STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(agentCode,      STRING,    18,    0, REQUIRED, COLUMN)               \
+    X(agentName,      STRING,   100,    0, REQUIRED, PAYLOAD)              \
+    X(ebcCode,        STRING,    18,    0, REQUIRED, COLUMN)               \
+    X(ebcName,        STRING,   100,    0, REQUIRED, COLUMN)               \
+    X(ownerCode,      STRING,    18,    0, REQUIRED, COLUMN)               \
+    X(ownerName,      STRING,   100,    0, REQUIRED, PAYLOAD)              \
+    X(iacCode,        STRING,    18,    0, OPTIONAL, PAYLOAD)              \
+    X(iacName,        STRING,   100,    0, OPTIONAL, PAYLOAD)              \
+    X(emsNo,          STRING,    30,    0, OPTIONAL, PAYLOAD)              \
+    X(tradeMode,      STRING,     4,    4, REQUIRED, COLUMN)               \
+    X(trafMode,       STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(trafName,       STRING,   100,    0, OPTIONAL, PAYLOAD)              \
+    X(voyageNo,       STRING,    32,    0, OPTIONAL, PAYLOAD)              \
+    X(billNo,         STRING,    37,    0, OPTIONAL, PAYLOAD)              \
+    X(totalPackageNo, STRING,    60,    0, OPTIONAL, PAYLOAD)              \
+    X(loctNo,         STRING,    10,    0, OPTIONAL, PAYLOAD)              \
+    X(licenseNo,      STRING,    19,    0, OPTIONAL, PAYLOAD)              \
+    X(country,        STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(POD,            STRING,     4,    3, REQUIRED, COLUMN)               \
+    X(freight,        DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(fCurrency,      STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(fFlag,          STRING,     1,    1, REQUIRED, PAYLOAD)              \
+    X(insuredFee,     DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(iCurrency,      STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(iFlag,          STRING,     1,    1, REQUIRED, PAYLOAD)              \
+    X(wrapType,       STRING,     1,    1, REQUIRED, COLUMN)               \
+    X(packNo,         INTEGER,    9,    0, REQUIRED, COLUMN)               \
+    X(grossWeight,    DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(netWeight,      DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(note,           STRING,  1000,    0, OPTIONAL, PAYLOAD)
+
+#define DECL_ITEM_FIELDS(X)                                                \
+    X(gnum,           INTEGER,    5,    0, REQUIRED, COLUMN)               \
+    X(itemNo,         STRING,    20,    0, REQUIRED, COLUMN)               \
+    X(itemRecordNo,   STRING,    30,    0, OPTIONAL, COLUMN)               \
+    X(itemName,       STRING,   250,    0, OPTIONAL, COLUMN)               \
+    X(gcode,          STRING,    10,   10, REQUIRED, COLUMN)               \
+    X(gname,          STRING,   250,    0, REQUIRED, COLUMN)               \
+    X(gmodel,         STRING,   250,    0, REQUIRED, COLUMN)               \
+    X(barCode,        STRING,    50,    0, REQUIRED, COLUMN)               \
+    X(country,        STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(currency,       STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(qty,            DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(qty1,           DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(qty2,           DECIMAL,   19,    0, OPTIONAL, COLUMN)               \
+    X(unit,           STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(unit1,          STRING,     3,    3, REQUIRED, COLUMN)               \
+    X(unit2,          STRING,     3,    3, OPTIONAL, COLUMN)               \
+    X(price,          DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(totalPrice,     DECIMAL,   19,    0, REQUIRED, COLUMN)               \
+    X(note,           STRING,  1000,    0, OPTIONAL, PAYLOAD)
+/* clang-format on */
+
+/* The C type of a member of each kind. */
+#define DECL_CTYPE_STRING  char *
+#define DECL_CTYPE_DECIMAL struct decl_decimal
+#define DECL_CTYPE_INTEGER struct decl_integer
+
+/* One member of struct declaration or struct decl_item. */
+#define DECL_MEMBER(name, kind, max_len, min_len, required, column) DECL_CTYPE_##kind name;
+
+/* One InventoryList entry: a member per DECL_ITEM_FIELDS line. */
 struct decl_item {
-    struct decl_integer gnum;
-    char *itemNo, *itemRecordNo, *itemName, *gcode, *gname, *gmodel, *barCode;
-    char *country, *currency;
-    struct decl_decimal qty, qty1, qty2;
-    char *unit, *unit1, *unit2;
-    struct decl_decimal price, totalPrice;
-    char *note;
+    DECL_ITEM_FIELDS(DECL_MEMBER)
 };
 
-/* One InventoryHead with its items. Strings are NUL-terminated UTF-8, NULL when absent. */
+/* One InventoryHead (a member per DECL_HEAD_FIELDS line) with its items. */
 struct declaration {
-    char *guid, *appType, *appTime, *appStatus, *customsCode;
-    char *ebpCode, *ebpName, *orderNo, *logisticsCode, *logisticsName, *logisticsNo, *copNo;
-    char *preNo, *invtNo, *ieFlag, *portCode, *ieDate, *statisticsFlag;
-    char *agentCode, *agentName, *ebcCode, *ebcName, *ownerCode, *ownerName;
-    char *iacCode, *iacName, *emsNo, *tradeMode, *trafMode, *trafName, *voyageNo, *billNo;
-    char *totalPackageNo, *loctNo, *licenseNo, *country, *POD;
-    struct decl_decimal freight, insuredFee;
-    char *fCurrency, *fFlag, *iCurrency, *iFlag, *wrapType;
-    struct decl_integer packNo;
-    struct decl_decimal grossWeight, netWeight;
-    char *note;
+    DECL_HEAD_FIELDS(DECL_MEMBER)
     size_t n_items;
     struct decl_item *items; /* n_items entries (0 when the key is absent or []) */
 };
@@ -78,6 +162,7 @@ struct declaration {
 /*
  * Field table, so that the rules engine can address fields by their CEB603 name at load
  * time and read them by offset at evaluation time (no string compares per declaration).
+ * One entry per line of DECL_HEAD_FIELDS / DECL_ITEM_FIELDS, in that order.
  */
 enum decl_kind { DECL_STRING, DECL_DECIMAL, DECL_INTEGER };
 
@@ -88,6 +173,7 @@ struct decl_field {
     unsigned max_len; /* CEB603 maximum length in characters (C..n, C n) or digits; 0 none */
     unsigned min_len; /* CEB603 fixed length (C n) = max_len; C3..4 -> 3; 0 otherwise */
     bool required;    /* CEB603 minOccurs 1 (general 9610 export) */
+    bool column;      /* sent decoded in the batch document (batch.h) for a database column */
 };
 
 extern const struct decl_field decl_head_fields[];
@@ -109,12 +195,51 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
  * Returns a new declaration (free with declaration_free), or NULL with a precise reason in
  * err, e.g. "invalid JSON at byte 17: unexpected character", "duplicate key \"gcode\" in
  * items[2]", "items[0].price: more than 5 digits after the decimal point",
- * "logisticsNo: missing". When the record was a JSON object whose logisticsNo could be read
- * (so the sender can be sent a receipt), *key_out (if not NULL) receives a malloc'd copy of
- * it, else NULL; the caller frees it.
+ * "logisticsNo: missing (it is the declaration's key)". When the record was a JSON object
+ * whose logisticsNo could be read (so the sender can be sent a receipt), *key_out (if not
+ * NULL) receives a malloc'd copy of it, else NULL; the caller frees it.
  */
 struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
                                        char **key_out, char *err, size_t errlen);
+
+/*
+ * The first steps of decoding any customs Kafka record that is a JSON object keyed by
+ * logisticsNo (declaration_decode, scan_decode), so that both refuse alike and in the same
+ * words. A spec says what differs between the decoders.
+ */
+struct decl_record_spec {
+    const char *what;           /* "a declaration": "not a declaration: the record is a JSON
+                                   array, not an object" */
+    size_t default_max_bytes;   /* the size limit when the caller passes 0 */
+    int max_depth;              /* nesting limit of objects/arrays, the top level counting 1 */
+    const char *key_missing;    /* the refusal when logisticsNo is missing or null */
+    bool key_despite_duplicate; /* a duplicate key still yields *key_out (the sender gets a
+                                   receipt), unless the duplicated key is a logisticsNo */
+    bool json_c_words;          /* when json-c refuses what the validator took (a bare top-level
+                                   number, "12"): "invalid JSON: <json-c's words>" instead of the
+                                   byte position */
+};
+
+struct json_object;
+
+/*
+ * Refuse, with the reason in err, a record (`data`, `len` bytes) that: is empty ("empty
+ * record"); is larger than `max_bytes` (0 = spec->default_max_bytes; "record too large: N
+ * bytes, limit M bytes"); is not strict JSON (json_strict.h: "invalid JSON at byte N...",
+ * "duplicate key ..."); is not a JSON object; has no usable logisticsNo: missing or null
+ * (spec->key_missing), not a string, empty, containing U+0000, or longer than DECL_MAX_KEY
+ * characters ("logisticsNo: expected a string, got int", "logisticsNo: empty", ...).
+ * Otherwise returns the parsed object (the caller json_object_put()s it) and, if `key` is
+ * not NULL, points *key at logisticsNo inside it.
+ * *key_out (if not NULL) receives a malloc'd copy of logisticsNo when the record is a JSON
+ * object with a usable one, else NULL; the caller frees it. A record refused for a
+ * duplicate key yields it only with spec->key_despite_duplicate and when the duplicated
+ * key is not a logisticsNo (at any depth).
+ */
+struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
+                                      const struct decl_record_spec *spec, char **key_out,
+                                      const char **key, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Free a declaration and everything it owns. Accepts NULL. */
 void declaration_free(struct declaration *d);

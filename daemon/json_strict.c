@@ -445,3 +445,16 @@ int json_strict_validate(const char *s, size_t len, int max_depth, char *err, si
         return v_fail(&v, "unexpected data after the JSON value");
     return 0;
 }
+
+bool json_strict_text(const void *p, size_t len)
+{
+    const unsigned char *s = p;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = s[i] ? utf8_seq(s + i, len - i) : 0;
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}

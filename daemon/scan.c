@@ -11,7 +11,6 @@
 #include <json-c/json.h>
 
 #include "declaration.h"
-#include "json_strict.h"
 
 #define SCAN_MAX_DEPTH         4
 #define SCAN_DEFAULT_MAX_BYTES (64 * 1024)
@@ -142,47 +141,19 @@ static int get_string(json_object *root, const char *key, size_t max_chars, bool
 struct warehouse_scan *scan_decode(const char *data, size_t len, size_t max_bytes, char **key_out,
                                    char *err, size_t errlen)
 {
-    json_object *root = NULL;
+    static const struct decl_record_spec spec = {
+        .what = "a warehouse scan",
+        .default_max_bytes = SCAN_DEFAULT_MAX_BYTES,
+        .max_depth = SCAN_MAX_DEPTH,
+        .key_missing = "logisticsNo: missing",
+        .json_c_words = true,
+    };
     struct warehouse_scan *s = NULL;
-    struct json_tokener *tok = NULL;
-
-    if (key_out)
-        *key_out = NULL;
-    if (max_bytes == 0)
-        max_bytes = SCAN_DEFAULT_MAX_BYTES;
-    if (len == 0) {
-        snprintf(err, errlen, "empty record");
-        return NULL;
-    }
-    if (len > max_bytes) {
-        snprintf(err, errlen, "record too large: %zu bytes, limit %zu bytes", len, max_bytes);
-        return NULL;
-    }
-    if (json_strict_validate(data, len, SCAN_MAX_DEPTH, err, errlen) != 0)
-        return NULL;
-    tok = json_tokener_new_ex(SCAN_MAX_DEPTH + 1);
-    if (!tok) {
-        snprintf(err, errlen, "out of memory");
-        return NULL;
-    }
-    root = json_tokener_parse_ex(tok, data, (int)len);
-    if (!root) {
-        snprintf(err, errlen, "invalid JSON: %s",
-                 json_tokener_error_desc(json_tokener_get_error(tok)));
-        goto fail;
-    }
-    if (json_object_get_type(root) != json_type_object) {
-        snprintf(err, errlen, "not a warehouse scan: the record is a JSON %s, not an object",
-                 json_type_to_name(json_object_get_type(root)));
-        goto fail;
-    }
     const char *lno, *kind, *at, *loct, *pkg;
-    if (get_string(root, "logisticsNo", DECL_MAX_KEY, true, &lno, err, errlen) < 0)
-        goto fail;
-    if (key_out && !(*key_out = strdup(lno))) {
-        snprintf(err, errlen, "out of memory");
-        goto fail;
-    }
+
+    json_object *root = decl_record_parse(data, len, max_bytes, &spec, key_out, &lno, err, errlen);
+    if (!root)
+        return NULL;
     if (get_string(root, "scan", 16, true, &kind, err, errlen) < 0 ||
         get_string(root, "scannedAt", 40, true, &at, err, errlen) < 0 ||
         get_string(root, "loctNo", 10, false, &loct, err, errlen) < 0 ||
@@ -218,11 +189,9 @@ struct warehouse_scan *scan_decode(const char *data, size_t len, size_t max_byte
         goto fail;
     }
     json_object_put(root);
-    json_tokener_free(tok);
     return s;
 fail:
     scan_free(s);
     json_object_put(root);
-    json_tokener_free(tok);
     return NULL;
 }

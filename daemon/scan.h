@@ -28,9 +28,13 @@ struct warehouse_scan {
 };
 
 /*
- * Decode one scan record (`len` bytes, strict JSON via json_strict.h; at most `max_bytes`,
- * 0 = 64 KiB). Returns a new scan (free with scan_free) or NULL with the reason in err.
- * *key_out (if not NULL) receives a malloc'd copy of logisticsNo when it could be read.
+ * Decode one scan record (`len` bytes, at most `max_bytes`, 0 = 64 KiB, nesting at most 4
+ * deep). The first steps, and their refusals, are those of every record
+ * (decl_record_parse in declaration.h): size, strict JSON, an object, a usable
+ * logisticsNo ("logisticsNo: missing" when there is none); a duplicate key anywhere is
+ * refused with no key handed back. Returns a new scan (free with scan_free) or NULL with
+ * the reason in err. *key_out (if not NULL) receives a malloc'd copy of logisticsNo when
+ * it could be read.
  */
 struct warehouse_scan *scan_decode(const char *data, size_t len, size_t max_bytes, char **key_out,
                                    char *err, size_t errlen);

@@ -1,32 +1,24 @@
 /*
  * store.c - the PostgreSQL adapter (libpq), see store.h.
  *
- * A batch becomes one JSON document (format: the comment on customs.apply_batch in
- * sql/004_scans_amendments.sql, which replaced 002's) and one call of the prepared statement
- * `SELECT customs.apply_batch($1, $2::jsonb)`, which runs as a single-statement implicit
- * transaction: everything of the batch commits together or nothing does, and the whole
- * batch costs one round trip. The set-based work (classification, inserts, outbox) happens
- * in SQL.
- *
- * Decimals travel as strings from decimal_format, never as doubles; PostgreSQL reads them
- * into numeric(19,5) exactly.
+ * A batch becomes one JSON document (batch.h builds it; the format is described there) and
+ * one call of the prepared statement `SELECT customs.apply_batch($1, $2::jsonb)`, which
+ * runs as a single-statement implicit transaction: everything of the batch commits
+ * together or nothing does, and the whole batch costs one round trip. The set-based work
+ * (classification, inserts, outbox) happens in SQL.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
 #include <libpq-fe.h>
-#include <openssl/evp.h>
 
-#include "decimal.h"
 #include "log.h"
 #include "util.h"
 
@@ -294,404 +286,28 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
 
 /* --- batch ------------------------------------------------------------------------------ */
 
-/* The fields apply_batch reads from the decoded declaration (everything else is in the
- * raw payload). Names are the CEB603 names the SQL function expects. */
-enum store_field_kind { SF_STRING, SF_DECIMAL, SF_INTEGER };
-
-struct store_field {
-    const char *name;
-    enum store_field_kind kind;
-    size_t offset;
-};
-
-#define SF_HEAD(n, k)                                                                              \
-    {                                                                                              \
-#n, k, offsetof(struct declaration, n)                                                     \
-    }
-#define SF_ITEM(n, k)                                                                              \
-    {                                                                                              \
-#n, k, offsetof(struct decl_item, n)                                                       \
-    }
-
-static const struct store_field store_head_fields[] = {
-    SF_HEAD(guid, SF_STRING),         SF_HEAD(appType, SF_STRING),
-    SF_HEAD(appTime, SF_STRING),      SF_HEAD(appStatus, SF_STRING),
-    SF_HEAD(customsCode, SF_STRING),  SF_HEAD(ebpCode, SF_STRING),
-    SF_HEAD(orderNo, SF_STRING),      SF_HEAD(logisticsCode, SF_STRING),
-    SF_HEAD(logisticsNo, SF_STRING),  SF_HEAD(copNo, SF_STRING),
-    SF_HEAD(ieFlag, SF_STRING),       SF_HEAD(portCode, SF_STRING),
-    SF_HEAD(ieDate, SF_STRING),       SF_HEAD(statisticsFlag, SF_STRING),
-    SF_HEAD(agentCode, SF_STRING),    SF_HEAD(ebcCode, SF_STRING),
-    SF_HEAD(ebcName, SF_STRING),      SF_HEAD(ownerCode, SF_STRING),
-    SF_HEAD(tradeMode, SF_STRING),    SF_HEAD(trafMode, SF_STRING),
-    SF_HEAD(country, SF_STRING),      SF_HEAD(POD, SF_STRING),
-    SF_HEAD(freight, SF_DECIMAL),     SF_HEAD(insuredFee, SF_DECIMAL),
-    SF_HEAD(fCurrency, SF_STRING),    SF_HEAD(iCurrency, SF_STRING),
-    SF_HEAD(wrapType, SF_STRING),     SF_HEAD(packNo, SF_INTEGER),
-    SF_HEAD(grossWeight, SF_DECIMAL), SF_HEAD(netWeight, SF_DECIMAL),
-};
-
-static const struct store_field store_item_fields[] = {
-    SF_ITEM(gnum, SF_INTEGER),    SF_ITEM(itemNo, SF_STRING),  SF_ITEM(itemRecordNo, SF_STRING),
-    SF_ITEM(itemName, SF_STRING), SF_ITEM(gcode, SF_STRING),   SF_ITEM(gname, SF_STRING),
-    SF_ITEM(gmodel, SF_STRING),   SF_ITEM(barCode, SF_STRING), SF_ITEM(country, SF_STRING),
-    SF_ITEM(currency, SF_STRING), SF_ITEM(qty, SF_DECIMAL),    SF_ITEM(unit, SF_STRING),
-    SF_ITEM(qty1, SF_DECIMAL),    SF_ITEM(unit1, SF_STRING),   SF_ITEM(qty2, SF_DECIMAL),
-    SF_ITEM(unit2, SF_STRING),    SF_ITEM(price, SF_DECIMAL),  SF_ITEM(totalPrice, SF_DECIMAL),
-};
-
-/* Add a member whose key is a string literal and not yet present (json-c fast path). */
-static int store_json_add(struct json_object *obj, const char *key, struct json_object *val)
-{
-    if (!val)
-        return -1;
-    if (json_object_object_add_ex(obj, key, val,
-                                  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)) {
-        json_object_put(val);
-        return -1;
-    }
-    return 0;
-}
-
-static int store_json_add_string(struct json_object *obj, const char *key, const char *v)
-{
-    return v ? store_json_add(obj, key, json_object_new_string(v)) : 0;
-}
-
-/* Absent fields are left out (SQL reads them as NULL). */
-static int store_json_add_fields(struct json_object *obj, const void *base,
-                                 const struct store_field *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *p = (const char *)base + fields[i].offset;
-        int rc = 0;
-        switch (fields[i].kind) {
-        case SF_STRING:
-            rc = store_json_add_string(obj, fields[i].name, *(char *const *)(const void *)p);
-            break;
-        case SF_DECIMAL: {
-            const struct decl_decimal *d = (const struct decl_decimal *)(const void *)p;
-            if (d->present) {
-                char buf[DECIMAL_TEXT_MAX];
-                size_t len = decimal_format(d->value, buf, sizeof(buf));
-                rc = store_json_add(obj, fields[i].name, json_object_new_string_len(buf, (int)len));
-            }
-            break;
-        }
-        case SF_INTEGER: {
-            const struct decl_integer *v = (const struct decl_integer *)(const void *)p;
-            if (v->present)
-                rc = store_json_add(obj, fields[i].name, json_object_new_int64(v->value));
-            break;
-        }
-        }
-        if (rc)
-            return -1;
-    }
-    return 0;
-}
-
-/* Valid UTF-8 (RFC 3629: no overlongs, no surrogates, at most U+10FFFF) with no NUL. */
-static bool store_text_ok(const unsigned char *p, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = p[i];
-        size_t n;
-        uint32_t cp;
-        if (c == 0)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            n = 1;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            n = 2;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            n = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (len - i <= n)
-            return false;
-        for (size_t k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += n + 1;
-    }
-    return true;
-}
-
-static struct json_object *store_json_reasons(const struct decision *dec)
-{
-    struct json_object *arr = json_object_new_array_ext((int)dec->n_reasons);
-    if (!arr)
-        return NULL;
-    for (size_t i = 0; i < dec->n_reasons; i++) {
-        const struct reason *r = &dec->reasons[i];
-        struct json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(arr, o)) {
-            json_object_put(o);
-            json_object_put(arr);
-            return NULL;
-        }
-        /* value: what a threshold rule computed ("263.31 EUR"), so officers can query it. */
-        if (store_json_add_string(o, "rule_id", r->rule_id) ||
-            store_json_add_string(o, "action", rule_action_name(r->action)) ||
-            store_json_add_string(o, "severity", rule_severity_name(r->severity)) ||
-            store_json_add_string(o, "message", r->message) ||
-            (r->value && store_json_add_string(o, "value", r->value))) {
-            json_object_put(arr);
-            return NULL;
-        }
-    }
-    return arr;
-}
-
-/* The common part of both record kinds. */
-static struct json_object *store_json_record(const char *kind, const struct batch_record *r)
-{
-    struct json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    if (store_json_add_string(o, "kind", kind) || store_json_add_string(o, "topic", r->topic) ||
-        store_json_add(o, "partition", json_object_new_int(r->partition)) ||
-        store_json_add(o, "offset", json_object_new_int64(r->offset)) ||
-        store_json_add(o, "timestamp_ms", json_object_new_int64(r->timestamp_ms))) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* A record kept byte-exact: base64 of the value (the value may hold any bytes). */
-static struct json_object *store_json_quarantine(const struct batch_record *r, const char *key,
-                                                 const char *reason)
-{
-    if (r->value_len > (size_t)INT_MAX / 4 * 3 - 3)
-        return NULL;
-    size_t b64len = 4 * ((r->value_len + 2) / 3);
-    char *b64 = malloc(b64len + 1);
-    struct json_object *o = b64 ? store_json_record("quarantine", r) : NULL;
-    if (!o) {
-        free(b64);
-        return NULL;
-    }
-    EVP_EncodeBlock((unsigned char *)b64, r->value, (int)r->value_len);
-    int rc = store_json_add(o, "raw_b64", json_object_new_string_len(b64, (int)b64len)) ||
-             store_json_add_string(o, "reason", reason) ||
-             (key && store_json_add_string(o, "logisticsNo", key));
-    free(b64);
-    if (rc) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-static struct json_object *store_json_declaration(const struct batch_record *r)
-{
-    const struct declaration *d = r->decl;
-    const char *key = d->logisticsNo ? d->logisticsNo : r->key;
-    char sha[65];
-
-    if (!store_text_ok(r->value, r->value_len)) {
-        /* The decoder accepts only valid UTF-8 JSON, so this is a caller bug; still, the
-         * raw text cannot go into a text column, and refusing the whole batch would stall
-         * the partition for good. Keep the record instead. */
-        return store_json_quarantine(
-            r, key, "record value is not storable text (NUL byte or invalid UTF-8)");
-    }
-    if (sha256_hex(r->value, r->value_len, sha) != 0)
-        return NULL;
-
-    /* Each child is attached as soon as it exists, so freeing `o` frees everything. */
-    struct json_object *o = store_json_record("declaration", r);
-    if (!o)
-        return NULL;
-    struct json_object *decl = json_object_new_object();
-    if (store_json_add(o, "decl", decl))
-        goto fail;
-    struct json_object *items = json_object_new_array_ext((int)d->n_items);
-    if (store_json_add(decl, "items", items))
-        goto fail;
-    if (store_json_add_string(o, "logisticsNo", key) || store_json_add_string(o, "sha256", sha) ||
-        store_json_add(o, "payload",
-                       json_object_new_string_len((const char *)r->value, (int)r->value_len)) ||
-        store_json_add(o, "status_code", json_object_new_int(r->decision->status_code)) ||
-        store_json_add_string(o, "rules_version", r->decision->rules_version) ||
-        store_json_add(o, "reasons", store_json_reasons(r->decision)) ||
-        store_json_add_fields(decl, d, store_head_fields, ARRAY_SIZE(store_head_fields)))
-        goto fail;
-    for (size_t i = 0; i < d->n_items; i++) {
-        struct json_object *it = json_object_new_object();
-        if (!it || json_object_array_add(items, it)) {
-            json_object_put(it);
-            goto fail;
-        }
-        if (store_json_add_fields(it, &d->items[i], store_item_fields,
-                                  ARRAY_SIZE(store_item_fields)))
-            goto fail;
-    }
-    return o;
-fail:
-    json_object_put(o);
-    return NULL;
-}
-
-/* A warehouse scan: the decoded fields apply_batch reads, plus the raw value (kept in
- * customs.warehouse_scans) and its SHA-256. */
-static struct json_object *store_json_scan(const struct batch_record *r)
-{
-    const struct warehouse_scan *sc = r->scan;
-    const char *key = sc->logisticsNo ? sc->logisticsNo : r->key;
-    char sha[65];
-
-    if (!store_text_ok(r->value, r->value_len)) /* as for declarations: a caller bug */
-        return store_json_quarantine(
-            r, key, "record value is not storable text (NUL byte or invalid UTF-8)");
-    if (sha256_hex(r->value, r->value_len, sha) != 0)
-        return NULL;
-    struct json_object *o = store_json_record("scan", r);
-    if (!o)
-        return NULL;
-    if (store_json_add_string(o, "logisticsNo", key) ||
-        store_json_add_string(o, "scan", scan_kind_name(sc->kind)) ||
-        store_json_add_string(o, "scannedAt", sc->scanned_at) ||
-        store_json_add_string(o, "loctNo", sc->loctNo) ||
-        store_json_add_string(o, "totalPackageNo", sc->totalPackageNo) ||
-        store_json_add_string(o, "sha256", sha) ||
-        store_json_add(o, "payload",
-                       json_object_new_string_len((const char *)r->value, (int)r->value_len))) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
-}
-
-/* Build the batch document; NULL with err set on a bad record or out of memory. */
-static struct json_object *store_json_batch(struct store *s, const struct batch_record *records,
-                                            size_t n_records, const struct batch_offset *offsets,
-                                            size_t n_offsets, char *err, size_t errlen)
-{
-    struct json_object *root = json_object_new_object();
-    struct json_object *offs = json_object_new_array_ext((int)n_offsets);
-    struct json_object *recs = json_object_new_array_ext((int)n_records);
-    if (!root || !offs || !recs) {
-        json_object_put(offs);
-        json_object_put(recs);
-        goto oom;
-    }
-    if (store_json_add(root, "offsets", offs)) {
-        json_object_put(recs);
-        goto oom;
-    }
-    if (store_json_add(root, "records", recs))
-        goto oom;
-    if (store_json_add_string(root, "topic_events", s->topic_events) ||
-        store_json_add_string(root, "topic_receipts", s->topic_receipts))
-        goto oom;
-
-    for (size_t i = 0; i < n_offsets; i++) {
-        struct json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(offs, o)) {
-            json_object_put(o);
-            goto oom;
-        }
-        if (store_json_add_string(o, "topic", offsets[i].topic) ||
-            store_json_add(o, "partition", json_object_new_int(offsets[i].partition)) ||
-            store_json_add(o, "expected", json_object_new_int64(offsets[i].expected)) ||
-            store_json_add(o, "next", json_object_new_int64(offsets[i].next)))
-            goto oom;
-    }
-    for (size_t i = 0; i < n_records; i++) {
-        const struct batch_record *r = &records[i];
-        struct json_object *o;
-        if (!r->topic || (!r->value && r->value_len)) {
-            store_set_error(err, errlen, "applying a batch", "record without topic or value");
-            json_object_put(root);
-            return NULL;
-        }
-        if (r->kind == BATCH_DECLARATION) {
-            if (!r->decl || !r->decision) {
-                store_set_error(err, errlen, "applying a batch",
-                                "declaration record without declaration or decision");
-                json_object_put(root);
-                return NULL;
-            }
-            o = store_json_declaration(r);
-        } else if (r->kind == BATCH_SCAN) {
-            if (!r->scan || !r->scan->scanned_at || (!r->scan->logisticsNo && !r->key)) {
-                store_set_error(err, errlen, "applying a batch",
-                                "scan record without scan, scannedAt or logisticsNo");
-                json_object_put(root);
-                return NULL;
-            }
-            o = store_json_scan(r);
-        } else {
-            o = store_json_quarantine(r, r->key, r->reason ? r->reason : "unknown");
-        }
-        if (!o)
-            goto oom;
-        if (json_object_array_add(recs, o)) {
-            json_object_put(o);
-            goto oom;
-        }
-    }
-    return root;
-oom:
-    json_object_put(root);
-    store_set_error(err, errlen, "applying a batch", "out of memory building the batch");
-    return NULL;
-}
-
-static size_t store_json_count(struct json_object *obj, const char *key)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(obj, key, &v))
-        return 0;
-    int64_t n = json_object_get_int64(v);
-    return n > 0 ? (size_t)n : 0;
-}
-
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
                       struct batch_result *res, char *err, size_t errlen)
 {
+    struct batch_result counts;
+    char why[256];
+
     if (res)
         memset(res, 0, sizeof(*res));
-    if (n_records > INT_MAX || n_offsets > INT_MAX) {
-        store_set_error(err, errlen, "applying a batch", "batch too large");
-        return STORE_ERROR;
-    }
-    struct json_object *root =
-        store_json_batch(s, records, n_records, offsets, n_offsets, err, errlen);
-    if (!root)
-        return STORE_ERROR;
-    const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
+                                s->topic_receipts, why, sizeof(why));
     if (!text) {
-        json_object_put(root);
-        store_set_error(err, errlen, "applying a batch", "out of memory serialising the batch");
+        store_set_error(err, errlen, "applying a batch", why);
         return STORE_ERROR;
     }
-
     if (store_reconnect(s, err, errlen) != STORE_OK) {
-        json_object_put(root);
+        free(text);
         return STORE_ERROR;
     }
     const char *values[] = {group, text};
     PGresult *r = PQexecPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0);
-    json_object_put(root); /* text belonged to root */
+    free(text);
 
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -706,29 +322,15 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         PQclear(r);
         return rc;
     }
-    struct json_object *counts = NULL;
-    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
-        counts = json_tokener_parse(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    if (!counts) {
+    const char *answer = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : NULL;
+    if (batch_result_parse(answer, &counts) < 0) {
         /* Committed, but the answer was unreadable: report success without counts rather
          * than have the caller re-apply (which the fence would refuse anyway). */
         log_warn("applying a batch: unreadable result from customs.apply_batch");
-        return STORE_OK;
+    } else if (res) {
+        *res = counts;
     }
-    if (res) {
-        res->declarations = store_json_count(counts, "declarations");
-        res->duplicates = store_json_count(counts, "duplicates");
-        res->conflicts = store_json_count(counts, "conflicts");
-        res->quarantined = store_json_count(counts, "quarantined");
-        res->events = store_json_count(counts, "events");
-        res->amendments = store_json_count(counts, "amendments");
-        res->cancellations = store_json_count(counts, "cancellations");
-        res->refused = store_json_count(counts, "refused");
-        res->scans = store_json_count(counts, "scans");
-        res->pending_scans = store_json_count(counts, "pending_scans");
-    }
-    json_object_put(counts);
+    PQclear(r);
     return STORE_OK;
 }
 

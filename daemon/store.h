@@ -4,7 +4,8 @@
  * stored offsets on partition assignment, and serves the outbox relay.
  *
  * The tables, the view and the batch function live in sql/ (schema `customs`). The batch
- * is sent as one JSON document to customs.apply_batch() so a batch costs one round trip.
+ * is sent as one JSON document (batch.h) to customs.apply_batch() so a batch costs one
+ * round trip.
  * Guarantee (shared DESIGN.md "Guarantees"): the next offset of every (group, topic,
  * partition) is stored in the same transaction as the rows it produced; the update is
  * fenced so an instance that lost the partition cannot commit.
@@ -19,9 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "declaration.h"
-#include "rules.h"
-#include "scan.h"
+#include "batch.h"
 
 enum store_result {
     STORE_OK = 0,
@@ -67,52 +66,6 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
                        const int32_t *partitions, size_t n, int64_t *offsets_out, char *err,
                        size_t errlen) __attribute__((warn_unused_result));
 
-enum batch_kind {
-    BATCH_DECLARATION, /* a decided declaration (customs.declarations topic) */
-    BATCH_QUARANTINE,  /* a record that could not be decoded (either topic) */
-    BATCH_SCAN,        /* a warehouse scan (mishan.warehouse.scans topic) */
-};
-
-/* One Kafka record of the batch, in consumption order. Nothing here is owned. */
-struct batch_record {
-    enum batch_kind kind;
-    const char *topic;
-    int32_t partition;
-    int64_t offset;
-    int64_t timestamp_ms; /* Kafka record timestamp, -1 if none */
-    const void *value;    /* the record value, byte-exact (may contain any bytes) */
-    size_t value_len;
-    const char *key;                   /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
-                                          could be read (a receipt is then sent), else NULL */
-    const struct declaration *decl;    /* DECLARATION only */
-    const struct decision *decision;   /* DECLARATION only */
-    const char *reason;                /* QUARANTINE only: why it could not be decoded */
-    const struct warehouse_scan *scan; /* SCAN only */
-};
-
-/* Offset fence for one partition touched by the batch. */
-struct batch_offset {
-    const char *topic;
-    int32_t partition;
-    int64_t expected; /* next offset stored when the batch started (-1: no row yet) */
-    int64_t next;     /* next offset after the batch (last record offset + 1) */
-};
-
-/* What a committed batch did. */
-struct batch_result {
-    size_t declarations;  /* new declarations recorded */
-    size_t duplicates;    /* declaration with the bytes of a stored version: no-op */
-    size_t conflicts;     /* appType 1, same logisticsNo, other content: quarantined + receipt */
-    size_t quarantined;   /* records that could not be decoded */
-    size_t events;        /* outbox rows written (warehouse events + receipts) */
-    size_t amendments;    /* appType 2 applied: content replaced, re-decided */
-    size_t cancellations; /* appType 3 applied: status 100, cancelled */
-    size_t refused;       /* amendments, cancellations, scans the state machine refused
-                             (kept with the reason and a -1 receipt) */
-    size_t scans;         /* warehouse scans recorded (customs.warehouse_scans) */
-    size_t pending_scans; /* of those, waiting for their declaration */
-};
-
 /*
  * Apply one batch in one transaction: declarations (one row per logisticsNo), items,
  * status history, outbox events and receipts, quarantine rows, and the fenced offset
@@ -123,6 +76,8 @@ struct batch_result {
  * state machine in the database (sql/003_state_machine.sql); what it refuses is recorded,
  * not an error. A scan for a logisticsNo not declared yet is kept and applied when the
  * declaration arrives. Semantics: the comments of sql/004_scans_amendments.sql.
+ * The records and offsets go as the batch document of batch.h; a record batch_document
+ * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
  * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
  * data was refused: err says why), or STORE_ERROR (nothing written; the database is

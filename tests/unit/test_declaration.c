@@ -20,8 +20,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <json-c/json.h>
 
 #include "declaration.h"
+#include "scan.h"
 #include "util.h"
 
 static char path_buf[4096];
@@ -1209,6 +1211,126 @@ static void test_utf8_length(void **state)
     assert_int_equal(utf8_length("密山海关 Mishan"), 11);
 }
 
+/* ---- the record prologue (decl_record_parse), shared with scan_decode ---- */
+
+/* Parse with `spec`; check the refusal text and the key handed back. */
+static void expect_prologue_refusal(const struct decl_record_spec *spec, const char *data,
+                                    size_t len, const char *want_err, const char *want_key)
+{
+    char err[256] = "";
+    char *key = &key_unset;
+    struct json_object *root = decl_record_parse(data, len, 0, spec, &key, NULL, err, sizeof(err));
+
+    if (root)
+        fail_msg("accepted: %.200s", data);
+    if (strcmp(err, want_err) != 0)
+        print_error("input %.200s: got '%s', want '%s'\n", data, err, want_err);
+    assert_string_equal(err, want_err);
+    check_key(key, want_key, data);
+}
+
+static void test_record_prologue(void **state)
+{
+    (void)state;
+    struct decl_record_spec spec = {.what = "a thing",
+                                    .default_max_bytes = 40,
+                                    .max_depth = 2,
+                                    .key_missing = "logisticsNo: none here"};
+    char long_key[128];
+    char err[256];
+
+    /* the spec's words, limits and key text */
+    expect_prologue_refusal(&spec, "", 0, "empty record", NULL);
+    expect_prologue_refusal(&spec, "{\"logisticsNo\":\"YL1\",\"note\":\"x1234567\"}", 41,
+                            "record too large: 41 bytes, limit 40 bytes", NULL);
+    expect_prologue_refusal(&spec, "[1]", 3,
+                            "not a thing: the record is a JSON array, not an object", NULL);
+    expect_prologue_refusal(&spec, "\"YL1\"", 5,
+                            "not a thing: the record is a JSON string, not an object", NULL);
+    expect_prologue_refusal(&spec, "{\"a\":{\"b\":{}}}", 14,
+                            "invalid JSON at byte 10: nesting deeper than 2 levels", NULL);
+    expect_prologue_refusal(&spec, "{}", 2, "logisticsNo: none here", NULL);
+    expect_prologue_refusal(&spec, "{\"logisticsNo\":null}", 20, "logisticsNo: none here", NULL);
+    expect_prologue_refusal(&spec, "{\"logisticsNo\":7}", 17,
+                            "logisticsNo: expected a string, got int", NULL);
+    expect_prologue_refusal(&spec, "{\"logisticsNo\":\"\"}", 18, "logisticsNo: empty", NULL);
+    expect_prologue_refusal(&spec, "{\"logisticsNo\":\"Y\\u0000\"}", 25,
+                            "logisticsNo: contains a NUL character (\\u0000)", NULL);
+    /* a bare number json-c cannot tell is complete: the two wordings */
+    expect_prologue_refusal(&spec, "12", 2, "invalid JSON: unexpected end of input after 2 bytes",
+                            NULL);
+    spec.json_c_words = true;
+    expect_prologue_refusal(&spec, "12", 2, "invalid JSON: continue", NULL);
+    spec.json_c_words = false;
+
+    /* duplicates: refused; the key is handed back only with key_despite_duplicate */
+    const char *dup = "{\"logisticsNo\":\"YL1\",\"a\":1,\"a\":2}";
+    expect_prologue_refusal(&spec, dup, strlen(dup), "duplicate key \"a\" in the top-level object",
+                            NULL);
+    spec.key_despite_duplicate = true;
+    expect_prologue_refusal(&spec, dup, strlen(dup), "duplicate key \"a\" in the top-level object",
+                            "YL1");
+    const char *dup_key = "{\"logisticsNo\":\"YL1\",\"logisticsNo\":\"YL2\"}";
+    spec.default_max_bytes = 1000;
+    expect_prologue_refusal(&spec, dup_key, strlen(dup_key),
+                            "duplicate key \"logisticsNo\" in the top-level object", NULL);
+
+    /* 81 characters: too long */
+    snprintf(long_key, sizeof(long_key), "{\"logisticsNo\":\"%081d\"}", 0);
+    expect_prologue_refusal(&spec, long_key, strlen(long_key),
+                            "logisticsNo: longer than 80 characters", NULL);
+
+    /* accepted: the object, the key inside it, and a copy */
+    const char *ok = " {\"logisticsNo\":\"鸡西-1\",\"x\":[1]}\n";
+    const char *k = NULL;
+    char *key = &key_unset;
+    struct json_object *root =
+        decl_record_parse(ok, strlen(ok), 0, &spec, &key, &k, err, sizeof(err));
+    assert_non_null(root);
+    assert_string_equal(k, "鸡西-1");
+    check_key(key, "鸡西-1", "accepted record");
+    json_object_put(root);
+    /* neither key pointer is required */
+    root = decl_record_parse(ok, strlen(ok), 0, &spec, NULL, NULL, err, sizeof(err));
+    assert_non_null(root);
+    json_object_put(root);
+}
+
+/* declaration_decode and scan_decode refuse a bad record prologue in the same words. */
+static void test_prologue_shared_with_scans(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        const char *want;
+        const char *decl_key; /* the declaration hands back the key on a duplicate */
+    } cases[] = {
+        {"", "empty record", NULL},
+        {"{\"logisticsNo\":\"YL1\"", "invalid JSON at byte 20: unexpected end of input", NULL},
+        {"{\"logisticsNo\":7}", "logisticsNo: expected a string, got int", NULL},
+        {"{\"logisticsNo\":\"\"}", "logisticsNo: empty", NULL},
+        {"{\"logisticsNo\":\"YL\\u0000\"}", "logisticsNo: contains a NUL character (\\u0000)",
+         NULL},
+        {"{\"logisticsNo\":\"YL1\",\"scan\":1,\"scan\":2}",
+         "duplicate key \"scan\" in the top-level object", "YL1"},
+        {"{\"logisticsNo\":\"YL1\",\"x\":{\"a\":1,\"a\":1}}", "duplicate key \"a\" in x", "YL1"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char derr[256] = "", serr[256] = "";
+        char *dkey = &key_unset, *skey = &key_unset;
+        size_t len = strlen(cases[i].json);
+        struct declaration *d = declaration_decode(cases[i].json, len, 0, &dkey, derr, 256);
+        struct warehouse_scan *sc = scan_decode(cases[i].json, len, 0, &skey, serr, 256);
+
+        assert_null(d);
+        assert_null(sc);
+        assert_string_equal(derr, cases[i].want);
+        assert_string_equal(serr, cases[i].want);
+        check_key(dkey, cases[i].decl_key, cases[i].json);
+        check_key(skey, NULL, cases[i].json);
+    }
+}
+
 /* ---- JSONTestSuite ---- */
 
 static const char *suite_dir(void)
@@ -1370,6 +1492,8 @@ int main(void)
         cmocka_unit_test(test_field_table),
         cmocka_unit_test(test_accessors_every_field),
         cmocka_unit_test(test_utf8_length),
+        cmocka_unit_test(test_record_prologue),
+        cmocka_unit_test(test_prologue_shared_with_scans),
         cmocka_unit_test(test_jsontestsuite),
     };
 

@@ -101,6 +101,45 @@ static void test_refusals(void **state)
     expect_refused("{\"logisticsNo\":\"YL\\u0000\",\"scan\":\"arrival\"}", "NUL", NULL);
 }
 
+/* The prologue's refusals in the scan's own words, exactly. */
+static void test_exact_reasons(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
+        {"[1]", "not a warehouse scan: the record is a JSON array, not an object"},
+        {"{\"scan\":\"arrival\"}", "logisticsNo: missing"},
+        {"{\"logisticsNo\":null}", "logisticsNo: missing"},
+        {"{\"logisticsNo\":[]}", "logisticsNo: expected a string, got array"},
+        {"12", "invalid JSON: continue"},
+        {"{\"logisticsNo\":\"YL5\",\"scan\":\"arrival\",\"scan\":\"arrival\"}",
+         "duplicate key \"scan\" in the top-level object"},
+        {"{\"logisticsNo\":\"YL5\",\"x\":[[[[1]]]]}",
+         "invalid JSON at byte 28: nesting deeper than 4 levels"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[256] = "", *key = NULL;
+        struct warehouse_scan *s = decode(cases[i].json, &key, err, sizeof(err));
+        assert_null(s);
+        assert_null(key);
+        if (strcmp(err, cases[i].want) != 0)
+            print_error("input %s: got '%s', want '%s'\n", cases[i].json, err, cases[i].want);
+        assert_string_equal(err, cases[i].want);
+    }
+    /* the default limit is 64 KiB */
+    size_t big = 64 * 1024 + 1;
+    char *json = malloc(big);
+    char err[256];
+    assert_non_null(json);
+    memset(json, ' ', big);
+    json[0] = '{';
+    json[big - 1] = '}';
+    assert_null(scan_decode(json, big, 0, NULL, err, sizeof(err)));
+    assert_string_equal(err, "record too large: 65537 bytes, limit 65536 bytes");
+    free(json);
+}
+
 static void test_size_limit(void **state)
 {
     (void)state;
@@ -118,9 +157,8 @@ static void test_size_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arrival_ceb_time),
-        cmocka_unit_test(test_departure_iso_time),
-        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_arrival_ceb_time), cmocka_unit_test(test_departure_iso_time),
+        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_exact_reasons),
         cmocka_unit_test(test_size_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

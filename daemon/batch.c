@@ -1,0 +1,359 @@
+/*
+ * batch.c - build the batch document customs.apply_batch() reads, and read its answer.
+ * See batch.h for the format.
+ *
+ * json-c keeps members in insertion order, so the document's key order is the order of
+ * the calls below (jsonb does not care; it only makes the text reproducible). Decimals
+ * travel as strings from decimal_format, never as doubles, so PostgreSQL reads them into
+ * numeric(19,5) exactly.
+ */
+#include "batch.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <openssl/evp.h>
+
+#include "decimal.h"
+#include "json_strict.h"
+#include "util.h"
+
+/* The reason a declaration or scan is kept as a quarantine record (batch.h). */
+#define BATCH_NOT_TEXT "record value is not storable text (NUL byte or invalid UTF-8)"
+
+/* Add a member whose key is a string literal and not yet present (json-c fast path). */
+static int batch_add(struct json_object *obj, const char *key, struct json_object *val)
+{
+    if (!val)
+        return -1;
+    if (json_object_object_add_ex(obj, key, val,
+                                  JSON_C_OBJECT_ADD_KEY_IS_NEW | JSON_C_OBJECT_KEY_IS_CONSTANT)) {
+        json_object_put(val);
+        return -1;
+    }
+    return 0;
+}
+
+/* A string member; nothing when v is NULL (absent). */
+static int batch_add_string(struct json_object *obj, const char *key, const char *v)
+{
+    return v ? batch_add(obj, key, json_object_new_string(v)) : 0;
+}
+
+/* The raw value as a JSON string (the caller checked it is storable text). */
+static int batch_add_payload(struct json_object *obj, const struct batch_record *r)
+{
+    return batch_add(obj, "payload",
+                     json_object_new_string_len((const char *)r->value, (int)r->value_len));
+}
+
+/* The COLUMN fields of a header or item (declaration.h); absent fields are left out. */
+static int batch_add_fields(struct json_object *obj, const void *base,
+                            const struct decl_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct decl_field *f = &fields[i];
+        int rc = 0;
+        if (!f->column)
+            continue;
+        switch (f->kind) {
+        case DECL_STRING:
+            rc = batch_add_string(obj, f->name, decl_get_string(base, f));
+            break;
+        case DECL_DECIMAL: {
+            const struct decl_decimal *d = decl_get_decimal(base, f);
+            if (d->present) {
+                char buf[DECIMAL_TEXT_MAX];
+                size_t len = decimal_format(d->value, buf, sizeof(buf));
+                rc = batch_add(obj, f->name, json_object_new_string_len(buf, (int)len));
+            }
+            break;
+        }
+        case DECL_INTEGER: {
+            const struct decl_integer *v = decl_get_integer(base, f);
+            if (v->present)
+                rc = batch_add(obj, f->name, json_object_new_int64(v->value));
+            break;
+        }
+        }
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* The decision's reasons: [{"rule_id", "action", "severity", "message", "value"?}]. */
+static struct json_object *batch_reasons(const struct decision *dec)
+{
+    struct json_object *arr = json_object_new_array_ext((int)dec->n_reasons);
+    if (!arr)
+        return NULL;
+    for (size_t i = 0; i < dec->n_reasons; i++) {
+        const struct reason *r = &dec->reasons[i];
+        struct json_object *o = json_object_new_object();
+        if (!o || json_object_array_add(arr, o)) {
+            json_object_put(o);
+            json_object_put(arr);
+            return NULL;
+        }
+        /* value: what a threshold rule computed ("263.31 EUR"), so officers can query it. */
+        if (batch_add_string(o, "rule_id", r->rule_id) ||
+            batch_add_string(o, "action", rule_action_name(r->action)) ||
+            batch_add_string(o, "severity", rule_severity_name(r->severity)) ||
+            batch_add_string(o, "message", r->message) || batch_add_string(o, "value", r->value)) {
+            json_object_put(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* The members every record starts with. */
+static struct json_object *batch_record_start(const char *kind, const struct batch_record *r)
+{
+    struct json_object *o = json_object_new_object();
+    if (!o)
+        return NULL;
+    if (batch_add_string(o, "kind", kind) || batch_add_string(o, "topic", r->topic) ||
+        batch_add(o, "partition", json_object_new_int(r->partition)) ||
+        batch_add(o, "offset", json_object_new_int64(r->offset)) ||
+        batch_add(o, "timestamp_ms", json_object_new_int64(r->timestamp_ms))) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A record kept byte-exact: base64 of the value (the value may hold any bytes). */
+static struct json_object *batch_quarantine(const struct batch_record *r, const char *key,
+                                            const char *reason)
+{
+    if (r->value_len > (size_t)INT_MAX / 4 * 3 - 3)
+        return NULL;
+    size_t b64len = 4 * ((r->value_len + 2) / 3);
+    char *b64 = malloc(b64len + 1);
+    struct json_object *o = b64 ? batch_record_start("quarantine", r) : NULL;
+    if (!o) {
+        free(b64);
+        return NULL;
+    }
+    EVP_EncodeBlock((unsigned char *)b64, r->value, (int)r->value_len);
+    int rc = batch_add(o, "raw_b64", json_object_new_string_len(b64, (int)b64len)) ||
+             batch_add_string(o, "reason", reason) || batch_add_string(o, "logisticsNo", key);
+    free(b64);
+    if (rc) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A decided declaration: its COLUMN fields, the raw value and the decision. */
+static struct json_object *batch_declaration(const struct batch_record *r)
+{
+    const struct declaration *d = r->decl;
+    const char *key = d->logisticsNo ? d->logisticsNo : r->key;
+    char sha[65];
+
+    if (!json_strict_text(r->value, r->value_len)) {
+        /* The decoder accepts only valid UTF-8 JSON, so this is a caller bug; still, the
+         * raw text cannot go into a text column, and refusing the whole batch would stall
+         * the partition for good. Keep the record instead. */
+        return batch_quarantine(r, key, BATCH_NOT_TEXT);
+    }
+    if (sha256_hex(r->value, r->value_len, sha) != 0)
+        return NULL;
+
+    /* Each child is attached as soon as it exists, so freeing `o` frees everything. */
+    struct json_object *o = batch_record_start("declaration", r);
+    if (!o)
+        return NULL;
+    struct json_object *decl = json_object_new_object();
+    if (batch_add(o, "decl", decl))
+        goto fail;
+    struct json_object *items = json_object_new_array_ext((int)d->n_items);
+    if (batch_add(decl, "items", items))
+        goto fail;
+    if (batch_add_string(o, "logisticsNo", key) || batch_add_string(o, "sha256", sha) ||
+        batch_add_payload(o, r) ||
+        batch_add(o, "status_code", json_object_new_int(r->decision->status_code)) ||
+        batch_add_string(o, "rules_version", r->decision->rules_version) ||
+        batch_add(o, "reasons", batch_reasons(r->decision)) ||
+        batch_add_fields(decl, d, decl_head_fields, decl_head_field_count))
+        goto fail;
+    for (size_t i = 0; i < d->n_items; i++) {
+        struct json_object *it = json_object_new_object();
+        if (!it || json_object_array_add(items, it)) {
+            json_object_put(it);
+            goto fail;
+        }
+        if (batch_add_fields(it, &d->items[i], decl_item_fields, decl_item_field_count))
+            goto fail;
+    }
+    return o;
+fail:
+    json_object_put(o);
+    return NULL;
+}
+
+/* A warehouse scan: the decoded fields apply_batch reads, plus the raw value (kept in
+ * customs.warehouse_scans) and its SHA-256. */
+static struct json_object *batch_scan(const struct batch_record *r)
+{
+    const struct warehouse_scan *sc = r->scan;
+    const char *key = sc->logisticsNo ? sc->logisticsNo : r->key;
+    char sha[65];
+
+    if (!json_strict_text(r->value, r->value_len)) /* as for declarations: a caller bug */
+        return batch_quarantine(r, key, BATCH_NOT_TEXT);
+    if (sha256_hex(r->value, r->value_len, sha) != 0)
+        return NULL;
+    struct json_object *o = batch_record_start("scan", r);
+    if (!o)
+        return NULL;
+    if (batch_add_string(o, "logisticsNo", key) ||
+        batch_add_string(o, "scan", scan_kind_name(sc->kind)) ||
+        batch_add_string(o, "scannedAt", sc->scanned_at) ||
+        batch_add_string(o, "loctNo", sc->loctNo) ||
+        batch_add_string(o, "totalPackageNo", sc->totalPackageNo) ||
+        batch_add_string(o, "sha256", sha) || batch_add_payload(o, r)) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* A caller bug in a record (batch.h), or NULL when the record is well-formed. */
+static const char *batch_record_bug(const struct batch_record *r)
+{
+    if (!r->topic || (!r->value && r->value_len))
+        return "record without topic or value";
+    if (r->kind == BATCH_DECLARATION && (!r->decl || !r->decision))
+        return "declaration record without declaration or decision";
+    if (r->kind == BATCH_SCAN &&
+        (!r->scan || !r->scan->scanned_at || (!r->scan->logisticsNo && !r->key)))
+        return "scan record without scan, scannedAt or logisticsNo";
+    return NULL;
+}
+
+/* One record of the document; NULL when out of memory. */
+static struct json_object *batch_record(const struct batch_record *r)
+{
+    switch (r->kind) {
+    case BATCH_DECLARATION:
+        return batch_declaration(r);
+    case BATCH_SCAN:
+        return batch_scan(r);
+    case BATCH_QUARANTINE:
+        break;
+    }
+    return batch_quarantine(r, r->key, r->reason ? r->reason : "unknown");
+}
+
+/* The offset fences: [{"topic", "partition", "expected", "next"}]. */
+static int batch_add_offsets(struct json_object *offs, const struct batch_offset *offsets,
+                             size_t n_offsets)
+{
+    for (size_t i = 0; i < n_offsets; i++) {
+        struct json_object *o = json_object_new_object();
+        if (!o || json_object_array_add(offs, o)) {
+            json_object_put(o);
+            return -1;
+        }
+        if (batch_add_string(o, "topic", offsets[i].topic) ||
+            batch_add(o, "partition", json_object_new_int(offsets[i].partition)) ||
+            batch_add(o, "expected", json_object_new_int64(offsets[i].expected)) ||
+            batch_add(o, "next", json_object_new_int64(offsets[i].next)))
+            return -1;
+    }
+    return 0;
+}
+
+char *batch_document(const struct batch_record *records, size_t n_records,
+                     const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
+                     const char *topic_receipts, char *err, size_t errlen)
+{
+    if (n_records > INT_MAX || n_offsets > INT_MAX) {
+        snprintf(err, errlen, "batch too large");
+        return NULL;
+    }
+    for (size_t i = 0; i < n_records; i++) {
+        const char *bug = batch_record_bug(&records[i]);
+        if (bug) {
+            snprintf(err, errlen, "%s", bug);
+            return NULL;
+        }
+    }
+
+    const char *oom = "out of memory building the batch";
+    char *text = NULL;
+    struct json_object *root = json_object_new_object();
+    struct json_object *offs = json_object_new_array_ext((int)n_offsets);
+    struct json_object *recs = json_object_new_array_ext((int)n_records);
+    if (!root || !offs || !recs) {
+        json_object_put(offs);
+        json_object_put(recs);
+        goto out;
+    }
+    if (batch_add(root, "offsets", offs)) {
+        json_object_put(recs);
+        goto out;
+    }
+    if (batch_add(root, "records", recs) || batch_add_string(root, "topic_events", topic_events) ||
+        batch_add_string(root, "topic_receipts", topic_receipts) ||
+        batch_add_offsets(offs, offsets, n_offsets))
+        goto out;
+    for (size_t i = 0; i < n_records; i++) {
+        struct json_object *o = batch_record(&records[i]);
+        if (!o)
+            goto out;
+        if (json_object_array_add(recs, o)) {
+            json_object_put(o);
+            goto out;
+        }
+    }
+    oom = "out of memory serialising the batch";
+    const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
+    if (s)
+        text = strdup(s);
+out:
+    json_object_put(root); /* s belonged to root */
+    if (!text)
+        snprintf(err, errlen, "%s", oom);
+    return text;
+}
+
+/* A count of the answer: present and positive, else 0. */
+static size_t batch_count(struct json_object *obj, const char *key)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(obj, key, &v))
+        return 0;
+    int64_t n = json_object_get_int64(v);
+    return n > 0 ? (size_t)n : 0;
+}
+
+int batch_result_parse(const char *text, struct batch_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    struct json_object *counts = text ? json_tokener_parse(text) : NULL;
+    if (!counts)
+        return -1;
+    res->declarations = batch_count(counts, "declarations");
+    res->duplicates = batch_count(counts, "duplicates");
+    res->conflicts = batch_count(counts, "conflicts");
+    res->quarantined = batch_count(counts, "quarantined");
+    res->events = batch_count(counts, "events");
+    res->amendments = batch_count(counts, "amendments");
+    res->cancellations = batch_count(counts, "cancellations");
+    res->refused = batch_count(counts, "refused");
+    res->scans = batch_count(counts, "scans");
+    res->pending_scans = batch_count(counts, "pending_scans");
+    json_object_put(counts);
+    return 0;
+}

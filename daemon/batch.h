@@ -1,0 +1,150 @@
+/*
+ * batch.h - the batch document: one consumed Kafka batch (decided declarations, warehouse
+ * scans, records that could not be decoded, and the offset fence of every partition the
+ * batch covers) as the JSON text that customs.apply_batch(group text, batch jsonb) applies
+ * in one transaction (sql/), and the counts it answers with. Pure: no I/O, no database;
+ * store.h sends the document and hands back the counts.
+ *
+ * This header is the C side's definition of the format; the SQL function reads the same
+ * keys. The document is one JSON object (UTF-8, no insignificant whitespace, "/" not
+ * escaped); a member whose value is absent is left out, which the SQL side reads as NULL.
+ *
+ *   {
+ *     "offsets": [                          -- one per partition the batch covers
+ *       {"topic": "customs.declarations",   -- Kafka topic
+ *        "partition": 0,                    -- integer
+ *        "expected": 41,                    -- next offset stored when the batch started,
+ *                                           -- -1 = no row yet (the partition's first batch)
+ *        "next": 44}],                      -- next offset after the batch: last offset + 1
+ *     "records": [ RECORD, ... ],           -- in consumption order
+ *     "topic_events": "mishan.warehouse.events",   -- topic of the warehouse event outbox rows
+ *     "topic_receipts": "customs.receipts"         -- topic of the declarer receipt rows
+ *   }
+ *
+ * Every RECORD starts with
+ *     "kind": "declaration" | "quarantine" | "scan",
+ *     "topic": "...", "partition": 0, "offset": 41,   -- where it was consumed (integers)
+ *     "timestamp_ms": 1715480000000                   -- Kafka record timestamp, milliseconds
+ *                                                     -- since the Unix epoch; -1 = none
+ * followed by, for each kind:
+ *
+ *   declaration (BATCH_DECLARATION, a decoded and decided CEB603 declaration)
+ *     "decl": {"items": [ITEM, ...], HEAD...},   -- the COLUMN fields of declaration.h, by
+ *                                                -- their CEB603 names, in table order:
+ *                                                -- strings as strings, decimals (N19,5) as
+ *                                                -- strings in decimal_format's canonical
+ *                                                -- form ("1.35", "0", "-0.5"), packNo and
+ *                                                -- gnum as integers; absent fields left out
+ *     "logisticsNo": "YL...",                    -- the key (decl's, else the record key)
+ *     "sha256": "<lowercase hex SHA-256 of the raw value>",
+ *     "payload": "<the raw value as a JSON string>",
+ *     "status_code": 399,                        -- the decision: 100 | 300 | 399 | 500
+ *     "rules_version": "<SHA-256 hex of the rule set>",
+ *     "reasons": [{"rule_id": "...", "action": "reject" | "review" | "inspect" | "flag",
+ *                  "severity": "low" | "medium" | "high" | "critical",
+ *                  "message": "...",
+ *                  "value": "263.31 EUR"}]       -- only when the rule computed a value
+ *
+ *   scan (BATCH_SCAN, a decoded warehouse scan, scan.h)
+ *     "logisticsNo": "YL...",                    -- the scan's, else the record key
+ *     "scan": "arrival" | "departure",
+ *     "scannedAt": "2024-05-12T10:30:00+08:00",  -- ISO 8601 with its offset
+ *     "loctNo": "1900W00001",                    -- left out when absent
+ *     "totalPackageNo": "...",                   -- left out when absent
+ *     "sha256": "<lowercase hex SHA-256 of the raw value>",
+ *     "payload": "<the raw value as a JSON string>"
+ *
+ *   quarantine (BATCH_QUARANTINE, a record kept byte-exact because it could not be decoded)
+ *     "raw_b64": "<base64 of the raw value>",    -- RFC 4648 with padding; "" when empty
+ *     "reason": "invalid JSON at byte 17: ...",  -- why; "unknown" when none was given
+ *     "logisticsNo": "YL..."                     -- only when it could be read (a receipt
+ *                                                -- then goes to the sender)
+ *
+ * A declaration or scan whose raw value is not storable as text (invalid UTF-8 or a NUL
+ * byte; the decoders let none through) goes as a quarantine record with the reason
+ * "record value is not storable text (NUL byte or invalid UTF-8)" and its logisticsNo,
+ * rather than stall its partition.
+ *
+ * apply_batch answers with one JSON object of counts, read by batch_result_parse:
+ *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
+ *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result).
+ */
+#ifndef CUSTOMSD_BATCH_H
+#define CUSTOMSD_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "declaration.h"
+#include "rules.h"
+#include "scan.h"
+
+enum batch_kind {
+    BATCH_DECLARATION, /* a decided declaration (customs.declarations topic) */
+    BATCH_QUARANTINE,  /* a record that could not be decoded (either topic) */
+    BATCH_SCAN,        /* a warehouse scan (mishan.warehouse.scans topic) */
+};
+
+/* One Kafka record of the batch, in consumption order. Nothing here is owned. */
+struct batch_record {
+    enum batch_kind kind;
+    const char *topic;
+    int32_t partition;
+    int64_t offset;
+    int64_t timestamp_ms; /* Kafka record timestamp, -1 if none */
+    const void *value;    /* the record value, byte-exact (may contain any bytes) */
+    size_t value_len;
+    const char *key;                   /* DECLARATION: logisticsNo. QUARANTINE: logisticsNo when it
+                                          could be read (a receipt is then sent), else NULL */
+    const struct declaration *decl;    /* DECLARATION only */
+    const struct decision *decision;   /* DECLARATION only */
+    const char *reason;                /* QUARANTINE only: why it could not be decoded */
+    const struct warehouse_scan *scan; /* SCAN only */
+};
+
+/* Offset fence for one partition touched by the batch. */
+struct batch_offset {
+    const char *topic;
+    int32_t partition;
+    int64_t expected; /* next offset stored when the batch started (-1: no row yet) */
+    int64_t next;     /* next offset after the batch (last record offset + 1) */
+};
+
+/* What a committed batch did: apply_batch's answer. */
+struct batch_result {
+    size_t declarations;  /* new declarations recorded */
+    size_t duplicates;    /* declaration with the bytes of a stored version: no-op */
+    size_t conflicts;     /* appType 1, same logisticsNo, other content: quarantined + receipt */
+    size_t quarantined;   /* records that could not be decoded */
+    size_t events;        /* outbox rows written (warehouse events + receipts) */
+    size_t amendments;    /* appType 2 applied: content replaced, re-decided */
+    size_t cancellations; /* appType 3 applied: status 100, cancelled */
+    size_t refused;       /* amendments, cancellations, scans the state machine refused
+                             (kept with the reason and a -1 receipt) */
+    size_t scans;         /* warehouse scans recorded (customs.warehouse_scans) */
+    size_t pending_scans; /* of those, waiting for their declaration */
+};
+
+/*
+ * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
+ * outbox topics `topic_events` and `topic_receipts` (left out when NULL).
+ * Returns the document as a malloc'd NUL-terminated string (the caller frees it), or NULL
+ * with err set: "batch too large" (more than INT_MAX records or offsets), "record without
+ * topic or value", "declaration record without declaration or decision", "scan record
+ * without scan, scannedAt or logisticsNo" (caller bugs: nothing is built), or "out of
+ * memory building the batch" / "out of memory serialising the batch".
+ */
+char *batch_document(const struct batch_record *records, size_t n_records,
+                     const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
+                     const char *topic_receipts, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * Read apply_batch's answer `text` (may be NULL) into *res: every count that is present
+ * and positive, 0 otherwise. Returns 0, or -1 (and *res all zero) when text is NULL or
+ * not JSON.
+ */
+int batch_result_parse(const char *text, struct batch_result *res)
+    __attribute__((warn_unused_result));
+
+#endif

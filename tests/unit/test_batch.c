@@ -1,0 +1,491 @@
+/*
+ * test_batch.c - unit tests of batch.c against the format documented in batch.h: the exact
+ * document built from known records (a decided declaration with its COLUMN fields and
+ * reasons, warehouse scans, quarantined records with binary payloads), the offset fences,
+ * values that are not storable text going as quarantine records, caller bugs refused,
+ * json_strict_text, and the reading of apply_batch's answer.
+ *
+ * Expected documents are written out in full (SHA-256 and base64 values computed
+ * independently), so any change to the text sent to customs.apply_batch() shows here.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "batch.h"
+#include "json_strict.h"
+#include "util.h"
+
+#define TOPIC_DECL   "customs.declarations"
+#define TOPIC_SCAN   "mishan.warehouse.scans"
+#define TOPIC_EVENTS "mishan.warehouse.events"
+#define TOPIC_RCPT   "customs.receipts"
+
+/* A pretty-printed declaration with a tab escape, quotes and a slash in a string. */
+static const char P_DECL[] = "{\n  \"logisticsNo\": \"YL1\", \"ebpName\": \"平台\",\n"
+                             "  \"note\": \"say \\\"hi\\\" / 1\\t\"\n}";
+static const char P_SCAN[] = "{\"logisticsNo\":\"YL-S1\",\"scan\":\"arrival\","
+                             "\"scannedAt\":\"20240512103000\",\"loctNo\":\"1900W00001\"}";
+/* Not text: a NUL byte, 0xFF, a lone continuation byte. */
+static const char P_BIN[] = "\x00\xff{bad\n\x80\"";
+
+/* The documents these tests expect, byte for byte. */
+static const char WANT_DECL[] =
+    "{\"offsets\":[{\"topic\":\"customs.declarations\",\"partition\":2,\"expected\":41,"
+    "\"next\":42}],\"records\":[{\"kind\":\"declaration\",\"topic\":\"customs.declarations\","
+    "\"partition\":2,\"offset\":41,\"timestamp_ms\":1715480000000,\"decl\":{\"items\":[{"
+    "\"gnum\":1,\"itemNo\":\"EG-1\",\"qty\":\"2\",\"qty1\":\"0.35\",\"unit\":\"011\"},{"
+    "\"gcode\":\"9207900000\",\"totalPrice\":\"-0.5\"}],\"appType\":\"1\","
+    "\"logisticsNo\":\"YL1\",\"country\":\"344\",\"freight\":\"0\",\"fCurrency\":\"142\","
+    "\"insuredFee\":\"1399\",\"packNo\":2,\"grossWeight\":\"1.35\"},\"logisticsNo\":\"YL1\","
+    "\"sha256\":\"4579daa405ae5b1091f3baf0ada85977f2b1d092bd2d7f23e59c3306f2e36355\","
+    "\"payload\":\"{\\n  \\\"logisticsNo\\\": \\\"YL1\\\", \\\"ebpName\\\": \\\"平台\\\",\\n  "
+    "\\\"note\\\": \\\"say \\\\\\\"hi\\\\\\\" / 1\\\\t\\\"\\n}\","
+    "\"status_code\":300,\"rules_version\":\"v1\",\"reasons\":[{\"rule_id\":\"R-HEAVY\","
+    "\"action\":\"flag\",\"severity\":\"low\",\"message\":\"grossWeight 1.35 kg\"},{"
+    "\"rule_id\":\"R-VALUE\",\"action\":\"review\",\"severity\":\"high\","
+    "\"message\":\"价值 \\\"over\\\" 150 EUR\",\"value\":\"263.31 EUR\"}]}],"
+    "\"topic_events\":\"mishan.warehouse.events\",\"topic_receipts\":\"customs.receipts\"}";
+
+static const char WANT_SCAN[] =
+    "{\"offsets\":[{\"topic\":\"mishan.warehouse.scans\",\"partition\":3,\"expected\":-1,"
+    "\"next\":10}],\"records\":[{\"kind\":\"scan\",\"topic\":\"mishan.warehouse.scans\","
+    "\"partition\":3,\"offset\":9,\"timestamp_ms\":-1,\"logisticsNo\":\"YL-S1\","
+    "\"scan\":\"arrival\",\"scannedAt\":\"2024-05-12T10:30:00+08:00\","
+    "\"loctNo\":\"1900W00001\","
+    "\"sha256\":\"cedfdfdd9dd743f8ec668566ff0fc187fb539b00a558988895f9c0e82fdbc0f3\","
+    "\"payload\":\"{\\\"logisticsNo\\\":\\\"YL-S1\\\",\\\"scan\\\":\\\"arrival\\\","
+    "\\\"scannedAt\\\":\\\"20240512103000\\\",\\\"loctNo\\\":\\\"1900W00001\\\"}\"},"
+    "{\"kind\":\"scan\",\"topic\":\"mishan.warehouse.scans\",\"partition\":3,\"offset\":9,"
+    "\"timestamp_ms\":-1,\"logisticsNo\":\"YL-K\",\"scan\":\"departure\","
+    "\"scannedAt\":\"2024-05-12T02:30:00Z\",\"totalPackageNo\":\"PKG-7\","
+    "\"sha256\":\"cedfdfdd9dd743f8ec668566ff0fc187fb539b00a558988895f9c0e82fdbc0f3\","
+    "\"payload\":\"{\\\"logisticsNo\\\":\\\"YL-S1\\\",\\\"scan\\\":\\\"arrival\\\","
+    "\\\"scannedAt\\\":\\\"20240512103000\\\",\\\"loctNo\\\":\\\"1900W00001\\\"}\"}],"
+    "\"topic_events\":\"mishan.warehouse.events\",\"topic_receipts\":\"customs.receipts\"}";
+
+static const char WANT_QUARANTINE[] =
+    "{\"offsets\":[],\"records\":[{\"kind\":\"quarantine\","
+    "\"topic\":\"customs.declarations\",\"partition\":0,\"offset\":42,\"timestamp_ms\":5,"
+    "\"raw_b64\":\"AP97YmFkCoAi\","
+    "\"reason\":\"invalid JSON at byte 0: unexpected character\",\"logisticsNo\":\"YL-Q1\"},{"
+    "\"kind\":\"quarantine\",\"topic\":\"customs.declarations\",\"partition\":1,\"offset\":7,"
+    "\"timestamp_ms\":-1,\"raw_b64\":\"\",\"reason\":\"unknown\"}]}";
+
+static struct decl_decimal dec(__int128 units)
+{
+    struct decl_decimal d = {.present = true};
+    d.value.units = units;
+    return d;
+}
+
+/* Build a document and compare it with `want`, printing both on a mismatch. */
+static void expect_document(const struct batch_record *r, size_t nr, const struct batch_offset *o,
+                            size_t no, const char *events, const char *receipts, const char *want)
+{
+    char err[256] = "";
+    char *got = batch_document(r, nr, o, no, events, receipts, err, sizeof(err));
+    if (!got)
+        fail_msg("batch_document failed: %s", err);
+    if (strcmp(got, want) != 0)
+        print_error("got:  %s\nwant: %s\n", got, want);
+    assert_string_equal(got, want);
+    /* Whatever it holds, the document is JSON that a strict parser takes whole. */
+    assert_int_equal(json_strict_validate(got, strlen(got), 16, err, sizeof(err)), 0);
+    free(got);
+}
+
+/* ---- declarations ---- */
+
+static void test_declaration_record(void **state)
+{
+    (void)state;
+    struct decl_item items[2] = {
+        {.gnum = {true, 1},
+         .itemNo = "EG-1",
+         .qty = dec(200000),
+         .qty1 = dec(35000),
+         .unit = "011",
+         .note = "not sent"},
+        {.gcode = "9207900000", .totalPrice = dec(-50000)},
+    };
+    /* ebpName and note are PAYLOAD fields: in the raw value only. */
+    struct declaration d = {.appType = "1",
+                            .logisticsNo = "YL1",
+                            .ebpName = "平台",
+                            .country = "344",
+                            .freight = dec(0),
+                            .fCurrency = "142",
+                            .insuredFee = dec(139900000),
+                            .packNo = {true, 2},
+                            .grossWeight = dec(135000),
+                            .note = "not sent either",
+                            .n_items = 2,
+                            .items = items};
+    struct reason reasons[2] = {
+        {.rule_id = "R-HEAVY",
+         .action = RULE_FLAG,
+         .severity = RULE_SEVERITY_LOW,
+         .message = "grossWeight 1.35 kg"},
+        {.rule_id = "R-VALUE",
+         .action = RULE_REVIEW,
+         .severity = RULE_SEVERITY_HIGH,
+         .message = "价值 \"over\" 150 EUR",
+         .value = "263.31 EUR"},
+    };
+    struct decision decision = {
+        .status_code = 300, .n_reasons = 2, .reasons = reasons, .rules_version = "v1"};
+    struct batch_record r = {.kind = BATCH_DECLARATION,
+                             .topic = TOPIC_DECL,
+                             .partition = 2,
+                             .offset = 41,
+                             .timestamp_ms = 1715480000000LL,
+                             .value = P_DECL,
+                             .value_len = strlen(P_DECL),
+                             .key = "YL1",
+                             .decl = &d,
+                             .decision = &decision};
+    struct batch_offset o = {.topic = TOPIC_DECL, .partition = 2, .expected = 41, .next = 42};
+
+    expect_document(&r, 1, &o, 1, TOPIC_EVENTS, TOPIC_RCPT, WANT_DECL);
+}
+
+/* Every COLUMN field, and only those, goes into "decl": the columns apply_batch reads. */
+static void test_declaration_columns(void **state)
+{
+    (void)state;
+    static const char *const want_head[] = {
+        "items",     "guid",       "appType",        "appTime",     "appStatus", "customsCode",
+        "ebpCode",   "orderNo",    "logisticsCode",  "logisticsNo", "copNo",     "ieFlag",
+        "portCode",  "ieDate",     "statisticsFlag", "agentCode",   "ebcCode",   "ebcName",
+        "ownerCode", "tradeMode",  "trafMode",       "country",     "POD",       "freight",
+        "fCurrency", "insuredFee", "iCurrency",      "wrapType",    "packNo",    "grossWeight",
+        "netWeight"};
+    static const char *const want_item[] = {
+        "gnum",   "itemNo",  "itemRecordNo", "itemName", "gcode", "gname",
+        "gmodel", "barCode", "country",      "currency", "qty",   "qty1",
+        "qty2",   "unit",    "unit1",        "unit2",    "price", "totalPrice"};
+    struct declaration d = {0};
+    struct decl_item item = {0};
+    struct decision decision = {.status_code = 399, .rules_version = "v"};
+    char err[256];
+
+    /* Every field present: strings "s", decimals 1, integers 7. */
+    for (size_t pass = 0; pass < 2; pass++) {
+        const struct decl_field *t = pass ? decl_item_fields : decl_head_fields;
+        size_t n = pass ? decl_item_field_count : decl_head_field_count;
+        void *base = pass ? (void *)&item : (void *)&d;
+        for (size_t i = 0; i < n; i++) {
+            char *p = (char *)base + t[i].offset;
+            if (t[i].kind == DECL_STRING)
+                *(const char **)(void *)p = "s";
+            else if (t[i].kind == DECL_DECIMAL)
+                *(struct decl_decimal *)(void *)p = dec(100000);
+            else
+                *(struct decl_integer *)(void *)p = (struct decl_integer){true, 7};
+        }
+    }
+    d.n_items = 1;
+    d.items = &item;
+    struct batch_record r = {.kind = BATCH_DECLARATION,
+                             .topic = TOPIC_DECL,
+                             .value = "{}",
+                             .value_len = 2,
+                             .decl = &d,
+                             .decision = &decision};
+    char *text = batch_document(&r, 1, NULL, 0, NULL, NULL, err, sizeof(err));
+    assert_non_null(text);
+    struct json_object *root = json_tokener_parse(text);
+    assert_non_null(root);
+    struct json_object *decl = json_object_object_get(
+        json_object_array_get_idx(json_object_object_get(root, "records"), 0), "decl");
+    struct json_object *it = json_object_array_get_idx(json_object_object_get(decl, "items"), 0);
+
+    size_t k = 0;
+    json_object_object_foreach(decl, hkey, hval)
+    {
+        (void)hval;
+        assert_true(k < ARRAY_SIZE(want_head));
+        assert_string_equal(hkey, want_head[k]);
+        k++;
+    }
+    assert_int_equal(k, ARRAY_SIZE(want_head));
+    k = 0;
+    json_object_object_foreach(it, ikey, ival)
+    {
+        assert_true(k < ARRAY_SIZE(want_item));
+        assert_string_equal(ikey, want_item[k]);
+        /* kinds: integers as JSON integers, decimals and strings as JSON strings */
+        const struct decl_field *f = decl_field_find(true, ikey);
+        assert_int_equal(json_object_get_type(ival),
+                         f->kind == DECL_INTEGER ? json_type_int : json_type_string);
+        if (f->kind == DECL_DECIMAL)
+            assert_string_equal(json_object_get_string(ival), "1");
+        k++;
+    }
+    assert_int_equal(k, ARRAY_SIZE(want_item));
+    assert_int_equal(json_object_get_int(json_object_object_get(decl, "packNo")), 7);
+    json_object_put(root);
+    free(text);
+}
+
+/* ---- scans ---- */
+
+static void test_scan_records(void **state)
+{
+    (void)state;
+    struct warehouse_scan arrival = {.logisticsNo = "YL-S1",
+                                     .kind = SCAN_ARRIVAL,
+                                     .scanned_at = "2024-05-12T10:30:00+08:00",
+                                     .loctNo = "1900W00001"};
+    /* No logisticsNo in the scan: the record key is used. */
+    struct warehouse_scan departure = {
+        .kind = SCAN_DEPARTURE, .scanned_at = "2024-05-12T02:30:00Z", .totalPackageNo = "PKG-7"};
+    struct batch_record r[2] = {
+        {.kind = BATCH_SCAN,
+         .topic = TOPIC_SCAN,
+         .partition = 3,
+         .offset = 9,
+         .timestamp_ms = -1,
+         .value = P_SCAN,
+         .value_len = strlen(P_SCAN),
+         .key = "YL-S1",
+         .scan = &arrival},
+        {.kind = BATCH_SCAN,
+         .topic = TOPIC_SCAN,
+         .partition = 3,
+         .offset = 9,
+         .timestamp_ms = -1,
+         .value = P_SCAN,
+         .value_len = strlen(P_SCAN),
+         .key = "YL-K",
+         .scan = &departure},
+    };
+    struct batch_offset o = {.topic = TOPIC_SCAN, .partition = 3, .expected = -1, .next = 10};
+
+    expect_document(r, 2, &o, 1, TOPIC_EVENTS, TOPIC_RCPT, WANT_SCAN);
+}
+
+/* ---- quarantine ---- */
+
+static void test_quarantine_records(void **state)
+{
+    (void)state;
+    struct batch_record r[2] = {
+        {.kind = BATCH_QUARANTINE,
+         .topic = TOPIC_DECL,
+         .partition = 0,
+         .offset = 42,
+         .timestamp_ms = 5,
+         .value = P_BIN,
+         .value_len = sizeof(P_BIN) - 1,
+         .key = "YL-Q1",
+         .reason = "invalid JSON at byte 0: unexpected character"},
+        /* an empty value (a tombstone), no key, no reason */
+        {.kind = BATCH_QUARANTINE,
+         .topic = TOPIC_DECL,
+         .partition = 1,
+         .offset = 7,
+         .timestamp_ms = -1},
+    };
+    /* no offsets, no topics: "offsets" is [] and the topics are left out */
+    expect_document(r, 2, NULL, 0, NULL, NULL, WANT_QUARANTINE);
+}
+
+/* A declaration or scan whose value is not text goes as a quarantine record. */
+static void test_not_text_is_quarantined(void **state)
+{
+    (void)state;
+    static const char bad_utf8[] = "{\"logisticsNo\":\"YL3\xff\"}";
+    static const char nul[] = "{\"logisticsNo\":\"YL3\"}\0";
+    struct declaration d = {.logisticsNo = "YL3"};
+    struct decision decision = {.status_code = 399, .rules_version = "v"};
+    struct warehouse_scan sc = {.kind = SCAN_ARRIVAL, .scanned_at = "2024-05-12T10:30:00+08:00"};
+    struct batch_record r[2] = {
+        {.kind = BATCH_DECLARATION,
+         .topic = TOPIC_DECL,
+         .offset = 1,
+         .timestamp_ms = 2,
+         .value = bad_utf8,
+         .value_len = sizeof(bad_utf8) - 1,
+         .decl = &d,
+         .decision = &decision},
+        {.kind = BATCH_SCAN,
+         .topic = TOPIC_SCAN,
+         .offset = 3,
+         .timestamp_ms = 4,
+         .value = nul,
+         .value_len = sizeof(nul) - 1, /* ends with the NUL */
+         .key = "YL-N",
+         .scan = &sc},
+    };
+    expect_document(
+        r, 2, NULL, 0, NULL, NULL,
+        "{\"offsets\":[],\"records\":[{\"kind\":\"quarantine\",\"topic\":\"customs.declarations\","
+        "\"partition\":0,\"offset\":1,\"timestamp_ms\":2,"
+        "\"raw_b64\":\"eyJsb2dpc3RpY3NObyI6IllMM/8ifQ==\","
+        "\"reason\":\"record value is not storable text (NUL byte or invalid UTF-8)\","
+        "\"logisticsNo\":\"YL3\"},{\"kind\":\"quarantine\",\"topic\":\"mishan.warehouse.scans\","
+        "\"partition\":0,\"offset\":3,\"timestamp_ms\":4,"
+        "\"raw_b64\":\"eyJsb2dpc3RpY3NObyI6IllMMyJ9AA==\","
+        "\"reason\":\"record value is not storable text (NUL byte or invalid UTF-8)\","
+        "\"logisticsNo\":\"YL-N\"}]}");
+}
+
+static void test_text_check(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len;
+        bool ok;
+    } cases[] = {
+        {"", 0, true},
+        {"plain ASCII", 11, true},
+        {"\xc3\xa9", 2, true},          /* é */
+        {"\xe5\xb9\xb3", 3, true},      /* 平 */
+        {"\xf0\x9f\x98\x80", 4, true},  /* U+1F600 */
+        {"\xf4\x8f\xbf\xbf", 4, true},  /* U+10FFFF */
+        {"\xed\x9f\xbf", 3, true},      /* U+D7FF */
+        {"a\0b", 3, false},             /* NUL */
+        {"\xc0\xaf", 2, false},         /* overlong '/' */
+        {"\xe0\x80\xaf", 3, false},     /* overlong '/' */
+        {"\xf0\x8f\xbf\xbf", 4, false}, /* overlong U+FFFF */
+        {"\xed\xa0\x80", 3, false},     /* encoded surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 4, false}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 4, false}, /* never a lead byte */
+        {"\x80", 1, false},             /* lone continuation */
+        {"\xe5\xb9", 2, false},         /* truncated */
+        {"\xc3\x28", 2, false},         /* bad continuation */
+        {"ok\xff", 3, false},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        if (json_strict_text(cases[i].s, cases[i].len) != cases[i].ok)
+            fail_msg("case %zu: json_strict_text gives %d", i, !cases[i].ok);
+    }
+}
+
+/* ---- offsets and bugs ---- */
+
+static void test_offsets(void **state)
+{
+    (void)state;
+    struct batch_offset o[3] = {
+        {.topic = TOPIC_DECL, .partition = 0, .expected = -1, .next = 1},
+        {.topic = TOPIC_DECL, .partition = 2147483647, .expected = 0, .next = 0},
+        {.topic = TOPIC_SCAN, .partition = 5, .expected = 9007199254740993LL, .next = INT64_MAX},
+    };
+    expect_document(NULL, 0, o, 3, TOPIC_EVENTS, NULL,
+                    "{\"offsets\":[{\"topic\":\"customs.declarations\",\"partition\":0,"
+                    "\"expected\":-1,\"next\":1},{\"topic\":\"customs.declarations\","
+                    "\"partition\":2147483647,\"expected\":0,\"next\":0},"
+                    "{\"topic\":\"mishan.warehouse.scans\",\"partition\":5,"
+                    "\"expected\":9007199254740993,\"next\":9223372036854775807}],"
+                    "\"records\":[],\"topic_events\":\"mishan.warehouse.events\"}");
+}
+
+static void expect_bug(const struct batch_record *r, const char *want)
+{
+    char err[256] = "";
+    char *text = batch_document(r, 1, NULL, 0, TOPIC_EVENTS, TOPIC_RCPT, err, sizeof(err));
+    assert_null(text);
+    assert_string_equal(err, want);
+}
+
+static void test_caller_bugs(void **state)
+{
+    (void)state;
+    struct declaration d = {.logisticsNo = "YL1"};
+    struct decision decision = {.status_code = 399};
+    struct warehouse_scan sc = {.kind = SCAN_ARRIVAL, .scanned_at = "2024-05-12T10:30:00Z"};
+    struct warehouse_scan no_time = {.logisticsNo = "YL1", .kind = SCAN_ARRIVAL};
+
+    expect_bug(&(struct batch_record){.kind = BATCH_QUARANTINE, .value = "x", .value_len = 1},
+               "record without topic or value");
+    expect_bug(&(struct batch_record){.kind = BATCH_QUARANTINE, .topic = "t", .value_len = 3},
+               "record without topic or value");
+    expect_bug(&(struct batch_record){.kind = BATCH_DECLARATION, .topic = "t", .decl = &d},
+               "declaration record without declaration or decision");
+    expect_bug(
+        &(struct batch_record){.kind = BATCH_DECLARATION, .topic = "t", .decision = &decision},
+        "declaration record without declaration or decision");
+    expect_bug(&(struct batch_record){.kind = BATCH_SCAN, .topic = "t"},
+               "scan record without scan, scannedAt or logisticsNo");
+    expect_bug(&(struct batch_record){.kind = BATCH_SCAN, .topic = "t", .scan = &no_time},
+               "scan record without scan, scannedAt or logisticsNo");
+    /* neither the scan nor the record has a logisticsNo */
+    expect_bug(&(struct batch_record){.kind = BATCH_SCAN, .topic = "t", .scan = &sc},
+               "scan record without scan, scannedAt or logisticsNo");
+
+    /* A bad record anywhere refuses the whole batch. */
+    struct batch_record two[2] = {
+        {.kind = BATCH_QUARANTINE, .topic = "t"},
+        {.kind = BATCH_SCAN, .topic = "t", .scan = &sc},
+    };
+    char err[256];
+    assert_null(batch_document(two, 2, NULL, 0, NULL, NULL, err, sizeof(err)));
+    assert_string_equal(err, "scan record without scan, scannedAt or logisticsNo");
+}
+
+/* ---- the answer ---- */
+
+static void test_result_parse(void **state)
+{
+    (void)state;
+    struct batch_result res;
+
+    assert_int_equal(batch_result_parse("{\"declarations\": 3, \"duplicates\": 1, \"conflicts\": 2,"
+                                        " \"quarantined\": 4, \"events\": 9, \"amendments\": 5,"
+                                        " \"cancellations\": 6, \"refused\": 7, \"scans\": 8,"
+                                        " \"pending_scans\": 10}",
+                                        &res),
+                     0);
+    assert_int_equal(res.declarations, 3);
+    assert_int_equal(res.duplicates, 1);
+    assert_int_equal(res.conflicts, 2);
+    assert_int_equal(res.quarantined, 4);
+    assert_int_equal(res.events, 9);
+    assert_int_equal(res.amendments, 5);
+    assert_int_equal(res.cancellations, 6);
+    assert_int_equal(res.refused, 7);
+    assert_int_equal(res.scans, 8);
+    assert_int_equal(res.pending_scans, 10);
+
+    /* missing and negative counts read as 0; unknown keys are ignored */
+    assert_int_equal(batch_result_parse("{\"declarations\": -2, \"scans\": 1, \"new\": 5}", &res),
+                     0);
+    assert_int_equal(res.declarations, 0);
+    assert_int_equal(res.scans, 1);
+    assert_int_equal(res.events, 0);
+
+    /* unreadable: -1 and everything zero */
+    res.events = 99;
+    assert_int_equal(batch_result_parse(NULL, &res), -1);
+    assert_int_equal(res.events, 0);
+    res.events = 99;
+    assert_int_equal(batch_result_parse("{\"events\": 1", &res), -1);
+    assert_int_equal(res.events, 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_declaration_record),
+        cmocka_unit_test(test_declaration_columns),
+        cmocka_unit_test(test_scan_records),
+        cmocka_unit_test(test_quarantine_records),
+        cmocka_unit_test(test_not_text_is_quarantined),
+        cmocka_unit_test(test_text_check),
+        cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_caller_bugs),
+        cmocka_unit_test(test_result_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
