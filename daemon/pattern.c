@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The byte-set matcher ("fastre"): an anchored pattern of at most FASTRE_MAX_ALTS
+ * alternatives, each a fixed sequence of at most FASTRE_MAX_LEN bytes, compiles to one
+ * 256-bit set of allowed bytes per position and alternative. A value matches when an
+ * alternative of its length allows each of its bytes.
+ */
 #define FASTRE_MAX_LEN  64
 #define FASTRE_MAX_ALTS 8
 
@@ -181,6 +187,10 @@ static bool fastre_match(const struct fastre *f, const char *s, size_t len)
     }
     return false;
 }
+
+/* ------------------------------------------------------------------------------------ */
+/* Patterns                                                                             */
+/* ------------------------------------------------------------------------------------ */
 
 struct pattern {
     regex_t re;
