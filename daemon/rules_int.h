@@ -7,7 +7,8 @@
  * field as a rule reads it (struct field_ref), what a check sees and reports at evaluation
  * (struct eval_ctx, struct findings), conditions (struct cond), and the check kind vtable
  * (struct check_kind) with the list of kinds. Each function declared here is documented
- * where it is defined; the groups below say which file that is.
+ * where it is defined; the groups below say which file that is. The names carry no module
+ * prefix, as when the engine was one file: nothing outside daemon/rules*.c includes this.
  */
 #ifndef CUSTOMSD_RULES_INT_H
 #define CUSTOMSD_RULES_INT_H
@@ -199,6 +200,7 @@ extern const struct check_kind check_kind_decimal, check_kind_count, check_kind_
     check_kind_product, check_kind_compare, check_kind_sum;
 extern const struct check_kind check_kind_threshold;
 
+/* One rule as loaded (struct rules holds them in file order). */
 struct rule {
     char *id;
     char *description;
@@ -222,8 +224,10 @@ struct rule {
 /* Functions, by the file that defines them                                             */
 /* ------------------------------------------------------------------------------------ */
 
-/* rules_parse.c: errors with positions and typed reads of YAML nodes, fields, operators,
- * value lists. Every one returns 0, or -1 with "file:line:column: what" in p->err. */
+/*
+ * rules_parse.c: errors with positions, typed reads of YAML nodes, fields, operators, value
+ * lists. Those returning int return 0, or -1 with "file:line:column: what" in p->err.
+ */
 int perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int poom(struct rules_parser *p);
@@ -253,6 +257,7 @@ int parse_values(struct rules_parser *p, const struct ynode *rule, const char *i
                  enum list_shape shape, char ***values, size_t *n, char **shown);
 void free_values(char **values, size_t n);
 
+/* yamlread_get and yamlread_key: a mapping's value for key, and the key node itself. */
 static inline const struct ynode *ymap_get(const struct ynode *map, const char *key)
 {
     return yamlread_get(map, key);
