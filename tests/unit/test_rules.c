@@ -1,8 +1,9 @@
 /*
- * test_rules.c - unit tests of rules.c: the shipped Mishan rule set (config/rules.yaml)
- * on a valid declaration and on one defect per rule, decision precedence, messages
- * (field, item gnum, value, escaping, truncation), declarations with missing fields or no
- * items, the explicit forms of each check, and load errors with file:line:column.
+ * test_rules.c - unit tests of the rules engine (rules.h, daemon/rules*.c): the shipped
+ * Mishan rule set (config/rules.yaml) on a valid declaration and on one defect per rule,
+ * decision precedence, messages (field, item gnum, value, escaping, truncation),
+ * declarations with missing fields or no items, the explicit forms of each check, and load
+ * errors with file:line:column.
  *
  * Declarations are built from JSON text with declaration_decode: the valid one is
  * tests/data/rules/valid.json, each defect is a textual replacement in it, so the test
