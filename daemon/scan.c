@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "cebdate.h"
 #include "declaration.h"
 
 #define SCAN_MAX_DEPTH         4
@@ -31,30 +32,10 @@ void scan_free(struct warehouse_scan *s)
     free(s);
 }
 
-static bool all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-    }
-    return true;
-}
-
-static int num(const char *s, size_t n)
-{
-    int v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = v * 10 + (s[i] - '0');
-    return v;
-}
-
+/* A scan time's date and time of day; years before 1900 are refused as typing errors. */
 static bool valid_date_time(int y, int mo, int d, int h, int mi, int se)
 {
-    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (y < 1900 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || se > 59)
-        return false;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return d <= mdays[mo - 1] + (mo == 2 && leap);
+    return y >= 1900 && cebdate_real_datetime(y, mo, d, h, mi, se);
 }
 
 /*
@@ -63,21 +44,25 @@ static bool valid_date_time(int y, int mo, int d, int h, int mi, int se)
  */
 static int normalise_time(const char *t, size_t n, char *out, size_t outlen)
 {
-    if (n == 14 && all_digits(t, 14)) {
-        int y = num(t, 4), mo = num(t + 4, 2), d = num(t + 6, 2);
-        int h = num(t + 8, 2), mi = num(t + 10, 2), se = num(t + 12, 2);
+    if (n == 14 && cebdate_all_digits(t, 14)) {
+        int y = cebdate_digits_value(t, 4), mo = cebdate_digits_value(t + 4, 2),
+            d = cebdate_digits_value(t + 6, 2);
+        int h = cebdate_digits_value(t + 8, 2), mi = cebdate_digits_value(t + 10, 2),
+            se = cebdate_digits_value(t + 12, 2);
         if (!valid_date_time(y, mo, d, h, mi, se))
             return -1;
         snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, mo, d, h, mi, se);
         return 0;
     }
     if (n < 20 || n > 35 || t[4] != '-' || t[7] != '-' || (t[10] != 'T' && t[10] != ' ') ||
-        t[13] != ':' || t[16] != ':' || !all_digits(t, 4) || !all_digits(t + 5, 2) ||
-        !all_digits(t + 8, 2) || !all_digits(t + 11, 2) || !all_digits(t + 14, 2) ||
-        !all_digits(t + 17, 2))
+        t[13] != ':' || t[16] != ':' || !cebdate_all_digits(t, 4) ||
+        !cebdate_all_digits(t + 5, 2) || !cebdate_all_digits(t + 8, 2) ||
+        !cebdate_all_digits(t + 11, 2) || !cebdate_all_digits(t + 14, 2) ||
+        !cebdate_all_digits(t + 17, 2))
         return -1;
-    if (!valid_date_time(num(t, 4), num(t + 5, 2), num(t + 8, 2), num(t + 11, 2), num(t + 14, 2),
-                         num(t + 17, 2)))
+    if (!valid_date_time(cebdate_digits_value(t, 4), cebdate_digits_value(t + 5, 2),
+                         cebdate_digits_value(t + 8, 2), cebdate_digits_value(t + 11, 2),
+                         cebdate_digits_value(t + 14, 2), cebdate_digits_value(t + 17, 2)))
         return -1;
     size_t i = 19;
     if (i < n && t[i] == '.') {
@@ -89,9 +74,10 @@ static int normalise_time(const char *t, size_t n, char *out, size_t outlen)
     }
     if (i + 1 == n && t[i] == 'Z') {
         /* fine */
-    } else if (i + 6 == n && (t[i] == '+' || t[i] == '-') && all_digits(t + i + 1, 2) &&
-               t[i + 3] == ':' && all_digits(t + i + 4, 2) && num(t + i + 1, 2) <= 14 &&
-               num(t + i + 4, 2) <= 59) {
+    } else if (i + 6 == n && (t[i] == '+' || t[i] == '-') && cebdate_all_digits(t + i + 1, 2) &&
+               t[i + 3] == ':' && cebdate_all_digits(t + i + 4, 2) &&
+               cebdate_digits_value(t + i + 1, 2) <= 14 &&
+               cebdate_digits_value(t + i + 4, 2) <= 59) {
         /* fine */
     } else {
         return -1;

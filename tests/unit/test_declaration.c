@@ -1421,7 +1421,8 @@ static void test_jsontestsuite(void **state)
     (void)state;
     if (!dh) {
         fail_msg("JSONTestSuite not found at %s (vendored under tests/data/jsontestsuite; "
-                 "CUSTOMSD_JSONTESTSUITE overrides)", dir);
+                 "CUSTOMSD_JSONTESTSUITE overrides)",
+                 dir);
     }
     while ((e = readdir(dh)) != NULL) {
         char path[4096];
