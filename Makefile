@@ -136,7 +136,7 @@ install: all
 	        install -m 644 config/$$f "$$dest"; echo "installed $$dest"; \
 	    fi; \
 	done
-	install -m 644 README.md config/RULES.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 README.md config/RULES.md docs/*.md $(DESTDIR)$(DOCDIR)/
 	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@DOCDIR@|$(DOCDIR)|g' \

@@ -5,7 +5,7 @@
  * One step polls up to batch.max_messages records (or batch.max_wait_ms), decodes each
  * (declaration.h), decides it (rules.h), and applies the batch with store_apply_batch
  * together with the fenced next offsets of the partitions it touched. Guarantees (shared
- * DESIGN.md "Guarantees"):
+ * docs/DESIGN.md "Guarantees"):
  *   - the offsets of record live in PostgreSQL; on partition assignment the consumer starts at
  *     the stored offset (the earliest offset when none is stored); Kafka commits are made
  *     only after the database commit and are informational;

@@ -1,7 +1,7 @@
 /*
  * declaration.h - one parcel declaration: the CEB603 export inventory list (China E-Port
- * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON, see shared DESIGN.md
- * "Declaration message" and DOMAIN.md section 1. Field names keep the CEB603 spelling.
+ * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON, see docs/DESIGN.md
+ * "Declaration message" and docs/DOMAIN.md section 1. Field names keep the CEB603 spelling.
  *
  * Decoding is pure (no I/O). It enforces what storage needs; everything a customs pre-check
  * says about content (required fields, exact CEB603 lengths, code tables, arithmetic) is
@@ -48,7 +48,7 @@ struct decl_integer {
 };
 
 /*
- * The CEB603 fields (E-Port XSD 2018-05, DOMAIN.md section 1), one line each. The members
+ * The CEB603 fields (E-Port XSD 2018-05, docs/DOMAIN.md section 1), one line each. The members
  * of struct declaration and struct decl_item, the field tables below (what the decoder
  * reads, what the rules engine addresses by name) and the `decl` object of the batch
  * document (batch.h) are all made from these two lists, so a new field is one line here

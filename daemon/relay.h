@@ -4,7 +4,7 @@
  * an idempotent producer (enable.idempotence: no duplicates or reordering from producer
  * retries), keyed by logisticsNo so the events of one parcel stay in order in one
  * partition, and marks a row published only after its successful delivery report.
- * Guarantee (shared DESIGN.md): every event is published at least once with its stable
+ * Guarantee (docs/DESIGN.md): every event is published at least once with its stable
  * event_id. One relay per database publishes (advisory-lock lease); others stand by.
  *
  * The relay runs in its own thread with its own database connection; it wakes on

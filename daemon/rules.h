@@ -13,7 +13,7 @@
  * the status. Every matched rule is listed in the reasons, in rule-file order.
  * Rules with effective dates apply by the declaration's ieDate (CEB603 出口日期), never by
  * the wall clock, so a decision is reproducible; random sampling hashes logisticsNo.
- * Status codes: shared DESIGN.md "Status lifecycle"; checks: DOMAIN.md section 4.
+ * Status codes: docs/DESIGN.md "Status lifecycle"; checks: docs/DOMAIN.md section 4.
  */
 #ifndef CUSTOMSD_RULES_H
 #define CUSTOMSD_RULES_H

@@ -17,7 +17,7 @@
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * A number's range and precision (DOMAIN.md section 4 rule 12: amounts > 0; rule 16:
+ * A number's range and precision (docs/DOMAIN.md section 4 rule 12: amounts > 0; rule 16:
  * freight >= 0): `min`/`max` inclusive, `above`/`below` exclusive, `digits` (significant
  * digits in all) and `scale` (digits after the point, trailing zeros not counted).
  */
@@ -237,7 +237,7 @@ const struct check_kind check_kind_count = {"count", count_keys, count_parse, co
 /* check: sequence                                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-/* An item integer runs 1, 2, ... n in item order (gnum; DOMAIN.md section 4 rule 11). */
+/* An item integer runs 1, 2, ... n in item order (gnum; docs/DOMAIN.md section 4 rule 11). */
 struct check_sequence {
     struct field_ref field;
 };
@@ -296,7 +296,7 @@ const struct check_kind check_kind_sequence = {"sequence", sequence_keys, sequen
 
 /*
  * factor1 x factor2 = equals within tolerance, on the header or on every item
- * (totalPrice = qty x price; DOMAIN.md section 4 rule 12). The product is rounded half
+ * (totalPrice = qty x price; docs/DOMAIN.md section 4 rule 12). The product is rounded half
  * away from zero to 5 decimals (decimal_mul).
  */
 struct check_product {
@@ -414,7 +414,7 @@ const struct check_kind check_kind_product = {"product", product_keys, product_p
 
 /*
  * left op right, where right is a field or a decimal `value` (grossWeight >= netWeight,
- * netWeight > 0, packNo >= 1; DOMAIN.md section 4 rules 14, 15). Decimal and integer
+ * netWeight > 0, packNo >= 1; docs/DOMAIN.md section 4 rules 14, 15). Decimal and integer
  * fields compare exactly. When either side is an item field it holds for every item (a
  * header operand is the same for all).
  */

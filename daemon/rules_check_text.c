@@ -19,7 +19,7 @@
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * Fields present and non-empty (DOMAIN.md section 4 rule 1: every CEB603 Y field).
+ * Fields present and non-empty (docs/DOMAIN.md section 4 rule 1: every CEB603 Y field).
  * Text that is only spaces counts as empty. "items" requires at least one item.
  */
 struct check_required {
@@ -99,7 +99,7 @@ const struct check_kind check_kind_required = {"required", required_keys, requir
 
 /*
  * Fields present all together or not at all, per item for item fields (qty2 and unit2:
- * DOMAIN.md section 4 rule 9, the second legal quantity comes with its unit).
+ * docs/DOMAIN.md section 4 rule 9, the second legal quantity comes with its unit).
  */
 struct check_together {
     size_t n_fields;
@@ -192,8 +192,8 @@ const struct check_kind check_kind_together = {"together", together_keys, togeth
 /*
  * Length in characters (text) or digits (integers). Either `schema: ceb603` (every field
  * with a CEB603 length in the declaration field table: C36 exact, C..100 maximum, C3..4
- * range; DOMAIN.md section 1), or `fields` with `max`, `min` and/or `exact` (one length
- * or a list: ebcCode is 10 or 18 characters, DOMAIN.md section 4 rule 18).
+ * range; docs/DOMAIN.md section 1), or `fields` with `max`, `min` and/or `exact` (one length
+ * or a list: ebcCode is 10 or 18 characters, docs/DOMAIN.md section 4 rule 18).
  */
 #define LENGTH_EXACT_MAX 4
 
@@ -428,7 +428,7 @@ const struct check_kind check_kind_length = {"length", length_keys, length_parse
 
 /*
  * The value is one of a list: inline (ieFlag E) or a list file (the customs code tables:
- * countries, currencies, units, trade modes, transport modes; DOMAIN.md section 3).
+ * countries, currencies, units, trade modes, transport modes; docs/DOMAIN.md section 3).
  */
 struct check_one_of {
     size_t n_fields;
@@ -493,7 +493,7 @@ const struct check_kind check_kind_one_of = {"one_of", one_of_keys, one_of_parse
 
 /*
  * The value matches a POSIX extended regular expression (regcomp REG_EXTENDED|REG_NOSUB),
- * e.g. gcode ^[0-9]{10}$ (DOMAIN.md section 4 rule 8). `message` replaces "does not match
+ * e.g. gcode ^[0-9]{10}$ (docs/DOMAIN.md section 4 rule 8). `message` replaces "does not match
  * ..." in reasons ("is not 10 digits"). pattern.h compiles it, and matches the fixed shapes
  * customs rules use (^[0-9]{10}$, ^([0-9A-Z]{10}|NO)$) without regexec: a parcel calls a
  * dozen patterns.
@@ -581,7 +581,7 @@ const struct check_kind check_kind_pattern = {"pattern", pattern_keys, pattern_p
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * The text is a real calendar date or date-time (DOMAIN.md section 4 rule 3: appTime
+ * The text is a real calendar date or date-time (docs/DOMAIN.md section 4 rule 3: appTime
  * YYYYMMDDhhmmss, ieDate YYYYMMDD), Gregorian calendar with leap years.
  */
 struct check_date {

@@ -203,7 +203,7 @@ static const struct rate_period *rates_period(const struct rate_currency *c, int
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * A value limit in another currency ("parcel value over €200", DOMAIN.md section 5): the
+ * A value limit in another currency ("parcel value over €200", docs/DOMAIN.md section 5): the
  * amount field (summed over items for an item field), each amount in the currency named
  * by the currency field, converted to the limit currency with the rates table entry valid
  * on the declaration's ieDate. The converted value is rounded half away from zero to cents

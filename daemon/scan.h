@@ -1,6 +1,6 @@
 /*
  * scan.h - one warehouse scan from the Mishan customs supervised warehouse, as published on
- * mishan.warehouse.scans (shared DESIGN.md "Warehouse scan"): the parcel's arrival (运抵,
+ * mishan.warehouse.scans (docs/DESIGN.md "Warehouse scan"): the parcel's arrival (运抵,
  * the data of a CEB507 Arrival) or departure (离境, CEB509 Departure).
  *
  *   { "logisticsNo": "YL...", "scan": "arrival" | "departure",

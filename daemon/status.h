@@ -1,6 +1,6 @@
 /*
  * status.h - clearance status codes: the customs receipt returnStatus codes of the CEB604
- * inventory receipt (see shared DESIGN.md "Status lifecycle", DOMAIN.md section 2).
+ * inventory receipt (see docs/DESIGN.md "Status lifecycle", docs/DOMAIN.md section 2).
  */
 #ifndef CUSTOMSD_STATUS_H
 #define CUSTOMSD_STATUS_H

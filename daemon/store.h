@@ -6,7 +6,7 @@
  * The tables, the view and the batch function live in sql/ (schema `customs`). The batch
  * is sent as one JSON document (batch.h) to customs.apply_batch() so a batch costs one
  * round trip.
- * Guarantee (shared DESIGN.md "Guarantees"): the next offset of every (group, topic,
+ * Guarantee (docs/DESIGN.md "Guarantees"): the next offset of every (group, topic,
  * partition) is stored in the same transaction as the rows it produced; the update is
  * fenced so an instance that lost the partition cannot commit.
  *

@@ -1,7 +1,7 @@
 /*
  * mock_broker.c - the Kafka part of the local test stack: a librdkafka mock cluster
  * (rdkafka_mock.h) that speaks the Kafka protocol on loopback TCP, so that customsd, kcat
- * and the test tools can connect to it as to a real broker. See DESIGN.md "Local stack".
+ * and the test tools can connect to it as to a real broker. See docs/DESIGN.md "Local stack".
  *
  *   mock_broker [-b BROKERS] [-p PARTITIONS] [-t topic[:partitions],...] [-f BOOTSTRAP_FILE]
  *               [-c CONTROL_FIFO]

@@ -1,5 +1,5 @@
 #!/bin/sh
-# stack.sh - the local test stack (DESIGN.md "Local stack"): a throwaway PostgreSQL 15
+# stack.sh - the local test stack (docs/DESIGN.md "Local stack"): a throwaway PostgreSQL 15
 # cluster and a librdkafka mock Kafka cluster (build/tools/mock_broker), both on loopback.
 #
 #   stack.sh start         start both (no-op if already up); prints the env lines on stdout

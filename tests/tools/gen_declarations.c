@@ -1,6 +1,6 @@
 /*
- * gen_declarations.c - test tool: write realistic CEB603 export declarations (DESIGN.md
- * "Declaration message", DOMAIN.md section 1) as framed Kafka records for kafka_produce.
+ * gen_declarations.c - test tool: write realistic CEB603 export declarations (docs/DESIGN.md
+ * "Declaration message", docs/DOMAIN.md section 1) as framed Kafka records for kafka_produce.
  *
  *   gen_declarations -n COUNT [-s SEED] [-m MALFORMED] [-d PER_MILLE] [-w PER_MILLE]
  *                    [-e EXPECT_FILE] [-j] -o FILE|-
@@ -12,7 +12,7 @@
  * e-commerce companies of the Jixi area (customs codes 2303…). The companies and their
  * codes are made up; HS codes, unit, country and currency codes are real table values.
  * About 1 declaration in 10 (-d, per mille) carries exactly one real CEB603 defect that a
- * pre-check must catch (DOMAIN.md section 4); about 3 % (-w) hold an item on the inspection
+ * pre-check must catch (docs/DOMAIN.md section 4); about 3 % (-w) hold an item on the inspection
  * watch list (graphite, UAV). Then MALFORMED extra records that are not valid declarations
  * at all (truncated JSON, arrays, invalid UTF-8, ...) are interleaved at evenly spaced
  * positions.
@@ -176,7 +176,7 @@ static void jobj_str(struct jobj *o, const char *key, const char *val)
     buf_json_str(o->b, val);
 }
 
-/* A decimal as a JSON string, or as a bare JSON number (both are allowed by DESIGN.md). */
+/* A decimal as a JSON string, or as a bare JSON number (both are allowed by docs/DESIGN.md). */
 static void jobj_dec(struct jobj *o, const char *key, const char *val, bool as_number)
 {
     jobj_key(o, key);
@@ -264,7 +264,7 @@ static const char *const owner_factories[] = {"鸡西市恒山区乐器加工厂
 static const char *const pods[] = {"VVO", "KHV", "MOW", "OVB"};
 
 /*
- * customsCode / portCode: 1900 is the Harbin customs district (DOMAIN.md section 3, V).
+ * customsCode / portCode: 1900 is the Harbin customs district (docs/DOMAIN.md section 3, V).
  * The Mishan office code is not known, so only the district code is used.
  */
 #define CUSTOMS_CODE "1900"

@@ -3,7 +3,7 @@
  * declaration (tests/data/decl/example.json) decoded field by field, decimals as strings
  * and numbers, integers, null as absent, unknown keys, every refusal class with the field
  * named in the reason and the key (logisticsNo) handed back for receipts, size and depth
- * limits, the field table against the CEB603 lengths of shared DOMAIN.md section 1, the
+ * limits, the field table against the CEB603 lengths of docs/DOMAIN.md section 1, the
  * accessors, utf8_length, and the JSONTestSuite corpus (raw and inside an unknown key).
  *
  * Fixtures live in tests/data/decl/; paths are relative to the source tree, which is the
@@ -985,7 +985,7 @@ struct want_field {
 #define N   DECL_INTEGER
 #define ANY (~0u)
 
-/* DOMAIN.md section 1, InventoryHead: C36 -> 36/36, C..60 -> 60/0, C3..4 -> 4/3. */
+/* docs/DOMAIN.md section 1, InventoryHead: C36 -> 36/36, C..60 -> 60/0, C3..4 -> 4/3. */
 static const struct want_field want_head[] = {
     {"guid", S, 36, 36, true},
     {"appType", S, 1, 1, true},
@@ -1037,7 +1037,7 @@ static const struct want_field want_head[] = {
     {"note", S, 1000, 0, false},
 };
 
-/* DOMAIN.md section 1, InventoryList. */
+/* docs/DOMAIN.md section 1, InventoryList. */
 static const struct want_field want_item[] = {
     {"gnum", N, 5, 0, true},        {"itemNo", S, 20, 0, true},  {"itemRecordNo", S, 30, 0, false},
     {"itemName", S, 250, 0, false}, {"gcode", S, 10, 10, true},  {"gname", S, 250, 0, true},

@@ -428,7 +428,7 @@ static void test_trade_mode(void **state)
     char to[64];
 
     (void)state;
-    /* The official sample's bad value (DOMAIN.md section 4 rule 25). */
+    /* The official sample's bad value (docs/DOMAIN.md section 4 rule 25). */
     decide_with(mishan, "\"tradeMode\": \"9610\"", "\"tradeMode\": \"0101\"", NULL, NULL, &dec);
     assert_int_equal(dec.status_code, 100);
     expect_rules(&dec, ids, 1);
@@ -442,7 +442,7 @@ static void test_trade_mode(void **state)
         decision_clear(&dec);
     }
     /* Bonded modes are valid codes but need the zone enterprise and account book
-     * (DOMAIN.md section 4 rule 6): a `when` on tradeMode. */
+     * (docs/DOMAIN.md section 4 rule 6): a `when` on tradeMode. */
     for (size_t i = 0; i < sizeof(bonded) / sizeof(bonded[0]); i++) {
         static const char *const req[] = {"CEB603-REQ-BONDED"};
         snprintf(to, sizeof(to), "\"tradeMode\": \"%s\"", bonded[i]);
@@ -479,7 +479,7 @@ static void test_gcode(void **state)
     decision_clear(&dec);
 }
 
-/* Code fields against the list files (DOMAIN.md section 3), leading zeros kept. */
+/* Code fields against the list files (docs/DOMAIN.md section 3), leading zeros kept. */
 static void test_code_fields(void **state)
 {
     static const char *const ids[] = {"CEB603-CURRENCY", "CEB603-UNIT"};
@@ -498,7 +498,7 @@ static void test_code_fields(void **state)
                         "items[gnum=2].unit: 'aaa' is not one of the 17 codes of lists/units.yaml");
     decision_clear(&dec);
 
-    /* The official sample's bad country 001 (DOMAIN.md section 4 rule 25); "11" is not
+    /* The official sample's bad country 001 (docs/DOMAIN.md section 4 rule 25); "11" is not
      * unit "011"; 035 and 001 are. */
     decide_with(mishan, "\"country\": \"344\", \"POD\"", "\"country\": \"001\", \"POD\"", NULL,
                 NULL, &dec);
