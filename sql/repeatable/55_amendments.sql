@@ -106,39 +106,16 @@ BEGIN
                      v_d.version + 1, v_d.version);
     PERFORM set_config('customs.transition', 'amendment', true);
     UPDATE customs.declarations d
-       SET order_no = h."orderNo", cop_no = h."copNo", guid = h.guid, app_type = h."appType",
-           app_time = h."appTime", app_status = h."appStatus", ebp_code = h."ebpCode",
-           ebc_code = h."ebcCode", ebc_name = h."ebcName", logistics_code = h."logisticsCode",
-           agent_code = h."agentCode", owner_code = h."ownerCode",
-           customs_code = h."customsCode", port_code = h."portCode", ie_flag = h."ieFlag",
-           ie_date = h."ieDate", statistics_flag = h."statisticsFlag",
-           trade_mode = h."tradeMode", traf_mode = h."trafMode", country = h.country,
-           pod = h."POD", wrap_type = h."wrapType", gross_weight = h."grossWeight",
-           net_weight = h."netWeight", freight = h.freight, f_currency = h."fCurrency",
-           insured_fee = h."insuredFee", i_currency = h."iCurrency", pack_no = h."packNo",
-           total_price = it.total, currency = it.currency, item_count = it.n,
+       SET (order_no, cop_no, guid, app_type, app_time, app_status, ebp_code, ebc_code,
+            ebc_name, logistics_code, agent_code, owner_code, customs_code, port_code,
+            ie_flag, ie_date, statistics_flag, trade_mode, traf_mode, country, pod,
+            wrap_type, gross_weight, net_weight, freight, f_currency, insured_fee,
+            i_currency, pack_no, total_price, currency, item_count)
+           = (SELECT h.* FROM customs.ceb603_head(p_decl) h),
            status_code = p_status_code, reasons = p_reasons, rules_version = p_rules_version,
            content_sha256 = p_sha256, payload = p_payload, source_topic = p_topic,
            source_partition = p_partition, source_offset = p_offset, source_timestamp = p_ts,
            version = d.version + 1, status_actor = v_actor, status_note = v_note
-      FROM jsonb_to_record(p_decl)
-               AS h("orderNo" text, "copNo" text, guid text, "appType" text, "appTime" text,
-                    "appStatus" text, "ebpCode" text, "ebcCode" text, "ebcName" text,
-                    "logisticsCode" text, "agentCode" text, "ownerCode" text,
-                    "customsCode" text, "portCode" text, "ieFlag" text, "ieDate" text,
-                    "statisticsFlag" text, "tradeMode" text, "trafMode" text, country text,
-                    "POD" text, "wrapType" text, "grossWeight" numeric, "netWeight" numeric,
-                    freight numeric, "fCurrency" text, "insuredFee" numeric,
-                    "iCurrency" text, "packNo" bigint),
-           LATERAL (
-               SELECT sum(i."totalPrice") AS total,
-                      CASE WHEN count(DISTINCT i.currency) = 1
-                                AND count(i.currency) = count(*)
-                           THEN min(i.currency) END AS currency,
-                      count(*)::integer AS n
-                 FROM jsonb_to_recordset(CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
-                                              THEN p_decl->'items' ELSE '[]' END)
-                      AS i("totalPrice" numeric, currency text)) it
      WHERE d.logistics_no = p_logistics_no;
     PERFORM set_config('customs.transition', '', true);
 
@@ -147,20 +124,7 @@ BEGIN
         (logistics_no, line_no, gnum, item_no, item_record_no, item_name, gcode, gname,
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
-    SELECT p_logistics_no, i.line_no, i.gnum, i."itemNo", i."itemRecordNo", i."itemName",
-           i.gcode, i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit,
-           i.qty1, i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
-      FROM ROWS FROM (jsonb_to_recordset(
-               CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
-                    THEN p_decl->'items' ELSE '[]' END)
-               AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
-                   gcode text, gname text, gmodel text, "barCode" text, country text,
-                   currency text, qty numeric, unit text, qty1 numeric, unit1 text,
-                   qty2 numeric, unit2 text, price numeric, "totalPrice" numeric))
-           WITH ORDINALITY
-           AS i(gnum, "itemNo", "itemRecordNo", "itemName", gcode, gname, gmodel,
-                "barCode", country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
-                "totalPrice", line_no);
+    SELECT p_logistics_no, i.* FROM customs.ceb603_items(p_decl) i;
 
     events := customs.record_change(p_logistics_no, v_d.status_code, 'amendment', v_actor,
                                     v_note, p_reasons, p_rules_version, p_topic, p_partition,

@@ -1,54 +1,37 @@
 -- 60_apply_batch.sql - customs.apply_batch(), the one call customsd makes per Kafka batch
--- (daemon/store.c). Everything a batch writes happens inside it, in the caller's
--- transaction: the fenced offsets, declarations, items, status history, outbox events and
--- receipts, quarantine rows, amendments, cancellations and warehouse scans. Set-based: a
--- batch of 1000 declarations is a handful of INSERT ... SELECT statements, not 1000 round
--- trips or a loop per row.
+-- (daemon/store.c), and its steps. Everything a batch writes happens inside it, in the
+-- caller's transaction, in this order:
+--   1. apply_batch_fence       the offsets of record, fenced on the batch's start offsets
+--   2. apply_batch_stage       the records, staged in a session temp table and checked
+--   3. apply_batch_declare     new declarations (appType 1): rows, items, status history;
+--                              the others are duplicates or conflicts
+--   4. apply_batch_quarantine  undecodable records and conflicting declarations, byte-exact
+--   5. apply_batch_outbox      receipts and warehouse events of steps 3 and 4
+--   6. apply_batch_changes     amendments, cancellations and scans, one by one through the
+--                              state machine (they write their own outbox rows)
+-- Steps 3 to 5 are set-based: a batch of 1000 declarations is a handful of INSERT ... SELECT
+-- statements, not 1000 round trips or a loop per row. Outbox ids follow this order, so a
+-- parcel's first receipt always precedes the receipts of its later changes.
+-- The batch document and the result are described in the COMMENT on apply_batch below;
+-- they are customsd's interface and do not change without daemon/store.c.
 
-CREATE OR REPLACE FUNCTION customs.apply_batch(p_group text, p_batch jsonb) RETURNS jsonb
-LANGUAGE plpgsql AS $fn$
+---------------------------------------------------------------------------------------------
+-- 1. Offset fences, first: a zombie instance must fail before it writes anything. One
+--    statement per partition touched (a handful), each must hit exactly one row.
+--    p_offsets: the batch's "offsets" array. SQLSTATE CS001 when a fence fails, CS002 for
+--    a malformed entry.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_fence(p_group text, p_offsets jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
 DECLARE
-    c_conflict constant text := 'logisticsNo already declared with different content '
-        '(appType 1); an amendment is sent with appType 2';
-    v_topic_events   text := p_batch->>'topic_events';
-    v_topic_receipts text := p_batch->>'topic_receipts';
-    -- One time for the whole batch: the transaction start, in UTC.
-    v_occurred_at text := to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"');
-    v_return_time text := to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS');
-    v_off          record;
-    v_rec          record;
-    v_scan         customs.warehouse_scans;
-    v_rows         bigint;
-    v_stored       bigint;
-    v_bad          text;
-    v_declarations bigint := 0;
-    v_duplicates   bigint := 0;
-    v_conflicts    bigint := 0;
-    v_quarantined  bigint := 0;
-    v_events       bigint := 0;
-    v_amendments   bigint := 0;
-    v_cancels      bigint := 0;
-    v_refused      bigint := 0;
-    v_scans        bigint := 0;
-    v_pending      bigint := 0;
+    v_off    record;
+    v_rows   bigint;
+    v_stored bigint;
+    v_bad    text;
 BEGIN
-    IF coalesce(p_group, '') = '' THEN
-        RAISE EXCEPTION 'apply_batch: empty consumer group' USING ERRCODE = 'CS002';
-    END IF;
-    IF jsonb_typeof(p_batch) IS DISTINCT FROM 'object'
-       OR jsonb_typeof(p_batch->'offsets') IS DISTINCT FROM 'array'
-       OR jsonb_typeof(p_batch->'records') IS DISTINCT FROM 'array'
-       OR coalesce(v_topic_events, '') = '' OR coalesce(v_topic_receipts, '') = '' THEN
-        RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
-                        'topic_receipts, offsets[] and records[]' USING ERRCODE = 'CS002';
-    END IF;
-
-    ---------------------------------------------------------------------------------------
-    -- 1. Offset fences, first: a zombie instance must fail before it writes anything.
-    --    One statement per partition touched (a handful), each must hit exactly one row.
-    ---------------------------------------------------------------------------------------
     SELECT format('%s/%s', o.topic, o.partition) INTO v_bad
-      FROM jsonb_to_recordset(p_batch->'offsets') AS o(topic text, partition integer)
+      FROM jsonb_to_recordset(p_offsets) AS o(topic text, partition integer)
      GROUP BY o.topic, o.partition HAVING count(*) > 1 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'apply_batch: partition % listed twice in offsets', v_bad
@@ -57,7 +40,7 @@ BEGIN
 
     FOR v_off IN
         SELECT o.topic, o.partition, o.expected, o.next
-          FROM jsonb_to_recordset(p_batch->'offsets')
+          FROM jsonb_to_recordset(p_offsets)
                AS o(topic text, partition integer, expected bigint, next bigint)
     LOOP
         IF v_off.topic IS NULL OR v_off.partition IS NULL OR v_off.expected IS NULL
@@ -92,28 +75,29 @@ BEGIN
                 USING ERRCODE = 'CS001';
         END IF;
     END LOOP;
+END;
+$$;
 
-    -- The topics officer functions write to (005): those of this customsd. Written only
-    -- when they changed, so concurrent batches do not queue on the row.
-    IF NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
-                    WHERE t.kind = 'events' AND t.topic = v_topic_events)
-       OR NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
-                       WHERE t.kind = 'receipts' AND t.topic = v_topic_receipts) THEN
-        INSERT INTO customs.outbox_topics AS t (kind, topic)
-        VALUES ('events', v_topic_events), ('receipts', v_topic_receipts)
-        ON CONFLICT (kind) DO UPDATE SET topic = excluded.topic, updated_at = now()
-         WHERE t.topic IS DISTINCT FROM excluded.topic;
-    END IF;
-
-    ---------------------------------------------------------------------------------------
-    -- 2. Stage the records in a session temp table (created once per session, emptied at
-    --    commit): later steps classify rows and join on them several times. (v2: v1 of
-    --    002 may still exist in a session that ran the old function.)
-    ---------------------------------------------------------------------------------------
-    IF to_regclass('pg_temp.customs_apply_stage_v2') IS NULL THEN
-        CREATE TEMP TABLE customs_apply_stage_v2 (
+---------------------------------------------------------------------------------------------
+-- 2. Stage the records in the session temp table pg_temp.customs_apply_stage (created once
+--    per session, emptied at commit): later steps classify rows and join on them several
+--    times. Then refuse a batch that does not match its own fences or is malformed
+--    (SQLSTATE CS002): better loud than a record applied without its offset (or an offset
+--    moved past a record).
+--    A session keeps its temp table for its life, also across a migration: when the
+--    columns change, give the table a new name, or a customsd session that staged with the
+--    old function fails on the old table until it reconnects.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_stage(p_batch jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_bad text;
+BEGIN
+    IF to_regclass('pg_temp.customs_apply_stage') IS NULL THEN
+        CREATE TEMP TABLE customs_apply_stage (
             seq              bigint  NOT NULL, -- position in the batch = consumption order
-            kind             text,
+            kind             text,             -- declaration | quarantine | scan
             topic            text,
             partition        integer,
             "offset"         bigint,
@@ -129,7 +113,7 @@ BEGIN
             reasons          jsonb,
             decl             jsonb,
             raw              bytea,
-            reason           text,
+            reason           text,             -- why it is quarantined (step 2, 3)
             scan             text,
             scanned_at       timestamptz,
             loct_no          text,
@@ -140,10 +124,10 @@ BEGIN
         ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
           ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
     ELSE
-        DELETE FROM pg_temp.customs_apply_stage_v2; -- a second call in one transaction
+        DELETE FROM pg_temp.customs_apply_stage; -- a second call in one transaction
     END IF;
 
-    INSERT INTO pg_temp.customs_apply_stage_v2
+    INSERT INTO pg_temp.customs_apply_stage
         (seq, kind, topic, partition, "offset", ts, logistics_no, cop_no, guid, app_type,
          sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan,
          scanned_at, loct_no, total_package_no)
@@ -172,16 +156,14 @@ BEGIN
 
     -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
     -- a client other than customsd might): kept in quarantine, not a reason to stall.
-    UPDATE pg_temp.customs_apply_stage_v2 s
+    UPDATE pg_temp.customs_apply_stage s
        SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
            reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
      WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
 
-    -- Refuse a batch that does not match its own fences or is malformed: better loud
-    -- than a record applied without its offset (or an offset moved past a record).
     SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
       INTO v_bad
-      FROM pg_temp.customs_apply_stage_v2 s
+      FROM pg_temp.customs_apply_stage s
      WHERE s.kind IS NULL OR s.kind NOT IN ('declaration', 'quarantine', 'scan')
         OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
         OR (s.kind = 'declaration'
@@ -205,19 +187,34 @@ BEGIN
                         'partition''s offset range', v_bad USING ERRCODE = 'CS002';
     END IF;
     SELECT format('%s/%s@%s', s.topic, s.partition, s."offset") INTO v_bad
-      FROM pg_temp.customs_apply_stage_v2 s
+      FROM pg_temp.customs_apply_stage s
      GROUP BY s.topic, s.partition, s."offset" HAVING count(*) > 1 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
             USING ERRCODE = 'CS002';
     END IF;
+END;
+$$;
 
-    ---------------------------------------------------------------------------------------
-    -- 3. New declarations (appType 1, or anything but 2 and 3: the rules reject a bad
-    --    appType, and a rejected declaration is recorded too). Within the batch the first
-    --    record of a logisticsNo wins; a stored row wins over the batch (ON CONFLICT DO
-    --    NOTHING). RETURNING names the staged records that made it.
-    ---------------------------------------------------------------------------------------
+---------------------------------------------------------------------------------------------
+-- 3. New declarations (appType 1, or anything but 2 and 3: the rules reject a bad appType,
+--    and a rejected declaration is recorded too), with their items and the first status
+--    history row (the rules decided it). Within the batch the first record of a
+--    logisticsNo wins; a stored row wins over the batch (ON CONFLICT DO NOTHING). Every
+--    other such record is a duplicate (the same bytes as the stored content or an earlier
+--    version) or a conflict (outcome set in the staging table, with the reason it is
+--    quarantined). Amendments and cancellations are left to step 6.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_declare(OUT n_new bigint,
+                                                       OUT n_duplicates bigint,
+                                                       OUT n_conflicts bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    c_conflict constant text := 'logisticsNo already declared with different content '
+        '(appType 1); an amendment is sent with appType 2';
+    v_rows bigint;
+BEGIN
+    -- RETURNING names the staged records that made it.
     WITH ins AS (
         INSERT INTO customs.declarations AS d
             (logistics_no, order_no, cop_no, guid, app_type, app_time, app_status, ebp_code,
@@ -228,53 +225,28 @@ BEGIN
              reasons, rules_version, content_sha256, payload, source_topic,
              source_partition, source_offset, source_timestamp, status_actor)
         SELECT DISTINCT ON (s.logistics_no)
-               s.logistics_no, h."orderNo", h."copNo", h.guid, h."appType", h."appTime",
-               h."appStatus", h."ebpCode", h."ebcCode", h."ebcName", h."logisticsCode",
-               h."agentCode", h."ownerCode", h."customsCode", h."portCode", h."ieFlag",
-               h."ieDate", h."statisticsFlag", h."tradeMode", h."trafMode", h.country,
-               h."POD", h."wrapType", h."grossWeight", h."netWeight", h.freight,
-               h."fCurrency", h."insuredFee", h."iCurrency", h."packNo",
-               it.total, it.currency, it.n, s.status_code, customs.status_name(s.status_code),
+               s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
                s."offset", s.ts, 'rules:' || coalesce(s.rules_version, 'unknown')
-          FROM pg_temp.customs_apply_stage_v2 s
-               CROSS JOIN LATERAL jsonb_to_record(s.decl)
-                   AS h("orderNo" text, "copNo" text, guid text, "appType" text,
-                        "appTime" text, "appStatus" text, "ebpCode" text, "ebcCode" text,
-                        "ebcName" text, "logisticsCode" text, "agentCode" text,
-                        "ownerCode" text, "customsCode" text, "portCode" text, "ieFlag" text,
-                        "ieDate" text, "statisticsFlag" text, "tradeMode" text,
-                        "trafMode" text, country text, "POD" text, "wrapType" text,
-                        "grossWeight" numeric, "netWeight" numeric, freight numeric,
-                        "fCurrency" text, "insuredFee" numeric, "iCurrency" text,
-                        "packNo" bigint)
-               CROSS JOIN LATERAL (
-                   SELECT sum(i."totalPrice") AS total,
-                          CASE WHEN count(DISTINCT i.currency) = 1
-                                    AND count(i.currency) = count(*)
-                               THEN min(i.currency) END AS currency,
-                          count(*)::integer AS n
-                     FROM jsonb_to_recordset(
-                              CASE WHEN jsonb_typeof(s.decl->'items') = 'array'
-                                   THEN s.decl->'items' ELSE '[]' END)
-                          AS i("totalPrice" numeric, currency text)) it
+          FROM pg_temp.customs_apply_stage s
+               CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
            AND s.app_type IS DISTINCT FROM '3'
          ORDER BY s.logistics_no, s.seq
         ON CONFLICT (logistics_no) DO NOTHING
         RETURNING d.source_topic, d.source_partition, d.source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v2 s
+    UPDATE pg_temp.customs_apply_stage s
        SET outcome = 'new'
       FROM ins
      WHERE s.topic = ins.source_topic AND s.partition = ins.source_partition
        AND s."offset" = ins.source_offset;
-    GET DIAGNOSTICS v_declarations = ROW_COUNT;
+    GET DIAGNOSTICS n_new = ROW_COUNT;
 
     -- Every other appType 1 record already has a row (stored before, earlier in this
     -- batch, or by a concurrent transaction that committed first; this statement sees all
     -- three): the same bytes as the current or an earlier version are a duplicate.
-    UPDATE pg_temp.customs_apply_stage_v2 s
+    UPDATE pg_temp.customs_apply_stage s
        SET outcome = CASE WHEN d.content_sha256 = s.sha256
                                OR EXISTS (SELECT 1 FROM customs.declaration_versions v
                                            WHERE v.logistics_no = s.logistics_no
@@ -283,41 +255,30 @@ BEGIN
       FROM customs.declarations d
      WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no
        AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3';
+    UPDATE pg_temp.customs_apply_stage s SET reason = c_conflict WHERE s.outcome = 'conflict';
 
     SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
            count(*) FILTER (WHERE s.outcome = 'conflict'),
            count(*) FILTER (WHERE s.kind = 'declaration' AND s.outcome IS NULL
                               AND s.app_type IS DISTINCT FROM '2'
                               AND s.app_type IS DISTINCT FROM '3')
-      INTO v_duplicates, v_conflicts, v_rows
-      FROM pg_temp.customs_apply_stage_v2 s;
+      INTO n_duplicates, n_conflicts, v_rows
+      FROM pg_temp.customs_apply_stage s;
     IF v_rows <> 0 THEN
         RAISE EXCEPTION 'apply_batch: % declaration(s) neither inserted nor found', v_rows;
     END IF;
 
-    -- 4. Items of the new declarations, in declared order.
+    -- Items of the new declarations, in declared order.
     INSERT INTO customs.declaration_items
         (logistics_no, line_no, gnum, item_no, item_record_no, item_name, gcode, gname,
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
-    SELECT s.logistics_no, i.line_no, i.gnum, i."itemNo", i."itemRecordNo", i."itemName",
-           i.gcode, i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit,
-           i.qty1, i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
-      FROM pg_temp.customs_apply_stage_v2 s
-           CROSS JOIN LATERAL ROWS FROM (jsonb_to_recordset(
-                   CASE WHEN jsonb_typeof(s.decl->'items') = 'array'
-                        THEN s.decl->'items' ELSE '[]' END)
-                   AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
-                       gcode text, gname text, gmodel text, "barCode" text, country text,
-                       currency text, qty numeric, unit text, qty1 numeric, unit1 text,
-                       qty2 numeric, unit2 text, price numeric, "totalPrice" numeric))
-               WITH ORDINALITY
-               AS i(gnum, "itemNo", "itemRecordNo", "itemName", gcode, gname, gmodel,
-                    "barCode", country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
-                    "totalPrice", line_no)
+    SELECT s.logistics_no, i.*
+      FROM pg_temp.customs_apply_stage s
+           CROSS JOIN LATERAL customs.ceb603_items(s.decl) i
      WHERE s.outcome = 'new';
 
-    -- 5. One status history row per new declaration: the rules decided it.
+    -- One status history row per new declaration: the rules decided it.
     INSERT INTO customs.status_history
         (logistics_no, status_code, status, reasons, rule_ids, rules_version, actor, event,
          source_topic, source_partition, source_offset)
@@ -327,113 +288,144 @@ BEGIN
                   ORDER BY r.n),
            s.rules_version, 'rules:' || coalesce(s.rules_version, 'unknown'), 'declared',
            s.topic, s.partition, s."offset"
-      FROM pg_temp.customs_apply_stage_v2 s
+      FROM pg_temp.customs_apply_stage s
      WHERE s.outcome = 'new'
      ORDER BY s.seq;
+END;
+$$;
 
-    -- 6. Quarantine: undecodable records (raw bytes as sent) and conflicting declarations
-    --    (their raw bytes are the payload text). Unique per Kafka record, so another
-    --    consumer group reading the same topic does not fail on it.
+---------------------------------------------------------------------------------------------
+-- 4. Quarantine: undecodable records (raw bytes as sent) and conflicting declarations
+--    (their raw bytes are the payload text), with the reason. Unique per Kafka record, so
+--    another consumer group reading the same topic does not fail on it. Returns the number
+--    of undecodable records newly quarantined (their outcome: quarantined).
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_quarantine() RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_quarantined bigint;
+BEGIN
     WITH q AS (
         INSERT INTO customs.quarantine
             (source_topic, source_partition, source_offset, raw, reason, logistics_no)
         SELECT s.topic, s.partition, s."offset",
                CASE WHEN s.kind = 'quarantine' THEN s.raw
                     ELSE convert_to(s.payload, 'UTF8') END,
-               CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE c_conflict END,
-               s.logistics_no
-          FROM pg_temp.customs_apply_stage_v2 s
+               s.reason, s.logistics_no
+          FROM pg_temp.customs_apply_stage s
          WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
          ORDER BY s.seq
         ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
         RETURNING source_topic, source_partition, source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v2 s
+    UPDATE pg_temp.customs_apply_stage s
        SET outcome = 'quarantined'
       FROM q
      WHERE s.kind = 'quarantine' AND s.topic = q.source_topic
        AND s.partition = q.source_partition AND s."offset" = q.source_offset;
     GET DIAGNOSTICS v_quarantined = ROW_COUNT;
+    RETURN v_quarantined;
+END;
+$$;
 
-    -- 7. Outbox, in consumption order (id order = commit order per parcel): a receipt per
-    --    new declaration, a warehouse event for inspection (500) and rejection (100),
-    --    and a processing-error receipt (-1) per conflict or undecodable record whose
-    --    sender is known. event_id is generated once per row and put in the payload too.
+---------------------------------------------------------------------------------------------
+-- 5. Outbox, in consumption order (id order = commit order per parcel): a receipt per new
+--    declaration and the warehouse event its status calls for (customs.event_type_for:
+--    inspect for 500, return for 100), and a processing-error receipt (-1) per conflict or
+--    undecodable record whose sender is known. event_id is generated once per row and put
+--    in the payload too (customs.outbox_payload). Returns the rows written.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_outbox(p_topic_events text,
+                                                      p_topic_receipts text)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_events bigint;
+BEGIN
     WITH src AS (
-        SELECT s.seq, 1 AS sub, v_topic_receipts AS topic, 'receipt' AS type, s.logistics_no,
-               s.cop_no, s.guid, s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v2 s
+        SELECT s.seq, 1 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
+               s.status_code, s.reasons, s.rules_version
+          FROM pg_temp.customs_apply_stage s
          WHERE s.outcome = 'new'
         UNION ALL
-        SELECT s.seq, 2, v_topic_events,
-               CASE s.status_code WHEN 500 THEN 'inspect' ELSE 'return' END,
-               s.logistics_no, s.cop_no, s.guid, s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v2 s
-         WHERE s.outcome = 'new' AND s.status_code IN (100, 500)
+        SELECT s.seq, 2, customs.event_type_for(s.status_code), s.logistics_no, s.cop_no,
+               s.guid, s.status_code, s.reasons, s.rules_version
+          FROM pg_temp.customs_apply_stage s
+         WHERE s.outcome = 'new' AND customs.event_type_for(s.status_code) IS NOT NULL
         UNION ALL
-        SELECT s.seq, 1, v_topic_receipts, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
+        SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'conflict', 'action', 'reject',
-                                                    'message', c_conflict)),
+                                                    'message', s.reason)),
                s.rules_version
-          FROM pg_temp.customs_apply_stage_v2 s
+          FROM pg_temp.customs_apply_stage s
          WHERE s.outcome = 'conflict'
         UNION ALL
-        SELECT s.seq, 1, v_topic_receipts, 'receipt', s.logistics_no, NULL, NULL, -1,
+        SELECT s.seq, 1, 'receipt', s.logistics_no, NULL, NULL, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'decode', 'action', 'reject',
                                                     'message', s.reason)),
                NULL
-          FROM pg_temp.customs_apply_stage_v2 s
+          FROM pg_temp.customs_apply_stage s
          WHERE s.outcome = 'quarantined' AND s.logistics_no IS NOT NULL
     ), ev AS MATERIALIZED (
         SELECT gen_random_uuid() AS event_id, src.* FROM src
     )
     INSERT INTO customs.outbox (event_id, topic, key, type, payload)
-    SELECT ev.event_id, ev.topic, ev.logistics_no, ev.type,
-           jsonb_build_object(
-               'event_id', ev.event_id,
-               'type', ev.type,
-               'logisticsNo', ev.logistics_no,
-               'copNo', ev.cop_no,
-               'status_code', ev.status_code,
-               'status', customs.status_name(ev.status_code),
-               'reasons', ev.reasons,
-               'rules_version', ev.rules_version,
-               'occurred_at', v_occurred_at)
-           || CASE WHEN ev.type = 'receipt' THEN
-                  jsonb_build_object(
-                      'guid', ev.guid,
-                      'returnStatus', ev.status_code::text,
-                      'returnTime', v_return_time,
-                      'returnInfo', customs.return_info(ev.status_code,
-                          CASE WHEN jsonb_array_length(ev.reasons) > 0
-                               THEN customs.reasons_text(ev.reasons) END))
-              ELSE '{}'::jsonb END
+    SELECT ev.event_id,
+           CASE WHEN ev.type = 'receipt' THEN p_topic_receipts ELSE p_topic_events END,
+           ev.logistics_no, ev.type,
+           customs.outbox_payload(ev.event_id, ev.type, ev.logistics_no, ev.cop_no, ev.guid,
+                                  ev.status_code, ev.reasons, ev.rules_version, NULL)
       FROM ev
      ORDER BY ev.seq, ev.sub;
     GET DIAGNOSTICS v_events = ROW_COUNT;
+    RETURN v_events;
+END;
+$$;
 
-    ---------------------------------------------------------------------------------------
-    -- 8. Scans are kept first (pending), then amendments/cancellations and scans are
-    --    applied one by one: they move existing parcels through the state machine
-    --    (003), in order, and may chain (an amendment to 399 of an arrived parcel releases
-    --    it). The parcels they touch are locked first, in logisticsNo order, so two
-    --    instances never wait on each other in a cycle.
-    ---------------------------------------------------------------------------------------
+---------------------------------------------------------------------------------------------
+-- 6. Amendments, cancellations and scans. Scans are kept first (pending), then
+--    amendments/cancellations (customs.apply_change_record) and scans (customs.apply_scan)
+--    are applied one by one: they move existing parcels through the state machine, in
+--    order, and may chain (an amendment to 399 of an arrived parcel releases it). The
+--    parcels they touch are locked first, in logisticsNo order, so two instances never
+--    wait on each other in a cycle. Counts: n_scans = scan records kept, n_pending = those
+--    of them still pending, n_refused = amendments, cancellations and scans of this batch
+--    the state machine refused, n_events = outbox rows written.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_changes(OUT n_amendments bigint,
+                                                       OUT n_cancellations bigint,
+                                                       OUT n_duplicates bigint,
+                                                       OUT n_refused bigint,
+                                                       OUT n_scans bigint,
+                                                       OUT n_pending bigint,
+                                                       OUT n_events bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_rec  record;
+    v_scan customs.warehouse_scans;
+    v_rows bigint;
+BEGIN
+    n_amendments := 0;
+    n_cancellations := 0;
+    n_duplicates := 0;
+    n_refused := 0;
+    n_events := 0;
+
     INSERT INTO customs.warehouse_scans
         (logistics_no, scan, scanned_at, loct_no, total_package_no, sha256, payload,
          source_topic, source_partition, source_offset, source_timestamp)
     SELECT s.logistics_no, s.scan, s.scanned_at, s.loct_no, s.total_package_no, s.sha256,
            s.payload, s.topic, s.partition, s."offset", s.ts
-      FROM pg_temp.customs_apply_stage_v2 s
+      FROM pg_temp.customs_apply_stage s
      WHERE s.kind = 'scan'
      ORDER BY s.seq
     ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
-    GET DIAGNOSTICS v_scans = ROW_COUNT;
+    GET DIAGNOSTICS n_scans = ROW_COUNT;
 
     PERFORM 1
        FROM customs.declarations d
       WHERE d.logistics_no IN (
-                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v2 s
+                SELECT s.logistics_no FROM pg_temp.customs_apply_stage s
                  WHERE s.kind = 'declaration' AND s.outcome IS NULL
                 UNION
                 SELECT w.logistics_no FROM customs.warehouse_scans w
@@ -443,10 +435,10 @@ BEGIN
 
     FOR v_rec IN
         SELECT s.*,
-               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v2 n
+               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage n
                         WHERE n.outcome = 'new' AND n.logistics_no = s.logistics_no
                           AND n.seq > s.seq) AS declared_later
-          FROM pg_temp.customs_apply_stage_v2 s
+          FROM pg_temp.customs_apply_stage s
          WHERE s.kind = 'declaration' AND s.outcome IS NULL
          ORDER BY s.seq
     LOOP
@@ -456,14 +448,14 @@ BEGIN
                    v_rec.decl, v_rec.status_code, v_rec.reasons, v_rec.rules_version,
                    v_rec.topic, v_rec.partition, v_rec."offset", v_rec.ts,
                    v_rec.declared_later) r;
-        v_events := v_events + v_rows;
+        n_events := n_events + v_rows;
         CASE v_rec.outcome
-            WHEN 'amended' THEN v_amendments := v_amendments + 1;
-            WHEN 'cancelled' THEN v_cancels := v_cancels + 1;
-            WHEN 'duplicate' THEN v_duplicates := v_duplicates + 1;
-            ELSE v_refused := v_refused + 1;
+            WHEN 'amended' THEN n_amendments := n_amendments + 1;
+            WHEN 'cancelled' THEN n_cancellations := n_cancellations + 1;
+            WHEN 'duplicate' THEN n_duplicates := n_duplicates + 1;
+            ELSE n_refused := n_refused + 1;
         END CASE;
-        UPDATE pg_temp.customs_apply_stage_v2 s SET outcome = v_rec.outcome
+        UPDATE pg_temp.customs_apply_stage s SET outcome = v_rec.outcome
          WHERE s.seq = v_rec.seq;
     END LOOP;
 
@@ -477,33 +469,70 @@ BEGIN
                         WHERE d.logistics_no = w.logistics_no)
          ORDER BY w.id
     LOOP
-        v_events := v_events + customs.apply_scan(v_scan);
+        n_events := n_events + customs.apply_scan(v_scan);
     END LOOP;
-    SELECT count(*) INTO v_pending
+    SELECT count(*) FILTER (WHERE w.outcome = 'pending'),
+           n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
+      INTO n_pending, n_refused
       FROM customs.warehouse_scans w
-      JOIN pg_temp.customs_apply_stage_v2 s
+      JOIN pg_temp.customs_apply_stage s
         ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
-       AND w.source_offset = s."offset"
-     WHERE w.outcome = 'pending';
-    SELECT v_refused + count(*) INTO v_refused
-      FROM customs.warehouse_scans w
-      JOIN pg_temp.customs_apply_stage_v2 s
-        ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
-       AND w.source_offset = s."offset"
-     WHERE w.outcome = 'refused';
+       AND w.source_offset = s."offset";
+END;
+$$;
+
+---------------------------------------------------------------------------------------------
+-- The batch.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch(p_group text, p_batch jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_topic_events   text := p_batch->>'topic_events';
+    v_topic_receipts text := p_batch->>'topic_receipts';
+    v_declare        record;
+    v_changes        record;
+    v_quarantined    bigint;
+    v_events         bigint;
+BEGIN
+    IF coalesce(p_group, '') = '' THEN
+        RAISE EXCEPTION 'apply_batch: empty consumer group' USING ERRCODE = 'CS002';
+    END IF;
+    IF jsonb_typeof(p_batch) IS DISTINCT FROM 'object'
+       OR jsonb_typeof(p_batch->'offsets') IS DISTINCT FROM 'array'
+       OR jsonb_typeof(p_batch->'records') IS DISTINCT FROM 'array'
+       OR coalesce(v_topic_events, '') = '' OR coalesce(v_topic_receipts, '') = '' THEN
+        RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
+                        'topic_receipts, offsets[] and records[]' USING ERRCODE = 'CS002';
+    END IF;
+
+    PERFORM customs.apply_batch_fence(p_group, p_batch->'offsets');
+    -- The topics the state machine's outbox rows go to: those of this customsd.
+    PERFORM customs.outbox_topics_set(v_topic_events, v_topic_receipts);
+    PERFORM customs.apply_batch_stage(p_batch);
+    SELECT * INTO v_declare FROM customs.apply_batch_declare();
+    v_quarantined := customs.apply_batch_quarantine();
+    v_events := customs.apply_batch_outbox(v_topic_events, v_topic_receipts);
+    SELECT * INTO v_changes FROM customs.apply_batch_changes();
+    v_events := v_events + v_changes.n_events;
 
     -- Wake the relay once per batch (delivered at commit, coalesced per transaction).
     IF v_events > 0 THEN
         PERFORM pg_notify('customs_outbox', '');
     END IF;
 
-    RETURN jsonb_build_object('declarations', v_declarations, 'duplicates', v_duplicates,
-                              'conflicts', v_conflicts, 'quarantined', v_quarantined,
-                              'events', v_events, 'amendments', v_amendments,
-                              'cancellations', v_cancels, 'refused', v_refused,
-                              'scans', v_scans, 'pending_scans', v_pending);
+    RETURN jsonb_build_object(
+        'declarations', v_declare.n_new,
+        'duplicates', v_declare.n_duplicates + v_changes.n_duplicates,
+        'conflicts', v_declare.n_conflicts,
+        'quarantined', v_quarantined,
+        'events', v_events,
+        'amendments', v_changes.n_amendments,
+        'cancellations', v_changes.n_cancellations,
+        'refused', v_changes.n_refused,
+        'scans', v_changes.n_scans,
+        'pending_scans', v_changes.n_pending);
 END;
-$fn$;
+$$;
 
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.

@@ -6,8 +6,8 @@
 --                    is a superuser or a member). The officer functions are SECURITY
 --                    DEFINER and run as it.
 --   customsd         the daemon: reads and writes its tables (no DELETE except the items an
---                    amendment replaces, no TRUNCATE), EXECUTE on apply_batch and the state
---                    machine; no CREATE on the schema or the database: it cannot
+--                    amendment replaces, no TRUNCATE), EXECUTE on apply_batch, its steps and
+--                    the state machine; no CREATE on the schema or the database: it cannot
 --                    change the schema. (Temporary tables stay allowed: apply_batch stages
 --                    in one.)
 --   customs_officer  SELECT on the officer views (parcel_status, inspection_queue,
@@ -55,7 +55,17 @@ GRANT EXECUTE ON FUNCTION
     customs.scan_time(text),
     customs.apply_scan(customs.warehouse_scans),
     customs.apply_change_record(text, text, text, text, jsonb, integer, jsonb, text, text,
-                                integer, bigint, timestamptz, boolean)
+                                integer, bigint, timestamptz, boolean),
+    customs.outbox_topics_set(text, text),
+    customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text, jsonb),
+    customs.ceb603_head(jsonb),
+    customs.ceb603_items(jsonb),
+    customs.apply_batch_fence(text, jsonb),
+    customs.apply_batch_stage(jsonb),
+    customs.apply_batch_declare(),
+    customs.apply_batch_quarantine(),
+    customs.apply_batch_outbox(text, text),
+    customs.apply_batch_changes()
     TO customsd;
 
 -- Officers.
