@@ -137,7 +137,11 @@ install: all
 	    fi; \
 	done
 	install -m 644 README.md config/RULES.md docs/*.md $(DESTDIR)$(DOCDIR)/
-	install -m 644 sql/*.sql $(DESTDIR)$(DATADIR)/sql/
+	@# sql/ is replaced whole: a migration an earlier release shipped must not linger.
+	rm -rf $(DESTDIR)$(DATADIR)/sql
+	install -d $(DESTDIR)$(DATADIR)/sql/repeatable
+	install -m 644 sql/*.sql sql/README.md $(DESTDIR)$(DATADIR)/sql/
+	install -m 644 sql/repeatable/*.sql $(DESTDIR)$(DATADIR)/sql/repeatable/
 	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@DOCDIR@|$(DOCDIR)|g' \
 	    systemd/customsd.service > $(DESTDIR)$(UNITDIR)/customsd.service

@@ -3,9 +3,20 @@
  */
 #include "status.h"
 
+const int status_codes[] = {
+    STATUS_PROCESSING_ERROR, STATUS_REJECTED,           STATUS_STORED,
+    STATUS_REVIEW,           STATUS_ACCEPTED,           STATUS_INSPECTION,
+    STATUS_DETAINED_CUSTOMS, STATUS_DETAINED_SMUGGLING, STATUS_DETAINED_REGULATION,
+    STATUS_DETAINED_OTHER,   STATUS_RETURNED,           STATUS_RELEASED,
+    STATUS_CLOSED,
+};
+const size_t status_codes_count = sizeof(status_codes) / sizeof(status_codes[0]);
+
 const char *status_name(int code)
 {
-    switch (code) {
+    /* A switch on the enum without a default: -Wswitch names a code added to the enum
+     * but not here. */
+    switch ((enum status_code)code) {
     case STATUS_PROCESSING_ERROR:
         return "processing_error";
     case STATUS_REJECTED:
@@ -24,12 +35,11 @@ const char *status_name(int code)
         return "released";
     case STATUS_CLOSED:
         return "closed";
-    case 501:
-    case 502:
-    case 503:
-    case 599:
+    case STATUS_DETAINED_CUSTOMS:
+    case STATUS_DETAINED_SMUGGLING:
+    case STATUS_DETAINED_REGULATION:
+    case STATUS_DETAINED_OTHER:
         return "detained";
-    default:
-        return "unknown";
     }
+    return "unknown";
 }

@@ -1,9 +1,15 @@
 /*
  * status.h - clearance status codes: the customs receipt returnStatus codes of the CEB604
  * inventory receipt (see docs/DESIGN.md "Status lifecycle", docs/DOMAIN.md section 2).
+ *
+ * The database knows the same codes (sql/repeatable/10_status.sql: customs.status_name(),
+ * status_label(); the CHECK on customs.declarations.status_code; status_transitions):
+ * tests/integration/test_status.c fails when the two sides differ in a code or a name.
  */
 #ifndef CUSTOMSD_STATUS_H
 #define CUSTOMSD_STATUS_H
+
+#include <stddef.h>
 
 enum status_code {
     STATUS_PROCESSING_ERROR = -1,     /* receipt for a record that could not be processed */
@@ -20,6 +26,12 @@ enum status_code {
     STATUS_RELEASED = 800,            /* 放行 */
     STATUS_CLOSED = 899,              /* 结关 */
 };
+
+/* Every code of enum status_code, in ascending order: status_codes[0] ..
+ * status_codes[status_codes_count - 1]. A code is in this list exactly when status_name()
+ * knows it (checked by tests/integration/test_status.c). */
+extern const int status_codes[];
+extern const size_t status_codes_count;
 
 /* English name of a status code ("rejected", "accepted", ...); "unknown" otherwise. */
 const char *status_name(int code);

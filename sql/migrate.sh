@@ -1,19 +1,41 @@
 #!/bin/sh
-# migrate.sh - apply the numbered migrations sql/NNN_*.sql to a PostgreSQL database, in
-# order, each in its own transaction, recording each in customs.schema_migrations.
+# migrate.sh - bring a PostgreSQL database to the customs schema of this checkout, in two
+# phases (the "versioned + repeatable migrations" convention of Flyway and Sqitch):
+#
+#   1. Numbered migrations, sql/NNN_name.sql: what must run exactly once (tables, columns,
+#      indexes, backfills, data rows, roles). In order, each in its own transaction, each
+#      recorded in customs.schema_migrations with the SHA-256 of the file. Applied ones are
+#      skipped; one whose file changed since (SHA-256 differs) is an error: write a new one.
+#   2. Repeatable files, sql/repeatable/*.sql: every function, view, trigger and grant, one
+#      concern per file, written to be run again (CREATE OR REPLACE; views are dropped and
+#      created). All of them, on every run, after the numbered ones, in name order (a file
+#      comes after those it uses; grants last), in ONE transaction. Changing a function is
+#      editing its file: there is one live definition of each, and no migration copies it.
+#      A function or view that goes away (or changes its arguments) is dropped by a new
+#      numbered migration (DROP FUNCTION IF EXISTS ...), so an upgraded database ends up
+#      with the same objects as a new one.
 #
 #   sql/migrate.sh [CONNINFO]
 #
 # CONNINFO is a libpq connection string or URI; without it the PG* environment variables
 # (PGHOST, PGPORT, PGUSER, PGDATABASE, ...) are used, as by psql.
-# Re-runnable: migrations already recorded are skipped ("up to date" when none is left).
-# A recorded migration whose file changed since (SHA-256 differs) is an error: migrations
-# are immutable once applied; write a new one instead.
-# Roles: 006_roles.sql creates customs_owner, customsd and customs_officer (if missing) and
-# gives the schema to customs_owner; later files are applied as customs_owner (SET ROLE)
-# when the migrating user is a superuser or a member of it, so everything stays its own.
-# Run it as a superuser, or as customs_owner itself (LOGIN, with CREATEROLE the first time).
-# Exit status: 0 success, 1 failure (nothing of the failing file is left applied).
+#
+# The baseline, sql/NNN_baseline.sql: the tables, indexes, data and roles the migrations up
+# to NNN of earlier releases left, in one file (their functions and views are in
+# repeatable/). A database with no migration recorded gets the baseline. A database that
+# recorded version NNN under another name (the old NNN file: it was migrated by an earlier
+# release) already has all of it: versions up to NNN are history there, neither applied
+# nor checked against files. A database that recorded some versions below NNN but not NNN
+# itself was left half way by an older release: refused (finish it with that release).
+# Numbered files below the baseline cannot exist; new ones are numbered above it.
+#
+# Roles: the baseline creates customs_owner, customsd and customs_officer (if missing) and
+# gives the schema to customs_owner; everything after it is applied as customs_owner (SET
+# ROLE) when the migrating user is a superuser or a member of it, so everything stays its
+# own. Run it as a superuser, or as customs_owner itself (LOGIN, with CREATEROLE the first
+# time). Concurrent runs on one database wait for each other (advisory lock).
+# Exit status: 0 success, 1 failure (nothing of the failing file, or of the repeatable
+# phase, is left applied; numbered files applied before it stay).
 set -eu
 
 dir=$(cd "$(dirname "$0")" && pwd)
@@ -38,6 +60,22 @@ run_psql() {
     fi
 }
 
+# Serialises concurrent runs on one database (taken at the start of each transaction).
+lock="SELECT pg_advisory_xact_lock(hashtext('customs migrate.sh'))"
+
+# The SET commands a file runs under: once the schema belongs to customs_owner (baseline),
+# new objects must belong to it too, so a superuser or a member of customs_owner applies
+# the file as that role.
+session_setup() {
+    as_owner=$(run_psql -A -t -c "SELECT coalesce((SELECT r.rolname = 'customs_owner'
+        FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'customs')
+        AND current_user <> 'customs_owner' AND pg_has_role('customs_owner', 'MEMBER'), false)") ||
+        die "cannot read the owner of schema customs"
+    setup="$lock; SET LOCAL search_path = customs, public"
+    [ "$as_owner" = t ] && setup="$setup; SET LOCAL ROLE customs_owner"
+    echo "$setup"
+}
+
 # The bookkeeping table lives in the schema it describes; create both if missing.
 run_psql -c "
 CREATE SCHEMA IF NOT EXISTS customs;
@@ -49,10 +87,21 @@ CREATE TABLE IF NOT EXISTS customs.schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 );" || die "cannot prepare customs.schema_migrations"
 
+# One line per recorded migration: version sha256 name.
 applied=$(run_psql -A -t -F ' ' -c \
-    "SELECT version, coalesce(sha256, '-') FROM customs.schema_migrations ORDER BY version") ||
+    "SELECT version, coalesce(sha256, '-'), name FROM customs.schema_migrations ORDER BY version") ||
     die "cannot read customs.schema_migrations"
 
+# The baseline's version, if there is one.
+baseline=
+for file in "$dir"/[0-9][0-9][0-9]_baseline.sql; do
+    [ -e "$file" ] || continue
+    [ -z "$baseline" ] || die "more than one baseline in $dir"
+    base=$(basename "$file")
+    baseline=${base%%_*}
+done
+
+# ---- 1. numbered migrations ---------------------------------------------------------------
 count=0
 found=0
 for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
@@ -61,29 +110,38 @@ for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
     base=$(basename "$file")
     version=${base%%_*}
     sum=$(sha256sum "$file" | cut -d ' ' -f 1)
-    recorded=$(printf '%s\n' "$applied" | awk -v v="$version" '$1 == v { print $2 }')
+    recorded=$(printf '%s\n' "$applied" | awk -v v="$version" '$1 == v { print $2 " " $3 }')
+    rec_sum=${recorded%% *}
+    rec_name=${recorded#* }
+    if [ -n "$baseline" ] && [ "$version" -lt "$baseline" ]; then
+        die "$base is numbered below the baseline ($baseline): the baseline replaces the" \
+            "migrations before it (a file left from an earlier release? remove it; a new" \
+            "migration is numbered above the baseline)"
+    fi
     if [ -n "$recorded" ]; then
-        if [ "$recorded" != "-" ] && [ "$recorded" != "$sum" ]; then
-            die "$base was applied with SHA-256 $recorded but the file now has $sum;" \
+        if [ "$version" = "$baseline" ] && [ "$rec_name" != "$base" ]; then
+            continue # recorded by an earlier release as $rec_name: history
+        fi
+        if [ "$rec_sum" != "-" ] && [ "$rec_sum" != "$sum" ]; then
+            die "$base was applied with SHA-256 $rec_sum but the file now has $sum;" \
                 "applied migrations must not change (add a new migration instead)"
         fi
         continue
     fi
+    if [ "$version" = "$baseline" ]; then
+        older=$(printf '%s\n' "$applied" | awk -v v="$version" 'NF && $1 < v { print $1 }' |
+            tr '\n' ' ')
+        [ -z "$older" ] || die "this database recorded migrations ${older}but not $version:" \
+            "an older release left it half way; finish its migration with that release first"
+    fi
     echo "migrate: applying $base"
-    # Once the schema belongs to customs_owner (006_roles.sql), new objects must belong to
-    # it too: a superuser or a member of customs_owner applies the file as that role.
-    as_owner=$(run_psql -A -t -c "SELECT coalesce((SELECT r.rolname = 'customs_owner'
-        FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = 'customs')
-        AND current_user <> 'customs_owner' AND pg_has_role('customs_owner', 'MEMBER'), false)") ||
-        die "cannot read the owner of schema customs"
-    set_role="SET LOCAL search_path = customs, public"
-    [ "$as_owner" = t ] && set_role="$set_role; SET LOCAL ROLE customs_owner"
+    setup=$(session_setup) || exit 1
     # One transaction: the file and its bookkeeping row commit together or not at all.
     # A concurrent run applying the same file fails on the primary key and rolls back.
     # (psql interpolates :'var' only in files, hence the bookkeeping INSERT on stdin.)
     run_psql --single-transaction -o /dev/null \
         -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" \
-        -c "$set_role" \
+        -c "$setup" \
         -f "$file" -f - <<'EOF' || die "$base failed; nothing of it was applied"
 INSERT INTO customs.schema_migrations (version, name, sha256)
 VALUES (:'mig_version', :'mig_name', :'mig_sum');
@@ -92,7 +150,9 @@ EOF
 done
 
 # Recorded versions with no file: a newer checkout applied them, or a file was removed.
+# (Versions up to the baseline are history: their files are gone on purpose.)
 for v in $(printf '%s\n' "$applied" | awk 'NF { print $1 }'); do
+    [ -z "$baseline" ] || [ "$v" -gt "$baseline" ] || continue
     set -- "$dir/${v}"_*.sql
     [ -e "$1" ] || echo "migrate: warning: version $v is recorded but has no file in $dir" >&2
 done
@@ -102,3 +162,15 @@ if [ "$count" -eq 0 ]; then
 else
     echo "migrate: applied $count migration(s)"
 fi
+
+# ---- 2. repeatable files --------------------------------------------------------------------
+set --
+for file in "$dir"/repeatable/*.sql; do
+    [ -e "$file" ] || die "no repeatable files found in $dir/repeatable"
+    set -- "$@" -f "$file"
+done
+nfiles=$(($# / 2))
+setup=$(session_setup) || exit 1
+run_psql --single-transaction -o /dev/null -c "$setup" "$@" ||
+    die "the repeatable files failed (see above); none of them was applied"
+echo "migrate: functions, views, triggers and grants in place ($nfiles repeatable files)"

@@ -1,8 +1,8 @@
--- 003_state_machine.sql - the clearance status state machine, in one place.
+-- 30_state_machine.sql - the clearance status state machine, in one place.
 --
 -- Every status change of a parcel after its first decision goes through
--- customs.change_status() (or, for an amendment, through apply_batch's amendment step, which
--- changes the content and the status in one UPDATE). All of them are checked by ONE
+-- customs.change_status() (or, for an amendment, through customs.apply_change_record(),
+-- which changes the content and the status in one UPDATE). All of them are checked by ONE
 -- function, customs.transition_refusal(), against the table customs.status_transitions, and
 -- the trigger customs.declarations_guard enforces it on every UPDATE of customs.declarations:
 -- no caller can move a status (or replace a declaration's content) past it. Each change is
@@ -12,7 +12,7 @@
 --
 -- Who, in status_history.actor:
 --   rules:<version>     the rules engine (first decision, amendment re-evaluation)
---   officer:<login>     a customs officer (session_user of the officer functions, 005)
+--   officer:<login>     a customs officer (session_user of the officer functions, 70_officers)
 --   scan:<loctNo>       a warehouse scan (arrival / departure) from that supervised site
 --   declarer:<agent>    the declarer's own cancellation (appType 3)
 --
@@ -21,123 +21,14 @@
 -- asks customs.transition_refusal() first and records the refusal instead
 -- (customs.refused_transitions + a -1 receipt, customs.record_refusal).
 --
--- Status codes: shared DESIGN.md "Status lifecycle" (CEB604 returnStatus, DOMAIN.md 2).
-
--- What a parcel physically did and how its declaration stands, next to its status.
-ALTER TABLE customs.declarations
-    ADD COLUMN arrived_at        timestamptz, -- scannedAt of the arrival scan (运抵)
-    ADD COLUMN arrival_loct_no   text,        -- 监管场所代码 of the site that scanned it
-    ADD COLUMN departed_at       timestamptz, -- scannedAt of the departure scan (离境)
-    ADD COLUMN departure_loct_no text,
-    ADD COLUMN cancelled_at      timestamptz, -- the declarer cancelled it (appType 3)
-    ADD COLUMN version           integer     NOT NULL DEFAULT 1, -- 1 + amendments applied
-    ADD COLUMN status_since      timestamptz NOT NULL DEFAULT now(), -- last status change
-    ADD COLUMN status_actor      text,        -- who made the last status change
-    ADD COLUMN status_note       text;        -- why, in words (officer's note, scan, ...)
-COMMENT ON COLUMN customs.declarations.arrived_at IS
-    'Arrival scan time (运抵); a parcel is released (800) only once this is set.';
-COMMENT ON COLUMN customs.declarations.status_since IS
-    'When the current status was reached (inspection_queue orders by it).';
--- Backfill for rows that existed before this migration: their status was set by the rules.
-UPDATE customs.declarations
-   SET status_since = declared_at, status_actor = 'rules:' || coalesce(rules_version, 'unknown');
-
-ALTER TABLE customs.status_history
-    ADD COLUMN from_code integer,                           -- NULL for the first decision
-    ADD COLUMN event     text NOT NULL DEFAULT 'declared',  -- what caused it, see below
-    ADD COLUMN note      text;                              -- why, in words
-COMMENT ON COLUMN customs.status_history.event IS
-    'declared | amendment | cancellation | arrival | departure | release | inspection | review';
-
--- The allowed transitions: (from, to) for which causes (events). Anything else is refused.
--- 'declared' (no row yet -> 100/300/399/500) is apply_batch's insert of a new declaration.
-CREATE TABLE customs.status_transitions (
-    from_code        integer NOT NULL,
-    to_code          integer NOT NULL,
-    events           text[]  NOT NULL,
-    requires_arrival boolean NOT NULL DEFAULT false,
-    description      text    NOT NULL,
-    PRIMARY KEY (from_code, to_code)
-);
-COMMENT ON TABLE customs.status_transitions IS
-    'Allowed status transitions and their causes; customs.transition_refusal() reads it.';
-
-INSERT INTO customs.status_transitions (from_code, to_code, events, requires_arrival, description)
-SELECT f, t,
-       CASE WHEN t = 100 THEN ARRAY['amendment', 'cancellation'] ELSE ARRAY['amendment'] END
-       || CASE WHEN f = 300 AND t = 399 THEN ARRAY['review'] ELSE '{}' END,
-       false,
-       CASE WHEN t = 100 THEN 'amended and rejected, or cancelled by the declarer'
-            WHEN f = 300 AND t = 399 THEN 'manual review passed, or amended and accepted'
-            ELSE 'amended (appType 2) and re-evaluated under the current rules' END
-  FROM unnest(ARRAY[100, 120, 300, 399]) AS f, unnest(ARRAY[100, 300, 399, 500]) AS t;
-INSERT INTO customs.status_transitions (from_code, to_code, events, requires_arrival, description)
-VALUES
-    (399, 800, '{arrival,release}', true,  'accepted and arrived: released (放行)'),
-    (800, 899, '{departure}',       false, 'released and departed: closed (结关)'),
-    (500, 399, '{inspection}',      false, 'inspection passed (released at once when arrived)'),
-    (500, 501, '{inspection}',      false, 'inspection: detained, handed over (通关)'),
-    (500, 502, '{inspection}',      false, 'inspection: detained, handed over (缉私)'),
-    (500, 503, '{inspection}',      false, 'inspection: detained, handed over (法规)'),
-    (500, 599, '{inspection}',      false, 'inspection: detained (其它扣留)'),
-    (500, 700, '{inspection}',      false, 'inspection: returned (退运)'),
-    (300, 700, '{review}',          false, 'manual review: returned (退运)');
-
--- Refused transitions the daemon caused (a scan, an amendment or cancellation from Kafka):
--- kept, with a -1 receipt to the declarer, instead of failing the batch. Append-only.
-CREATE TABLE customs.refused_transitions (
-    id               bigserial   PRIMARY KEY,
-    logistics_no     text        NOT NULL,
-    from_code        integer,              -- the status then (NULL: no such declaration)
-    event            text        NOT NULL, -- amendment | cancellation | arrival | departure
-    to_code          integer,              -- the status it would have led to
-    reason           text        NOT NULL,
-    actor            text        NOT NULL,
-    source_topic     text,
-    source_partition integer,
-    source_offset    bigint,
-    recorded_at      timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE customs.refused_transitions IS
-    'Transitions refused by customs.transition_refusal() that came from Kafka records.';
-CREATE INDEX refused_transitions_parcel_idx ON customs.refused_transitions (logistics_no, id);
-CREATE TRIGGER refused_transitions_append_only
-    BEFORE UPDATE OR DELETE ON customs.refused_transitions
-    FOR EACH ROW EXECUTE FUNCTION customs.refuse_change();
-
--- Where officer functions send their outbox rows: the topics customsd is configured with,
--- recorded by apply_batch (the SQL side has no configuration file of its own).
-CREATE TABLE customs.outbox_topics (
-    kind       text        PRIMARY KEY CHECK (kind IN ('events', 'receipts')),
-    topic      text        NOT NULL,
-    updated_at timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE customs.outbox_topics IS
-    'Kafka topics of warehouse events and receipts, as last used by customsd (apply_batch).';
-
--- The configured topic, or the default name before customsd ever ran.
-CREATE FUNCTION customs.outbox_topic(p_kind text) RETURNS text
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce((SELECT t.topic FROM customs.outbox_topics t WHERE t.kind = p_kind),
-                    CASE p_kind WHEN 'events' THEN 'mishan.warehouse.events'
-                                ELSE 'customs.receipts' END)
-$$;
-
--- The warehouse event a status calls for, or NULL: release (800), inspect (500),
--- return (100 rejected or cancelled, 700 returned), detain (501-503, 599).
-CREATE FUNCTION customs.event_type_for(p_code integer) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE WHEN p_code = 800 THEN 'release'
-                WHEN p_code = 500 THEN 'inspect'
-                WHEN p_code IN (100, 700) THEN 'return'
-                WHEN p_code IN (501, 502, 503, 599) THEN 'detain' END
-$$;
+-- Status codes: docs/DESIGN.md "Status lifecycle" (CEB604 returnStatus, docs/DOMAIN.md 2);
+-- their names and the events they call for: 10_status.sql.
 
 -- NULL when the transition is allowed, else why not, in words (the one check).
 --   p_from, p_to   status codes; p_event  the cause (status_history.event values)
 --   p_arrived      an arrival scan is recorded; p_cancelled  cancelled by the declarer
-CREATE FUNCTION customs.transition_refusal(p_from integer, p_to integer, p_event text,
-                                           p_arrived boolean, p_cancelled boolean)
+CREATE OR REPLACE FUNCTION customs.transition_refusal(
+    p_from integer, p_to integer, p_event text, p_arrived boolean, p_cancelled boolean)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -197,7 +88,7 @@ COMMENT ON FUNCTION customs.transition_refusal(integer, integer, text, boolean, 
 -- must come with its cause (the transaction-local setting customs.transition, set by
 -- change_status and by the amendment step) and be allowed by transition_refusal(); after
 -- 899 nothing changes; arrival and departure, once recorded, stay.
-CREATE FUNCTION customs.declarations_guard() RETURNS trigger
+CREATE OR REPLACE FUNCTION customs.declarations_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     v_event   text := nullif(current_setting('customs.transition', true), '');
@@ -241,61 +132,18 @@ BEGIN
 END;
 $$;
 
-CREATE TRIGGER declarations_guard
+CREATE OR REPLACE TRIGGER declarations_guard
     BEFORE UPDATE ON customs.declarations
     FOR EACH ROW EXECUTE FUNCTION customs.declarations_guard();
-
--- An event or receipt row for the outbox (the same JSON shape as apply_batch's, plus the
--- cause): receipts carry the CEB604 fields guid, returnStatus, returnTime
--- (yyyyMMddHHmmssfff, UTC like apply_batch's), returnInfo (status and reasons in words).
-CREATE FUNCTION customs.outbox_add(p_type text, p_logistics_no text, p_cop_no text,
-                                   p_guid text, p_code integer, p_reasons jsonb,
-                                   p_rules_version text, p_event text, p_actor text,
-                                   p_note text, p_from integer)
-RETURNS void
-LANGUAGE plpgsql AS $$
-DECLARE
-    v_id      uuid := gen_random_uuid();
-    v_reasons jsonb := CASE WHEN jsonb_typeof(p_reasons) = 'array' THEN p_reasons ELSE '[]' END;
-BEGIN
-    INSERT INTO customs.outbox (event_id, topic, key, type, payload)
-    VALUES (v_id,
-            customs.outbox_topic(CASE WHEN p_type = 'receipt' THEN 'receipts' ELSE 'events' END),
-            p_logistics_no, p_type,
-            jsonb_build_object(
-                'event_id', v_id,
-                'type', p_type,
-                'logisticsNo', p_logistics_no,
-                'copNo', p_cop_no,
-                'status_code', p_code,
-                'status', customs.status_name(p_code),
-                'reasons', v_reasons,
-                'rules_version', p_rules_version,
-                'occurred_at', to_char(now() AT TIME ZONE 'UTC',
-                                       'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                'event', p_event,
-                'from_status_code', p_from,
-                'actor', p_actor,
-                'note', p_note)
-            || CASE WHEN p_type = 'receipt' THEN
-                   jsonb_build_object(
-                       'guid', p_guid,
-                       'returnStatus', p_code::text,
-                       'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
-                       'returnInfo', customs.return_info(p_code, nullif(concat_ws('; ',
-                           nullif(p_note, ''), customs.reasons_text(v_reasons)), '')))
-               ELSE '{}'::jsonb END);
-END;
-$$;
 
 -- After a status change of p_logistics_no (from p_from; the row holds the new status):
 -- the history row, the receipt, the warehouse event if the status calls for one, the
 -- relay's wake-up; then, when the parcel is now accepted (399) and has already arrived, its
 -- release (399 -> 800) at once. Returns the number of outbox rows written.
-CREATE FUNCTION customs.record_change(p_logistics_no text, p_from integer, p_event text,
-                                      p_actor text, p_note text, p_reasons jsonb,
-                                      p_rules_version text, p_source_topic text,
-                                      p_source_partition integer, p_source_offset bigint)
+CREATE OR REPLACE FUNCTION customs.record_change(
+    p_logistics_no text, p_from integer, p_event text, p_actor text, p_note text,
+    p_reasons jsonb, p_rules_version text, p_source_topic text, p_source_partition integer,
+    p_source_offset bigint)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -341,13 +189,11 @@ $$;
 -- (the guard trigger checks again), then customs.record_change(). p_reasons replaces the
 -- declaration's reasons when not NULL (cancellation); the history row gets p_reasons or [].
 -- Returns the number of outbox rows written.
-CREATE FUNCTION customs.change_status(p_logistics_no text, p_to integer, p_event text,
-                                      p_actor text, p_note text,
-                                      p_reasons jsonb DEFAULT NULL,
-                                      p_rules_version text DEFAULT NULL,
-                                      p_source_topic text DEFAULT NULL,
-                                      p_source_partition integer DEFAULT NULL,
-                                      p_source_offset bigint DEFAULT NULL)
+CREATE OR REPLACE FUNCTION customs.change_status(
+    p_logistics_no text, p_to integer, p_event text, p_actor text, p_note text,
+    p_reasons jsonb DEFAULT NULL, p_rules_version text DEFAULT NULL,
+    p_source_topic text DEFAULT NULL, p_source_partition integer DEFAULT NULL,
+    p_source_offset bigint DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -383,10 +229,10 @@ COMMENT ON FUNCTION customs.change_status(text, integer, text, text, text, jsonb
 -- A refused transition the daemon caused: kept, and a -1 receipt to the declarer (when the
 -- declaration, or the refused record, names a copNo/guid they are in it). Returns 1 (the
 -- outbox rows written).
-CREATE FUNCTION customs.record_refusal(p_logistics_no text, p_from integer, p_event text,
-                                       p_to integer, p_reason text, p_actor text,
-                                       p_source_topic text, p_source_partition integer,
-                                       p_source_offset bigint, p_cop_no text, p_guid text)
+CREATE OR REPLACE FUNCTION customs.record_refusal(
+    p_logistics_no text, p_from integer, p_event text, p_to integer, p_reason text,
+    p_actor text, p_source_topic text, p_source_partition integer, p_source_offset bigint,
+    p_cop_no text, p_guid text)
 RETURNS integer
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -1,0 +1,82 @@
+-- 10_status.sql - status codes in words, and the warehouse event each status calls for.
+--
+-- The customs receipt codes (CEB604 returnStatus, docs/DOMAIN.md section 2; lifecycle in
+-- docs/DESIGN.md "Status lifecycle"). The same codes and English names as daemon/status.c:
+-- tests/integration/test_status.c fails when either side has a code the other lacks, or a
+-- name differs. A new code also goes into the CHECK of customs.declarations.status_code (a
+-- numbered migration) and, if a transition leads to it, customs.status_transitions.
+-- Plain CASE expressions on purpose: the planner inlines them into apply_batch's statements.
+
+-- English status name per code (daemon/status.c status_name()).
+CREATE OR REPLACE FUNCTION customs.status_name(p_code integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_code
+        WHEN -1  THEN 'processing_error'
+        WHEN 100 THEN 'rejected'
+        WHEN 120 THEN 'stored'
+        WHEN 300 THEN 'manual_review'
+        WHEN 399 THEN 'accepted'
+        WHEN 500 THEN 'inspection'
+        WHEN 501 THEN 'detained'
+        WHEN 502 THEN 'detained'
+        WHEN 503 THEN 'detained'
+        WHEN 599 THEN 'detained'
+        WHEN 700 THEN 'returned'
+        WHEN 800 THEN 'released'
+        WHEN 899 THEN 'closed'
+        ELSE 'unknown'
+    END
+$$;
+COMMENT ON FUNCTION customs.status_name(integer) IS 'English name of a customs status code.';
+
+-- Chinese receipt wording per code (CEB604 returnStatus, docs/DOMAIN.md section 2).
+CREATE OR REPLACE FUNCTION customs.status_label(p_code integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE p_code
+        WHEN -1  THEN '处理失败'
+        WHEN 100 THEN '海关退单'
+        WHEN 120 THEN '海关入库'
+        WHEN 300 THEN '人工审核'
+        WHEN 399 THEN '海关审结'
+        WHEN 500 THEN '查验'
+        WHEN 501 THEN '扣留移送通关'
+        WHEN 502 THEN '扣留移送缉私'
+        WHEN 503 THEN '扣留移送法规'
+        WHEN 599 THEN '其它扣留'
+        WHEN 700 THEN '退运'
+        WHEN 800 THEN '放行'
+        WHEN 899 THEN '结关'
+        ELSE '未知'
+    END
+$$;
+COMMENT ON FUNCTION customs.status_label(integer) IS 'Chinese receipt wording of a status code.';
+
+-- The warehouse event a status calls for, or NULL: release (800), inspect (500),
+-- return (100 rejected or cancelled, 700 returned), detain (501-503, 599). The one mapping:
+-- apply_batch's first decisions and every later change (customs.record_change) use it.
+CREATE OR REPLACE FUNCTION customs.event_type_for(p_code integer) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_code = 800 THEN 'release'
+                WHEN p_code = 500 THEN 'inspect'
+                WHEN p_code IN (100, 700) THEN 'return'
+                WHEN p_code IN (501, 502, 503, 599) THEN 'detain' END
+$$;
+
+-- The reasons in words: "R01: message; R07: message" (NULL for none).
+CREATE OR REPLACE FUNCTION customs.reasons_text(p_reasons jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT string_agg(concat_ws(': ', r.e->>'rule_id', r.e->>'message'), '; ' ORDER BY r.n)
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_reasons) = 'array'
+                                     THEN p_reasons ELSE '[]' END)
+           WITH ORDINALITY AS r(e, n)
+$$;
+
+-- CEB604 returnInfo (C..1000): the status in words, then the details if any
+-- ("海关退单 rejected: R01: ...; R07: ..."). A plain expression, so the planner inlines it.
+CREATE OR REPLACE FUNCTION customs.return_info(p_code integer, p_reasons_text text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT left(customs.status_label(p_code) || ' ' || customs.status_name(p_code) ||
+                coalesce(': ' || p_reasons_text, ''), 1000)
+$$;
+COMMENT ON FUNCTION customs.return_info(integer, text) IS
+    'CEB604 returnInfo: status in words plus customs.reasons_text(reasons).';

@@ -1,0 +1,100 @@
+-- 20_outbox.sql - what goes into customs.outbox: the topics, and the one JSON shape of
+-- warehouse events and declarer receipts (customs.outbox_payload). apply_batch writes the
+-- rows of a batch's first decisions set-based with it; every later change writes its rows
+-- through customs.outbox_add(). The relay (daemon/relay.c) publishes payload as it is.
+
+-- The topics customsd is configured with (apply_batch records them on every batch, and
+-- writes the row only when they changed, so concurrent batches do not queue on it).
+CREATE OR REPLACE FUNCTION customs.outbox_topics_set(p_events text, p_receipts text)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
+                    WHERE t.kind = 'events' AND t.topic = p_events)
+       OR NOT EXISTS (SELECT 1 FROM customs.outbox_topics t
+                       WHERE t.kind = 'receipts' AND t.topic = p_receipts) THEN
+        INSERT INTO customs.outbox_topics AS t (kind, topic)
+        VALUES ('events', p_events), ('receipts', p_receipts)
+        ON CONFLICT (kind) DO UPDATE SET topic = excluded.topic, updated_at = now()
+         WHERE t.topic IS DISTINCT FROM excluded.topic;
+    END IF;
+END;
+$$;
+
+-- The configured topic ('events' | 'receipts'), or the default name before customsd ran.
+CREATE OR REPLACE FUNCTION customs.outbox_topic(p_kind text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT t.topic FROM customs.outbox_topics t WHERE t.kind = p_kind),
+                    CASE p_kind WHEN 'events' THEN 'mishan.warehouse.events'
+                                ELSE 'customs.receipts' END)
+$$;
+
+-- The payload of an outbox row (jsonb):
+--   {"event_id", "type", "logisticsNo", "copNo", "status_code", "status", "reasons",
+--    "rules_version", "occurred_at" (transaction start, UTC, ISO 8601 with ms)}
+--   + for a change after the first decision (p_change not NULL), its keys
+--     {"event", "from_status_code", "actor", "note"}
+--   + for a receipt (p_type 'receipt'), the CEB604 fields {"guid", "returnStatus" (the code
+--     as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the status in words,
+--     then the note and the reasons: customs.return_info)}.
+-- p_type: receipt | inspect | return | release | detain; p_reasons: an array
+-- [{rule_id, action, message}]. A plain expression, inlined into apply_batch's INSERT; the
+-- reasons text is only computed when there are reasons (the per-row subquery cost about
+-- 7 ms per 1000 rows).
+CREATE OR REPLACE FUNCTION customs.outbox_payload(p_event_id uuid, p_type text,
+                                                  p_logistics_no text, p_cop_no text,
+                                                  p_guid text, p_code integer,
+                                                  p_reasons jsonb, p_rules_version text,
+                                                  p_change jsonb)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT jsonb_build_object(
+               'event_id', p_event_id,
+               'type', p_type,
+               'logisticsNo', p_logistics_no,
+               'copNo', p_cop_no,
+               'status_code', p_code,
+               'status', customs.status_name(p_code),
+               'reasons', p_reasons,
+               'rules_version', p_rules_version,
+               'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+           || coalesce(p_change, '{}')
+           || CASE WHEN p_type = 'receipt' THEN
+                  jsonb_build_object(
+                      'guid', p_guid,
+                      'returnStatus', p_code::text,
+                      'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
+                      'returnInfo', customs.return_info(p_code, nullif(concat_ws('; ',
+                          nullif(p_change->>'note', ''),
+                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text(p_reasons) END),
+                          '')))
+              ELSE '{}'::jsonb END
+$$;
+COMMENT ON FUNCTION customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text,
+                                           jsonb) IS
+    'JSON payload of an outbox event or receipt (CEB604 fields for receipts).';
+
+-- One outbox row for a change after the first decision, to the configured topic: p_type
+-- as for outbox_payload, p_event the cause (status_history.event), p_from the status before
+-- (NULL: none), p_actor and p_note who and why.
+CREATE OR REPLACE FUNCTION customs.outbox_add(p_type text, p_logistics_no text, p_cop_no text,
+                                              p_guid text, p_code integer, p_reasons jsonb,
+                                              p_rules_version text, p_event text,
+                                              p_actor text, p_note text, p_from integer)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id uuid := gen_random_uuid();
+BEGIN
+    INSERT INTO customs.outbox (event_id, topic, key, type, payload)
+    VALUES (v_id,
+            customs.outbox_topic(CASE WHEN p_type = 'receipt' THEN 'receipts' ELSE 'events' END),
+            p_logistics_no, p_type,
+            customs.outbox_payload(
+                v_id, p_type, p_logistics_no, p_cop_no, p_guid, p_code,
+                CASE WHEN jsonb_typeof(p_reasons) = 'array' THEN p_reasons ELSE '[]' END,
+                p_rules_version,
+                jsonb_build_object('event', p_event, 'from_status_code', p_from,
+                                   'actor', p_actor, 'note', p_note)));
+END;
+$$;

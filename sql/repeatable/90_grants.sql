@@ -1,0 +1,79 @@
+-- 90_grants.sql - who may do what; applied last, after every function and view exists.
+-- The roles (created by 006_baseline.sql, all NOLOGIN):
+--
+--   customs_owner    owns the schema customs and everything in it; sql/migrate.sh applies
+--                    everything after the baseline as it (SET ROLE when the migrating user
+--                    is a superuser or a member). The officer functions are SECURITY
+--                    DEFINER and run as it.
+--   customsd         the daemon: reads and writes its tables (no DELETE except the items an
+--                    amendment replaces, no TRUNCATE), EXECUTE on apply_batch, its steps and
+--                    the state machine; no CREATE on the schema or the database: it cannot
+--                    change the schema. (Temporary tables stay allowed: apply_batch stages
+--                    in one.)
+--   customs_officer  SELECT on the officer views (parcel_status, inspection_queue,
+--                    parcel_history, daily_summary), EXECUTE on the officer functions
+--                    (record_inspection, release_review, return_review); nothing else: no
+--                    table, no daemon function.
+--
+-- This file is the whole truth: every run first takes back everything PUBLIC, customsd and
+-- customs_officer had in the schema, then grants what is listed here, in this order (the
+-- same on a new database and on an upgraded one). A new function is executable by nobody
+-- but its owner until it is listed here.
+--
+-- An operator gives access with, e.g.:
+--   CREATE ROLE alice LOGIN IN ROLE customs_officer;      -- or: GRANT customs_officer TO alice;
+--   CREATE ROLE customsd_prod LOGIN IN ROLE customsd;     -- customsd's conninfo user
+-- (or ALTER ROLE customsd LOGIN, to connect as customsd itself, e.g. with peer auth).
+
+REVOKE ALL ON SCHEMA customs FROM PUBLIC, customsd, customs_officer;
+REVOKE ALL ON ALL TABLES IN SCHEMA customs FROM PUBLIC, customsd, customs_officer;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA customs FROM PUBLIC, customsd, customs_officer;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA customs FROM PUBLIC, customsd, customs_officer;
+
+GRANT USAGE ON SCHEMA customs TO customsd, customs_officer;
+
+-- Pure helpers the views use (a view's functions are checked against its reader).
+GRANT EXECUTE ON FUNCTION customs.status_name(integer), customs.status_label(integer),
+                          customs.reasons_text(jsonb), customs.return_info(integer, text)
+    TO customsd, customs_officer;
+
+-- The daemon. (ALL TABLES includes the views.)
+GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA customs TO customsd;
+REVOKE INSERT, UPDATE ON customs.schema_migrations, customs.status_transitions FROM customsd;
+GRANT DELETE ON customs.declaration_items TO customsd;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customs TO customsd;
+GRANT EXECUTE ON FUNCTION
+    customs.apply_batch(text, jsonb),
+    customs.change_status(text, integer, text, text, text, jsonb, text, text, integer, bigint),
+    customs.record_change(text, integer, text, text, text, jsonb, text, text, integer, bigint),
+    customs.record_refusal(text, integer, text, integer, text, text, text, integer, bigint,
+                           text, text),
+    customs.transition_refusal(integer, integer, text, boolean, boolean),
+    customs.outbox_add(text, text, text, text, integer, jsonb, text, text, text, text, integer),
+    customs.outbox_topic(text),
+    customs.event_type_for(integer),
+    customs.scan_time(text),
+    customs.apply_scan(customs.warehouse_scans),
+    customs.apply_change_record(text, text, text, text, jsonb, integer, jsonb, text, text,
+                                integer, bigint, timestamptz, boolean),
+    customs.outbox_topics_set(text, text),
+    customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text, jsonb),
+    customs.ceb603_head(jsonb),
+    customs.ceb603_items(jsonb),
+    customs.apply_batch_fence(text, jsonb),
+    customs.apply_batch_stage(jsonb),
+    customs.apply_batch_declare(),
+    customs.apply_batch_quarantine(),
+    customs.apply_batch_outbox(text, text),
+    customs.apply_batch_changes()
+    TO customsd;
+
+-- Officers.
+GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,
+                customs.daily_summary
+    TO customs_officer;
+GRANT EXECUTE ON FUNCTION
+    customs.record_inspection(text, text, text, integer),
+    customs.release_review(text, text),
+    customs.return_review(text, text)
+    TO customs_officer;

@@ -1,0 +1,36 @@
+-- rows.sql - every row of every table of schema customs (but schema_migrations), one line
+-- each: "table {row as JSON}", sorted, without what differs between two runs of the same
+-- input: times the database set (timestamptz columns, but the scan and Kafka times that
+-- come from the records) and generated uuids (event_id, also inside outbox payloads, with
+-- occurred_at and returnTime). tests/integration/test_upgrade.sh compares two databases
+-- with it.
+CREATE FUNCTION pg_temp.fx_rows() RETURNS SETOF text
+LANGUAGE plpgsql AS $f$
+DECLARE
+    v_t    record;
+    v_drop text[];
+BEGIN
+    FOR v_t IN SELECT c.oid, c.relname FROM pg_class c
+                WHERE c.relnamespace = 'customs'::regnamespace AND c.relkind = 'r'
+                  AND c.relname <> 'schema_migrations'
+                ORDER BY c.relname LOOP
+        SELECT coalesce(array_agg(a.attname::text), '{}') INTO v_drop
+          FROM pg_attribute a
+         WHERE a.attrelid = v_t.oid AND a.attnum > 0 AND NOT a.attisdropped
+           AND ((a.atttypid = 'timestamptz'::regtype
+                 AND a.attname NOT IN ('arrived_at', 'departed_at', 'scanned_at',
+                                       'source_timestamp'))
+                OR a.atttypid = 'uuid'::regtype);
+        RETURN QUERY EXECUTE format(
+            $q$SELECT %L || ' ' ||
+                      (CASE WHEN jsonb_typeof(j->'payload') = 'object'
+                            THEN j || jsonb_build_object('payload', (j->'payload')
+                                      - '{event_id,occurred_at,returnTime}'::text[])
+                            ELSE j END)::text
+                 FROM (SELECT to_jsonb(t) - %L::text[] AS j FROM customs.%I t) x
+                ORDER BY 1$q$,
+            v_t.relname, v_drop, v_t.relname);
+    END LOOP;
+END;
+$f$;
+SELECT * FROM pg_temp.fx_rows();

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# test_upgrade.sh - a database made by the previous release upgrades cleanly with
+# sql/migrate.sh. The fixture, data/upgrade/main-81da513.sql (made by make_fixture.sh
+# there), is a pg_dump of a database migrated by the sql/ of commit 81da513 (migrations
+# 001-006, before the baseline) holding what that release's functions wrote: declarations
+# in several statuses, a conflict, an amendment, a cancellation, scans (one still pending),
+# an officer's decision. Restored into a new database and migrated, it must:
+#   - not get the baseline (001-006 are recorded there: history), with no warning;
+#   - keep every row of every table as it was;
+#   - have exactly the schema of a new database (pg_dump --schema-only: tables, functions,
+#     views, triggers, owners, grants) and the same fixed data (status_transitions);
+#   - be left as it is by a second run;
+#   - give, for one more batch and an officer's decision (after.sql), the results and rows
+#     the previous release's functions give on the same data, and the expected ones;
+#   - pass test_store and test_workflow (customsd end to end), each on a copy of it;
+# and migrate.sh's rules hold on it: a new numbered migration applies once and may not
+# change afterwards; a half-migrated old database and a stale file below the baseline are
+# refused.
+source "$(dirname "$0")/lib.sh"
+
+N=$T_RUN
+FX=tests/integration/data/upgrade
+FIXTURE=$FX/main-81da513.sql
+UP=it_upgrade_$N      # the fixture, upgraded
+OLD=it_upgrade_old_$N # the fixture as the previous release left it
+NEW=it_upgrade_new_$N # a new database
+DBS=("$UP" "$OLD" "$NEW")
+
+drop_dbs() {
+    for db in "${DBS[@]}"; do
+        dropdb --if-exists --force "$db" >/dev/null 2>&1 || true
+    done
+}
+trap 'drop_dbs; t_cleanup' EXIT
+
+# same DESCRIPTION EXPECTED ACTUAL: like check, for long values (a diff when they differ).
+same() {
+    if [ "$2" = "$3" ]; then ok "$1"; else
+        fail "$1:"; diff <(printf '%s\n' "$2") <(printf '%s\n' "$3") | head -20; fi
+}
+qd() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+psql_files() { # DB FILE...: run SQL files, output unaligned
+    local db=$1
+    shift
+    local args=()
+    for f in "$@"; do args+=(-f "$f"); done
+    PGOPTIONS="-c client_min_messages=warning" psql -X -A -t -q -v ON_ERROR_STOP=1 -d "$db" \
+        "${args[@]}"
+}
+restore() { # DB: a new database holding the fixture
+    createdb -T template0 -E UTF8 "$1" && psql_files "$1" "$FIXTURE" >/dev/null
+}
+copy_db() { # FROM TO
+    DBS+=("$2")
+    createdb -T "$1" "$2"
+}
+migrate() { # DB [SQLDIR]: runs migrate.sh, output in $T_DIR/migrate.out; returns its status
+    sh "${2:-sql}/migrate.sh" "dbname=$1" >"$T_DIR/migrate.out" 2>&1
+}
+schema() { # DB: the schema as pg_dump prints it (without the dump's random \restrict key)
+    pg_dump --schema-only -d "$1" | grep -v '^\\\(un\)\{0,1\}restrict '
+}
+sums() { # DB: rows and checksum of every table's content
+    qd "$1" "SELECT string_agg(format('%s %s %s', c.relname,
+                (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM customs.%I',
+                       c.relname), false, true, '')))[1],
+                (xpath('/row/m/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(
+                       to_jsonb(t)::text, E''\n'' ORDER BY to_jsonb(t)::text), '''')) AS m
+                       FROM customs.%I t', c.relname), false, true, '')))[1]), E'\n'
+                ORDER BY c.relname)
+              FROM pg_class c
+             WHERE c.relnamespace = 'customs'::regnamespace AND c.relkind = 'r'
+               AND c.relname <> 'schema_migrations'"
+}
+
+# --- the fixture, restored -------------------------------------------------------------
+# Its objects belong to the customs roles (run-tests.sh's migration created them already).
+qd "${PGDATABASE:-postgres}" "DO \$\$ DECLARE r text; BEGIN
+    FOREACH r IN ARRAY ARRAY['customs_owner', 'customsd', 'customs_officer'] LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', r);
+        END IF;
+    END LOOP; END \$\$"
+if ! { restore "$UP" && restore "$OLD"; }; then
+    fail "cannot restore $FIXTURE"
+    finish
+fi
+check "fixture: migrations of the previous release recorded" \
+    "001 002 003 004 005 006" "$(qd "$UP" "SELECT string_agg(version, ' ' ORDER BY version)
+                                             FROM customs.schema_migrations")"
+before_sums=$(sums "$UP")
+
+# --- upgrade -------------------------------------------------------------------------------
+if migrate "$UP"; then ok "migrate.sh upgrades it"; else fail "migrate.sh: $(cat "$T_DIR/migrate.out")"; fi
+baseline=$(basename sql/[0-9][0-9][0-9]_baseline.sql)
+if grep -q "applying $baseline" "$T_DIR/migrate.out"; then
+    fail "the baseline was applied to a database that has it"
+else
+    ok "baseline counted as applied ($baseline)"
+fi
+check "no warning" "" "$(grep -i warning "$T_DIR/migrate.out" || true)"
+same "every row kept" "$before_sums" "$(sums "$UP")"
+check "the parcels as the previous release left them" \
+    "FX-ACC-1 899,FX-ACC-2 399,FX-CAN-1 100,FX-INS-1 500,FX-INS-2 502,FX-REJ-1 399,FX-REV-1 300" \
+    "$(qd "$UP" "SELECT string_agg(logistics_no || ' ' || status_code, ','
+                                   ORDER BY logistics_no)
+                   FROM customs.declarations")"
+
+# --- the same schema as a new database -----------------------------------------------------
+createdb -T template0 -E UTF8 "$NEW"
+migrate "$NEW" || fail "migrate.sh on a new database: $(cat "$T_DIR/migrate.out")"
+schema "$UP" >"$T_DIR/schema.up"
+schema "$NEW" >"$T_DIR/schema.new"
+if diff -u "$T_DIR/schema.new" "$T_DIR/schema.up" >"$T_DIR/schema.diff"; then
+    ok "schema equals a new database's ($(grep -c '^CREATE' "$T_DIR/schema.up") CREATE statements)"
+else
+    fail "schema differs from a new database's:"; head -40 "$T_DIR/schema.diff"
+fi
+transitions="SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM customs.status_transitions t"
+check "status_transitions equal a new database's" "$(qd "$NEW" "$transitions")" \
+    "$(qd "$UP" "$transitions")"
+
+# --- a second run changes nothing ------------------------------------------------------------
+migrate "$UP" || fail "second run: $(cat "$T_DIR/migrate.out")"
+check "second run: nothing applied" "" "$(grep applying "$T_DIR/migrate.out" || true)"
+if schema "$UP" | cmp -s - "$T_DIR/schema.up"; then ok "second run: schema unchanged"; else
+    fail "second run changed the schema"; fi
+same "second run: rows unchanged" "$before_sums" "$(sums "$UP")"
+
+# --- migrate.sh's rules on the upgraded database (on copies) -------------------------------
+mkdir -p "$T_DIR/sql"
+cp -R sql/. "$T_DIR/sql/"
+printf 'CREATE TABLE customs.it_upgrade_probe (x integer);\n' >"$T_DIR/sql/999_it_probe.sql"
+copy_db "$UP" "${UP}_rules"
+if migrate "${UP}_rules" "$T_DIR/sql" && grep -q "applying 999_it_probe.sql" "$T_DIR/migrate.out"; then
+    ok "a numbered migration above the baseline applies"
+else
+    fail "999_it_probe.sql: $(cat "$T_DIR/migrate.out")"
+fi
+check "its table belongs to customs_owner" "customs_owner" \
+    "$(qd "${UP}_rules" "SELECT tableowner FROM pg_tables WHERE tablename = 'it_upgrade_probe'")"
+migrate "${UP}_rules" "$T_DIR/sql"
+check "then it is up to date" "1" "$(grep -c 'up to date' "$T_DIR/migrate.out")"
+printf -- '-- changed\n' >>"$T_DIR/sql/999_it_probe.sql"
+if migrate "${UP}_rules" "$T_DIR/sql"; then fail "a changed migration was accepted"; else
+    check "a changed migration is refused" 1 \
+        "$(grep -c '999_it_probe.sql was applied with SHA-256' "$T_DIR/migrate.out")"
+fi
+rm "$T_DIR/sql/999_it_probe.sql"
+printf 'SELECT 1;\n' >"$T_DIR/sql/001_schema.sql"
+if migrate "${UP}_rules" "$T_DIR/sql"; then fail "a file below the baseline was accepted"; else
+    check "a stale file below the baseline is refused" 1 \
+        "$(grep -c 'numbered below the baseline' "$T_DIR/migrate.out")"
+fi
+copy_db "$OLD" "${OLD}_half"
+qd "${OLD}_half" "DELETE FROM customs.schema_migrations WHERE version >= '004'"
+if migrate "${OLD}_half"; then fail "a half-migrated database was accepted"; else
+    check "a database migrated half way (001-003) is refused" 1 \
+        "$(grep -c 'left it half way' "$T_DIR/migrate.out")"
+fi
+check "and left as it was" "0" \
+    "$(qd "${OLD}_half" "SELECT count(*) FROM pg_proc WHERE proname = 'ceb603_head'")"
+
+# --- one more batch: the previous functions and the upgraded ones agree ----------------------
+copy_db "$UP" "${UP}_tests" # for test_store and test_workflow, below
+psql_files "$OLD" "$FX/helpers.sql" "$FX/after.sql" >"$T_DIR/after.old" ||
+    fail "after.sql with the previous functions"
+psql_files "$UP" "$FX/helpers.sql" "$FX/after.sql" >"$T_DIR/after.up" ||
+    fail "after.sql with the upgraded functions"
+check "apply_batch's result" '{"scans": 3, "events": 14, "refused": 2, "conflicts": 1, "amendments": 1, "duplicates": 1, "quarantined": 2, "declarations": 3, "cancellations": 1, "pending_scans": 1}' \
+    "$(sed -n 1p "$T_DIR/after.up")"
+check "the officer's decision" "FX-INS-1|800|released|t" "$(sed -n 2p "$T_DIR/after.up")"
+same "results as with the previous functions" "$(cat "$T_DIR/after.old")" "$(cat "$T_DIR/after.up")"
+psql_files "$OLD" "$FX/rows.sql" >"$T_DIR/rows.old"
+psql_files "$UP" "$FX/rows.sql" >"$T_DIR/rows.up"
+if diff -u "$T_DIR/rows.old" "$T_DIR/rows.up" >"$T_DIR/rows.diff"; then
+    ok "rows as with the previous functions ($(wc -l <"$T_DIR/rows.up") rows)"
+else
+    fail "rows differ from the previous functions':"; head -40 "$T_DIR/rows.diff"
+fi
+check "parcels after it (status, version, cancelled)" \
+    "FX-ACC-1 899 1 f,FX-ACC-2 300 2 f,FX-CAN-1 100 1 t,FX-INS-1 800 1 f,FX-INS-2 502 1 f,FX-NEW-1 500 1 f,FX-NEW-2 100 1 f,FX-PEND-1 800 1 f,FX-REJ-1 399 2 f,FX-REV-1 100 1 t" \
+    "$(qd "$UP" "SELECT string_agg(concat_ws(' ', logistics_no, status_code, version,
+                                             cancelled_at IS NOT NULL), ','
+                                   ORDER BY logistics_no)
+                   FROM customs.declarations")"
+check "the pending arrival scan released its parcel" "released" \
+    "$(qd "$UP" "SELECT outcome FROM customs.warehouse_scans WHERE logistics_no = 'FX-PEND-1'")"
+
+# --- the other integration tests on the upgraded database (copies) ---------------------------
+if CUSTOMSD_TEST_TEMPLATE="${UP}_tests" "$BUILD/tests/test_store" >"$T_DIR/test_store.out" 2>&1; then
+    ok "test_store passes on a copy of the upgraded database"
+else
+    fail "test_store on a copy of the upgraded database:"; tail -30 "$T_DIR/test_store.out"
+fi
+if PGDATABASE="${UP}_tests" bash tests/integration/test_workflow.sh >"$T_DIR/test_workflow.out" 2>&1; then
+    ok "test_workflow passes on the upgraded database ($(grep -c '^  ok' "$T_DIR/test_workflow.out") checks)"
+else
+    fail "test_workflow on the upgraded database:"; grep -v '^  ok' "$T_DIR/test_workflow.out" | tail -30
+fi
+
+finish
