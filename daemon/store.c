@@ -28,9 +28,9 @@
 /* Session advisory lock key of the relay lease: "customsd" read as a big-endian int64. */
 #define STORE_RELAY_LOCK_KEY "7166761325952856932"
 
-/* SQLSTATE apply_batch raises when an offset fence fails (sql/002_apply_batch.sql). */
+/* SQLSTATE apply_batch raises when an offset fence fails (sql/repeatable/60_apply_batch.sql). */
 #define STORE_SQLSTATE_FENCED "CS001"
-/* SQLSTATE of a transition the status state machine refuses (sql/003_state_machine.sql).
+/* SQLSTATE of a transition the status state machine refuses (sql/repeatable/30_state_machine.sql).
  * apply_batch records the refusals it expects instead of raising; one that escapes is about
  * a record's data, so the batch is split like for a constraint violation. */
 #define STORE_SQLSTATE_REFUSED "CS010"

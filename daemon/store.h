@@ -73,9 +73,10 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  * already stored with identical content changes nothing.
  * Amendments (decl->appType "2") and cancellations ("3") and warehouse scans (BATCH_SCAN,
  * `scan` set, scanned_at normalised as scan.h says) move stored parcels through the status
- * state machine in the database (sql/003_state_machine.sql); what it refuses is recorded,
- * not an error. A scan for a logisticsNo not declared yet is kept and applied when the
- * declaration arrives. Semantics: the comments of sql/004_scans_amendments.sql.
+ * state machine in the database (sql/repeatable/30_state_machine.sql); what it refuses is
+ * recorded, not an error. A scan for a logisticsNo not declared yet is kept and applied when the
+ * declaration arrives. Semantics: the comments of sql/repeatable/50_scans.sql and
+ * 55_amendments.sql.
  * The records and offsets go as the batch document of batch.h; a record batch_document
  * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
