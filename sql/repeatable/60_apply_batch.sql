@@ -12,8 +12,9 @@
 -- Steps 3 to 5 are set-based: a batch of 1000 declarations is a handful of INSERT ... SELECT
 -- statements, not 1000 round trips or a loop per row. Outbox ids follow this order, so a
 -- parcel's first receipt always precedes the receipts of its later changes.
--- The batch document and the result are described in the COMMENT on apply_batch below;
--- they are customsd's interface and do not change without daemon/store.c.
+-- The batch document is defined in daemon/batch.h (built by daemon/batch.c); the result
+-- counts are described in the COMMENT on apply_batch below. Both are customsd's interface
+-- and change together with daemon/batch.c.
 
 ---------------------------------------------------------------------------------------------
 -- 1. Offset fences, first: a zombie instance must fail before it writes anything. One
@@ -543,35 +544,7 @@ cancellations and scans the state machine refused).
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
 transaction must roll back); CS002 = malformed batch (a caller bug).
 
-Batch (jsonb):
-{
-  "topic_events":   "mishan.warehouse.events",   -- topic of warehouse events
-  "topic_receipts": "customs.receipts",          -- topic of declarer receipts
-  "offsets": [ {"topic": "customs.declarations", "partition": 0,
-                "expected": 41,                  -- stored next offset, -1 = none yet
-                "next": 44} ],                   -- last record offset + 1
-  "records": [                                   -- consumption order
-    {"kind": "declaration", "topic": "...", "partition": 0, "offset": 41,
-     "timestamp_ms": 1715480000000,              -- Kafka timestamp, -1/null = none
-     "logisticsNo": "YL...", "sha256": "<hex of the raw value>",
-     "payload": "<raw value as text>",
-     "status_code": 399,                         -- 100 | 300 | 399 | 500
-     "rules_version": "<sha256 of rules.yaml>",
-     "reasons": [{"rule_id": "...", "action": "reject|review|inspect|flag",
-                  "message": "..."}],
-     "decl": {CEB603 head fields by their CEB603 names, decimals as strings
-              ("1.35"), packNo as an integer, appType "1" | "2" (amendment) |
-              "3" (cancellation),
-              "items": [{CEB603 list fields, gnum as an integer, decimals as strings}]}},
-    {"kind": "quarantine", "topic": "...", "partition": 0, "offset": 42,
-     "timestamp_ms": -1, "logisticsNo": "YL..." | null,
-     "raw_b64": "<base64 of the raw value>", "reason": "invalid JSON at byte 17: ..."},
-    {"kind": "scan", "topic": "mishan.warehouse.scans", "partition": 3, "offset": 7,
-     "timestamp_ms": 1715480000000, "logisticsNo": "YL...",
-     "scan": "arrival" | "departure",
-     "scannedAt": "2024-05-12T10:30:00+08:00",   -- ISO 8601 with its offset
-     "loctNo": "1900W00001" | null, "totalPackageNo": "..." | null,
-     "sha256": "<hex of the raw value>", "payload": "<raw value as text>"}
-  ]
-}
+Batch (jsonb): the document defined in daemon/batch.h, its one definition: "offsets"
+(per partition: topic, partition, the fence "expected" and "next"), "records" in consumption
+order (kind "declaration", "quarantine" or "scan"), "topic_events", "topic_receipts".
 $c$;
