@@ -38,7 +38,8 @@ int log_level_parse(const char *name, enum log_level *out)
     return -1;
 }
 
-static void log_vemit(enum log_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void log_vemit(enum log_level level, const char *fmt,
+                                                            va_list ap)
 {
     static const char *const level_names[8] = {"", "", "", "error", "warn", "", "info", "debug"};
     char line[4096];
