@@ -4,7 +4,7 @@
 # per second, the decisions the rules made on the input, and the issue's target (200,000
 # declarations/s on one core). BENCH_N (declarations, default 50000) and BENCH_SECONDS
 # (default 5) tune it. The declarations are decoded before timing: this measures rules_evaluate
-# only (decoding JSON is json-c's cost, see DESIGN.md "Measured on this machine").
+# only (decoding JSON is json-c's cost, see docs/DESIGN.md "Measured on this machine").
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
