@@ -70,7 +70,7 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
     return (const struct decl_integer *)((const char *)base + f->offset);
 }
 
-size_t utf8_length(const char *s)
+size_t decl_utf8_length(const char *s)
 {
     size_t n = 0;
     for (; *s; s++) {
@@ -110,7 +110,7 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
         return NULL;
     }
     /* A code point takes at least one byte: only a longer text needs counting. */
-    if (slen > max_chars && utf8_length(s) > max_chars) {
+    if (slen > max_chars && decl_utf8_length(s) > max_chars) {
         snprintf(err, errlen, "%s: longer than %zu characters", name, max_chars);
         return NULL;
     }

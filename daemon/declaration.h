@@ -269,6 +269,6 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
 void declaration_free(struct declaration *d);
 
 /* Number of Unicode code points in a valid UTF-8 string (CEB603 lengths count characters). */
-size_t utf8_length(const char *s);
+size_t decl_utf8_length(const char *s);
 
 #endif

@@ -71,7 +71,7 @@ int positions_add(struct positions *ps, const char *topic, int32_t partition)
         ps->cap = ncap;
     }
     struct positions_partition *pp = &ps->parts[ps->n];
-    pp->topic = xstrdup(topic);
+    pp->topic = util_strdup(topic);
     if (!pp->topic)
         return -1;
     pp->partition = partition;

@@ -158,7 +158,7 @@ static int always_parse(struct rules_parser *p, const struct ynode *rule, void *
     if (message) {
         if (rules_want_nonempty_scalar(p, message, "message") < 0)
             return -1;
-        c->message = xstrdup(message->value);
+        c->message = util_strdup(message->value);
         if (!c->message)
             return rules_poom(p);
     }

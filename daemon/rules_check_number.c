@@ -43,7 +43,7 @@ static int decimal_bound(struct rules_parser *p, const struct ynode *rule, const
     if (rules_parse_decimal_node(p, n, key, v) < 0)
         return -1;
     *has = true;
-    *text = xstrdup(n->value);
+    *text = util_strdup(n->value);
     return *text ? 0 : rules_poom(p);
 }
 
@@ -319,7 +319,7 @@ static int parse_tolerance(struct rules_parser *p, const struct ynode *rule, str
         if (decimal_is_negative(*tol))
             return rules_perr(p, tolerance, "tolerance: must not be negative");
     }
-    *text = xstrdup(tolerance ? tolerance->value : "0");
+    *text = util_strdup(tolerance ? tolerance->value : "0");
     return *text ? 0 : rules_poom(p);
 }
 

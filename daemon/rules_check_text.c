@@ -369,7 +369,7 @@ static void length_one(const struct check_length *c, const struct length_field *
         bytes = strlen(s);
         if (lf->n_exact <= 1 && bytes <= lf->max && (bytes + 3) / 4 >= lf->min)
             return;
-        n = utf8_length(s);
+        n = decl_utf8_length(s);
         if (length_ok(lf, n))
             return;
         rules_field_loc(loc, &lf->fr, it, idx);
@@ -534,10 +534,10 @@ static int pattern_parse(struct rules_parser *p, const struct ynode *rule, void 
     if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
         return -1;
     if (message)
-        c->message = xstrdup(message->value);
+        c->message = util_strdup(message->value);
     else if (asprintf(&c->message, "does not match %s", regex->value) < 0)
         c->message = NULL;
-    c->source = xstrdup(regex->value);
+    c->source = util_strdup(regex->value);
     if (!c->message || !c->source)
         return rules_poom(p);
     return 0;

@@ -106,12 +106,12 @@ static int decision_add(struct decision *dec, const struct rule *r, const struct
     dec->reasons = nr;
     x = &nr[dec->n_reasons];
     memset(x, 0, sizeof(*x));
-    x->rule_id = xstrdup(r->id);
-    x->message = xstrdup(fs->text);
+    x->rule_id = util_strdup(r->id);
+    x->message = util_strdup(fs->text);
     x->action = r->action;
     x->severity = r->severity;
     if (fs->value[0])
-        x->value = xstrdup(fs->value);
+        x->value = util_strdup(fs->value);
     if (!x->rule_id || !x->message || (fs->value[0] && !x->value)) {
         free(x->rule_id);
         free(x->message);

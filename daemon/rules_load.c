@@ -49,9 +49,9 @@ int rules_load_ref(struct rules_parser *p, const struct ynode *at, const char *n
     f = &rs->files[rs->n_files];
     memset(f, 0, sizeof(*f));
     rs->n_files++;
-    f->name = xstrdup(name);
+    f->name = util_strdup(name);
     if (name[0] == '/' || !*p->dir)
-        f->path = xstrdup(name);
+        f->path = util_strdup(name);
     else if (asprintf(&f->path, "%s/%s", p->dir, name) < 0)
         f->path = NULL;
     if (!f->name || !f->path)
@@ -64,12 +64,12 @@ int rules_load_ref(struct rules_parser *p, const struct ynode *at, const char *n
     if (memchr(f->text, '\0', f->len))
         return rules_perr(p, at, "'%s' contains a NUL byte", f->path);
     if (yamlread_parse(f->path, f->text, f->len, 8, &f->tree, err2, sizeof(err2)) < 0)
-        return errf(p->err, p->errlen, "%s", err2);
+        return util_errf(p->err, p->errlen, "%s", err2);
     if (!f->tree || yamlread_is_null(f->tree))
-        return errf(p->err, p->errlen, "%s:1:1: empty file", f->path);
+        return util_errf(p->err, p->errlen, "%s:1:1: empty file", f->path);
     if (f->tree->type != YNODE_MAP)
-        return errf(p->err, p->errlen, "%s:%zu:%zu: expected a mapping, got %s", f->path,
-                    f->tree->line, f->tree->column, yamlread_type_name(f->tree));
+        return util_errf(p->err, p->errlen, "%s:%zu:%zu: expected a mapping, got %s", f->path,
+                         f->tree->line, f->tree->column, yamlread_type_name(f->tree));
     *file_out = f;
     return 0;
 }
@@ -224,8 +224,8 @@ static int parse_sample(struct rules_parser *p, const struct ynode *node, struct
         return -1;
     r->sampled = true;
     r->sample_units = (unsigned)v.units; /* N19,5: units are 1e-5, the draw's scale */
-    r->sample_text = xstrdup(sample->value);
-    r->seed = xstrdup(seed ? seed->value : r->id);
+    r->sample_text = util_strdup(sample->value);
+    r->seed = util_strdup(seed ? seed->value : r->id);
     if (!r->sample_text || !r->seed)
         return rules_poom(p);
     r->seed_hash = fnv1a(FNV_OFFSET, r->seed, strlen(r->seed) + 1);
@@ -286,15 +286,15 @@ static int rule_parse_id(struct rules_parser *p, const struct ynode *node, struc
         return rules_perr(p, node, "rule without 'id'");
     if (rules_want_nonempty_scalar(p, id, "id") < 0)
         return -1;
-    if (utf8_length(id->value) > RULE_ID_MAX || strpbrk(id->value, " \t\r\n"))
+    if (decl_utf8_length(id->value) > RULE_ID_MAX || strpbrk(id->value, " \t\r\n"))
         return rules_perr(p, id, "id: '%s' must be at most %d characters without spaces", id->value,
                           RULE_ID_MAX);
-    r->id = xstrdup(id->value);
+    r->id = util_strdup(id->value);
 
     description = ymap_get(node, "description");
     if (description && rules_want_scalar(p, description, "description") < 0)
         return -1;
-    r->description = xstrdup(description ? description->value : "");
+    r->description = util_strdup(description ? description->value : "");
     if (!r->id || !r->description)
         return rules_poom(p);
     return 0;
@@ -502,20 +502,20 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
 
     *out = NULL;
     if (len > RULES_MAX_BYTES)
-        return errf(err, errlen, "%s: larger than %d bytes", name, RULES_MAX_BYTES);
+        return util_errf(err, errlen, "%s: larger than %d bytes", name, RULES_MAX_BYTES);
     if (memchr(text, '\0', len))
-        return errf(err, errlen, "%s: contains a NUL byte", name);
+        return util_errf(err, errlen, "%s: contains a NUL byte", name);
     rs = calloc(1, sizeof(*rs));
-    p.dir = slash ? xstrndup(name, (size_t)(slash - name)) : xstrdup("");
+    p.dir = slash ? util_strndup(name, (size_t)(slash - name)) : util_strdup("");
     if (!rs || !p.dir) {
         free(rs);
         free(p.dir);
-        return errf(err, errlen, "%s: out of memory", name);
+        return util_errf(err, errlen, "%s: out of memory", name);
     }
     p.rs = rs;
     if (slash == name) { /* "/rules.yaml": the root directory */
         free(p.dir);
-        p.dir = xstrdup("/");
+        p.dir = util_strdup("/");
         if (!p.dir)
             goto oom;
     }
@@ -526,7 +526,7 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
     if (rules_bundle(rs, text, len) < 0)
         goto oom;
     if (sha256_hex(rs->text, rs->len, rs->version) < 0) {
-        errf(err, errlen, "%s: cannot compute SHA-256", name);
+        util_errf(err, errlen, "%s: cannot compute SHA-256", name);
         goto fail;
     }
     rules_drop_trees(rs);
@@ -535,7 +535,7 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
     *out = rs;
     return 0;
 oom:
-    errf(err, errlen, "%s: out of memory", name);
+    util_errf(err, errlen, "%s: out of memory", name);
 fail:
     yamlread_free(root);
     free(p.dir);
@@ -551,7 +551,7 @@ int rules_load(const char *path, struct rules **out, char *err, size_t errlen)
 
     *out = NULL;
     if (!text)
-        return errf(err, errlen, "%s: %s", path, strerror(errno));
+        return util_errf(err, errlen, "%s: %s", path, strerror(errno));
     rc = rules_load_buffer(path, text, len, out, err, errlen);
     free(text);
     return rc;

@@ -29,13 +29,13 @@ int rules_perr(struct rules_parser *p, const struct ynode *at, const char *fmt, 
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (at)
-        return errf(p->err, p->errlen, "%s:%zu:%zu: %s", p->file, at->line, at->column, what);
-    return errf(p->err, p->errlen, "%s:1:1: %s", p->file, what);
+        return util_errf(p->err, p->errlen, "%s:%zu:%zu: %s", p->file, at->line, at->column, what);
+    return util_errf(p->err, p->errlen, "%s:1:1: %s", p->file, what);
 }
 
 int rules_poom(struct rules_parser *p)
 {
-    return errf(p->err, p->errlen, "%s: out of memory", p->file);
+    return util_errf(p->err, p->errlen, "%s: out of memory", p->file);
 }
 
 bool rules_name_in(const char *name, const char *const *names)
@@ -365,7 +365,7 @@ int rules_collect_values(struct rules_parser *p, const struct ynode *const *node
         }
     }
     for (size_t i = 0; i < n; i++) {
-        copy[i] = xstrdup(vals[i].value);
+        copy[i] = util_strdup(vals[i].value);
         if (!copy[i]) {
             rules_poom(p);
             goto out;

@@ -56,13 +56,13 @@ static int rates_parse_currency(struct rules_parser *p, const struct ynode *key,
     if (rules_want_map(p, v, key->value) < 0 ||
         rules_check_keys(p, v, "a currency", currency_keys) < 0)
         return -1;
-    rc->code = xstrdup(key->value);
+    rc->code = util_strdup(key->value);
     name = ymap_get(v, "name");
     if (!name)
         return rules_perr(p, v, "currency '%s' without 'name' (e.g. CNY)", key->value);
     if (rules_want_nonempty_scalar(p, name, "name") < 0)
         return -1;
-    rc->name = xstrdup(name->value);
+    rc->name = util_strdup(name->value);
     if (!rc->code || !rc->name)
         return rules_poom(p);
     list = ymap_get(v, "rates");
@@ -96,7 +96,7 @@ static int rates_parse_currency(struct rules_parser *p, const struct ynode *key,
         if (decimal_cmp(per->rate, (struct decimal){1}) < 0 ||
             decimal_cmp(per->rate, decimal_from_int(1000000)) > 0)
             return rules_perr(p, rate, "rate: %s is outside 0.00001 .. 1000000", rate->value);
-        per->rate_text = xstrdup(rate->value);
+        per->rate_text = util_strdup(rate->value);
         if (!per->rate_text)
             return rules_poom(p);
     }
@@ -133,7 +133,7 @@ int rules_rates_parse(struct rules_parser *p, const struct ynode *at, const char
     if (!r)
         return rules_poom(p);
     p->rs->rates = r;
-    r->file = xstrdup(name);
+    r->file = util_strdup(name);
     if (!r->file)
         return rules_poom(p);
     p->file = f->path;
@@ -150,8 +150,8 @@ int rules_rates_parse(struct rules_parser *p, const struct ynode *at, const char
         rules_want_nonempty_scalar(p, base_name, "base_name") < 0 ||
         rules_want_map(p, cur, "currencies") < 0)
         goto out;
-    r->base = xstrdup(base->value);
-    r->base_name = xstrdup(base_name->value);
+    r->base = util_strdup(base->value);
+    r->base_name = util_strdup(base_name->value);
     r->currencies = calloc(cur->n / 2 + 1, sizeof(*r->currencies));
     if (!r->base || !r->base_name || !r->currencies) {
         rules_poom(p);
@@ -267,10 +267,10 @@ static int threshold_parse(struct rules_parser *p, const struct ynode *rule, voi
     if (label && rules_want_nonempty_scalar(p, label, "label") < 0)
         return -1;
     rules_field_name(name, sizeof(name), &c->amount);
-    c->max_text = xstrdup(max->value);
-    c->limit_currency = xstrdup(limit->value);
+    c->max_text = util_strdup(max->value);
+    c->limit_currency = util_strdup(limit->value);
     if (label)
-        c->label = xstrdup(label->value);
+        c->label = util_strdup(label->value);
     else if (asprintf(&c->label, "%s%s", c->amount.item ? "sum of " : "", name) < 0)
         c->label = NULL;
     if (!c->max_text || !c->limit_currency || !c->label)
