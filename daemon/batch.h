@@ -102,7 +102,7 @@ struct batch_record {
     const struct warehouse_scan *scan; /* SCAN only */
 };
 
-/* Offset fence for one partition touched by the batch. */
+/* Offset fence for one partition touched by the batch (positions_fence_add fills them). */
 struct batch_offset {
     const char *topic;
     int32_t partition;

@@ -104,7 +104,7 @@ static int config_error(const struct config_pos *pos, char *err, size_t errlen, 
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return errf(err, errlen, "%s:%zu:%zu: %s", pos->file, pos->line, pos->column, what);
+    return util_errf(err, errlen, "%s:%zu:%zu: %s", pos->file, pos->line, pos->column, what);
 }
 
 /* Parse an unsigned decimal integer: digits only (no sign, no spaces, no 0x, no 1e3). */
@@ -127,7 +127,7 @@ static int config_parse_unsigned(const char *s, unsigned long long *out)
 
 static int config_set_string(char **slot, const char *value)
 {
-    char *copy = xstrdup(value);
+    char *copy = util_strdup(value);
 
     if (!copy)
         return -1;
@@ -143,7 +143,7 @@ static char *config_resolve_path(const char *config_path, const char *value)
     char *out;
 
     if (value[0] == '/' || !slash)
-        return xstrdup(value);
+        return util_strdup(value);
     if (asprintf(&out, "%.*s/%s", (int)(slash - config_path), config_path, value) < 0)
         return NULL;
     return out;
@@ -158,8 +158,8 @@ static int config_add_property(struct config *c, const char *name, const char *v
     if (!np)
         return -1;
     c->kafka_properties = np;
-    np[c->n_kafka_properties].name = xstrdup(name);
-    np[c->n_kafka_properties].value = xstrdup(value);
+    np[c->n_kafka_properties].name = util_strdup(name);
+    np[c->n_kafka_properties].value = util_strdup(value);
     np[c->n_kafka_properties].at = at;
     if (!np[c->n_kafka_properties].name || !np[c->n_kafka_properties].value) {
         free(np[c->n_kafka_properties].name);
@@ -202,7 +202,7 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
         /* librdkafka judges name and value in config_check, which points here. */
         if (config_add_property(c, k->value, val->value,
                                 (struct config_position){val->line, val->column}) < 0)
-            return errf(err, errlen, "%s: out of memory", file);
+            return util_errf(err, errlen, "%s: out of memory", file);
     }
     return 0;
 }
@@ -225,7 +225,7 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
         /* fall through */
     case CK_STRING:
         if (config_set_string((char **)(base + key->offset), text) < 0)
-            return errf(err, errlen, "%s: out of memory", pos->file);
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
     case CK_PATH: {
         char *resolved;
@@ -233,7 +233,7 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
             return config_error(pos, err, errlen, "%s: must not be empty", key->path);
         resolved = config_resolve_path(c->path, text);
         if (!resolved)
-            return errf(err, errlen, "%s: out of memory", pos->file);
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
         free(*(char **)(base + key->offset));
         *(char **)(base + key->offset) = resolved;
         return 0;
@@ -255,7 +255,7 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
                                 "%s: expected error, warn, info or debug, got '%s'", key->path,
                                 text);
         if (config_set_string((char **)(base + key->offset), text) < 0)
-            return errf(err, errlen, "%s: out of memory", pos->file);
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
     case CK_PROPERTIES:
         return 0; /* a mapping, handled by config_apply_properties */
@@ -269,12 +269,12 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
                                 "A-Z a-z 0-9 . _ -)",
                                 key->path, text);
         if (config_set_string((char **)(base + key->offset), text) < 0)
-            return errf(err, errlen, "%s: out of memory", pos->file);
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
     case CK_CONNINFO:
         /* libpq judges it in config_check, which points here. */
         if (config_set_string((char **)(base + key->offset), text) < 0)
-            return errf(err, errlen, "%s: out of memory", pos->file);
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
         c->pg_conninfo_at = (struct config_position){pos->line, pos->column};
         return 0;
     }
@@ -397,7 +397,7 @@ struct config *config_defaults(void)
 
     if (!c)
         return NULL;
-    c->path = xstrdup("(defaults)");
+    c->path = util_strdup("(defaults)");
     if (!c->path)
         goto fail;
     for (size_t i = 0; i < ARRAY_SIZE(config_keys); i++) {
@@ -461,31 +461,31 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
     *out = NULL;
     text = read_file(path, &len);
     if (!text)
-        return errf(err, errlen, "%s: %s", path, strerror(errno));
+        return util_errf(err, errlen, "%s: %s", path, strerror(errno));
     if (len > CONFIG_MAX_BYTES) {
         free(text);
-        return errf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+        return util_errf(err, errlen, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
     }
     if (yamlread_parse(path, text, len, YTREE_MAX_DEPTH, &root, err, errlen) < 0)
         goto fail;
     c = config_defaults();
     if (!c) {
-        errf(err, errlen, "%s: out of memory", path);
+        util_errf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     free(c->path);
-    c->path = xstrdup(path);
+    c->path = util_strdup(path);
     if (!c->path) {
-        errf(err, errlen, "%s: out of memory", path);
+        util_errf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
     /* The default rules path is absolute; resolving is only for what the file says. */
     if (root && !(root->type == YNODE_SCALAR && root->plain && root->len == 0)) {
         if (root->type != YNODE_MAP) {
-            errf(err, errlen,
-                 "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
-                 "rules, batch, relay, log), got %s",
-                 path, root->line, root->column, yamlread_type_name(root));
+            util_errf(err, errlen,
+                      "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
+                      "rules, batch, relay, log), got %s",
+                      path, root->line, root->column, yamlread_type_name(root));
             goto fail;
         }
         if (config_walk(c, root, "", path, err, errlen) < 0)

@@ -60,8 +60,7 @@ struct consumer {
 
     struct slot *slots;
     struct batch_record *records;
-    struct positions_fence *fences; /* of the range being applied */
-    struct batch_offset *offsets;   /* the same, as the store takes them */
+    struct batch_offset *fences; /* of the range being applied */
     size_t cap;
 
     struct consumer_stats stats;
@@ -214,9 +213,8 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->slots = calloc(p->cap, sizeof(*p->slots));
     p->records = calloc(p->cap, sizeof(*p->records));
     p->fences = calloc(p->cap, sizeof(*p->fences));
-    p->offsets = calloc(p->cap, sizeof(*p->offsets));
     p->positions = positions_new();
-    if (!p->slots || !p->records || !p->fences || !p->offsets || !p->positions) {
+    if (!p->slots || !p->records || !p->fences || !p->positions) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -392,8 +390,8 @@ static void commit_kafka(struct consumer *p, size_t n_offsets)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n_offsets);
     for (size_t i = 0; i < n_offsets; i++)
-        rd_kafka_topic_partition_list_add(list, p->offsets[i].topic, p->offsets[i].partition)
-            ->offset = p->offsets[i].next;
+        rd_kafka_topic_partition_list_add(list, p->fences[i].topic, p->fences[i].partition)
+            ->offset = p->fences[i].next;
     rd_kafka_resp_err_t e = rd_kafka_commit(p->rk, list, 1);
     if (e)
         log_debug("kafka offset commit (informational) not sent: %s", rd_kafka_err2str(e));
@@ -401,7 +399,7 @@ static void commit_kafka(struct consumer *p, size_t n_offsets)
 }
 
 /*
- * Fence entries for records[lo, hi) into p->fences and p->offsets: per partition,
+ * Fence entries for records[lo, hi) into p->fences: per partition,
  * expected = the stored next offset, next = the highest offset in the range + 1. Returns
  * the number of entries, or -1 when a record's partition is no longer tracked (a batch is
  * dropped on every rebalance, so this does not happen).
@@ -416,11 +414,6 @@ static int range_offsets(struct consumer *p, size_t lo, size_t hi)
                                 r->offset) < 0)
             return -1;
     }
-    for (size_t k = 0; k < n_offsets; k++)
-        p->offsets[k] = (struct batch_offset){.topic = p->fences[k].topic,
-                                              .partition = p->fences[k].partition,
-                                              .expected = p->fences[k].expected,
-                                              .next = p->fences[k].next};
     return (int)n_offsets;
 }
 
@@ -448,8 +441,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         return -1;
     }
     size_t n_offsets = (size_t)n_fences;
-    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->offsets,
-                               n_offsets, &res, err, sizeof(err));
+    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
+                               &res, err, sizeof(err));
     if (rc == STORE_OK) {
         positions_commit(p->positions, p->fences, n_offsets);
         p->stats.records += n;
@@ -647,6 +640,5 @@ void consumer_free(struct consumer *p)
     free(p->slots);
     free(p->records);
     free(p->fences);
-    free(p->offsets);
     free(p);
 }

@@ -131,8 +131,8 @@ static void collect_notes(void *ctx, const struct rule_trace *t)
         n->texts = texts;
     if (!ids || !texts)
         return; /* a dry run without its notes is still a dry run */
-    n->ids[n->n] = xstrdup(t->rule_id);
-    n->texts[n->n] = xstrdup(t->note);
+    n->ids[n->n] = util_strdup(t->rule_id);
+    n->texts[n->n] = util_strdup(t->note);
     if (n->ids[n->n] && n->texts[n->n])
         n->n++;
     else {
@@ -180,9 +180,9 @@ static void case_trace(void *ctx, const struct rule_trace *t)
 
     cr->outcome[t->index] = t->outcome;
     free(cr->note[t->index]);
-    cr->note[t->index] = xstrdup(t->note);
+    cr->note[t->index] = util_strdup(t->note);
     free(cr->message[t->index]);
-    cr->message[t->index] = xstrdup(t->message);
+    cr->message[t->index] = util_strdup(t->message);
 }
 
 static long rule_index(const struct rules *r, const char *id)
@@ -522,7 +522,7 @@ static int rules_test_open(struct rules_test *t, const char *rules_path, const c
     if (rules_test_parse(t) < 0)
         return -1;
     n = rules_count(t->r);
-    t->dir = slash ? xstrndup(cases_path, (size_t)(slash - cases_path + 1)) : xstrdup("");
+    t->dir = slash ? util_strndup(cases_path, (size_t)(slash - cases_path + 1)) : util_strdup("");
     t->cr.r = t->r;
     t->cr.outcome = calloc(n, sizeof(*t->cr.outcome));
     t->cr.note = calloc(n, sizeof(*t->cr.note));
@@ -605,7 +605,7 @@ static int case_load_body(const struct rules_test *t, struct case_state *cs)
                 t->cases_path, cs->node->line, cs->node->column, cs->name->value);
         return -1;
     }
-    if (decl->value[0] == '/' ? !(cs->path = xstrdup(decl->value))
+    if (decl->value[0] == '/' ? !(cs->path = util_strdup(decl->value))
                               : asprintf(&cs->path, "%s%s", t->dir, decl->value) < 0) {
         cs->path = NULL; /* asprintf leaves it undefined on failure */
         fprintf(stderr, "out of memory\n");

@@ -70,7 +70,7 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
     return (const struct decl_integer *)((const char *)base + f->offset);
 }
 
-size_t utf8_length(const char *s)
+size_t decl_utf8_length(const char *s)
 {
     size_t n = 0;
     for (; *s; s++) {
@@ -91,25 +91,42 @@ static void field_name(char *buf, size_t buflen, long item, const char *name)
         snprintf(buf, buflen, "%s", name);
 }
 
-/* A text field (`name` as the refusal names it). Returns 0 or -1 with err set. */
-static int decode_string(json_object *v, const char *name, char **out, char *err, size_t errlen)
+const char *decl_check_string(struct json_object *v, const char *name, size_t max_chars,
+                              bool nonempty, size_t *len, char *err, size_t errlen)
 {
     enum json_type t = json_object_get_type(v);
     if (t != json_type_string) {
         snprintf(err, errlen, "%s: expected a string, got %s", name, json_type_to_name(t));
-        return -1;
+        return NULL;
     }
     const char *s = json_object_get_string(v);
-    int slen = json_object_get_string_len(v);
-    if (memchr(s, '\0', (size_t)slen)) {
+    size_t slen = (size_t)json_object_get_string_len(v);
+    if (memchr(s, '\0', slen)) {
         snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
-        return -1;
+        return NULL;
     }
-    if ((size_t)slen > DECL_MAX_STRING && utf8_length(s) > DECL_MAX_STRING) {
-        snprintf(err, errlen, "%s: longer than %d characters", name, DECL_MAX_STRING);
-        return -1;
+    if (slen == 0 && nonempty) {
+        snprintf(err, errlen, "%s: empty", name);
+        return NULL;
     }
-    *out = strndup(s, (size_t)slen);
+    /* A code point takes at least one byte: only a longer text needs counting. */
+    if (slen > max_chars && decl_utf8_length(s) > max_chars) {
+        snprintf(err, errlen, "%s: longer than %zu characters", name, max_chars);
+        return NULL;
+    }
+    if (len)
+        *len = slen;
+    return s;
+}
+
+/* A text field (`name` as the refusal names it). Returns 0 or -1 with err set. */
+static int decode_string(json_object *v, const char *name, char **out, char *err, size_t errlen)
+{
+    size_t slen;
+    const char *s = decl_check_string(v, name, DECL_MAX_STRING, false, &slen, err, errlen);
+    if (!s)
+        return -1;
+    *out = strndup(s, slen);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -296,37 +313,19 @@ static json_object *record_object(const char *data, size_t len, size_t max_bytes
     return root;
 }
 
-/* logisticsNo as a usable key (1..80 characters, no NUL), else NULL. */
-static const char *usable_key(json_object *root, size_t *len)
+/*
+ * logisticsNo as a usable key (1..DECL_MAX_KEY characters, no NUL, *len bytes), else NULL
+ * with the reason in err.
+ */
+static const char *usable_key(json_object *root, const struct decl_record_spec *spec, size_t *len,
+                              char *err, size_t errlen)
 {
     json_object *v;
-    if (!json_object_object_get_ex(root, "logisticsNo", &v) ||
-        json_object_get_type(v) != json_type_string)
-        return NULL;
-    const char *s = json_object_get_string(v);
-    int slen = json_object_get_string_len(v);
-    if (slen <= 0 || memchr(s, '\0', (size_t)slen) || utf8_length(s) > DECL_MAX_KEY)
-        return NULL;
-    *len = (size_t)slen;
-    return s;
-}
-
-/* Why logisticsNo is not a usable key. */
-static void key_refusal(json_object *root, const struct decl_record_spec *spec, char *err,
-                        size_t errlen)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(root, "logisticsNo", &v) || v == NULL)
+    if (!json_object_object_get_ex(root, "logisticsNo", &v) || v == NULL) {
         snprintf(err, errlen, "%s", spec->key_missing);
-    else if (json_object_get_type(v) != json_type_string)
-        snprintf(err, errlen, "logisticsNo: expected a string, got %s",
-                 json_type_to_name(json_object_get_type(v)));
-    else if (json_object_get_string_len(v) == 0)
-        snprintf(err, errlen, "logisticsNo: empty");
-    else if (memchr(json_object_get_string(v), '\0', (size_t)json_object_get_string_len(v)))
-        snprintf(err, errlen, "logisticsNo: contains a NUL character (\\u0000)");
-    else
-        snprintf(err, errlen, "logisticsNo: longer than %d characters", DECL_MAX_KEY);
+        return NULL;
+    }
+    return decl_check_string(v, "logisticsNo", DECL_MAX_KEY, true, len, err, errlen);
 }
 
 struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
@@ -343,7 +342,8 @@ struct json_object *decl_record_parse(const char *data, size_t len, size_t max_b
         return NULL;
 
     size_t klen = 0;
-    const char *k = usable_key(root, &klen);
+    char key_err[256];
+    const char *k = usable_key(root, spec, &klen, key_err, sizeof(key_err));
     /* With a duplicated logisticsNo the sender is ambiguous: no receipt key then. */
     if (k && key_out && !strstr(dup_err, "\"logisticsNo\"") && !(*key_out = strndup(k, klen))) {
         snprintf(err, errlen, "out of memory");
@@ -354,7 +354,7 @@ struct json_object *decl_record_parse(const char *data, size_t len, size_t max_b
         goto fail;
     }
     if (!k) {
-        key_refusal(root, spec, err, errlen);
+        snprintf(err, errlen, "%s", key_err);
         goto fail;
     }
     if (key)

@@ -139,6 +139,15 @@ struct decl_integer {
     X(note,           STRING,  1000,    0, OPTIONAL, PAYLOAD)
 /* clang-format on */
 
+/*
+ * A header field's max_len as a compile-time constant: DECL_HEAD_MAX_LEN(loctNo) is 10,
+ * for decoders of other records that carry the same CEB603 field (scan.c).
+ */
+#define DECL_HEAD_MAX_LEN_ENUM(name, kind, max_len, min_len, required, column)                     \
+    DECL_HEAD_MAX_LEN_##name = max_len,
+enum decl_head_max_len { DECL_HEAD_FIELDS(DECL_HEAD_MAX_LEN_ENUM) };
+#define DECL_HEAD_MAX_LEN(name) ((size_t)DECL_HEAD_MAX_LEN_##name)
+
 /* The C type of a member of each kind. */
 #define DECL_CTYPE_STRING  char *
 #define DECL_CTYPE_DECIMAL struct decl_decimal
@@ -241,10 +250,25 @@ struct json_object *decl_record_parse(const char *data, size_t len, size_t max_b
                                       const char **key, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/*
+ * The one check of a JSON text member, shared by the declaration's text fields, the record
+ * key and the scan fields so that all refuse in the same words. `v` is the member's value
+ * (json-c's NULL for JSON null), `name` how the refusal names it ("logisticsNo",
+ * "items[2].gcode"). Passes a string without U+0000, not empty when `nonempty`, of at most
+ * `max_chars` code points: returns it (inside v, NUL-terminated; *len = its bytes when len
+ * is not NULL). Otherwise returns NULL with err set to, in this order of checks:
+ *   "NAME: expected a string, got TYPE"         (json-c's type name: "int", "null", ...)
+ *   "NAME: contains a NUL character (\u0000)"
+ *   "NAME: empty"                               (only when nonempty)
+ *   "NAME: longer than MAX characters"
+ */
+const char *decl_check_string(struct json_object *v, const char *name, size_t max_chars,
+                              bool nonempty, size_t *len, char *err, size_t errlen);
+
 /* Free a declaration and everything it owns. Accepts NULL. */
 void declaration_free(struct declaration *d);
 
 /* Number of Unicode code points in a valid UTF-8 string (CEB603 lengths count characters). */
-size_t utf8_length(const char *s);
+size_t decl_utf8_length(const char *s);
 
 #endif

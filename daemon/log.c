@@ -81,7 +81,7 @@ LOG_DEFINE(log_warn, LOG_LEVEL_WARN)
 LOG_DEFINE(log_info, LOG_LEVEL_INFO)
 LOG_DEFINE(log_debug, LOG_LEVEL_DEBUG)
 
-void fatal(const char *fmt, ...)
+void log_fatal(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);

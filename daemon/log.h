@@ -23,6 +23,6 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Print at error level and exit(1). Start-up only: at run time, log and recover. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void log_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

@@ -71,7 +71,7 @@ int positions_add(struct positions *ps, const char *topic, int32_t partition)
         ps->cap = ncap;
     }
     struct positions_partition *pp = &ps->parts[ps->n];
-    pp->topic = xstrdup(topic);
+    pp->topic = util_strdup(topic);
     if (!pp->topic)
         return -1;
     pp->partition = partition;
@@ -124,7 +124,7 @@ void positions_batch_reset(struct positions *ps)
         ps->parts[i].batch_last = -1;
 }
 
-int positions_fence_add(const struct positions *ps, struct positions_fence *fences, size_t *n,
+int positions_fence_add(const struct positions *ps, struct batch_offset *fences, size_t *n,
                         const char *topic, int32_t partition, int64_t offset)
 {
     size_t k = 0;
@@ -139,12 +139,12 @@ int positions_fence_add(const struct positions *ps, struct positions_fence *fenc
     const struct positions_partition *pp = positions_lookup(ps, topic, partition);
     if (!pp)
         return -1;
-    fences[(*n)++] = (struct positions_fence){
+    fences[(*n)++] = (struct batch_offset){
         .topic = pp->topic, .partition = partition, .expected = pp->next, .next = offset + 1};
     return 0;
 }
 
-void positions_commit(struct positions *ps, const struct positions_fence *fences, size_t n)
+void positions_commit(struct positions *ps, const struct batch_offset *fences, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         struct positions_partition *pp = positions_lookup(ps, fences[i].topic, fences[i].partition);

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h" /* struct batch_offset, the fence a batch carries (a type only) */
+
 /* The position of one assigned partition. */
 struct positions_partition {
     char *topic; /* owned copy */
@@ -26,14 +28,6 @@ struct positions_partition {
     bool loaded;        /* `next` came from the database (until then nothing is taken) */
     int64_t next;       /* stored next offset, -1 = none stored yet */
     int64_t batch_last; /* highest offset in the batch being built, -1 = none */
-};
-
-/* The fence of one partition touched by a range of records (see positions_fence_add). */
-struct positions_fence {
-    const char *topic; /* borrowed from the partition's state: valid while it is assigned */
-    int32_t partition;
-    int64_t expected; /* the stored next offset when the range was built, -1 = none stored */
-    int64_t next;     /* the highest offset of the range's records + 1 */
 };
 
 struct positions;
@@ -93,10 +87,11 @@ void positions_batch_reset(struct positions *ps);
  * Add one record of a range to the range's fences: fences[0..*n) holds one entry per
  * partition touched so far, in the order first touched; the record's partition gets an
  * entry with expected = its stored next offset and next = offset + 1, or its entry's next
- * is raised to offset + 1. `fences` must have room for one more entry than *n.
+ * is raised to offset + 1. `fences` must have room for one more entry than *n. An entry's
+ * topic is borrowed from the partition's state: valid while the partition is assigned.
  * Returns 0, or -1 when the partition is not tracked (nothing added).
  */
-int positions_fence_add(const struct positions *ps, struct positions_fence *fences, size_t *n,
+int positions_fence_add(const struct positions *ps, struct batch_offset *fences, size_t *n,
                         const char *topic, int32_t partition, int64_t offset)
     __attribute__((warn_unused_result));
 
@@ -104,6 +99,6 @@ int positions_fence_add(const struct positions *ps, struct positions_fence *fenc
  * The range fenced by fences[0..n) was committed: each partition that is still tracked
  * now has next = its fence's next. Partitions revoked meanwhile are ignored.
  */
-void positions_commit(struct positions *ps, const struct positions_fence *fences, size_t n);
+void positions_commit(struct positions *ps, const struct batch_offset *fences, size_t n);
 
 #endif

@@ -8,7 +8,7 @@
  * function that reports findings on one declaration, and a free function. The kinds live
  * by family: text checks in rules_check_text.c, number checks in rules_check_number.c, the
  * currency threshold with the rates table in rules_rates.c. A new check type is one
- * struct, three functions, one struct check_kind, and one line in check_kinds[] below.
+ * struct, three functions, one struct check_kind, and one line in rules_check_kinds[] below.
  *
  * Semantics a rules author relies on (config/RULES.md says the same):
  *   - a rule "matches" when its check reports at least one finding: a violated constraint
@@ -26,24 +26,25 @@
 
 #include "util.h"
 
-static const struct check_kind check_kind_always;
+static const struct check_kind rules_check_kind_always;
 
 /* Every check kind, in the order "unknown check" errors list them. */
-const struct check_kind *const check_kinds[] = {
-    &check_kind_required,  &check_kind_together,  &check_kind_length, &check_kind_one_of,
-    &check_kind_pattern,   &check_kind_decimal,   &check_kind_date,   &check_kind_count,
-    &check_kind_sequence,  &check_kind_product,   &check_kind_sum,    &check_kind_compare,
-    &check_kind_hs_prefix, &check_kind_threshold, &check_kind_always,
+const struct check_kind *const rules_check_kinds[] = {
+    &rules_check_kind_required,  &rules_check_kind_together,  &rules_check_kind_length,
+    &rules_check_kind_one_of,    &rules_check_kind_pattern,   &rules_check_kind_decimal,
+    &rules_check_kind_date,      &rules_check_kind_count,     &rules_check_kind_sequence,
+    &rules_check_kind_product,   &rules_check_kind_sum,       &rules_check_kind_compare,
+    &rules_check_kind_hs_prefix, &rules_check_kind_threshold, &rules_check_kind_always,
 };
 
-const size_t check_kinds_count = ARRAY_SIZE(check_kinds);
+const size_t rules_check_kinds_count = ARRAY_SIZE(rules_check_kinds);
 
 /* ------------------------------------------------------------------------------------ */
 /* Reading fields                                                                       */
 /* ------------------------------------------------------------------------------------ */
 
 /* The field's name as a rules author writes it: "grossWeight", "items[].gcode", "items". */
-void field_name(char *buf, size_t buflen, const struct field_ref *fr)
+void rules_field_name(char *buf, size_t buflen, const struct field_ref *fr)
 {
     if (!fr->f)
         snprintf(buf, buflen, "items");
@@ -55,8 +56,8 @@ void field_name(char *buf, size_t buflen, const struct field_ref *fr)
  * Call fn for every present, non-empty value of the text fields: once for a header field,
  * once per item for an item field.
  */
-void visit_text(const void *check, const struct field_ref *fields, size_t n,
-                const struct declaration *d, text_visit_fn fn, struct findings *fs)
+void rules_visit_text(const void *check, const struct field_ref *fields, size_t n,
+                      const struct declaration *d, text_visit_fn fn, struct findings *fs)
 {
     size_t nitems = decl_nitems(d);
 
@@ -87,7 +88,7 @@ void visit_text(const void *check, const struct field_ref *fields, size_t n,
  * escaped (values come from senders and end up in logs and receipts), cut after
  * VALUE_SHOW_MAX code points. out must hold QUOTE_MAX bytes.
  */
-void quote(char *out, const char *s)
+void rules_quote(char *out, const char *s)
 {
     size_t o = 0, chars = 0;
 
@@ -113,7 +114,7 @@ void quote(char *out, const char *s)
 }
 
 /* "grossWeight", "items[gnum=2].gcode", or "items[3].gcode" when the item has no gnum. */
-void field_loc(char *buf, const struct field_ref *fr, const struct decl_item *it, size_t idx)
+void rules_field_loc(char *buf, const struct field_ref *fr, const struct decl_item *it, size_t idx)
 {
     if (!fr->item)
         snprintf(buf, LOC_MAX, "%s", fr->f->name);
@@ -124,7 +125,7 @@ void field_loc(char *buf, const struct field_ref *fr, const struct decl_item *it
 }
 
 /* "items[gnum=2]" or "items[3]". */
-void item_loc(char *buf, const struct decl_item *it, size_t idx)
+void rules_item_loc(char *buf, const struct decl_item *it, size_t idx)
 {
     if (it->gnum.present)
         snprintf(buf, LOC_MAX, "items[gnum=%lld]", it->gnum.value);
@@ -153,13 +154,13 @@ static int always_parse(struct rules_parser *p, const struct ynode *rule, void *
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     if (message) {
-        if (want_nonempty_scalar(p, message, "message") < 0)
+        if (rules_want_nonempty_scalar(p, message, "message") < 0)
             return -1;
-        c->message = xstrdup(message->value);
+        c->message = util_strdup(message->value);
         if (!c->message)
-            return poom(p);
+            return rules_poom(p);
     }
     return 0;
 }
@@ -170,7 +171,7 @@ static void always_eval(const void *check, const struct eval_ctx *cx, struct fin
 
     (void)cx;
     if (c->message)
-        finding(fs, "%s", c->message);
+        rules_finding(fs, "%s", c->message);
     else
         fs->count++; /* the rule's own words (sampling, when) say why */
 }
@@ -185,5 +186,5 @@ static void always_free(void *check)
     free(c);
 }
 
-static const struct check_kind check_kind_always = {"always", always_keys, always_parse,
-                                                    always_eval, always_free};
+static const struct check_kind rules_check_kind_always = {"always", always_keys, always_parse,
+                                                          always_eval, always_free};

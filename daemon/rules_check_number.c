@@ -40,11 +40,11 @@ static int decimal_bound(struct rules_parser *p, const struct ynode *rule, const
 
     if (!n)
         return 0;
-    if (parse_decimal_node(p, n, key, v) < 0)
+    if (rules_parse_decimal_node(p, n, key, v) < 0)
         return -1;
     *has = true;
-    *text = xstrdup(n->value);
-    return *text ? 0 : poom(p);
+    *text = util_strdup(n->value);
+    return *text ? 0 : rules_poom(p);
 }
 
 static int decimal_parse_check(struct rules_parser *p, const struct ynode *rule, void **out)
@@ -54,8 +54,8 @@ static int decimal_parse_check(struct rules_parser *p, const struct ynode *rule,
 
     *out = c;
     if (!c)
-        return poom(p);
-    if (parse_field_list(p, rule, FIELD_NUMBER, &c->fields, &c->n_fields) < 0)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_NUMBER, &c->fields, &c->n_fields) < 0)
         return -1;
     if (decimal_bound(p, rule, "min", &c->has_min, &c->min, &c->min_text) < 0 ||
         decimal_bound(p, rule, "max", &c->has_max, &c->max, &c->max_text) < 0 ||
@@ -63,21 +63,21 @@ static int decimal_parse_check(struct rules_parser *p, const struct ynode *rule,
         decimal_bound(p, rule, "below", &c->has_below, &c->below, &c->below_text) < 0)
         return -1;
     if (c->has_min && c->has_above)
-        return perr(p, ymap_key(rule, "above"), "use either 'min' or 'above', not both");
+        return rules_perr(p, ymap_key(rule, "above"), "use either 'min' or 'above', not both");
     if (c->has_max && c->has_below)
-        return perr(p, ymap_key(rule, "below"), "use either 'max' or 'below', not both");
+        return rules_perr(p, ymap_key(rule, "below"), "use either 'max' or 'below', not both");
     digits = ymap_get(rule, "digits");
     scale = ymap_get(rule, "scale");
-    if (digits && parse_unsigned(p, digits, "digits", DECIMAL_PRECISION, &c->digits) < 0)
+    if (digits && rules_parse_unsigned(p, digits, "digits", DECIMAL_PRECISION, &c->digits) < 0)
         return -1;
     if (digits && c->digits == 0)
-        return perr(p, digits, "digits: must be at least 1");
-    if (scale && parse_unsigned(p, scale, "scale", DECIMAL_SCALE, &c->scale) < 0)
+        return rules_perr(p, digits, "digits: must be at least 1");
+    if (scale && rules_parse_unsigned(p, scale, "scale", DECIMAL_SCALE, &c->scale) < 0)
         return -1;
     if (!scale)
         c->scale = DECIMAL_SCALE + 1; /* no limit */
     if (!c->has_min && !c->has_max && !c->has_above && !c->has_below && !digits && !scale)
-        return perr(p, rule, "a decimal rule needs min, max, above, below, digits or scale");
+        return rules_perr(p, rule, "a decimal rule needs min, max, above, below, digits or scale");
     return 0;
 }
 
@@ -109,34 +109,34 @@ static void decimal_one(const struct check_decimal *c, const struct field_ref *f
     if (!read_number(base, fr->f, &v))
         return;
     if (c->has_min && decimal_cmp(v, c->min) < 0) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s is below the minimum %s", loc, tv, c->min_text);
+        rules_finding(fs, "%s: %s is below the minimum %s", loc, tv, c->min_text);
     } else if (c->has_above && decimal_cmp(v, c->above) <= 0) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s is not above %s", loc, tv, c->above_text);
+        rules_finding(fs, "%s: %s is not above %s", loc, tv, c->above_text);
     } else if (c->has_max && decimal_cmp(v, c->max) > 0) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s is above the maximum %s", loc, tv, c->max_text);
+        rules_finding(fs, "%s: %s is above the maximum %s", loc, tv, c->max_text);
     } else if (c->has_below && decimal_cmp(v, c->below) >= 0) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s is not below %s", loc, tv, c->below_text);
+        rules_finding(fs, "%s: %s is not below %s", loc, tv, c->below_text);
     }
     if (c->digits == 0 && c->scale > DECIMAL_SCALE)
         return;
     decimal_digits(v, &id, &fd);
     if (fd > c->scale) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s has %u digits after the point, at most %u allowed", loc, tv, fd,
-                c->scale);
+        rules_finding(fs, "%s: %s has %u digits after the point, at most %u allowed", loc, tv, fd,
+                      c->scale);
     } else if (c->digits && id + fd > c->digits) {
-        field_loc(loc, fr, it, idx);
+        rules_field_loc(loc, fr, it, idx);
         decimal_format(v, tv, sizeof(tv));
-        finding(fs, "%s: %s has %u digits, at most %u allowed", loc, tv, id + fd, c->digits);
+        rules_finding(fs, "%s: %s has %u digits, at most %u allowed", loc, tv, id + fd, c->digits);
     }
 }
 
@@ -171,8 +171,8 @@ static void decimal_free(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_decimal = {"decimal", decimal_keys, decimal_parse_check,
-                                              decimal_eval, decimal_free};
+const struct check_kind rules_check_kind_decimal = {"decimal", decimal_keys, decimal_parse_check,
+                                                    decimal_eval, decimal_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: count                                                                         */
@@ -192,25 +192,25 @@ static int count_parse(struct rules_parser *p, const struct ynode *rule, void **
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     field = ymap_get(rule, "field");
     if (!field)
-        return perr(p, rule, "missing 'field' (items)");
-    if (want_scalar(p, field, "field") < 0)
+        return rules_perr(p, rule, "missing 'field' (items)");
+    if (rules_want_scalar(p, field, "field") < 0)
         return -1;
     if (strcmp(field->value, "items") != 0)
-        return perr(p, field, "field: only 'items' can be counted");
+        return rules_perr(p, field, "field: only 'items' can be counted");
     min = ymap_get(rule, "min");
     max = ymap_get(rule, "max");
     if (!min && !max)
-        return perr(p, rule, "a count rule needs 'min' and/or 'max'");
+        return rules_perr(p, rule, "a count rule needs 'min' and/or 'max'");
     c->max = UINT_MAX;
-    if (min && parse_unsigned(p, min, "min", 1000000, &c->min) < 0)
+    if (min && rules_parse_unsigned(p, min, "min", 1000000, &c->min) < 0)
         return -1;
-    if (max && parse_unsigned(p, max, "max", 1000000, &c->max) < 0)
+    if (max && rules_parse_unsigned(p, max, "max", 1000000, &c->max) < 0)
         return -1;
     if (c->min > c->max)
-        return perr(p, min, "min: %u is greater than max %u", c->min, c->max);
+        return rules_perr(p, min, "min: %u is greater than max %u", c->min, c->max);
     return 0;
 }
 
@@ -220,9 +220,9 @@ static void count_eval(const void *check, const struct eval_ctx *cx, struct find
     size_t n = decl_nitems(cx->d);
 
     if (n < c->min)
-        finding(fs, "items: %zu declared, at least %u required", n, c->min);
+        rules_finding(fs, "items: %zu declared, at least %u required", n, c->min);
     else if (n > c->max)
-        finding(fs, "items: %zu declared, at most %u allowed", n, c->max);
+        rules_finding(fs, "items: %zu declared, at most %u allowed", n, c->max);
 }
 
 static void count_free(void *check)
@@ -230,8 +230,8 @@ static void count_free(void *check)
     free(check);
 }
 
-const struct check_kind check_kind_count = {"count", count_keys, count_parse, count_eval,
-                                            count_free};
+const struct check_kind rules_check_kind_count = {"count", count_keys, count_parse, count_eval,
+                                                  count_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: sequence                                                                      */
@@ -251,15 +251,15 @@ static int sequence_parse(struct rules_parser *p, const struct ynode *rule, void
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     field = ymap_get(rule, "field");
     if (!field)
-        return perr(p, rule, "missing 'field'");
-    if (parse_field(p, field, "field", FIELD_INTEGER, &c->field) < 0)
+        return rules_perr(p, rule, "missing 'field'");
+    if (rules_parse_field(p, field, "field", FIELD_INTEGER, &c->field) < 0)
         return -1;
     if (!c->field.item)
-        return perr(p, field, "field: a sequence runs over items: write items[].%s",
-                    c->field.f->name);
+        return rules_perr(p, field, "field: a sequence runs over items: write items[].%s",
+                          c->field.f->name);
     return 0;
 }
 
@@ -275,8 +275,8 @@ static void sequence_eval(const void *check, const struct eval_ctx *cx, struct f
             continue; /* `required` reports it */
         if (v->value != (long long)j + 1) {
             /* Only the first break: after a gap every later item is off by one too. */
-            finding(fs, "items[%zu].%s: %lld, expected %zu (consecutive from 1)", j,
-                    c->field.f->name, v->value, j + 1);
+            rules_finding(fs, "items[%zu].%s: %lld, expected %zu (consecutive from 1)", j,
+                          c->field.f->name, v->value, j + 1);
             return;
         }
     }
@@ -287,8 +287,8 @@ static void sequence_free(void *check)
     free(check);
 }
 
-const struct check_kind check_kind_sequence = {"sequence", sequence_keys, sequence_parse,
-                                               sequence_eval, sequence_free};
+const struct check_kind rules_check_kind_sequence = {"sequence", sequence_keys, sequence_parse,
+                                                     sequence_eval, sequence_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: product                                                                       */
@@ -314,13 +314,13 @@ static int parse_tolerance(struct rules_parser *p, const struct ynode *rule, str
     const struct ynode *tolerance = ymap_get(rule, "tolerance");
 
     if (tolerance) {
-        if (parse_decimal_node(p, tolerance, "tolerance", tol) < 0)
+        if (rules_parse_decimal_node(p, tolerance, "tolerance", tol) < 0)
             return -1;
         if (decimal_is_negative(*tol))
-            return perr(p, tolerance, "tolerance: must not be negative");
+            return rules_perr(p, tolerance, "tolerance: must not be negative");
     }
-    *text = xstrdup(tolerance ? tolerance->value : "0");
-    return *text ? 0 : poom(p);
+    *text = util_strdup(tolerance ? tolerance->value : "0");
+    return *text ? 0 : rules_poom(p);
 }
 
 static int product_parse(struct rules_parser *p, const struct ynode *rule, void **out)
@@ -330,27 +330,27 @@ static int product_parse(struct rules_parser *p, const struct ynode *rule, void 
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     factors = ymap_get(rule, "factors");
     if (!factors)
-        return perr(p, rule, "missing 'factors'");
-    if (want_seq(p, factors, "factors") < 0)
+        return rules_perr(p, rule, "missing 'factors'");
+    if (rules_want_seq(p, factors, "factors") < 0)
         return -1;
     if (factors->n != 2)
-        return perr(p, factors, "factors: expected 2 fields, got %zu", factors->n);
+        return rules_perr(p, factors, "factors: expected 2 fields, got %zu", factors->n);
     for (size_t i = 0; i < 2; i++) {
-        if (parse_field(p, factors->kids[i], "factors", FIELD_NUMBER, &c->factors[i]) < 0)
+        if (rules_parse_field(p, factors->kids[i], "factors", FIELD_NUMBER, &c->factors[i]) < 0)
             return -1;
     }
     equals = ymap_get(rule, "equals");
     if (!equals)
-        return perr(p, rule, "missing 'equals'");
-    if (parse_field(p, equals, "equals", FIELD_NUMBER, &c->equals) < 0)
+        return rules_perr(p, rule, "missing 'equals'");
+    if (rules_parse_field(p, equals, "equals", FIELD_NUMBER, &c->equals) < 0)
         return -1;
     if (c->factors[0].item != c->equals.item || c->factors[1].item != c->equals.item)
-        return perr(p, equals,
-                    "equals: factors and result must all be item fields or all "
-                    "header fields");
+        return rules_perr(p, equals,
+                          "equals: factors and result must all be item fields or all "
+                          "header fields");
     return parse_tolerance(p, rule, &c->tolerance, &c->tolerance_text);
 }
 
@@ -367,18 +367,18 @@ static void product_one(const struct check_product *c, const void *base, const s
     if (decimal_mul(a, b, &want) == 0 && decimal_sub(got, want, &diff) == 0 &&
         decimal_cmp(decimal_abs(diff), c->tolerance) <= 0)
         return;
-    field_loc(loc, &c->equals, it, idx);
+    rules_field_loc(loc, &c->equals, it, idx);
     decimal_format(a, ta, sizeof(ta));
     decimal_format(b, tb, sizeof(tb));
     if (decimal_mul(a, b, &want) < 0) {
-        finding(fs, "%s: %s × %s = %s × %s is out of the N19,5 range", loc, c->factors[0].f->name,
-                c->factors[1].f->name, ta, tb);
+        rules_finding(fs, "%s: %s × %s = %s × %s is out of the N19,5 range", loc,
+                      c->factors[0].f->name, c->factors[1].f->name, ta, tb);
         return;
     }
     decimal_format(want, tw, sizeof(tw));
     decimal_format(got, tg, sizeof(tg));
-    finding(fs, "%s: %s, expected %s × %s = %s × %s = %s (tolerance %s)", loc, tg,
-            c->factors[0].f->name, c->factors[1].f->name, ta, tb, tw, c->tolerance_text);
+    rules_finding(fs, "%s: %s, expected %s × %s = %s × %s = %s (tolerance %s)", loc, tg,
+                  c->factors[0].f->name, c->factors[1].f->name, ta, tb, tw, c->tolerance_text);
 }
 
 static void product_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
@@ -405,8 +405,8 @@ static void product_free(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_product = {"product", product_keys, product_parse, product_eval,
-                                              product_free};
+const struct check_kind rules_check_kind_product = {"product", product_keys, product_parse,
+                                                    product_eval, product_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: compare                                                                       */
@@ -436,28 +436,28 @@ static int compare_parse(struct rules_parser *p, const struct ynode *rule, void 
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     left = ymap_get(rule, "left");
     if (!left)
-        return perr(p, rule, "missing 'left'");
-    if (parse_field(p, left, "left", FIELD_NUMBER, &c->left) < 0)
+        return rules_perr(p, rule, "missing 'left'");
+    if (rules_parse_field(p, left, "left", FIELD_NUMBER, &c->left) < 0)
         return -1;
     op = ymap_get(rule, "op");
     if (!op)
-        return perr(p, rule, "missing 'op'");
-    if (parse_op(p, op, &c->op, &c->op_name) < 0)
+        return rules_perr(p, rule, "missing 'op'");
+    if (rules_parse_op(p, op, &c->op, &c->op_name) < 0)
         return -1;
     right = ymap_get(rule, "right");
     value = ymap_get(rule, "value");
     if (right && value)
-        return perr(p, ymap_key(rule, "value"), "use either 'right' or 'value', not both");
+        return rules_perr(p, ymap_key(rule, "value"), "use either 'right' or 'value', not both");
     if (!right && !value)
-        return perr(p, rule, "missing 'right' (a field) or 'value' (a number)");
+        return rules_perr(p, rule, "missing 'right' (a field) or 'value' (a number)");
     if (right) {
         c->right_is_field = true;
-        return parse_field(p, right, "right", FIELD_NUMBER, &c->right);
+        return rules_parse_field(p, right, "right", FIELD_NUMBER, &c->right);
     }
-    return parse_decimal_node(p, value, "value", &c->value);
+    return rules_parse_decimal_node(p, value, "value", &c->value);
 }
 
 static void compare_one(const struct check_compare *c, const struct declaration *d,
@@ -476,14 +476,14 @@ static void compare_one(const struct check_compare *c, const struct declaration 
     }
     if (compare_holds(c->op, decimal_cmp(l, r)))
         return;
-    field_loc(loc, &c->left, it, idx);
+    rules_field_loc(loc, &c->left, it, idx);
     decimal_format(l, tl, sizeof(tl));
     decimal_format(r, tr, sizeof(tr));
     if (c->right_is_field) {
-        field_loc(rloc, &c->right, it, idx);
-        finding(fs, "%s: %s is not %s %s %s", loc, tl, c->op_name, rloc, tr);
+        rules_field_loc(rloc, &c->right, it, idx);
+        rules_finding(fs, "%s: %s is not %s %s %s", loc, tl, c->op_name, rloc, tr);
     } else {
-        finding(fs, "%s: %s is not %s %s", loc, tl, c->op_name, tr);
+        rules_finding(fs, "%s: %s is not %s %s", loc, tl, c->op_name, tr);
     }
 }
 
@@ -506,8 +506,8 @@ static void compare_free(void *check)
     free(check);
 }
 
-const struct check_kind check_kind_compare = {"compare", compare_keys, compare_parse, compare_eval,
-                                              compare_free};
+const struct check_kind rules_check_kind_compare = {"compare", compare_keys, compare_parse,
+                                                    compare_eval, compare_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: sum                                                                           */
@@ -542,46 +542,46 @@ static int sum_parse(struct rules_parser *p, const struct ynode *rule, void **ou
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     sum = ymap_get(rule, "sum");
     if (!sum)
-        return perr(p, rule, "missing 'sum' (an item field, items[].name)");
-    if (parse_field(p, sum, "sum", FIELD_NUMBER, &c->sum) < 0)
+        return rules_perr(p, rule, "missing 'sum' (an item field, items[].name)");
+    if (rules_parse_field(p, sum, "sum", FIELD_NUMBER, &c->sum) < 0)
         return -1;
     if (!c->sum.item)
-        return perr(p, sum, "sum: sums run over items: write items[].%s", c->sum.f->name);
+        return rules_perr(p, sum, "sum: sums run over items: write items[].%s", c->sum.f->name);
     where = ymap_get(rule, "where");
     if (where) {
-        if (cond_parse(p, where, "where", true, &c->where, 0) < 0)
+        if (rules_cond_parse(p, where, "where", true, &c->where, 0) < 0)
             return -1;
         c->has_where = true;
     }
     op = ymap_get(rule, "op");
     if (!op)
-        return perr(p, rule, "missing 'op'");
-    if (parse_op(p, op, &c->op, &c->op_name) < 0)
+        return rules_perr(p, rule, "missing 'op'");
+    if (rules_parse_op(p, op, &c->op, &c->op_name) < 0)
         return -1;
     right = ymap_get(rule, "right");
     value = ymap_get(rule, "value");
     if (right && value)
-        return perr(p, ymap_key(rule, "value"), "use either 'right' or 'value', not both");
+        return rules_perr(p, ymap_key(rule, "value"), "use either 'right' or 'value', not both");
     if (!right && !value)
-        return perr(p, rule, "missing 'right' (a header field) or 'value' (a number)");
+        return rules_perr(p, rule, "missing 'right' (a header field) or 'value' (a number)");
     if (right) {
         c->right_is_field = true;
-        if (parse_field(p, right, "right", FIELD_NUMBER, &c->right) < 0)
+        if (rules_parse_field(p, right, "right", FIELD_NUMBER, &c->right) < 0)
             return -1;
         if (c->right.item)
-            return perr(p, right, "right: compare a sum with a header field");
-    } else if (parse_decimal_node(p, value, "value", &c->value) < 0) {
+            return rules_perr(p, right, "right: compare a sum with a header field");
+    } else if (rules_parse_decimal_node(p, value, "value", &c->value) < 0) {
         return -1;
     }
     if (ymap_get(rule, "tolerance") && c->op != OP_EQ && c->op != OP_LE && c->op != OP_GE)
-        return perr(p, ymap_key(rule, "tolerance"), "tolerance: only with =, <= or >=");
+        return rules_perr(p, ymap_key(rule, "tolerance"), "tolerance: only with =, <= or >=");
     if (parse_tolerance(p, rule, &c->tolerance, &c->tolerance_text) < 0)
         return -1;
     if (where && asprintf(&c->where_text, " of the matching items") < 0)
-        return poom(p);
+        return rules_poom(p);
     return 0;
 }
 
@@ -595,12 +595,12 @@ static void sum_eval(const void *check, const struct eval_ctx *cx, struct findin
     bool holds;
 
     for (size_t j = 0; j < nitems; j++) {
-        if (c->has_where && !cond_eval(&c->where, d, &d->items[j]))
+        if (c->has_where && !rules_cond_eval(&c->where, d, &d->items[j]))
             continue;
         if (!read_number(&d->items[j], c->sum.f, &v))
             continue; /* `required` reports it */
         if (decimal_add(total, v, &total) < 0) {
-            finding(fs, "sum of items[].%s leaves the N19,5 range", c->sum.f->name);
+            rules_finding(fs, "sum of items[].%s leaves the N19,5 range", c->sum.f->name);
             return;
         }
         counted++;
@@ -631,17 +631,17 @@ static void sum_eval(const void *check, const struct eval_ctx *cx, struct findin
         return;
     decimal_format(total, ts, sizeof(ts));
     decimal_format(r, tr, sizeof(tr));
-    field_name(name, sizeof(name), &c->sum);
+    rules_field_name(name, sizeof(name), &c->sum);
     if (c->right_is_field)
-        finding(fs, "sum of %s%s (%zu items) = %s is not %s %s %s%s%s", name,
-                c->where_text ? c->where_text : "", counted, ts, c->op_name, c->right.f->name, tr,
-                decimal_is_zero(c->tolerance) ? "" : " within ",
-                decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
+        rules_finding(fs, "sum of %s%s (%zu items) = %s is not %s %s %s%s%s", name,
+                      c->where_text ? c->where_text : "", counted, ts, c->op_name, c->right.f->name,
+                      tr, decimal_is_zero(c->tolerance) ? "" : " within ",
+                      decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
     else
-        finding(fs, "sum of %s%s (%zu items) = %s is not %s %s%s%s", name,
-                c->where_text ? c->where_text : "", counted, ts, c->op_name, tr,
-                decimal_is_zero(c->tolerance) ? "" : " within ",
-                decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
+        rules_finding(fs, "sum of %s%s (%zu items) = %s is not %s %s%s%s", name,
+                      c->where_text ? c->where_text : "", counted, ts, c->op_name, tr,
+                      decimal_is_zero(c->tolerance) ? "" : " within ",
+                      decimal_is_zero(c->tolerance) ? "" : c->tolerance_text);
 }
 
 static void sum_free(void *check)
@@ -650,10 +650,10 @@ static void sum_free(void *check)
 
     if (!c)
         return;
-    cond_clear(&c->where);
+    rules_cond_clear(&c->where);
     free(c->where_text);
     free(c->tolerance_text);
     free(c);
 }
 
-const struct check_kind check_kind_sum = {"sum", sum_keys, sum_parse, sum_eval, sum_free};
+const struct check_kind rules_check_kind_sum = {"sum", sum_keys, sum_parse, sum_eval, sum_free};

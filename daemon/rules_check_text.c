@@ -35,8 +35,8 @@ static int required_parse(struct rules_parser *p, const struct ynode *rule, void
 
     *out = c;
     if (!c)
-        return poom(p);
-    return parse_field_list(p, rule, FIELD_ANY | FIELD_ITEMS, &c->fields, &c->n_fields);
+        return rules_poom(p);
+    return rules_parse_field_list(p, rule, FIELD_ANY | FIELD_ITEMS, &c->fields, &c->n_fields);
 }
 
 static void required_free(void *check)
@@ -65,8 +65,8 @@ static void required_one(const struct field_ref *fr, const void *base, const str
         what = "missing";
     }
     if (what) {
-        field_loc(loc, fr, it, idx);
-        finding(fs, "%s: %s", loc, what);
+        rules_field_loc(loc, fr, it, idx);
+        rules_finding(fs, "%s: %s", loc, what);
     }
 }
 
@@ -80,7 +80,7 @@ static void required_eval(const void *check, const struct eval_ctx *cx, struct f
         const struct field_ref *fr = &c->fields[i];
         if (!fr->f) {
             if (nitems == 0)
-                finding(fs, "items: none declared (CEB603 requires 1 to %d)", DECL_MAX_ITEMS);
+                rules_finding(fs, "items: none declared (CEB603 requires 1 to %d)", DECL_MAX_ITEMS);
         } else if (!fr->item) {
             required_one(fr, d, NULL, 0, fs);
         } else {
@@ -90,8 +90,8 @@ static void required_eval(const void *check, const struct eval_ctx *cx, struct f
     }
 }
 
-const struct check_kind check_kind_required = {"required", required_keys, required_parse,
-                                               required_eval, required_free};
+const struct check_kind rules_check_kind_required = {"required", required_keys, required_parse,
+                                                     required_eval, required_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: together                                                                      */
@@ -114,17 +114,18 @@ static int together_parse(struct rules_parser *p, const struct ynode *rule, void
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     if (!ymap_get(rule, "fields"))
-        return perr(p, rule, "missing 'fields' (two or more)");
-    if (parse_field_list(p, rule, FIELD_ANY, &c->fields, &c->n_fields) < 0)
+        return rules_perr(p, rule, "missing 'fields' (two or more)");
+    if (rules_parse_field_list(p, rule, FIELD_ANY, &c->fields, &c->n_fields) < 0)
         return -1;
     if (c->n_fields < 2)
-        return perr(p, ymap_get(rule, "fields"), "fields: 'together' needs two or more fields");
+        return rules_perr(p, ymap_get(rule, "fields"),
+                          "fields: 'together' needs two or more fields");
     for (size_t i = 1; i < c->n_fields; i++) {
         if (c->fields[i].item != c->fields[0].item)
-            return perr(p, ymap_get(rule, "fields")->kids[i],
-                        "fields: all item fields or all header fields");
+            return rules_perr(p, ymap_get(rule, "fields")->kids[i],
+                              "fields: all item fields or all header fields");
     }
     return 0;
 }
@@ -158,10 +159,10 @@ static void together_one(const struct check_together *c, const void *base,
                                       c->fields[i].f->name);
     }
     if (it)
-        item_loc(loc, it, idx);
+        rules_item_loc(loc, it, idx);
     else
         snprintf(loc, sizeof(loc), "header");
-    finding(fs, "%s: %s present but %s missing (give all or none)", loc, have, miss);
+    rules_finding(fs, "%s: %s present but %s missing (give all or none)", loc, have, miss);
 }
 
 static void together_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
@@ -182,8 +183,8 @@ static void together_free(void *check)
     required_free(check); /* same layout */
 }
 
-const struct check_kind check_kind_together = {"together", together_keys, together_parse,
-                                               together_eval, together_free};
+const struct check_kind rules_check_kind_together = {"together", together_keys, together_parse,
+                                                     together_eval, together_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: length                                                                        */
@@ -226,22 +227,23 @@ static int length_parse(struct rules_parser *p, const struct ynode *rule, void *
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     if (schema) {
         static const char *const others[] = {"fields", "field", "min", "max", "exact"};
         for (size_t i = 0; i < ARRAY_SIZE(others); i++) {
             const struct ynode *other = ymap_key(rule, others[i]);
             if (other)
-                return perr(p, other, "'%s' cannot be combined with 'schema'", other->value);
+                return rules_perr(p, other, "'%s' cannot be combined with 'schema'", other->value);
         }
-        if (want_scalar(p, schema, "schema") < 0)
+        if (rules_want_scalar(p, schema, "schema") < 0)
             return -1;
         if (strcmp(schema->value, "ceb603") != 0)
-            return perr(p, schema, "schema: unknown schema '%s' (known: ceb603)", schema->value);
+            return rules_perr(p, schema, "schema: unknown schema '%s' (known: ceb603)",
+                              schema->value);
         c->schema = true;
         c->fields = calloc(decl_head_field_count + decl_item_field_count, sizeof(*c->fields));
         if (!c->fields)
-            return poom(p);
+            return rules_poom(p);
         for (size_t pass = 0; pass < 2; pass++) {
             const struct decl_field *table = pass ? decl_item_fields : decl_head_fields;
             size_t count = pass ? decl_item_field_count : decl_head_field_count;
@@ -260,14 +262,14 @@ static int length_parse(struct rules_parser *p, const struct ynode *rule, void *
         return 0;
     }
 
-    if (parse_field_list(p, rule, FIELD_TEXT | FIELD_INTEGER, &refs, &nrefs) < 0) {
+    if (rules_parse_field_list(p, rule, FIELD_TEXT | FIELD_INTEGER, &refs, &nrefs) < 0) {
         free(refs);
         return -1;
     }
     c->fields = calloc(nrefs, sizeof(*c->fields));
     if (!c->fields) {
         free(refs);
-        return poom(p);
+        return rules_poom(p);
     }
     for (size_t i = 0; i < nrefs; i++)
         c->fields[i].fr = refs[i];
@@ -275,25 +277,26 @@ static int length_parse(struct rules_parser *p, const struct ynode *rule, void *
     free(refs);
 
     if (exact && (min || max))
-        return perr(p, ymap_key(rule, "exact"), "'exact' cannot be combined with 'min'/'max'");
+        return rules_perr(p, ymap_key(rule, "exact"),
+                          "'exact' cannot be combined with 'min'/'max'");
     if (!exact && !min && !max)
-        return perr(p, rule, "a length rule needs 'schema', or 'exact', 'min' or 'max'");
+        return rules_perr(p, rule, "a length rule needs 'schema', or 'exact', 'min' or 'max'");
     if (exact) {
         const struct ynode *const *list = (const struct ynode *const *)&exact;
         size_t n = 1;
         if (exact->type == YNODE_SEQ) {
-            if (want_seq(p, exact, "exact") < 0)
+            if (rules_want_seq(p, exact, "exact") < 0)
                 return -1;
             if (exact->n > LENGTH_EXACT_MAX)
-                return perr(p, exact, "exact: at most %d lengths", LENGTH_EXACT_MAX);
+                return rules_perr(p, exact, "exact: at most %d lengths", LENGTH_EXACT_MAX);
             list = (const struct ynode *const *)exact->kids;
             n = exact->n;
         }
         for (size_t i = 0; i < n; i++) {
-            if (parse_unsigned(p, list[i], "exact", LENGTH_LIMIT, &exacts[i]) < 0)
+            if (rules_parse_unsigned(p, list[i], "exact", LENGTH_LIMIT, &exacts[i]) < 0)
                 return -1;
             if (exacts[i] == 0)
-                return perr(p, list[i], "exact: must be at least 1");
+                return rules_perr(p, list[i], "exact: must be at least 1");
         }
         n_exact = (unsigned)n;
         lo = hi = exacts[0];
@@ -302,12 +305,12 @@ static int length_parse(struct rules_parser *p, const struct ynode *rule, void *
             hi = exacts[i] > hi ? exacts[i] : hi;
         }
     }
-    if (min && parse_unsigned(p, min, "min", LENGTH_LIMIT, &lo) < 0)
+    if (min && rules_parse_unsigned(p, min, "min", LENGTH_LIMIT, &lo) < 0)
         return -1;
-    if (max && parse_unsigned(p, max, "max", LENGTH_LIMIT, &hi) < 0)
+    if (max && rules_parse_unsigned(p, max, "max", LENGTH_LIMIT, &hi) < 0)
         return -1;
     if (lo > hi)
-        return perr(p, min, "min: %u is greater than max %u", lo, hi);
+        return rules_perr(p, min, "min: %u is greater than max %u", lo, hi);
     for (size_t i = 0; i < c->n_fields; i++) {
         c->fields[i].min = lo;
         c->fields[i].max = hi;
@@ -366,13 +369,13 @@ static void length_one(const struct check_length *c, const struct length_field *
         bytes = strlen(s);
         if (lf->n_exact <= 1 && bytes <= lf->max && (bytes + 3) / 4 >= lf->min)
             return;
-        n = utf8_length(s);
+        n = decl_utf8_length(s);
         if (length_ok(lf, n))
             return;
-        field_loc(loc, &lf->fr, it, idx);
-        quote(q, s);
+        rules_field_loc(loc, &lf->fr, it, idx);
+        rules_quote(q, s);
         length_bounds(bounds, sizeof(bounds), lf);
-        finding(fs, "%s: %s has %zu characters, %s allowed%s", loc, q, n, bounds, source);
+        rules_finding(fs, "%s: %s has %zu characters, %s allowed%s", loc, q, n, bounds, source);
     } else if (lf->fr.f->kind == DECL_INTEGER) {
         const struct decl_integer *v = decl_get_integer(base, lf->fr.f);
         unsigned long long mag;
@@ -386,9 +389,10 @@ static void length_one(const struct check_length *c, const struct length_field *
         }
         if (length_ok(lf, n))
             return;
-        field_loc(loc, &lf->fr, it, idx);
+        rules_field_loc(loc, &lf->fr, it, idx);
         length_bounds(bounds, sizeof(bounds), lf);
-        finding(fs, "%s: %lld has %zu digits, %s allowed%s", loc, v->value, n, bounds, source);
+        rules_finding(fs, "%s: %lld has %zu digits, %s allowed%s", loc, v->value, n, bounds,
+                      source);
     }
 }
 
@@ -419,8 +423,8 @@ static void length_free(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_length = {"length", length_keys, length_parse, length_eval,
-                                             length_free};
+const struct check_kind rules_check_kind_length = {"length", length_keys, length_parse, length_eval,
+                                                   length_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: one_of                                                                        */
@@ -446,10 +450,10 @@ static int one_of_parse(struct rules_parser *p, const struct ynode *rule, void *
 
     *out = c;
     if (!c)
-        return poom(p);
-    if (parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
         return -1;
-    return parse_values(p, rule, "values", LIST_ANY, &c->values, &c->n_values, &c->shown);
+    return rules_parse_values(p, rule, "values", LIST_ANY, &c->values, &c->n_values, &c->shown);
 }
 
 static void one_of_visit(const void *check, const struct field_ref *fr, const char *value,
@@ -460,16 +464,16 @@ static void one_of_visit(const void *check, const struct field_ref *fr, const ch
 
     if (in_values(c->values, c->n_values, value))
         return;
-    field_loc(loc, fr, it, idx);
-    quote(q, value);
-    finding(fs, "%s: %s is not one of %s", loc, q, c->shown);
+    rules_field_loc(loc, fr, it, idx);
+    rules_quote(q, value);
+    rules_finding(fs, "%s: %s is not one of %s", loc, q, c->shown);
 }
 
 static void one_of_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
 {
     const struct check_one_of *c = check;
 
-    visit_text(c, c->fields, c->n_fields, cx->d, one_of_visit, fs);
+    rules_visit_text(c, c->fields, c->n_fields, cx->d, one_of_visit, fs);
 }
 
 static void one_of_free(void *check)
@@ -478,14 +482,14 @@ static void one_of_free(void *check)
 
     if (!c)
         return;
-    free_values(c->values, c->n_values);
+    rules_free_values(c->values, c->n_values);
     free(c->shown);
     free(c->fields);
     free(c);
 }
 
-const struct check_kind check_kind_one_of = {"one_of", one_of_keys, one_of_parse, one_of_eval,
-                                             one_of_free};
+const struct check_kind rules_check_kind_one_of = {"one_of", one_of_keys, one_of_parse, one_of_eval,
+                                                   one_of_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: pattern                                                                       */
@@ -516,26 +520,26 @@ static int pattern_parse(struct rules_parser *p, const struct ynode *rule, void 
 
     *out = c;
     if (!c)
-        return poom(p);
-    if (parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
         return -1;
     regex = ymap_get(rule, "regex");
     if (!regex)
-        return perr(p, rule, "missing 'regex'");
-    if (want_nonempty_scalar(p, regex, "regex") < 0)
+        return rules_perr(p, rule, "missing 'regex'");
+    if (rules_want_nonempty_scalar(p, regex, "regex") < 0)
         return -1;
     if (pattern_compile(regex->value, &c->re, why, sizeof(why)) < 0)
-        return perr(p, regex, "regex: bad regular expression '%s': %s", regex->value, why);
+        return rules_perr(p, regex, "regex: bad regular expression '%s': %s", regex->value, why);
     message = ymap_get(rule, "message");
-    if (message && want_nonempty_scalar(p, message, "message") < 0)
+    if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
         return -1;
     if (message)
-        c->message = xstrdup(message->value);
+        c->message = util_strdup(message->value);
     else if (asprintf(&c->message, "does not match %s", regex->value) < 0)
         c->message = NULL;
-    c->source = xstrdup(regex->value);
+    c->source = util_strdup(regex->value);
     if (!c->message || !c->source)
-        return poom(p);
+        return rules_poom(p);
     return 0;
 }
 
@@ -548,16 +552,16 @@ static void pattern_visit(const void *check, const struct field_ref *fr, const c
 
     if (ok)
         return;
-    field_loc(loc, fr, it, idx);
-    quote(q, value);
-    finding(fs, "%s: %s %s", loc, q, c->message);
+    rules_field_loc(loc, fr, it, idx);
+    rules_quote(q, value);
+    rules_finding(fs, "%s: %s %s", loc, q, c->message);
 }
 
 static void pattern_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
 {
     const struct check_pattern *c = check;
 
-    visit_text(c, c->fields, c->n_fields, cx->d, pattern_visit, fs);
+    rules_visit_text(c, c->fields, c->n_fields, cx->d, pattern_visit, fs);
 }
 
 static void pattern_free_check(void *check)
@@ -573,8 +577,8 @@ static void pattern_free_check(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_pattern = {"pattern", pattern_keys, pattern_parse, pattern_eval,
-                                              pattern_free_check};
+const struct check_kind rules_check_kind_pattern = {"pattern", pattern_keys, pattern_parse,
+                                                    pattern_eval, pattern_free_check};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: date                                                                          */
@@ -599,21 +603,22 @@ static int date_parse(struct rules_parser *p, const struct ynode *rule, void **o
 
     *out = c;
     if (!c)
-        return poom(p);
-    if (parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
         return -1;
     format = ymap_get(rule, "format");
     if (!format)
-        return perr(p, rule, "missing 'format' (YYYYMMDD or YYYYMMDDhhmmss)");
-    if (want_scalar(p, format, "format") < 0)
+        return rules_perr(p, rule, "missing 'format' (YYYYMMDD or YYYYMMDDhhmmss)");
+    if (rules_want_scalar(p, format, "format") < 0)
         return -1;
     if (strcmp(format->value, "YYYYMMDD") == 0)
         c->with_time = false;
     else if (strcmp(format->value, "YYYYMMDDhhmmss") == 0)
         c->with_time = true;
     else
-        return perr(p, format, "format: unknown format '%s' (known: YYYYMMDD, YYYYMMDDhhmmss)",
-                    format->value);
+        return rules_perr(p, format,
+                          "format: unknown format '%s' (known: YYYYMMDD, YYYYMMDDhhmmss)",
+                          format->value);
     return 0;
 }
 
@@ -625,17 +630,18 @@ static void date_visit(const void *check, const struct field_ref *fr, const char
 
     if (c->with_time ? cebdate_datetime(value) : cebdate_date(value) != 0)
         return;
-    field_loc(loc, fr, it, idx);
-    quote(q, value);
-    finding(fs, "%s: %s is not a real %s (%s)", loc, q, c->with_time ? "date and time" : "date",
-            c->with_time ? "YYYYMMDDhhmmss" : "YYYYMMDD");
+    rules_field_loc(loc, fr, it, idx);
+    rules_quote(q, value);
+    rules_finding(fs, "%s: %s is not a real %s (%s)", loc, q,
+                  c->with_time ? "date and time" : "date",
+                  c->with_time ? "YYYYMMDDhhmmss" : "YYYYMMDD");
 }
 
 static void date_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
 {
     const struct check_date *c = check;
 
-    visit_text(c, c->fields, c->n_fields, cx->d, date_visit, fs);
+    rules_visit_text(c, c->fields, c->n_fields, cx->d, date_visit, fs);
 }
 
 static void date_free(void *check)
@@ -648,7 +654,8 @@ static void date_free(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_date = {"date", date_keys, date_parse, date_eval, date_free};
+const struct check_kind rules_check_kind_date = {"date", date_keys, date_parse, date_eval,
+                                                 date_free};
 
 /* ------------------------------------------------------------------------------------ */
 /* check: hs_prefix                                                                     */
@@ -676,15 +683,15 @@ static int hs_prefix_parse(struct rules_parser *p, const struct ynode *rule, voi
 
     *out = c;
     if (!c)
-        return poom(p);
-    if (parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields) < 0)
         return -1;
-    if (parse_values(p, rule, "prefixes", LIST_HS_PREFIX, &c->prefixes, &c->n_prefixes, &c->shown) <
-        0)
+    if (rules_parse_values(p, rule, "prefixes", LIST_HS_PREFIX, &c->prefixes, &c->n_prefixes,
+                           &c->shown) < 0)
         return -1;
     c->lens = calloc(c->n_prefixes, sizeof(*c->lens));
     if (!c->lens)
-        return poom(p);
+        return rules_poom(p);
     for (size_t i = 0; i < c->n_prefixes; i++)
         c->lens[i] = strlen(c->prefixes[i]);
     return 0;
@@ -698,9 +705,9 @@ static void hs_prefix_visit(const void *check, const struct field_ref *fr, const
 
     for (size_t i = 0; i < c->n_prefixes; i++) {
         if (strncmp(value, c->prefixes[i], c->lens[i]) == 0) {
-            field_loc(loc, fr, it, idx);
-            quote(q, value);
-            finding(fs, "%s: %s is on the watch list (HS prefix %s)", loc, q, c->prefixes[i]);
+            rules_field_loc(loc, fr, it, idx);
+            rules_quote(q, value);
+            rules_finding(fs, "%s: %s is on the watch list (HS prefix %s)", loc, q, c->prefixes[i]);
             return;
         }
     }
@@ -710,7 +717,7 @@ static void hs_prefix_eval(const void *check, const struct eval_ctx *cx, struct 
 {
     const struct check_hs_prefix *c = check;
 
-    visit_text(c, c->fields, c->n_fields, cx->d, hs_prefix_visit, fs);
+    rules_visit_text(c, c->fields, c->n_fields, cx->d, hs_prefix_visit, fs);
 }
 
 static void hs_prefix_free(void *check)
@@ -719,12 +726,12 @@ static void hs_prefix_free(void *check)
 
     if (!c)
         return;
-    free_values(c->prefixes, c->n_prefixes);
+    rules_free_values(c->prefixes, c->n_prefixes);
     free(c->lens);
     free(c->shown);
     free(c->fields);
     free(c);
 }
 
-const struct check_kind check_kind_hs_prefix = {"hs_prefix", hs_prefix_keys, hs_prefix_parse,
-                                                hs_prefix_eval, hs_prefix_free};
+const struct check_kind rules_check_kind_hs_prefix = {"hs_prefix", hs_prefix_keys, hs_prefix_parse,
+                                                      hs_prefix_eval, hs_prefix_free};

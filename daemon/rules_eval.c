@@ -34,7 +34,7 @@ static void findings_reset(struct findings *fs)
     fs->value[0] = '\0';
 }
 
-void finding(struct findings *fs, const char *fmt, ...)
+void rules_finding(struct findings *fs, const char *fmt, ...)
 {
     char one[REASON_MAX];
     size_t sep = fs->len ? 2 : 0;
@@ -106,12 +106,12 @@ static int decision_add(struct decision *dec, const struct rule *r, const struct
     dec->reasons = nr;
     x = &nr[dec->n_reasons];
     memset(x, 0, sizeof(*x));
-    x->rule_id = xstrdup(r->id);
-    x->message = xstrdup(fs->text);
+    x->rule_id = util_strdup(r->id);
+    x->message = util_strdup(fs->text);
     x->action = r->action;
     x->severity = r->severity;
     if (fs->value[0])
-        x->value = xstrdup(fs->value);
+        x->value = util_strdup(fs->value);
     if (!x->rule_id || !x->message || (fs->value[0] && !x->value)) {
         free(x->rule_id);
         free(x->message);
@@ -161,7 +161,7 @@ static const char *rule_skip_reason(const struct rule *rule, const struct eval_c
         not_in_effect(rule, cx->ie_date, why, whylen);
         return why;
     }
-    if (rule->has_when && !cond_eval(&rule->when, cx->d, NULL))
+    if (rule->has_when && !rules_cond_eval(&rule->when, cx->d, NULL))
         return "'when' condition not met";
     return NULL;
 }
@@ -173,7 +173,7 @@ static const char *rule_skip_reason(const struct rule *rule, const struct eval_c
  */
 static void rule_sample(const struct rule *rule, const struct declaration *d, struct findings *fs)
 {
-    unsigned draw = sample_draw(rule, d->logisticsNo ? d->logisticsNo : "");
+    unsigned draw = rules_sample_draw(rule, d->logisticsNo ? d->logisticsNo : "");
     char tdraw[DECIMAL_TEXT_MAX];
 
     decimal_format((struct decimal){draw}, tdraw, sizeof(tdraw));

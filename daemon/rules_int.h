@@ -3,12 +3,13 @@
  * rest of customsd sees rules.h only). rules.c says how the files divide the work.
  *
  * What lives here: the rule set as loaded (struct rules, struct rule, the rates table), the
- * parser context every load step writes its errors through (struct rules_parser, perr), a
+ * parser context every load step writes its errors through (struct rules_parser, rules_perr), a
  * field as a rule reads it (struct field_ref), what a check sees and reports at evaluation
  * (struct eval_ctx, struct findings), conditions (struct cond), and the check kind vtable
- * (struct check_kind) with the list of kinds. Each function declared here is documented
- * where it is defined; the groups below say which file that is. The names carry no module
- * prefix, as when the engine was one file: nothing outside daemon/rules*.c includes this.
+ * (struct check_kind) with the list of kinds. Each function declared here has a line saying
+ * what it takes, gives and refuses; the groups below say which file defines it, where the
+ * details are. Nothing outside daemon/rules*.c includes this, but the functions and check
+ * kinds are global symbols of the library, so they carry the prefix rules_.
  */
 #ifndef CUSTOMSD_RULES_INT_H
 #define CUSTOMSD_RULES_INT_H
@@ -180,7 +181,7 @@ struct check_kind {
     const char *name;        /* `check:` in the rules file */
     const char *const *keys; /* the keys this check reads, besides the rule keys */
     /* Parse the rule's keys into a new private struct, stored in *out even on failure
-     * (then freed by the caller with free_fn). Returns 0 or -1 via perr. */
+     * (then freed by the caller with free_fn). Returns 0 or -1 via rules_perr. */
     int (*parse)(struct rules_parser *p, const struct ynode *rule, void **out);
     /* Report findings on one declaration. Must not allocate. */
     void (*eval)(const void *check, const struct eval_ctx *cx, struct findings *fs);
@@ -191,14 +192,16 @@ struct check_kind {
  * The check kinds, in the order error messages list them (rules_check.c, at the top), and
  * the kinds the families define: rules_check_text.c, rules_check_number.c, rules_rates.c.
  */
-extern const struct check_kind *const check_kinds[];
-extern const size_t check_kinds_count;
+extern const struct check_kind *const rules_check_kinds[];
+extern const size_t rules_check_kinds_count;
 
-extern const struct check_kind check_kind_required, check_kind_together, check_kind_length,
-    check_kind_one_of, check_kind_pattern, check_kind_date, check_kind_hs_prefix;
-extern const struct check_kind check_kind_decimal, check_kind_count, check_kind_sequence,
-    check_kind_product, check_kind_compare, check_kind_sum;
-extern const struct check_kind check_kind_threshold;
+extern const struct check_kind rules_check_kind_required, rules_check_kind_together,
+    rules_check_kind_length, rules_check_kind_one_of, rules_check_kind_pattern,
+    rules_check_kind_date, rules_check_kind_hs_prefix;
+extern const struct check_kind rules_check_kind_decimal, rules_check_kind_count,
+    rules_check_kind_sequence, rules_check_kind_product, rules_check_kind_compare,
+    rules_check_kind_sum;
+extern const struct check_kind rules_check_kind_threshold;
 
 /* One rule as loaded (struct rules holds them in file order). */
 struct rule {
@@ -228,34 +231,58 @@ struct rule {
  * rules_parse.c: errors with positions, typed reads of YAML nodes, fields, operators, value
  * lists. Those returning int return 0, or -1 with "file:line:column: what" in p->err.
  */
-int perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
+/* Write "file:line:column: what" (at `at`; 1:1 when at is NULL) to p->err; returns -1. */
+int rules_perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int poom(struct rules_parser *p);
-bool name_in(const char *name, const char *const *names);
-void names_join(const char *const *names, char *buf, size_t buflen);
-int check_keys(struct rules_parser *p, const struct ynode *map, const char *where,
-               const char *const *known);
-int want_scalar(struct rules_parser *p, const struct ynode *v, const char *key);
-int want_nonempty_scalar(struct rules_parser *p, const struct ynode *v, const char *key);
-int want_map(struct rules_parser *p, const struct ynode *v, const char *key);
-int want_seq(struct rules_parser *p, const struct ynode *v, const char *key);
-int parse_unsigned(struct rules_parser *p, const struct ynode *v, const char *key, unsigned max,
-                   unsigned *out);
-int parse_decimal_node(struct rules_parser *p, const struct ynode *v, const char *key,
-                       struct decimal *out);
-int parse_bool(struct rules_parser *p, const struct ynode *v, const char *key, bool *out);
-int parse_date_node(struct rules_parser *p, const struct ynode *v, const char *key, int *out);
-int parse_field(struct rules_parser *p, const struct ynode *v, const char *key, unsigned kinds,
-                struct field_ref *out);
-int parse_field_list(struct rules_parser *p, const struct ynode *rule, unsigned kinds,
-                     struct field_ref **out, size_t *n_out);
-int parse_op(struct rules_parser *p, const struct ynode *op, enum compare_op *out,
-             const char **name);
-int collect_values(struct rules_parser *p, const struct ynode *const *nodes, size_t n,
-                   const char *key, enum list_shape shape, char ***out, size_t *n_out);
-int parse_values(struct rules_parser *p, const struct ynode *rule, const char *inline_key,
-                 enum list_shape shape, char ***values, size_t *n, char **shown);
-void free_values(char **values, size_t n);
+/* Write "file: out of memory" to p->err; returns -1. */
+int rules_poom(struct rules_parser *p);
+/* Whether name is one of names (a NULL-terminated list; NULL = empty). */
+bool rules_name_in(const char *name, const char *const *names);
+/* names (NULL-terminated) joined with ", " into buf, cut at buflen bytes. */
+void rules_names_join(const char *const *names, char *buf, size_t buflen);
+/* Refuse a key of map not in known (NULL-terminated); where names map in the error. */
+int rules_check_keys(struct rules_parser *p, const struct ynode *map, const char *where,
+                     const char *const *known);
+/* v is a scalar, else -1: "key: expected a scalar, got TYPE". */
+int rules_want_scalar(struct rules_parser *p, const struct ynode *v, const char *key);
+/* v is a non-empty scalar, else -1 as rules_want_scalar or "key: must not be empty". */
+int rules_want_nonempty_scalar(struct rules_parser *p, const struct ynode *v, const char *key);
+/* v is a mapping, else -1: "key: expected a mapping, got TYPE". */
+int rules_want_map(struct rules_parser *p, const struct ynode *v, const char *key);
+/* v is a sequence, else -1: "key: expected a sequence, got TYPE". */
+int rules_want_seq(struct rules_parser *p, const struct ynode *v, const char *key);
+/* v as a decimal integer 0 .. max into *out, else -1 "key: expected an integer ...". */
+int rules_parse_unsigned(struct rules_parser *p, const struct ynode *v, const char *key,
+                         unsigned max, unsigned *out);
+/* v as an N19,5 decimal into *out, else -1 "key: 'V' is not an N19,5 decimal: why". */
+int rules_parse_decimal_node(struct rules_parser *p, const struct ynode *v, const char *key,
+                             struct decimal *out);
+/* v is exactly "true" or "false" (not YAML 1.1 yes/no) into *out, else -1. */
+int rules_parse_bool(struct rules_parser *p, const struct ynode *v, const char *key, bool *out);
+/* v as a real YYYY-MM-DD date into *out as yyyymmdd, else -1. */
+int rules_parse_date_node(struct rules_parser *p, const struct ynode *v, const char *key, int *out);
+/* A field name ("grossWeight", "items[].gcode", "items" with FIELD_ITEMS) whose kind is in
+ * kinds (FIELD_*) into *out, else -1 (unknown field, or a kind this check cannot read). */
+int rules_parse_field(struct rules_parser *p, const struct ynode *v, const char *key,
+                      unsigned kinds, struct field_ref *out);
+/* `field: X` or `fields: [X, ...]` (exactly one) of kinds into *out (new array, caller frees)
+ * and *n_out. */
+int rules_parse_field_list(struct rules_parser *p, const struct ynode *rule, unsigned kinds,
+                           struct field_ref **out, size_t *n_out);
+/* op as <, <=, =, !=, >=, > into *out, *name its static spelling; else -1. */
+int rules_parse_op(struct rules_parser *p, const struct ynode *op, enum compare_op *out,
+                   const char **name);
+/* nodes as sorted, distinct, copied strings of shape into *out (rules_free_values it) and
+ * *n_out; key names them in errors. */
+int rules_collect_values(struct rules_parser *p, const struct ynode *const *nodes, size_t n,
+                         const char *key, enum list_shape shape, char ***out, size_t *n_out);
+/* A check's values: a sequence under inline_key or `list: FILE`, sorted into *values
+ * (rules_free_values it) and *n; *shown (heap) the text messages repeat: the inline list in file
+ * order, shortened, or "a code of FILE". */
+int rules_parse_values(struct rules_parser *p, const struct ynode *rule, const char *inline_key,
+                       enum list_shape shape, char ***values, size_t *n, char **shown);
+/* Free n strings and the array (values may be NULL). */
+void rules_free_values(char **values, size_t n);
 
 /* yamlread_get and yamlread_key: a mapping's value for key, and the key node itself. */
 static inline const struct ynode *ymap_get(const struct ynode *map, const char *key)
@@ -269,29 +296,48 @@ static inline const struct ynode *ymap_key(const struct ynode *map, const char *
 }
 
 /* rules_load.c: referenced files and list files; sampling. */
-int load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
-             const struct rules_file **file_out);
-int parse_list_file(struct rules_parser *p, const struct ynode *at, const char *name,
-                    enum list_shape shape, char ***out, size_t *n_out);
-unsigned sample_draw(const struct rule *r, const char *key);
+/* Read and parse a referenced file (name relative to p->dir unless absolute) once per rule
+ * set; *file_out is its entry, owned by p->rs. */
+int rules_load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
+                   const struct rules_file **file_out);
+/* A list file (`codes`: a mapping code -> description, or a sequence) as sorted values of
+ * shape into *out (rules_free_values it) and *n_out. */
+int rules_parse_list_file(struct rules_parser *p, const struct ynode *at, const char *name,
+                          enum list_shape shape, char ***out, size_t *n_out);
+/* The draw 0 .. SAMPLE_SCALE - 1 for key (a logisticsNo) under r's seed; deterministic. */
+unsigned rules_sample_draw(const struct rule *r, const char *key);
 
 /* rules_rates.c: the rates table (rules_free frees it). */
-int rates_parse(struct rules_parser *p, const struct ynode *at, const char *name);
-void rates_free(struct rates *r);
+/* Load the rates file name (once per rule set) into p->rs->rates; -1 via rules_perr. */
+int rules_rates_parse(struct rules_parser *p, const struct ynode *at, const char *name);
+/* Free a rates table (NULL is fine). */
+void rules_rates_free(struct rates *r);
 
 /* rules_cond.c: conditions. */
-int cond_parse(struct rules_parser *p, const struct ynode *v, const char *key, bool item_scope,
-               struct cond *c, int depth);
-bool cond_eval(const struct cond *c, const struct declaration *d, const struct decl_item *it);
-void cond_clear(struct cond *c);
+/* A condition at v into *c (rules_cond_clear it, also on failure); item_scope: item fields
+ * mean the item in hand; depth: the nesting so far (beyond 16 is refused). */
+int rules_cond_parse(struct rules_parser *p, const struct ynode *v, const char *key,
+                     bool item_scope, struct cond *c, int depth);
+/* Whether c holds on d; it is the item in hand (NULL at rule level). Does not allocate. */
+bool rules_cond_eval(const struct cond *c, const struct declaration *d, const struct decl_item *it);
+/* Free what c owns and zero it (NULL is fine). */
+void rules_cond_clear(struct cond *c);
 
 /* rules_check.c: what checks share to read fields and word findings. */
-void field_name(char *buf, size_t buflen, const struct field_ref *fr);
-void quote(char *out, const char *s);
-void field_loc(char *buf, const struct field_ref *fr, const struct decl_item *it, size_t idx);
-void item_loc(char *buf, const struct decl_item *it, size_t idx);
-void visit_text(const void *check, const struct field_ref *fields, size_t n,
-                const struct declaration *d, text_visit_fn fn, struct findings *fs);
+/* The field as an author writes it ("grossWeight", "items[].gcode", "items") into buf. */
+void rules_field_name(char *buf, size_t buflen, const struct field_ref *fr);
+/* s single-quoted for a message, controls and quotes escaped, cut after VALUE_SHOW_MAX code
+ * points; out must hold QUOTE_MAX bytes. */
+void rules_quote(char *out, const char *s);
+/* "grossWeight", "items[gnum=2].gcode", or "items[3].gcode" (item without gnum) into buf,
+ * which must hold LOC_MAX bytes. */
+void rules_field_loc(char *buf, const struct field_ref *fr, const struct decl_item *it, size_t idx);
+/* "items[gnum=2]" or "items[3]" into buf, which must hold LOC_MAX bytes. */
+void rules_item_loc(char *buf, const struct decl_item *it, size_t idx);
+/* Call fn for every present, non-empty value of the n text fields: once for a header field,
+ * once per item for an item field. */
+void rules_visit_text(const void *check, const struct field_ref *fields, size_t n,
+                      const struct declaration *d, text_visit_fn fn, struct findings *fs);
 
 /*
  * Small readers every check and condition calls per field and per item, inline so that
@@ -375,7 +421,7 @@ static inline bool compare_holds(enum compare_op op, int cmp)
     return false;
 }
 
-/* Value lists are sorted with strcmp (collect_values), so bsearch finds a value. */
+/* Value lists are sorted with strcmp (rules_collect_values), so bsearch finds a value. */
 static inline int str_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -387,6 +433,8 @@ static inline bool in_values(char *const *values, size_t n, const char *s)
 }
 
 /* rules_eval.c: findings. */
-void finding(struct findings *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report one finding: count it and append it "; "-separated to fs->text, or count it as
+ * omitted when it does not fit (the first one is always shown, cut if need be). */
+void rules_finding(struct findings *fs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -25,8 +25,8 @@
  * written (relative to the rules file's directory unless absolute). On success *tree is
  * the parsed file (owned by the rule set until the end of the load) and *file its entry.
  */
-int load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
-             const struct rules_file **file_out)
+int rules_load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
+                   const struct rules_file **file_out)
 {
     struct rules *rs = p->rs;
     struct rules_file *f, *nf;
@@ -39,37 +39,37 @@ int load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
         }
     }
     if (name[0] == '\0')
-        return perr(p, at, "empty file name");
+        return rules_perr(p, at, "empty file name");
     if (rs->n_files == RULES_MAX_FILES)
-        return perr(p, at, "more than %d referenced files", RULES_MAX_FILES);
+        return rules_perr(p, at, "more than %d referenced files", RULES_MAX_FILES);
     nf = realloc(rs->files, (rs->n_files + 1) * sizeof(*nf));
     if (!nf)
-        return poom(p);
+        return rules_poom(p);
     rs->files = nf;
     f = &rs->files[rs->n_files];
     memset(f, 0, sizeof(*f));
     rs->n_files++;
-    f->name = xstrdup(name);
+    f->name = util_strdup(name);
     if (name[0] == '/' || !*p->dir)
-        f->path = xstrdup(name);
+        f->path = util_strdup(name);
     else if (asprintf(&f->path, "%s/%s", p->dir, name) < 0)
         f->path = NULL;
     if (!f->name || !f->path)
-        return poom(p);
+        return rules_poom(p);
     f->text = read_file(f->path, &f->len);
     if (!f->text)
-        return perr(p, at, "cannot read '%s': %s", f->path, strerror(errno));
+        return rules_perr(p, at, "cannot read '%s': %s", f->path, strerror(errno));
     if (f->len > RULES_MAX_BYTES)
-        return perr(p, at, "'%s' is larger than %d bytes", f->path, RULES_MAX_BYTES);
+        return rules_perr(p, at, "'%s' is larger than %d bytes", f->path, RULES_MAX_BYTES);
     if (memchr(f->text, '\0', f->len))
-        return perr(p, at, "'%s' contains a NUL byte", f->path);
+        return rules_perr(p, at, "'%s' contains a NUL byte", f->path);
     if (yamlread_parse(f->path, f->text, f->len, 8, &f->tree, err2, sizeof(err2)) < 0)
-        return errf(p->err, p->errlen, "%s", err2);
+        return util_errf(p->err, p->errlen, "%s", err2);
     if (!f->tree || yamlread_is_null(f->tree))
-        return errf(p->err, p->errlen, "%s:1:1: empty file", f->path);
+        return util_errf(p->err, p->errlen, "%s:1:1: empty file", f->path);
     if (f->tree->type != YNODE_MAP)
-        return errf(p->err, p->errlen, "%s:%zu:%zu: expected a mapping, got %s", f->path,
-                    f->tree->line, f->tree->column, yamlread_type_name(f->tree));
+        return util_errf(p->err, p->errlen, "%s:%zu:%zu: expected a mapping, got %s", f->path,
+                         f->tree->line, f->tree->column, yamlread_type_name(f->tree));
     *file_out = f;
     return 0;
 }
@@ -78,8 +78,8 @@ int load_ref(struct rules_parser *p, const struct ynode *at, const char *name,
  * A list file: a mapping with `codes` (a mapping code -> description, or a sequence of
  * codes) and optional `description` and `source` texts for people.
  */
-int parse_list_file(struct rules_parser *p, const struct ynode *at, const char *name,
-                    enum list_shape shape, char ***out, size_t *n_out)
+int rules_parse_list_file(struct rules_parser *p, const struct ynode *at, const char *name,
+                          enum list_shape shape, char ***out, size_t *n_out)
 {
     static const char *const list_keys[] = {"description", "source", "codes", NULL};
     const struct rules_file *f;
@@ -88,36 +88,36 @@ int parse_list_file(struct rules_parser *p, const struct ynode *at, const char *
     size_t n;
     int rc;
 
-    if (load_ref(p, at, name, &f) < 0)
+    if (rules_load_ref(p, at, name, &f) < 0)
         return -1;
     p->file = f->path; /* errors inside the list file point into it */
     rc = -1;
-    if (check_keys(p, f->tree, "a list file", list_keys) < 0)
+    if (rules_check_keys(p, f->tree, "a list file", list_keys) < 0)
         goto out;
     codes = ymap_get(f->tree, "codes");
     if (!codes) {
-        perr(p, f->tree, "missing 'codes'");
+        rules_perr(p, f->tree, "missing 'codes'");
         goto out;
     }
     if (codes->type == YNODE_SCALAR || codes->n == 0) {
-        perr(p, codes, "codes: expected a non-empty mapping (code: description) or sequence");
+        rules_perr(p, codes, "codes: expected a non-empty mapping (code: description) or sequence");
         goto out;
     }
     n = codes->type == YNODE_MAP ? codes->n / 2 : codes->n;
     nodes = calloc(n, sizeof(*nodes));
     if (!nodes) {
-        poom(p);
+        rules_poom(p);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         nodes[i] = codes->type == YNODE_MAP ? codes->kids[2 * i] : codes->kids[i];
         if (codes->type == YNODE_MAP && codes->kids[2 * i + 1]->type != YNODE_SCALAR) {
-            perr(p, codes->kids[2 * i + 1], "codes: a code's description must be a scalar");
+            rules_perr(p, codes->kids[2 * i + 1], "codes: a code's description must be a scalar");
             free(nodes);
             goto out;
         }
     }
-    rc = collect_values(p, nodes, n, "codes", shape, out, n_out);
+    rc = rules_collect_values(p, nodes, n, "codes", shape, out, n_out);
     free(nodes);
 out:
     p->file = saved;
@@ -163,7 +163,7 @@ static void rule_clear(struct rule *r)
 {
     if (r->kind && r->check)
         r->kind->free_fn(r->check);
-    cond_clear(&r->when);
+    rules_cond_clear(&r->when);
     free(r->id);
     free(r->description);
     free(r->sample_text);
@@ -197,7 +197,7 @@ static uint64_t mix64(uint64_t z)
 }
 
 /* The draw 0 .. 99999 for a logisticsNo under a rule's seed. */
-unsigned sample_draw(const struct rule *r, const char *key)
+unsigned rules_sample_draw(const struct rule *r, const char *key)
 {
     uint64_t h = mix64(fnv1a(r->seed_hash, key, strlen(key)));
 
@@ -211,22 +211,23 @@ static int parse_sample(struct rules_parser *p, const struct ynode *node, struct
 
     if (!sample) {
         if (seed)
-            return perr(p, ymap_key(node, "seed"), "seed: only with 'sample'");
+            return rules_perr(p, ymap_key(node, "seed"), "seed: only with 'sample'");
         return 0;
     }
-    if (parse_decimal_node(p, sample, "sample", &v) < 0)
+    if (rules_parse_decimal_node(p, sample, "sample", &v) < 0)
         return -1;
     if (decimal_cmp(v, decimal_from_int(0)) <= 0 || decimal_cmp(v, decimal_from_int(1)) > 0)
-        return perr(p, sample, "sample: a fraction above 0 and at most 1 (0.02 = 2 %%), got '%s'",
-                    sample->value);
-    if (seed && want_nonempty_scalar(p, seed, "seed") < 0)
+        return rules_perr(p, sample,
+                          "sample: a fraction above 0 and at most 1 (0.02 = 2 %%), got '%s'",
+                          sample->value);
+    if (seed && rules_want_nonempty_scalar(p, seed, "seed") < 0)
         return -1;
     r->sampled = true;
     r->sample_units = (unsigned)v.units; /* N19,5: units are 1e-5, the draw's scale */
-    r->sample_text = xstrdup(sample->value);
-    r->seed = xstrdup(seed ? seed->value : r->id);
+    r->sample_text = util_strdup(sample->value);
+    r->seed = util_strdup(seed ? seed->value : r->id);
     if (!r->sample_text || !r->seed)
-        return poom(p);
+        return rules_poom(p);
     r->seed_hash = fnv1a(FNV_OFFSET, r->seed, strlen(r->seed) + 1);
     return 0;
 }
@@ -246,30 +247,30 @@ static int rule_parse_check(struct rules_parser *p, const struct ynode *node, st
 
     check = ymap_get(node, "check");
     if (!check)
-        return perr(p, node, "rule without 'check'");
-    if (want_nonempty_scalar(p, check, "check") < 0)
+        return rules_perr(p, node, "rule without 'check'");
+    if (rules_want_nonempty_scalar(p, check, "check") < 0)
         return -1;
-    for (size_t i = 0; i < check_kinds_count && !r->kind; i++) {
-        if (strcmp(check->value, check_kinds[i]->name) == 0)
-            r->kind = check_kinds[i];
+    for (size_t i = 0; i < rules_check_kinds_count && !r->kind; i++) {
+        if (strcmp(check->value, rules_check_kinds[i]->name) == 0)
+            r->kind = rules_check_kinds[i];
     }
     if (!r->kind) {
         size_t used = 0;
         known[0] = '\0';
-        for (size_t i = 0; i < check_kinds_count; i++)
+        for (size_t i = 0; i < rules_check_kinds_count; i++)
             used += (size_t)snprintf(known + used, sizeof(known) - used, "%s%s", i ? ", " : "",
-                                     check_kinds[i]->name);
-        return perr(p, check, "check: unknown check '%s' (known: %s)", check->value, known);
+                                     rules_check_kinds[i]->name);
+        return rules_perr(p, check, "check: unknown check '%s' (known: %s)", check->value, known);
     }
 
     for (size_t i = 0; i < node->n; i += 2) {
         const struct ynode *k = node->kids[i];
-        if (!name_in(k->value, rule_keys) && !name_in(k->value, r->kind->keys)) {
-            names_join(rule_keys, known, sizeof(known));
-            names_join(r->kind->keys, kind_keys, sizeof(kind_keys));
-            return perr(p, k, "unknown key '%s' in a '%s' rule (rule keys: %s; %s keys: %s)",
-                        k->value, r->kind->name, known, r->kind->name,
-                        kind_keys[0] ? kind_keys : "none");
+        if (!rules_name_in(k->value, rule_keys) && !rules_name_in(k->value, r->kind->keys)) {
+            rules_names_join(rule_keys, known, sizeof(known));
+            rules_names_join(r->kind->keys, kind_keys, sizeof(kind_keys));
+            return rules_perr(p, k, "unknown key '%s' in a '%s' rule (rule keys: %s; %s keys: %s)",
+                              k->value, r->kind->name, known, r->kind->name,
+                              kind_keys[0] ? kind_keys : "none");
         }
     }
     return 0;
@@ -282,20 +283,20 @@ static int rule_parse_id(struct rules_parser *p, const struct ynode *node, struc
 
     id = ymap_get(node, "id");
     if (!id)
-        return perr(p, node, "rule without 'id'");
-    if (want_nonempty_scalar(p, id, "id") < 0)
+        return rules_perr(p, node, "rule without 'id'");
+    if (rules_want_nonempty_scalar(p, id, "id") < 0)
         return -1;
-    if (utf8_length(id->value) > RULE_ID_MAX || strpbrk(id->value, " \t\r\n"))
-        return perr(p, id, "id: '%s' must be at most %d characters without spaces", id->value,
-                    RULE_ID_MAX);
-    r->id = xstrdup(id->value);
+    if (decl_utf8_length(id->value) > RULE_ID_MAX || strpbrk(id->value, " \t\r\n"))
+        return rules_perr(p, id, "id: '%s' must be at most %d characters without spaces", id->value,
+                          RULE_ID_MAX);
+    r->id = util_strdup(id->value);
 
     description = ymap_get(node, "description");
-    if (description && want_scalar(p, description, "description") < 0)
+    if (description && rules_want_scalar(p, description, "description") < 0)
         return -1;
-    r->description = xstrdup(description ? description->value : "");
+    r->description = util_strdup(description ? description->value : "");
     if (!r->id || !r->description)
-        return poom(p);
+        return rules_poom(p);
     return 0;
 }
 
@@ -306,8 +307,9 @@ static int rule_parse_action(struct rules_parser *p, const struct ynode *node, s
 
     action = ymap_get(node, "action");
     if (!action)
-        return perr(p, node, "rule '%s' without 'action' (reject, review, inspect or flag)", r->id);
-    if (want_scalar(p, action, "action") < 0)
+        return rules_perr(p, node, "rule '%s' without 'action' (reject, review, inspect or flag)",
+                          r->id);
+    if (rules_want_scalar(p, action, "action") < 0)
         return -1;
     {
         bool found = false;
@@ -318,17 +320,17 @@ static int rule_parse_action(struct rules_parser *p, const struct ynode *node, s
             }
         }
         if (!found)
-            return perr(p, action,
-                        "action: unknown action '%s' (known: reject, review, "
-                        "inspect, flag)",
-                        action->value);
+            return rules_perr(p, action,
+                              "action: unknown action '%s' (known: reject, review, "
+                              "inspect, flag)",
+                              action->value);
     }
 
     r->severity = RULE_SEVERITY_MEDIUM;
     severity = ymap_get(node, "severity");
     if (severity) {
         bool found = false;
-        if (want_scalar(p, severity, "severity") < 0)
+        if (rules_want_scalar(p, severity, "severity") < 0)
             return -1;
         for (size_t i = 0; i < ARRAY_SIZE(severity_names) && !found; i++) {
             if (strcmp(severity->value, severity_names[i]) == 0) {
@@ -337,9 +339,9 @@ static int rule_parse_action(struct rules_parser *p, const struct ynode *node, s
             }
         }
         if (!found)
-            return perr(p, severity,
-                        "severity: unknown severity '%s' (known: low, medium, high, critical)",
-                        severity->value);
+            return rules_perr(
+                p, severity, "severity: unknown severity '%s' (known: low, medium, high, critical)",
+                severity->value);
     }
     return 0;
 }
@@ -351,21 +353,22 @@ static int rule_parse_scope(struct rules_parser *p, const struct ynode *node, st
 
     r->enabled = true;
     enabled = ymap_get(node, "enabled");
-    if (enabled && parse_bool(p, enabled, "enabled", &r->enabled) < 0)
+    if (enabled && rules_parse_bool(p, enabled, "enabled", &r->enabled) < 0)
         return -1;
 
     from = ymap_get(node, "effective_from");
     to = ymap_get(node, "effective_to");
-    if (from && parse_date_node(p, from, "effective_from", &r->eff_from) < 0)
+    if (from && rules_parse_date_node(p, from, "effective_from", &r->eff_from) < 0)
         return -1;
-    if (to && parse_date_node(p, to, "effective_to", &r->eff_to) < 0)
+    if (to && rules_parse_date_node(p, to, "effective_to", &r->eff_to) < 0)
         return -1;
     if (from && to && r->eff_to < r->eff_from)
-        return perr(p, to, "effective_to: %s is before effective_from %s", to->value, from->value);
+        return rules_perr(p, to, "effective_to: %s is before effective_from %s", to->value,
+                          from->value);
 
     when = ymap_get(node, "when");
     if (when) {
-        if (cond_parse(p, when, "when", false, &r->when, 0) < 0)
+        if (rules_cond_parse(p, when, "when", false, &r->when, 0) < 0)
             return -1;
         r->has_when = true;
     }
@@ -376,10 +379,10 @@ static int rule_parse_scope(struct rules_parser *p, const struct ynode *node, st
 static int rule_parse(struct rules_parser *p, const struct ynode *node, struct rule *r)
 {
     if (node->type != YNODE_MAP)
-        return perr(p, node,
-                    "a rule is a mapping (id, description, action, check, ...), "
-                    "got %s",
-                    yamlread_type_name(node));
+        return rules_perr(p, node,
+                          "a rule is a mapping (id, description, action, check, ...), "
+                          "got %s",
+                          yamlread_type_name(node));
     r->line = node->line;
     if (rule_parse_check(p, node, r) < 0 || rule_parse_id(p, node, r) < 0 ||
         rule_parse_action(p, node, r) < 0 || rule_parse_scope(p, node, r) < 0 ||
@@ -394,46 +397,46 @@ static int rules_parse_tree(struct rules_parser *p, const struct ynode *root, st
     const struct ynode *version, *list, *rates, *description;
 
     if (!root || yamlread_is_null(root))
-        return perr(p, NULL, "empty rules file (expected 'version: 1' and 'rules:')");
+        return rules_perr(p, NULL, "empty rules file (expected 'version: 1' and 'rules:')");
     if (root->type != YNODE_MAP)
-        return perr(p, root, "expected a mapping with 'version' and 'rules', got %s",
-                    yamlread_type_name(root));
+        return rules_perr(p, root, "expected a mapping with 'version' and 'rules', got %s",
+                          yamlread_type_name(root));
     for (size_t i = 0; i < root->n; i += 2) {
         const struct ynode *k = root->kids[i];
-        if (!name_in(k->value, top_keys))
-            return perr(p, k, "unknown key '%s' (known: version, description, rates, rules)",
-                        k->value);
+        if (!rules_name_in(k->value, top_keys))
+            return rules_perr(p, k, "unknown key '%s' (known: version, description, rates, rules)",
+                              k->value);
     }
     version = ymap_get(root, "version");
     if (!version)
-        return perr(p, root, "missing 'version: 1'");
-    if (want_scalar(p, version, "version") < 0)
+        return rules_perr(p, root, "missing 'version: 1'");
+    if (rules_want_scalar(p, version, "version") < 0)
         return -1;
     if (strcmp(version->value, "1") != 0)
-        return perr(p, version,
-                    "version: unsupported rules format version '%s' (this "
-                    "customsd reads version 1)",
-                    version->value);
+        return rules_perr(p, version,
+                          "version: unsupported rules format version '%s' (this "
+                          "customsd reads version 1)",
+                          version->value);
     description = ymap_get(root, "description");
-    if (description && want_scalar(p, description, "description") < 0)
+    if (description && rules_want_scalar(p, description, "description") < 0)
         return -1;
     /* Rates first: threshold rules check their currency against the table. */
     rates = ymap_get(root, "rates");
     if (rates) {
-        if (want_nonempty_scalar(p, rates, "rates") < 0)
+        if (rules_want_nonempty_scalar(p, rates, "rates") < 0)
             return -1;
-        if (rates_parse(p, rates, rates->value) < 0)
+        if (rules_rates_parse(p, rates, rates->value) < 0)
             return -1;
     }
     list = ymap_get(root, "rules");
     if (!list)
-        return perr(p, root, "missing 'rules'");
+        return rules_perr(p, root, "missing 'rules'");
     /* An empty rule set would accept everything: refuse it rather than clear all parcels. */
-    if (want_seq(p, list, "rules") < 0)
+    if (rules_want_seq(p, list, "rules") < 0)
         return -1;
     rs->rules = calloc(list->n, sizeof(*rs->rules));
     if (!rs->rules)
-        return poom(p);
+        return rules_poom(p);
     for (size_t i = 0; i < list->n; i++) {
         struct rule *r = &rs->rules[i];
         rs->n_rules = i + 1; /* so rules_free clears a half-parsed rule too */
@@ -441,8 +444,9 @@ static int rules_parse_tree(struct rules_parser *p, const struct ynode *root, st
             return -1;
         for (size_t j = 0; j < i; j++) {
             if (strcmp(rs->rules[j].id, r->id) == 0)
-                return perr(p, ymap_get(list->kids[i], "id"),
-                            "duplicate rule id '%s' (first at line %zu)", r->id, rs->rules[j].line);
+                return rules_perr(p, ymap_get(list->kids[i], "id"),
+                                  "duplicate rule id '%s' (first at line %zu)", r->id,
+                                  rs->rules[j].line);
         }
     }
     return 0;
@@ -498,20 +502,20 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
 
     *out = NULL;
     if (len > RULES_MAX_BYTES)
-        return errf(err, errlen, "%s: larger than %d bytes", name, RULES_MAX_BYTES);
+        return util_errf(err, errlen, "%s: larger than %d bytes", name, RULES_MAX_BYTES);
     if (memchr(text, '\0', len))
-        return errf(err, errlen, "%s: contains a NUL byte", name);
+        return util_errf(err, errlen, "%s: contains a NUL byte", name);
     rs = calloc(1, sizeof(*rs));
-    p.dir = slash ? xstrndup(name, (size_t)(slash - name)) : xstrdup("");
+    p.dir = slash ? util_strndup(name, (size_t)(slash - name)) : util_strdup("");
     if (!rs || !p.dir) {
         free(rs);
         free(p.dir);
-        return errf(err, errlen, "%s: out of memory", name);
+        return util_errf(err, errlen, "%s: out of memory", name);
     }
     p.rs = rs;
     if (slash == name) { /* "/rules.yaml": the root directory */
         free(p.dir);
-        p.dir = xstrdup("/");
+        p.dir = util_strdup("/");
         if (!p.dir)
             goto oom;
     }
@@ -522,7 +526,7 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
     if (rules_bundle(rs, text, len) < 0)
         goto oom;
     if (sha256_hex(rs->text, rs->len, rs->version) < 0) {
-        errf(err, errlen, "%s: cannot compute SHA-256", name);
+        util_errf(err, errlen, "%s: cannot compute SHA-256", name);
         goto fail;
     }
     rules_drop_trees(rs);
@@ -531,7 +535,7 @@ int rules_load_buffer(const char *name, const char *text, size_t len, struct rul
     *out = rs;
     return 0;
 oom:
-    errf(err, errlen, "%s: out of memory", name);
+    util_errf(err, errlen, "%s: out of memory", name);
 fail:
     yamlread_free(root);
     free(p.dir);
@@ -547,7 +551,7 @@ int rules_load(const char *path, struct rules **out, char *err, size_t errlen)
 
     *out = NULL;
     if (!text)
-        return errf(err, errlen, "%s: %s", path, strerror(errno));
+        return util_errf(err, errlen, "%s: %s", path, strerror(errno));
     rc = rules_load_buffer(path, text, len, out, err, errlen);
     free(text);
     return rc;
@@ -566,7 +570,7 @@ void rules_free(struct rules *r)
         free(r->files[i].path);
     }
     free(r->files);
-    rates_free(r->rates);
+    rules_rates_free(r->rates);
     free(r->text);
     free(r);
 }

@@ -20,7 +20,7 @@
 /* ------------------------------------------------------------------------------------ */
 
 /* Every load error: "file:line:column: what", pointing at the offending node. */
-int perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
+int rules_perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
 {
     char what[768];
     va_list ap;
@@ -29,16 +29,16 @@ int perr(struct rules_parser *p, const struct ynode *at, const char *fmt, ...)
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
     if (at)
-        return errf(p->err, p->errlen, "%s:%zu:%zu: %s", p->file, at->line, at->column, what);
-    return errf(p->err, p->errlen, "%s:1:1: %s", p->file, what);
+        return util_errf(p->err, p->errlen, "%s:%zu:%zu: %s", p->file, at->line, at->column, what);
+    return util_errf(p->err, p->errlen, "%s:1:1: %s", p->file, what);
 }
 
-int poom(struct rules_parser *p)
+int rules_poom(struct rules_parser *p)
 {
-    return errf(p->err, p->errlen, "%s: out of memory", p->file);
+    return util_errf(p->err, p->errlen, "%s: out of memory", p->file);
 }
 
-bool name_in(const char *name, const char *const *names)
+bool rules_name_in(const char *name, const char *const *names)
 {
     for (; names && *names; names++) {
         if (strcmp(name, *names) == 0)
@@ -47,7 +47,7 @@ bool name_in(const char *name, const char *const *names)
     return false;
 }
 
-void names_join(const char *const *names, char *buf, size_t buflen)
+void rules_names_join(const char *const *names, char *buf, size_t buflen)
 {
     size_t used = 0;
 
@@ -57,59 +57,59 @@ void names_join(const char *const *names, char *buf, size_t buflen)
 }
 
 /* Refuse keys of a mapping that are not in `known` (a NULL-terminated list). */
-int check_keys(struct rules_parser *p, const struct ynode *map, const char *where,
-               const char *const *known)
+int rules_check_keys(struct rules_parser *p, const struct ynode *map, const char *where,
+                     const char *const *known)
 {
     char list[256];
 
     for (size_t i = 0; i < map->n; i += 2) {
         const struct ynode *k = map->kids[i];
-        if (!name_in(k->value, known)) {
-            names_join(known, list, sizeof(list));
-            return perr(p, k, "unknown key '%s' in %s (known: %s)", k->value, where, list);
+        if (!rules_name_in(k->value, known)) {
+            rules_names_join(known, list, sizeof(list));
+            return rules_perr(p, k, "unknown key '%s' in %s (known: %s)", k->value, where, list);
         }
     }
     return 0;
 }
 
-int want_scalar(struct rules_parser *p, const struct ynode *v, const char *key)
+int rules_want_scalar(struct rules_parser *p, const struct ynode *v, const char *key)
 {
     if (v->type != YNODE_SCALAR)
-        return perr(p, v, "%s: expected a scalar, got %s", key, yamlread_type_name(v));
+        return rules_perr(p, v, "%s: expected a scalar, got %s", key, yamlread_type_name(v));
     return 0;
 }
 
-int want_nonempty_scalar(struct rules_parser *p, const struct ynode *v, const char *key)
+int rules_want_nonempty_scalar(struct rules_parser *p, const struct ynode *v, const char *key)
 {
-    if (want_scalar(p, v, key) < 0)
+    if (rules_want_scalar(p, v, key) < 0)
         return -1;
     if (v->len == 0)
-        return perr(p, v, "%s: must not be empty", key);
+        return rules_perr(p, v, "%s: must not be empty", key);
     return 0;
 }
 
-int want_map(struct rules_parser *p, const struct ynode *v, const char *key)
+int rules_want_map(struct rules_parser *p, const struct ynode *v, const char *key)
 {
     if (v->type != YNODE_MAP)
-        return perr(p, v, "%s: expected a mapping, got %s", key, yamlread_type_name(v));
+        return rules_perr(p, v, "%s: expected a mapping, got %s", key, yamlread_type_name(v));
     return 0;
 }
 
-int want_seq(struct rules_parser *p, const struct ynode *v, const char *key)
+int rules_want_seq(struct rules_parser *p, const struct ynode *v, const char *key)
 {
     if (v->type != YNODE_SEQ)
-        return perr(p, v, "%s: expected a sequence, got %s", key, yamlread_type_name(v));
+        return rules_perr(p, v, "%s: expected a sequence, got %s", key, yamlread_type_name(v));
     if (v->n == 0)
-        return perr(p, v, "%s: must not be empty", key);
+        return rules_perr(p, v, "%s: must not be empty", key);
     return 0;
 }
 
-int parse_unsigned(struct rules_parser *p, const struct ynode *v, const char *key, unsigned max,
-                   unsigned *out)
+int rules_parse_unsigned(struct rules_parser *p, const struct ynode *v, const char *key,
+                         unsigned max, unsigned *out)
 {
     unsigned long long n = 0;
 
-    if (want_scalar(p, v, key) < 0)
+    if (rules_want_scalar(p, v, key) < 0)
         return -1;
     for (size_t i = 0; i < v->len; i++) {
         if (v->value[i] < '0' || v->value[i] > '9' || n > max)
@@ -120,42 +120,42 @@ int parse_unsigned(struct rules_parser *p, const struct ynode *v, const char *ke
             return 0;
         }
     }
-    return perr(p, v, "%s: expected an integer from 0 to %u, got '%s'", key, max, v->value);
+    return rules_perr(p, v, "%s: expected an integer from 0 to %u, got '%s'", key, max, v->value);
 }
 
-int parse_decimal_node(struct rules_parser *p, const struct ynode *v, const char *key,
-                       struct decimal *out)
+int rules_parse_decimal_node(struct rules_parser *p, const struct ynode *v, const char *key,
+                             struct decimal *out)
 {
     char why[128];
 
-    if (want_nonempty_scalar(p, v, key) < 0)
+    if (rules_want_nonempty_scalar(p, v, key) < 0)
         return -1;
     if (decimal_parse(v->value, v->len, out, why, sizeof(why)) < 0)
-        return perr(p, v, "%s: '%s' is not an N19,5 decimal: %s", key, v->value, why);
+        return rules_perr(p, v, "%s: '%s' is not an N19,5 decimal: %s", key, v->value, why);
     return 0;
 }
 
-int parse_bool(struct rules_parser *p, const struct ynode *v, const char *key, bool *out)
+int rules_parse_bool(struct rules_parser *p, const struct ynode *v, const char *key, bool *out)
 {
     /* Only the two words: YAML 1.1's yes/no/on/off are not booleans here. */
-    if (want_scalar(p, v, key) < 0)
+    if (rules_want_scalar(p, v, key) < 0)
         return -1;
     if (strcmp(v->value, "true") == 0)
         *out = true;
     else if (strcmp(v->value, "false") == 0)
         *out = false;
     else
-        return perr(p, v, "%s: expected true or false, got '%s'", key, v->value);
+        return rules_perr(p, v, "%s: expected true or false, got '%s'", key, v->value);
     return 0;
 }
 
-int parse_date_node(struct rules_parser *p, const struct ynode *v, const char *key, int *out)
+int rules_parse_date_node(struct rules_parser *p, const struct ynode *v, const char *key, int *out)
 {
-    if (want_nonempty_scalar(p, v, key) < 0)
+    if (rules_want_nonempty_scalar(p, v, key) < 0)
         return -1;
     *out = cebdate_iso(v->value);
     if (!*out)
-        return perr(p, v, "%s: '%s' is not a real date (write YYYY-MM-DD)", key, v->value);
+        return rules_perr(p, v, "%s: '%s' is not a real date (write YYYY-MM-DD)", key, v->value);
     return 0;
 }
 
@@ -199,21 +199,21 @@ static void kinds_text(unsigned kinds, char *buf, size_t buflen)
  * "items[].gcode" (every InventoryList entry), or "items" (the list, when FIELD_ITEMS).
  * `kinds` is the set of field kinds the check can read.
  */
-int parse_field(struct rules_parser *p, const struct ynode *v, const char *key, unsigned kinds,
-                struct field_ref *out)
+int rules_parse_field(struct rules_parser *p, const struct ynode *v, const char *key,
+                      unsigned kinds, struct field_ref *out)
 {
     const char *name;
     char allowed[64];
 
-    if (want_nonempty_scalar(p, v, key) < 0)
+    if (rules_want_nonempty_scalar(p, v, key) < 0)
         return -1;
     name = v->value;
     if (strcmp(name, "items") == 0) {
         if (!(kinds & FIELD_ITEMS))
-            return perr(p, v,
-                        "%s: 'items' (the item list) cannot be read here; address "
-                        "an item field as items[].name",
-                        key);
+            return rules_perr(p, v,
+                              "%s: 'items' (the item list) cannot be read here; address "
+                              "an item field as items[].name",
+                              key);
         out->f = NULL;
         out->item = true;
         return 0;
@@ -222,56 +222,57 @@ int parse_field(struct rules_parser *p, const struct ynode *v, const char *key, 
         out->item = true;
         out->f = decl_field_find(true, name + strlen(ITEM_PREFIX));
         if (!out->f)
-            return perr(p, v, "%s: unknown item field '%s'", key, name);
+            return rules_perr(p, v, "%s: unknown item field '%s'", key, name);
     } else {
         out->item = false;
         out->f = decl_field_find(false, name);
         if (!out->f) {
             if (decl_field_find(true, name))
-                return perr(p, v,
-                            "%s: unknown header field '%s' (the item field is written "
-                            "items[].%s)",
-                            key, name, name);
-            return perr(p, v, "%s: unknown field '%s'", key, name);
+                return rules_perr(p, v,
+                                  "%s: unknown header field '%s' (the item field is written "
+                                  "items[].%s)",
+                                  key, name, name);
+            return rules_perr(p, v, "%s: unknown field '%s'", key, name);
         }
     }
     if (!(kinds & (1u << out->f->kind))) {
         kinds_text(kinds, allowed, sizeof(allowed));
-        return perr(p, v, "%s: field '%s' is %s; this check reads %s", key, name,
-                    kind_name(out->f->kind), allowed);
+        return rules_perr(p, v, "%s: field '%s' is %s; this check reads %s", key, name,
+                          kind_name(out->f->kind), allowed);
     }
     return 0;
 }
 
 /* `field: X` or `fields: [X, Y]` (exactly one of them), into a new array. */
-int parse_field_list(struct rules_parser *p, const struct ynode *rule, unsigned kinds,
-                     struct field_ref **out, size_t *n_out)
+int rules_parse_field_list(struct rules_parser *p, const struct ynode *rule, unsigned kinds,
+                           struct field_ref **out, size_t *n_out)
 {
     const struct ynode *one = ymap_get(rule, "field"), *many = ymap_get(rule, "fields");
 
     if (one && many)
-        return perr(p, ymap_key(rule, "fields"), "use either 'field' or 'fields', not both");
+        return rules_perr(p, ymap_key(rule, "fields"), "use either 'field' or 'fields', not both");
     if (!one && !many)
-        return perr(p, rule, "missing 'field' or 'fields'");
+        return rules_perr(p, rule, "missing 'field' or 'fields'");
     if (one) {
         *out = calloc(1, sizeof(**out));
         if (!*out)
-            return poom(p);
+            return rules_poom(p);
         *n_out = 1;
-        return parse_field(p, one, "field", kinds, *out);
+        return rules_parse_field(p, one, "field", kinds, *out);
     }
-    if (want_seq(p, many, "fields") < 0)
+    if (rules_want_seq(p, many, "fields") < 0)
         return -1;
     *out = calloc(many->n, sizeof(**out));
     if (!*out)
-        return poom(p);
+        return rules_poom(p);
     for (size_t i = 0; i < many->n; i++) {
-        if (parse_field(p, many->kids[i], "fields", kinds, &(*out)[i]) < 0)
+        if (rules_parse_field(p, many->kids[i], "fields", kinds, &(*out)[i]) < 0)
             return -1;
         *n_out = i + 1;
         for (size_t j = 0; j < i; j++) {
             if ((*out)[j].f == (*out)[i].f && (*out)[j].item == (*out)[i].item)
-                return perr(p, many->kids[i], "fields: '%s' is listed twice", many->kids[i]->value);
+                return rules_perr(p, many->kids[i], "fields: '%s' is listed twice",
+                                  many->kids[i]->value);
         }
     }
     return 0;
@@ -287,10 +288,10 @@ static const struct {
 } compare_ops[] = {{"<", OP_LT},  {"<=", OP_LE}, {"=", OP_EQ}, {"==", OP_EQ},
                    {"!=", OP_NE}, {">=", OP_GE}, {">", OP_GT}};
 
-int parse_op(struct rules_parser *p, const struct ynode *op, enum compare_op *out,
-             const char **name)
+int rules_parse_op(struct rules_parser *p, const struct ynode *op, enum compare_op *out,
+                   const char **name)
 {
-    if (want_scalar(p, op, "op") < 0)
+    if (rules_want_scalar(p, op, "op") < 0)
         return -1;
     for (size_t i = 0; i < ARRAY_SIZE(compare_ops); i++) {
         if (strcmp(op->value, compare_ops[i].name) == 0) {
@@ -299,8 +300,9 @@ int parse_op(struct rules_parser *p, const struct ynode *op, enum compare_op *ou
             return 0;
         }
     }
-    return perr(p, op, "op: unknown operator '%s' (known: <, <=, =, !=, >=, >; quote them in YAML)",
-                op->value);
+    return rules_perr(p, op,
+                      "op: unknown operator '%s' (known: <, <=, =, !=, >=, >; quote them in YAML)",
+                      op->value);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -326,11 +328,11 @@ static int value_at_cmp(const void *a, const void *b)
 static int list_value_ok(struct rules_parser *p, const struct ynode *v, const char *key,
                          enum list_shape shape)
 {
-    if (want_nonempty_scalar(p, v, key) < 0)
+    if (rules_want_nonempty_scalar(p, v, key) < 0)
         return -1;
     if (shape == LIST_HS_PREFIX &&
         (v->len < 2 || v->len > 10 || strspn(v->value, "0123456789") != v->len))
-        return perr(p, v, "%s: an HS prefix is 2 to 10 digits, got '%s'", key, v->value);
+        return rules_perr(p, v, "%s: an HS prefix is 2 to 10 digits, got '%s'", key, v->value);
     return 0;
 }
 
@@ -338,15 +340,15 @@ static int list_value_ok(struct rules_parser *p, const struct ynode *v, const ch
  * Collect nodes (a sequence's elements, or a mapping's keys) into sorted, distinct,
  * copied strings.
  */
-int collect_values(struct rules_parser *p, const struct ynode *const *nodes, size_t n,
-                   const char *key, enum list_shape shape, char ***out, size_t *n_out)
+int rules_collect_values(struct rules_parser *p, const struct ynode *const *nodes, size_t n,
+                         const char *key, enum list_shape shape, char ***out, size_t *n_out)
 {
     struct value_at *vals = calloc(n ? n : 1, sizeof(*vals));
     char **copy = calloc(n ? n : 1, sizeof(*copy));
     int rc = -1;
 
     if (!vals || !copy) {
-        poom(p);
+        rules_poom(p);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -358,14 +360,14 @@ int collect_values(struct rules_parser *p, const struct ynode *const *nodes, siz
     qsort(vals, n, sizeof(*vals), value_at_cmp);
     for (size_t i = 1; i < n; i++) {
         if (strcmp(vals[i - 1].value, vals[i].value) == 0) {
-            perr(p, vals[i].node, "%s: '%s' is listed twice", key, vals[i].value);
+            rules_perr(p, vals[i].node, "%s: '%s' is listed twice", key, vals[i].value);
             goto out;
         }
     }
     for (size_t i = 0; i < n; i++) {
-        copy[i] = xstrdup(vals[i].value);
+        copy[i] = util_strdup(vals[i].value);
         if (!copy[i]) {
-            poom(p);
+            rules_poom(p);
             goto out;
         }
         *n_out = i + 1;
@@ -388,31 +390,32 @@ out:
  * `shown` receives text for messages: the inline list in file order (shortened), or
  * "a code of FILE".
  */
-int parse_values(struct rules_parser *p, const struct ynode *rule, const char *inline_key,
-                 enum list_shape shape, char ***values, size_t *n, char **shown)
+int rules_parse_values(struct rules_parser *p, const struct ynode *rule, const char *inline_key,
+                       enum list_shape shape, char ***values, size_t *n, char **shown)
 {
     const struct ynode *inl = ymap_get(rule, inline_key), *list = ymap_get(rule, "list");
     size_t used = 0;
 
     if (inl && list)
-        return perr(p, ymap_key(rule, "list"), "use either '%s' or 'list', not both", inline_key);
+        return rules_perr(p, ymap_key(rule, "list"), "use either '%s' or 'list', not both",
+                          inline_key);
     if (!inl && !list)
-        return perr(p, rule, "missing '%s' (inline) or 'list' (a list file)", inline_key);
+        return rules_perr(p, rule, "missing '%s' (inline) or 'list' (a list file)", inline_key);
     *shown = malloc(LIST_SHOW_MAX);
     if (!*shown)
-        return poom(p);
+        return rules_poom(p);
     if (list) {
-        if (want_nonempty_scalar(p, list, "list") < 0)
+        if (rules_want_nonempty_scalar(p, list, "list") < 0)
             return -1;
-        if (parse_list_file(p, list, list->value, shape, values, n) < 0)
+        if (rules_parse_list_file(p, list, list->value, shape, values, n) < 0)
             return -1;
         snprintf(*shown, LIST_SHOW_MAX, "the %zu codes of %s", *n, list->value);
         return 0;
     }
-    if (want_seq(p, inl, inline_key) < 0)
+    if (rules_want_seq(p, inl, inline_key) < 0)
         return -1;
-    if (collect_values(p, (const struct ynode *const *)inl->kids, inl->n, inline_key, shape, values,
-                       n) < 0)
+    if (rules_collect_values(p, (const struct ynode *const *)inl->kids, inl->n, inline_key, shape,
+                             values, n) < 0)
         return -1;
     /* Messages repeat the list in file order, shortened when long. */
     (*shown)[0] = '\0';
@@ -427,7 +430,7 @@ int parse_values(struct rules_parser *p, const struct ynode *rule, const char *i
     return 0;
 }
 
-void free_values(char **values, size_t n)
+void rules_free_values(char **values, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         free(values[i]);

@@ -16,7 +16,7 @@
 /* The rates table                                                                      */
 /* ------------------------------------------------------------------------------------ */
 
-void rates_free(struct rates *r)
+void rules_rates_free(struct rates *r)
 {
     if (!r)
         return;
@@ -53,51 +53,52 @@ static int rates_parse_currency(struct rules_parser *p, const struct ynode *key,
     static const char *const period_keys[] = {"from", "to", "rate", "source", NULL};
     const struct ynode *name, *list;
 
-    if (want_map(p, v, key->value) < 0 || check_keys(p, v, "a currency", currency_keys) < 0)
+    if (rules_want_map(p, v, key->value) < 0 ||
+        rules_check_keys(p, v, "a currency", currency_keys) < 0)
         return -1;
-    rc->code = xstrdup(key->value);
+    rc->code = util_strdup(key->value);
     name = ymap_get(v, "name");
     if (!name)
-        return perr(p, v, "currency '%s' without 'name' (e.g. CNY)", key->value);
-    if (want_nonempty_scalar(p, name, "name") < 0)
+        return rules_perr(p, v, "currency '%s' without 'name' (e.g. CNY)", key->value);
+    if (rules_want_nonempty_scalar(p, name, "name") < 0)
         return -1;
-    rc->name = xstrdup(name->value);
+    rc->name = util_strdup(name->value);
     if (!rc->code || !rc->name)
-        return poom(p);
+        return rules_poom(p);
     list = ymap_get(v, "rates");
     if (!list)
-        return perr(p, v, "currency '%s' without 'rates'", key->value);
-    if (want_seq(p, list, "rates") < 0)
+        return rules_perr(p, v, "currency '%s' without 'rates'", key->value);
+    if (rules_want_seq(p, list, "rates") < 0)
         return -1;
     rc->periods = calloc(list->n, sizeof(*rc->periods));
     if (!rc->periods)
-        return poom(p);
+        return rules_poom(p);
     for (size_t i = 0; i < list->n; i++) {
         const struct ynode *e = list->kids[i], *from, *to, *rate;
         struct rate_period *per = &rc->periods[i];
 
         rc->n = i + 1;
-        if (want_map(p, e, "rates") < 0 || check_keys(p, e, "a rate", period_keys) < 0)
+        if (rules_want_map(p, e, "rates") < 0 || rules_check_keys(p, e, "a rate", period_keys) < 0)
             return -1;
         from = ymap_get(e, "from");
         to = ymap_get(e, "to");
         rate = ymap_get(e, "rate");
         if (!from || !to || !rate)
-            return perr(p, e, "a rate needs from, to and rate");
-        if (parse_date_node(p, from, "from", &per->from) < 0 ||
-            parse_date_node(p, to, "to", &per->to) < 0)
+            return rules_perr(p, e, "a rate needs from, to and rate");
+        if (rules_parse_date_node(p, from, "from", &per->from) < 0 ||
+            rules_parse_date_node(p, to, "to", &per->to) < 0)
             return -1;
         if (per->to < per->from)
-            return perr(p, to, "to: %s is before from %s", to->value, from->value);
-        if (parse_decimal_node(p, rate, "rate", &per->rate) < 0)
+            return rules_perr(p, to, "to: %s is before from %s", to->value, from->value);
+        if (rules_parse_decimal_node(p, rate, "rate", &per->rate) < 0)
             return -1;
         /* Bounded so that amount x 100 / rate stays far inside 128 bits. */
         if (decimal_cmp(per->rate, (struct decimal){1}) < 0 ||
             decimal_cmp(per->rate, decimal_from_int(1000000)) > 0)
-            return perr(p, rate, "rate: %s is outside 0.00001 .. 1000000", rate->value);
-        per->rate_text = xstrdup(rate->value);
+            return rules_perr(p, rate, "rate: %s is outside 0.00001 .. 1000000", rate->value);
+        per->rate_text = util_strdup(rate->value);
         if (!per->rate_text)
-            return poom(p);
+            return rules_poom(p);
     }
     qsort(rc->periods, rc->n, sizeof(*rc->periods), period_cmp);
     for (size_t i = 1; i < rc->n; i++) {
@@ -105,7 +106,7 @@ static int rates_parse_currency(struct rules_parser *p, const struct ynode *key,
             char a[16], b[16];
             cebdate_text(rc->periods[i - 1].from, a, sizeof(a));
             cebdate_text(rc->periods[i].from, b, sizeof(b));
-            return perr(p, list, "rates: the periods from %s and from %s overlap", a, b);
+            return rules_perr(p, list, "rates: the periods from %s and from %s overlap", a, b);
         }
     }
     return 0;
@@ -116,7 +117,7 @@ static int rates_parse_currency(struct rules_parser *p, const struct ynode *key,
  * optional `source` text, and `currencies`: code -> {name, rates: [{from, to, rate}]}
  * where `rate` units of the currency buy one unit of the base (7.7214 CNY per EUR).
  */
-int rates_parse(struct rules_parser *p, const struct ynode *at, const char *name)
+int rules_rates_parse(struct rules_parser *p, const struct ynode *at, const char *name)
 {
     static const char *const rates_keys[] = {"description", "source",     "base",
                                              "base_name",   "currencies", NULL};
@@ -126,39 +127,40 @@ int rates_parse(struct rules_parser *p, const struct ynode *at, const char *name
     struct rates *r;
     int rc = -1;
 
-    if (load_ref(p, at, name, &f) < 0)
+    if (rules_load_ref(p, at, name, &f) < 0)
         return -1;
     r = calloc(1, sizeof(*r));
     if (!r)
-        return poom(p);
+        return rules_poom(p);
     p->rs->rates = r;
-    r->file = xstrdup(name);
+    r->file = util_strdup(name);
     if (!r->file)
-        return poom(p);
+        return rules_poom(p);
     p->file = f->path;
-    if (check_keys(p, f->tree, "a rates file", rates_keys) < 0)
+    if (rules_check_keys(p, f->tree, "a rates file", rates_keys) < 0)
         goto out;
     base = ymap_get(f->tree, "base");
     base_name = ymap_get(f->tree, "base_name");
     cur = ymap_get(f->tree, "currencies");
     if (!base || !base_name || !cur) {
-        perr(p, f->tree, "a rates file needs base, base_name and currencies");
+        rules_perr(p, f->tree, "a rates file needs base, base_name and currencies");
         goto out;
     }
-    if (want_nonempty_scalar(p, base, "base") < 0 ||
-        want_nonempty_scalar(p, base_name, "base_name") < 0 || want_map(p, cur, "currencies") < 0)
+    if (rules_want_nonempty_scalar(p, base, "base") < 0 ||
+        rules_want_nonempty_scalar(p, base_name, "base_name") < 0 ||
+        rules_want_map(p, cur, "currencies") < 0)
         goto out;
-    r->base = xstrdup(base->value);
-    r->base_name = xstrdup(base_name->value);
+    r->base = util_strdup(base->value);
+    r->base_name = util_strdup(base_name->value);
     r->currencies = calloc(cur->n / 2 + 1, sizeof(*r->currencies));
     if (!r->base || !r->base_name || !r->currencies) {
-        poom(p);
+        rules_poom(p);
         goto out;
     }
     for (size_t i = 0; i < cur->n; i += 2) {
         r->n = i / 2 + 1;
         if (strcmp(cur->kids[i]->value, r->base) == 0) {
-            perr(p, cur->kids[i], "currencies: '%s' is the base currency", r->base);
+            rules_perr(p, cur->kids[i], "currencies: '%s' is the base currency", r->base);
             goto out;
         }
         if (rates_parse_currency(p, cur->kids[i], cur->kids[i + 1], &r->currencies[i / 2]) < 0)
@@ -232,46 +234,47 @@ static int threshold_parse(struct rules_parser *p, const struct ynode *rule, voi
 
     *out = c;
     if (!c)
-        return poom(p);
+        return rules_poom(p);
     amount = ymap_get(rule, "amount");
     currency = ymap_get(rule, "currency");
     max = ymap_get(rule, "max");
     limit = ymap_get(rule, "limit_currency");
     if (!amount || !currency || !max || !limit)
-        return perr(p, rule, "a threshold rule needs amount, currency, max and limit_currency");
-    if (parse_field(p, amount, "amount", FIELD_DECIMAL, &c->amount) < 0)
+        return rules_perr(p, rule,
+                          "a threshold rule needs amount, currency, max and limit_currency");
+    if (rules_parse_field(p, amount, "amount", FIELD_DECIMAL, &c->amount) < 0)
         return -1;
-    if (parse_field(p, currency, "currency", FIELD_TEXT, &c->currency) < 0)
+    if (rules_parse_field(p, currency, "currency", FIELD_TEXT, &c->currency) < 0)
         return -1;
     if (c->currency.item && !c->amount.item)
-        return perr(p, currency, "currency: a header amount takes a header currency field");
-    if (parse_decimal_node(p, max, "max", &c->max) < 0)
+        return rules_perr(p, currency, "currency: a header amount takes a header currency field");
+    if (rules_parse_decimal_node(p, max, "max", &c->max) < 0)
         return -1;
     if (decimal_is_negative(c->max))
-        return perr(p, max, "max: must not be negative");
-    if (want_nonempty_scalar(p, limit, "limit_currency") < 0)
+        return rules_perr(p, max, "max: must not be negative");
+    if (rules_want_nonempty_scalar(p, limit, "limit_currency") < 0)
         return -1;
     if (!p->rs->rates)
-        return perr(p, limit,
-                    "limit_currency: a threshold converts currencies: the rule set needs a "
-                    "rates table (top-level 'rates: FILE')");
+        return rules_perr(p, limit,
+                          "limit_currency: a threshold converts currencies: the rule set needs a "
+                          "rates table (top-level 'rates: FILE')");
     if (strcmp(limit->value, p->rs->rates->base) != 0)
-        return perr(p, limit,
-                    "limit_currency: '%s' is not the base currency '%s' of the rates table %s",
-                    limit->value, p->rs->rates->base, p->rs->rates->file);
+        return rules_perr(
+            p, limit, "limit_currency: '%s' is not the base currency '%s' of the rates table %s",
+            limit->value, p->rs->rates->base, p->rs->rates->file);
     c->limit_name = p->rs->rates->base_name;
     label = ymap_get(rule, "label");
-    if (label && want_nonempty_scalar(p, label, "label") < 0)
+    if (label && rules_want_nonempty_scalar(p, label, "label") < 0)
         return -1;
-    field_name(name, sizeof(name), &c->amount);
-    c->max_text = xstrdup(max->value);
-    c->limit_currency = xstrdup(limit->value);
+    rules_field_name(name, sizeof(name), &c->amount);
+    c->max_text = util_strdup(max->value);
+    c->limit_currency = util_strdup(limit->value);
     if (label)
-        c->label = xstrdup(label->value);
+        c->label = util_strdup(label->value);
     else if (asprintf(&c->label, "%s%s", c->amount.item ? "sum of " : "", name) < 0)
         c->label = NULL;
     if (!c->max_text || !c->limit_currency || !c->label)
-        return poom(p);
+        return rules_poom(p);
     return 0;
 }
 
@@ -334,8 +337,8 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
             ;
         if (k == n_sums) {
             if (n_sums == THRESHOLD_CURRENCIES) {
-                finding(fs, "%s: more than %d currencies in one declaration", c->label,
-                        THRESHOLD_CURRENCIES);
+                rules_finding(fs, "%s: more than %d currencies in one declaration", c->label,
+                              THRESHOLD_CURRENCIES);
                 return;
             }
             sums[n_sums].code = code;
@@ -343,7 +346,7 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
             n_sums++;
         }
         if (decimal_add(sums[k].units, v, &sums[k].units) < 0) {
-            finding(fs, "%s leaves the N19,5 range", c->label);
+            rules_finding(fs, "%s leaves the N19,5 range", c->label);
             return;
         }
     }
@@ -365,21 +368,21 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
         }
         rc = rates_currency(rates, sums[k].code);
         if (!rc) {
-            quote(q, sums[k].code);
-            finding(fs, "%s: cannot convert currency %s to %s: not in the rates table %s", c->label,
-                    q, c->limit_name, rates->file);
+            rules_quote(q, sums[k].code);
+            rules_finding(fs, "%s: cannot convert currency %s to %s: not in the rates table %s",
+                          c->label, q, c->limit_name, rates->file);
             return;
         }
         if (!cx->ie_date) {
-            finding(fs, "%s: cannot convert %s to %s: ieDate is not a real date", c->label,
-                    rc->name, c->limit_name);
+            rules_finding(fs, "%s: cannot convert %s to %s: ieDate is not a real date", c->label,
+                          rc->name, c->limit_name);
             return;
         }
         per = rates_period(rc, cx->ie_date);
         if (!per) {
             cebdate_text(cx->ie_date, date, sizeof(date));
-            finding(fs, "%s: no %s rate valid on %s in the rates table %s", c->label, rc->name,
-                    date, rates->file);
+            rules_finding(fs, "%s: no %s rate valid on %s in the rates table %s", c->label,
+                          rc->name, date, rates->file);
             return;
         }
         /* amount / rate in cents: (A / 1e5) / (R / 1e5) * 100 = A * 100 / R. */
@@ -394,8 +397,8 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
     format_cents(cents, total);
     snprintf(fs->value, sizeof(fs->value), "%.24s %.16s", total, c->limit_name);
     if (cents * 1000 > c->max.units) {
-        finding(fs, "%s %s %s (%s) is over the limit of %s %s", c->label, total, c->limit_name, how,
-                c->max_text, c->limit_name);
+        rules_finding(fs, "%s %s %s (%s) is over the limit of %s %s", c->label, total,
+                      c->limit_name, how, c->max_text, c->limit_name);
     } else {
         snprintf(fs->note, sizeof(fs->note), "%s %s %s (%s) is within the limit of %s %s", c->label,
                  total, c->limit_name, how, c->max_text, c->limit_name);
@@ -414,5 +417,5 @@ static void threshold_free(void *check)
     free(c);
 }
 
-const struct check_kind check_kind_threshold = {"threshold", threshold_keys, threshold_parse,
-                                                threshold_eval, threshold_free};
+const struct check_kind rules_check_kind_threshold = {"threshold", threshold_keys, threshold_parse,
+                                                      threshold_eval, threshold_free};

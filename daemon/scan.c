@@ -15,6 +15,10 @@
 
 #define SCAN_MAX_DEPTH         4
 #define SCAN_DEFAULT_MAX_BYTES (64 * 1024)
+#define SCAN_KIND_MAX_CHARS    16 /* "scan": "arrival" or "departure", checked after */
+#define SCAN_TIME_MAX_CHARS    40 /* "scannedAt": the longest ISO 8601 form is 35 */
+/* loctNo and totalPackageNo are the InventoryHead fields of CEB603: their lengths are the
+ * field table's (declaration.h). */
 
 const char *scan_kind_name(enum scan_kind k)
 {
@@ -88,7 +92,10 @@ static int normalise_time(const char *t, size_t n, char *out, size_t outlen)
     return 0;
 }
 
-/* A string member: NULL when absent or null; -1 on a wrong type or a bad value. */
+/*
+ * A string member: NULL when absent or null; -1 on a wrong type or a bad value, in the
+ * declaration's words (decl_check_string).
+ */
 static int get_string(json_object *root, const char *key, size_t max_chars, bool required,
                       const char **out, char *err, size_t errlen)
 {
@@ -101,27 +108,8 @@ static int get_string(json_object *root, const char *key, size_t max_chars, bool
         }
         return 0;
     }
-    if (json_object_get_type(v) != json_type_string) {
-        snprintf(err, errlen, "%s: expected a string, got %s", key,
-                 json_type_to_name(json_object_get_type(v)));
-        return -1;
-    }
-    const char *s = json_object_get_string(v);
-    int n = json_object_get_string_len(v);
-    if (memchr(s, '\0', (size_t)n)) {
-        snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", key);
-        return -1;
-    }
-    if (n == 0 && required) {
-        snprintf(err, errlen, "%s: empty", key);
-        return -1;
-    }
-    if (utf8_length(s) > max_chars) {
-        snprintf(err, errlen, "%s: longer than %zu characters", key, max_chars);
-        return -1;
-    }
-    *out = s;
-    return 0;
+    *out = decl_check_string(v, key, max_chars, required, NULL, err, errlen);
+    return *out ? 0 : -1;
 }
 
 struct warehouse_scan *scan_decode(const char *data, size_t len, size_t max_bytes, char **key_out,
@@ -140,10 +128,11 @@ struct warehouse_scan *scan_decode(const char *data, size_t len, size_t max_byte
     json_object *root = decl_record_parse(data, len, max_bytes, &spec, key_out, &lno, err, errlen);
     if (!root)
         return NULL;
-    if (get_string(root, "scan", 16, true, &kind, err, errlen) < 0 ||
-        get_string(root, "scannedAt", 40, true, &at, err, errlen) < 0 ||
-        get_string(root, "loctNo", 10, false, &loct, err, errlen) < 0 ||
-        get_string(root, "totalPackageNo", 60, false, &pkg, err, errlen) < 0)
+    if (get_string(root, "scan", SCAN_KIND_MAX_CHARS, true, &kind, err, errlen) < 0 ||
+        get_string(root, "scannedAt", SCAN_TIME_MAX_CHARS, true, &at, err, errlen) < 0 ||
+        get_string(root, "loctNo", DECL_HEAD_MAX_LEN(loctNo), false, &loct, err, errlen) < 0 ||
+        get_string(root, "totalPackageNo", DECL_HEAD_MAX_LEN(totalPackageNo), false, &pkg, err,
+                   errlen) < 0)
         goto fail;
 
     s = calloc(1, sizeof(*s));

@@ -12,12 +12,12 @@
 
 #include <openssl/evp.h>
 
-char *xstrdup(const char *s)
+char *util_strdup(const char *s)
 {
     return s ? strdup(s) : NULL;
 }
 
-char *xstrndup(const char *s, size_t n)
+char *util_strndup(const char *s, size_t n)
 {
     return s ? strndup(s, n) : NULL;
 }
@@ -35,7 +35,7 @@ int sha256_hex(const void *data, size_t len, char hex[65])
     return 0;
 }
 
-int errf(char *err, size_t errlen, const char *fmt, ...)
+int util_errf(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 

@@ -100,31 +100,31 @@ static int ytree_parser_error(const yaml_parser_t *p, const char *file, const ch
     size_t line, column;
 
     if (p->error == YAML_MEMORY_ERROR)
-        return errf(err, errlen, "%s: out of memory", file);
+        return util_errf(err, errlen, "%s: out of memory", file);
     if (p->error == YAML_READER_ERROR) {
         ytree_offset_position(text, len, p->problem_offset, &line, &column);
-        return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
-                    p->problem ? p->problem : "cannot read the text");
+        return util_errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                         p->problem ? p->problem : "cannot read the text");
     }
     line = p->problem_mark.line + 1;
     column = p->problem_mark.column + 1;
     /* libyaml's words for a tab ("cannot start any token") do not say what to fix. */
     if (ytree_char_at(text, len, line, column) == '\t')
-        return errf(err, errlen, "%s:%zu:%zu: tab character: YAML indentation must use spaces",
-                    file, line, column);
+        return util_errf(err, errlen, "%s:%zu:%zu: tab character: YAML indentation must use spaces",
+                         file, line, column);
     /* items[].x inside [a, b]: the brackets end the flow list; say how to write it. */
     if (p->context && strstr(p->context, "flow") && ytree_line_has(text, len, line, "[]"))
-        return errf(err, errlen,
-                    "%s:%zu:%zu: %s (%s at line %zu column %zu; inside [ ] write "
-                    "\"items[].name\" in quotes)",
-                    file, line, column, p->problem ? p->problem : "syntax error", p->context,
-                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+        return util_errf(err, errlen,
+                         "%s:%zu:%zu: %s (%s at line %zu column %zu; inside [ ] write "
+                         "\"items[].name\" in quotes)",
+                         file, line, column, p->problem ? p->problem : "syntax error", p->context,
+                         (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
     if (p->context)
-        return errf(err, errlen, "%s:%zu:%zu: %s (%s at line %zu column %zu)", file, line, column,
-                    p->problem ? p->problem : "syntax error", p->context,
-                    (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
-    return errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
-                p->problem ? p->problem : "syntax error");
+        return util_errf(err, errlen, "%s:%zu:%zu: %s (%s at line %zu column %zu)", file, line,
+                         column, p->problem ? p->problem : "syntax error", p->context,
+                         (size_t)p->context_mark.line + 1, (size_t)p->context_mark.column + 1);
+    return util_errf(err, errlen, "%s:%zu:%zu: %s", file, line, column,
+                     p->problem ? p->problem : "syntax error");
 }
 
 static int ynode_append(struct ynode *parent, struct ynode *kid)
@@ -164,8 +164,8 @@ static int key_at_cmp(const void *a, const void *b)
 static int duplicate_error(const struct ynode *first, const struct ynode *again, const char *file,
                            char *err, size_t errlen)
 {
-    return errf(err, errlen, "%s:%zu:%zu: duplicate key '%s' (first at line %zu column %zu)", file,
-                again->line, again->column, again->value, first->line, first->column);
+    return util_errf(err, errlen, "%s:%zu:%zu: duplicate key '%s' (first at line %zu column %zu)",
+                     file, again->line, again->column, again->value, first->line, first->column);
 }
 
 /*
@@ -193,7 +193,7 @@ static int ytree_check_duplicates(const struct ynode *map, const char *file, cha
     }
     keys = malloc(pairs * sizeof(*keys));
     if (!keys)
-        return errf(err, errlen, "%s: out of memory", file);
+        return util_errf(err, errlen, "%s: out of memory", file);
     for (size_t i = 0; i < pairs; i++)
         keys[i].node = map->kids[2 * i];
     qsort(keys, pairs, sizeof(*keys), key_at_cmp);
@@ -248,10 +248,11 @@ static int ytree_refuse_properties(struct ytree_build *b, const yaml_event_t *ev
         tag = ev->data.mapping_start.tag;
     }
     if (anchor)
-        return errf(b->err, b->errlen, "%s:%zu:%zu: anchors are not supported", b->file, line,
-                    column);
+        return util_errf(b->err, b->errlen, "%s:%zu:%zu: anchors are not supported", b->file, line,
+                         column);
     if (tag) /* A tag would ask for a type; here the key decides the type. */
-        return errf(b->err, b->errlen, "%s:%zu:%zu: tags are not supported", b->file, line, column);
+        return util_errf(b->err, b->errlen, "%s:%zu:%zu: tags are not supported", b->file, line,
+                         column);
     return 0;
 }
 
@@ -262,13 +263,13 @@ static struct ynode *ytree_new_node(struct ytree_build *b, const yaml_event_t *e
     struct ynode *node;
 
     if (++b->nodes > YAMLREAD_MAX_NODES) {
-        errf(b->err, b->errlen, "%s:%zu:%zu: more than %d YAML nodes", b->file, line, column,
-             YAMLREAD_MAX_NODES);
+        util_errf(b->err, b->errlen, "%s:%zu:%zu: more than %d YAML nodes", b->file, line, column,
+                  YAMLREAD_MAX_NODES);
         return NULL;
     }
     node = calloc(1, sizeof(*node));
     if (!node) {
-        errf(b->err, b->errlen, "%s: out of memory", b->file);
+        util_errf(b->err, b->errlen, "%s: out of memory", b->file);
         return NULL;
     }
     node->line = line;
@@ -282,13 +283,14 @@ static struct ynode *ytree_new_node(struct ytree_build *b, const yaml_event_t *e
     node->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     if (memchr(ev->data.scalar.value, '\0', node->len)) {
         free(node);
-        errf(b->err, b->errlen, "%s:%zu:%zu: NUL character in a scalar", b->file, line, column);
+        util_errf(b->err, b->errlen, "%s:%zu:%zu: NUL character in a scalar", b->file, line,
+                  column);
         return NULL;
     }
-    node->value = xstrndup((const char *)ev->data.scalar.value, node->len);
+    node->value = util_strndup((const char *)ev->data.scalar.value, node->len);
     if (!node->value) {
         free(node);
-        errf(b->err, b->errlen, "%s: out of memory", b->file);
+        util_errf(b->err, b->errlen, "%s: out of memory", b->file);
         return NULL;
     }
     return node;
@@ -305,21 +307,21 @@ static int ytree_attach(struct ytree_build *b, struct ynode *node)
     } else {
         struct ynode *parent = b->stack[b->depth - 1];
         if (parent->type == YNODE_MAP && parent->n % 2 == 0 && node->type != YNODE_SCALAR) {
-            errf(b->err, b->errlen, "%s:%zu:%zu: a mapping key must be a scalar", b->file,
-                 node->line, node->column);
+            util_errf(b->err, b->errlen, "%s:%zu:%zu: a mapping key must be a scalar", b->file,
+                      node->line, node->column);
             yamlread_free(node);
             return -1;
         }
         if (ynode_append(parent, node) < 0) {
             yamlread_free(node);
-            return errf(b->err, b->errlen, "%s: out of memory", b->file);
+            return util_errf(b->err, b->errlen, "%s: out of memory", b->file);
         }
     }
     if (node->type == YNODE_SCALAR)
         return 0;
     if (b->depth == b->max_depth)
-        return errf(b->err, b->errlen, "%s:%zu:%zu: nested deeper than %zu levels", b->file,
-                    node->line, node->column, b->max_depth);
+        return util_errf(b->err, b->errlen, "%s:%zu:%zu: nested deeper than %zu levels", b->file,
+                         node->line, node->column, b->max_depth);
     b->stack[b->depth++] = node;
     return 0;
 }
@@ -336,12 +338,12 @@ static int ytree_event(struct ytree_build *b, const yaml_event_t *ev, bool *done
         return 0;
     case YAML_DOCUMENT_START_EVENT:
         if (b->ndocs++ > 0)
-            return errf(b->err, b->errlen, "%s:%zu:%zu: more than one YAML document", b->file, line,
-                        column);
+            return util_errf(b->err, b->errlen, "%s:%zu:%zu: more than one YAML document", b->file,
+                             line, column);
         return 0;
     case YAML_ALIAS_EVENT:
-        return errf(b->err, b->errlen, "%s:%zu:%zu: aliases are not supported", b->file, line,
-                    column);
+        return util_errf(b->err, b->errlen, "%s:%zu:%zu: aliases are not supported", b->file, line,
+                         column);
     case YAML_SCALAR_EVENT:
     case YAML_SEQUENCE_START_EVENT:
     case YAML_MAPPING_START_EVENT:
@@ -378,7 +380,7 @@ int yamlread_parse(const char *file, const char *text, size_t len, size_t max_de
     if (max_depth == 0 || max_depth > YAMLREAD_DEPTH_LIMIT)
         b.max_depth = YAMLREAD_DEPTH_LIMIT;
     if (!yaml_parser_initialize(&parser))
-        return errf(err, errlen, "%s: out of memory", file);
+        return util_errf(err, errlen, "%s: out of memory", file);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     while (!done && rc == 0) {
         if (!yaml_parser_parse(&parser, &ev)) {

@@ -41,7 +41,7 @@ static size_t declaration_touch(const void *base, const struct decl_field *f)
     switch (f->kind) {
     case DECL_STRING: {
         const char *s = decl_get_string(base, f);
-        return s ? utf8_length(s) : 0;
+        return s ? decl_utf8_length(s) : 0;
     }
     case DECL_DECIMAL:
         return decl_get_decimal(base, f)->present;
@@ -83,7 +83,7 @@ int fuzz_declaration(const uint8_t *data, size_t size)
         if (err[0] == '\0')
             abort(); /* a refusal without a reason would be quarantined without one */
     } else {
-        size_t klen = d->logisticsNo ? utf8_length(d->logisticsNo) : 0;
+        size_t klen = d->logisticsNo ? decl_utf8_length(d->logisticsNo) : 0;
         if (klen == 0 || klen > DECL_MAX_KEY || d->n_items > DECL_MAX_ITEMS)
             abort();
         declaration_touch_fields(d);

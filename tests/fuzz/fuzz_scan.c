@@ -56,16 +56,16 @@ int fuzz_scan(const uint8_t *data, size_t size)
         if (err[0] == '\0')
             abort();
     } else {
-        size_t klen = s->logisticsNo ? utf8_length(s->logisticsNo) : 0;
+        size_t klen = s->logisticsNo ? decl_utf8_length(s->logisticsNo) : 0;
         if (klen == 0 || klen > DECL_MAX_KEY)
             abort();
         if (s->kind != SCAN_ARRIVAL && s->kind != SCAN_DEPARTURE)
             abort();
         if (!s->scanned_at || !scan_time_ok(s->scanned_at))
             abort();
-        if (s->loctNo && utf8_length(s->loctNo) > 10)
+        if (s->loctNo && decl_utf8_length(s->loctNo) > 10)
             abort();
-        if (s->totalPackageNo && utf8_length(s->totalPackageNo) > 60)
+        if (s->totalPackageNo && decl_utf8_length(s->totalPackageNo) > 60)
             abort();
         if (strcmp(scan_kind_name(s->kind), s->kind == SCAN_ARRIVAL ? "arrival" : "departure"))
             abort();

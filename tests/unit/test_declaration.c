@@ -4,7 +4,7 @@
  * and numbers, integers, null as absent, unknown keys, every refusal class with the field
  * named in the reason and the key (logisticsNo) handed back for receipts, size and depth
  * limits, the field table against the CEB603 lengths of docs/DOMAIN.md section 1, the
- * accessors, utf8_length, and the JSONTestSuite corpus (raw and inside an unknown key).
+ * accessors, decl_utf8_length, and the JSONTestSuite corpus (raw and inside an unknown key).
  *
  * Fixtures live in tests/data/decl/; paths are relative to the source tree, which is the
  * working directory unless CUSTOMSD_SRCDIR says otherwise. The JSONTestSuite directory is
@@ -797,7 +797,7 @@ static void test_string_length(void **state)
         if (cases[i].ok) {
             struct declaration *d = decode_ok(json);
 
-            assert_int_equal(utf8_length(d->note), cases[i].n);
+            assert_int_equal(decl_utf8_length(d->note), cases[i].n);
             declaration_free(d);
         } else {
             refused(json, "YL1", "note", NULL);
@@ -1202,13 +1202,13 @@ static void test_accessors_every_field(void **state)
 static void test_utf8_length(void **state)
 {
     (void)state;
-    assert_int_equal(utf8_length("鸡西"), 2);
-    assert_int_equal(utf8_length(""), 0);
-    assert_int_equal(utf8_length("abc"), 3);
-    assert_int_equal(utf8_length("\xc3\xa9"), 1);
-    assert_int_equal(utf8_length("\xf0\x9f\x98\x80"), 1);
-    assert_int_equal(utf8_length("a鸡\xf0\x9f\x98\x80z"), 4);
-    assert_int_equal(utf8_length("密山海关 Mishan"), 11);
+    assert_int_equal(decl_utf8_length("鸡西"), 2);
+    assert_int_equal(decl_utf8_length(""), 0);
+    assert_int_equal(decl_utf8_length("abc"), 3);
+    assert_int_equal(decl_utf8_length("\xc3\xa9"), 1);
+    assert_int_equal(decl_utf8_length("\xf0\x9f\x98\x80"), 1);
+    assert_int_equal(decl_utf8_length("a鸡\xf0\x9f\x98\x80z"), 4);
+    assert_int_equal(decl_utf8_length("密山海关 Mishan"), 11);
 }
 
 /* ---- the record prologue (decl_record_parse), shared with scan_decode ---- */

@@ -166,7 +166,7 @@ static void test_fences_of_a_range(void **state)
         int64_t offset;
     } recs[] = {{DECL, 0, 10}, {DECL, 1, 5},  {SCANS, 0, 7}, {DECL, 0, 11},
                 {DECL, 0, 14}, {SCANS, 0, 8}, {DECL, 1, 6}};
-    struct positions_fence fences[8];
+    struct batch_offset fences[8];
     size_t n = 0;
 
     assign(ps, DECL, 0, 10);
@@ -210,7 +210,7 @@ static void test_fences_of_a_range(void **state)
 static void test_split_ranges(void **state)
 {
     struct positions *ps = *state;
-    struct positions_fence fences[2];
+    struct batch_offset fences[2];
     size_t n = 0;
 
     assign(ps, DECL, 0, 0);
@@ -244,7 +244,7 @@ static void test_split_ranges(void **state)
 static void test_cooperative_rebalance(void **state)
 {
     struct positions *ps = *state;
-    struct positions_fence fences[2];
+    struct batch_offset fences[2];
     size_t n = 0;
 
     assign(ps, DECL, 0, 20);
@@ -272,7 +272,7 @@ static void test_cooperative_rebalance(void **state)
     assert_true(positions_take(ps, DECL, 2, 0, NULL));
 
     /* The fence built for partition 1 before it was revoked commits nothing now. */
-    struct positions_fence stale = {.topic = DECL, .partition = 1, .expected = 30, .next = 31};
+    struct batch_offset stale = {.topic = DECL, .partition = 1, .expected = 30, .next = 31};
     positions_commit(ps, &stale, 1);
     assert_null(positions_find(ps, DECL, 1));
     assert_int_equal(positions_count(ps), 2);

@@ -140,6 +140,54 @@ static void test_exact_reasons(void **state)
     free(json);
 }
 
+/*
+ * The field refusals, exactly: the words of the declaration's text fields
+ * (decl_check_string), the field table's CEB603 lengths for loctNo and totalPackageNo.
+ */
+static void test_exact_field_reasons(void **state)
+{
+    (void)state;
+#define SCAN_OK "\"logisticsNo\":\"YL6\",\"scan\":\"arrival\",\"scannedAt\":\"20240512103000\""
+    static const struct {
+        const char *json, *want;
+    } cases[] = {
+        {"{\"logisticsNo\":\"YL6\",\"scan\":7}", "scan: expected a string, got int"},
+        {"{\"logisticsNo\":\"YL6\",\"scan\":\"\"}", "scan: empty"},
+        {"{\"logisticsNo\":\"YL6\",\"scan\":\"arrival\",\"scannedAt\":\"2024\\u0000\"}",
+         "scannedAt: contains a NUL character (\\u0000)"},
+        {"{\"logisticsNo\":\"YL6\",\"scan\":\"arrival\",\"scannedAt\":"
+         "\"2024-05-12T10:30:00.123456789+08:00:00:00\"}",
+         "scannedAt: longer than 40 characters"},
+        {"{" SCAN_OK ",\"loctNo\":true}", "loctNo: expected a string, got boolean"},
+        {"{" SCAN_OK ",\"loctNo\":\"\\u00001\"}", "loctNo: contains a NUL character (\\u0000)"},
+        {"{" SCAN_OK ",\"loctNo\":\"鸡西鸡西鸡西鸡西鸡西鸡\"}",
+         "loctNo: longer than 10 characters"},
+        {"{" SCAN_OK ",\"totalPackageNo\":\"1234567890123456789012345678901234567890"
+         "123456789012345678901\"}",
+         "totalPackageNo: longer than 60 characters"},
+    };
+#undef SCAN_OK
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char err[256] = "", *key = NULL;
+        struct warehouse_scan *s = decode(cases[i].json, &key, err, sizeof(err));
+        assert_null(s);
+        assert_string_equal(key, "YL6");
+        free(key);
+        if (strcmp(err, cases[i].want) != 0)
+            print_error("input %s: got '%s', want '%s'\n", cases[i].json, err, cases[i].want);
+        assert_string_equal(err, cases[i].want);
+    }
+    /* empty optional fields and exactly the CEB603 lengths pass */
+    struct warehouse_scan *s =
+        decode("{"
+               "\"logisticsNo\":\"YL6\",\"scan\":\"arrival\",\"scannedAt\":\"20240512103000\""
+               ",\"loctNo\":\"鸡西鸡西鸡西鸡西鸡西\",\"totalPackageNo\":\"\"}",
+               NULL, (char[256]){0}, 256);
+    assert_non_null(s);
+    assert_string_equal(s->loctNo, "鸡西鸡西鸡西鸡西鸡西");
+    scan_free(s);
+}
+
 static void test_size_limit(void **state)
 {
     (void)state;
@@ -157,8 +205,11 @@ static void test_size_limit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_arrival_ceb_time), cmocka_unit_test(test_departure_iso_time),
-        cmocka_unit_test(test_refusals),         cmocka_unit_test(test_exact_reasons),
+        cmocka_unit_test(test_arrival_ceb_time),
+        cmocka_unit_test(test_departure_iso_time),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_exact_reasons),
+        cmocka_unit_test(test_exact_field_reasons),
         cmocka_unit_test(test_size_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
