@@ -127,7 +127,8 @@ struct batch_result {
 
 /*
  * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
- * outbox topics `topic_events` and `topic_receipts` (left out when NULL).
+ * outbox topics `topic_events` and `topic_receipts` (left out when NULL, which apply_batch
+ * refuses as a malformed batch, CS002: store.c always passes both).
  * Returns the document as a malloc'd NUL-terminated string (the caller frees it), or NULL
  * with err set: "batch too large" (more than INT_MAX records or offsets), "record without
  * topic or value", "declaration record without declaration or decision", "scan record

@@ -1,7 +1,8 @@
 /*
  * scan.h - one warehouse scan from the Mishan customs supervised warehouse, as published on
- * mishan.warehouse.scans (docs/DESIGN.md "Warehouse scan"): the parcel's arrival (运抵,
- * the data of a CEB507 Arrival) or departure (离境, CEB509 Departure).
+ * mishan.warehouse.scans (format: the "Warehouse scan" line of docs/DESIGN.md, "Declaration
+ * message"): the parcel's arrival (运抵, the data of a CEB507 Arrival) or departure (离境,
+ * CEB509 Departure).
  *
  *   { "logisticsNo": "YL...", "scan": "arrival" | "departure",
  *     "scannedAt": "20240512103000" | "2024-05-12T10:30:00+08:00",

@@ -1,6 +1,6 @@
 /*
  * yamlread.h - the safe YAML reader shared by the configuration (config.c), the rules
- * (rules.c, with its list and rates files) and customsctl's rule tests: libyaml's event
+ * (rules_load.c, with its list and rates files) and customsctl's rule tests: libyaml's event
  * API turned into a small tree of scalars, mappings and sequences.
  *
  * What a hand-written file for customs staff needs, and nothing that makes YAML surprising:
