@@ -76,8 +76,9 @@ session_setup() {
     echo "$setup"
 }
 
-# The bookkeeping table lives in the schema it describes; create both if missing.
-run_psql -c "
+# The bookkeeping table lives in the schema it describes; create both if missing (under
+# the lock: a concurrent run waits, then finds them; the -c string is one transaction).
+run_psql -o /dev/null -c "$lock;
 CREATE SCHEMA IF NOT EXISTS customs;
 COMMENT ON SCHEMA customs IS 'customsd: cross-border e-commerce export clearance (CEB603)';
 CREATE TABLE IF NOT EXISTS customs.schema_migrations (
@@ -87,7 +88,8 @@ CREATE TABLE IF NOT EXISTS customs.schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 );" || die "cannot prepare customs.schema_migrations"
 
-# One line per recorded migration: version sha256 name.
+# One line per recorded migration: version sha256 name. Read once, without the lock: a
+# concurrent run may record more meanwhile, so each file's transaction checks again.
 applied=$(run_psql -A -t -F ' ' -c \
     "SELECT version, coalesce(sha256, '-'), name FROM customs.schema_migrations ORDER BY version") ||
     die "cannot read customs.schema_migrations"
@@ -102,6 +104,18 @@ for file in "$dir"/[0-9][0-9][0-9]_baseline.sql; do
 done
 
 # ---- 1. numbered migrations ---------------------------------------------------------------
+# Applies file :mig_file and records it, unless its version is recorded by now (prints
+# "skipped"). Runs after the lock; psql variables mig_version, mig_name, mig_sum, mig_file.
+apply_once="
+SELECT NOT EXISTS (SELECT 1 FROM customs.schema_migrations WHERE version = :'mig_version')
+       AS mig_todo \\gset
+\\if :mig_todo
+\\i :mig_file
+INSERT INTO customs.schema_migrations (version, name, sha256)
+VALUES (:'mig_version', :'mig_name', :'mig_sum');
+\\else
+\\echo skipped
+\\endif"
 count=0
 found=0
 for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
@@ -137,16 +151,17 @@ for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
     echo "migrate: applying $base"
     setup=$(session_setup) || exit 1
     # One transaction: the file and its bookkeeping row commit together or not at all.
-    # A concurrent run applying the same file fails on the primary key and rolls back.
-    # (psql interpolates :'var' only in files, hence the bookkeeping INSERT on stdin.)
-    run_psql --single-transaction -o /dev/null \
-        -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" \
-        -c "$setup" \
-        -f "$file" -f - <<'EOF' || die "$base failed; nothing of it was applied"
-INSERT INTO customs.schema_migrations (version, name, sha256)
-VALUES (:'mig_version', :'mig_name', :'mig_sum');
-EOF
-    count=$((count + 1))
+    # After the lock it checks again that the version is still unrecorded: a concurrent run
+    # that applied it meanwhile (it held the lock) makes this one skip it.
+    # (psql interpolates :'var' only in files and meta-commands, hence the script on stdin.)
+    out=$(printf '%s\n' "$apply_once" | run_psql --single-transaction -o /dev/null \
+        -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" -v "mig_file=$file" \
+        -c "$setup" -f -) || die "$base failed; nothing of it was applied"
+    if [ "$out" = skipped ]; then
+        echo "migrate: $base was applied meanwhile by a concurrent run"
+    else
+        count=$((count + 1))
+    fi
 done
 
 # Recorded versions with no file: a newer checkout applied them, or a file was removed.

@@ -10,6 +10,7 @@
 #   - have exactly the schema of a new database (pg_dump --schema-only: tables, functions,
 #     views, triggers, owners, grants) and the same fixed data (status_transitions);
 #   - be left as it is by a second run;
+#   - (a new database migrated by two runs at once gets the same schema, both succeed);
 #   - give, for one more batch and an officer's decision (after.sql), the results and rows
 #     the previous release's functions give on the same data, and the expected ones;
 #   - pass test_store and test_workflow (customsd end to end), each on a copy of it;
@@ -119,6 +120,27 @@ fi
 transitions="SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM customs.status_transitions t"
 check "status_transitions equal a new database's" "$(qd "$NEW" "$transitions")" \
     "$(qd "$UP" "$transitions")"
+
+# --- two runs at once on a new database: the second waits, then finds it done -------------
+CONC=it_upgrade_conc_$N
+DBS+=("$CONC")
+createdb -T template0 -E UTF8 "$CONC"
+sh sql/migrate.sh "dbname=$CONC" >"$T_DIR/conc.1" 2>&1 &
+conc1=$!
+sh sql/migrate.sh "dbname=$CONC" >"$T_DIR/conc.2" 2>&1 &
+conc2=$!
+conc_rc=0
+wait "$conc1" || conc_rc=$((conc_rc + 1))
+wait "$conc2" || conc_rc=$((conc_rc + 1))
+if [ "$conc_rc" -eq 0 ]; then ok "two concurrent runs on a new database both succeed"; else
+    fail "concurrent runs:"; cat "$T_DIR/conc.1" "$T_DIR/conc.2"; fi
+check "the baseline applied once" "$(basename sql/[0-9][0-9][0-9]_baseline.sql)" \
+    "$(qd "$CONC" "SELECT string_agg(name, ' ') FROM customs.schema_migrations")"
+if schema "$CONC" | cmp -s - "$T_DIR/schema.new"; then
+    ok "after concurrent runs: the schema of a new database"
+else
+    fail "concurrent runs left another schema:"; schema "$CONC" | diff -u "$T_DIR/schema.new" - | head -40
+fi
 
 # --- a second run changes nothing ------------------------------------------------------------
 migrate "$UP" || fail "second run: $(cat "$T_DIR/migrate.out")"
