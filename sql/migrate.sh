@@ -13,7 +13,8 @@
 #      editing its file: there is one live definition of each, and no migration copies it.
 #      A function or view that goes away (or changes its arguments) is dropped by a new
 #      numbered migration (DROP FUNCTION IF EXISTS ...), so an upgraded database ends up
-#      with the same objects as a new one.
+#      with the same objects as a new one: a function, view or trigger of schema customs
+#      that the repeatable files did not (re)create fails the run, named.
 #
 #   sql/migrate.sh [CONNINFO]
 #
@@ -179,12 +180,53 @@ else
 fi
 
 # ---- 2. repeatable files --------------------------------------------------------------------
+# After the definitions, in the same transaction: every function, view and trigger of
+# schema customs must have been (re)created by it (CREATE OR REPLACE writes a new catalog
+# row: its xmin is this transaction's id; views are dropped and created). One that was not
+# is defined by no file any more (removed, or an old overload left by changed arguments):
+# refused, naming it. It runs before the grants file (*_grants.sql, last): GRANT and REVOKE
+# write new catalog rows too, of every function and view.
+stale_check="DO \$\$
+DECLARE
+    this_xact constant bigint := pg_current_xact_id()::text::bigint % 4294967296;
+    stale text;
+BEGIN
+    SELECT string_agg(o.what || ' is defined by no file in sql/repeatable/: drop it in a'
+                      || ' numbered migration', E'\n' ORDER BY o.what)
+      INTO stale
+      FROM (SELECT format('%I.%I(%s)', n.nspname, p.proname,
+                          pg_get_function_identity_arguments(p.oid)) AS what, p.xmin
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'customs'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e')
+            UNION ALL
+            SELECT format('view %I.%I', n.nspname, c.relname), c.xmin
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'customs' AND c.relkind IN ('v', 'm')
+            UNION ALL
+            SELECT format('trigger %I on %I.%I', t.tgname, n.nspname, c.relname), t.xmin
+              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'customs' AND NOT t.tgisinternal) o
+     WHERE o.xmin::text::bigint <> this_xact;
+    IF stale IS NOT NULL THEN
+        RAISE EXCEPTION '%', stale;
+    END IF;
+END
+\$\$;"
 set --
+nfiles=0
 for file in "$dir"/repeatable/*.sql; do
     [ -e "$file" ] || die "no repeatable files found in $dir/repeatable"
+    case $file in
+    *_grants.sql) [ -n "$stale_check" ] && set -- "$@" -c "$stale_check" && stale_check= ;;
+    esac
     set -- "$@" -f "$file"
+    nfiles=$((nfiles + 1))
 done
-nfiles=$(($# / 2))
+[ -z "$stale_check" ] || set -- "$@" -c "$stale_check"
 setup=$(session_setup) || exit 1
 run_psql --single-transaction -o /dev/null -c "$setup" "$@" ||
     die "the repeatable files failed (see above); none of them was applied"

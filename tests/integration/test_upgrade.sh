@@ -16,7 +16,7 @@
 #   - pass test_store and test_workflow (customsd end to end), each on a copy of it;
 # and migrate.sh's rules hold on it: a new numbered migration applies once and may not
 # change afterwards; a half-migrated old database and a stale file below the baseline are
-# refused.
+# refused; so are functions, views and triggers that no repeatable file defines.
 source "$(dirname "$0")/lib.sh"
 
 N=$T_RUN
@@ -174,6 +174,25 @@ if migrate "${UP}_rules" "$T_DIR/sql"; then fail "a file below the baseline was 
     check "a stale file below the baseline is refused" 1 \
         "$(grep -c 'numbered below the baseline' "$T_DIR/migrate.out")"
 fi
+# A function, view or trigger no repeatable file defines (removed from its file, or an old
+# overload left by changed arguments) is refused, named, until a migration drops it.
+qd "${UP}_rules" "SET ROLE customs_owner;
+    CREATE FUNCTION customs.status_name(p_code text) RETURNS text LANGUAGE sql AS 'SELECT p_code';
+    CREATE VIEW customs.it_upgrade_stale AS SELECT 1 AS x;
+    CREATE TRIGGER it_upgrade_stale BEFORE UPDATE ON customs.declarations
+        FOR EACH ROW EXECUTE FUNCTION customs.refuse_change()"
+if migrate "${UP}_rules"; then fail "objects defined by no repeatable file were accepted"; else
+    check "an old overload defined by no repeatable file is refused, named" 1 \
+        "$(grep -c '^ERROR: *customs.status_name(p_code text) is defined by no file in sql/repeatable/: drop it in a numbered migration$' "$T_DIR/migrate.out")"
+    check "so is a view" 1 \
+        "$(grep -c '^view customs.it_upgrade_stale is defined by no file in sql/repeatable/' "$T_DIR/migrate.out")"
+    check "and a trigger" 1 \
+        "$(grep -c '^trigger it_upgrade_stale on customs.declarations is defined by no file' "$T_DIR/migrate.out")"
+fi
+qd "${UP}_rules" "DROP FUNCTION customs.status_name(text); DROP VIEW customs.it_upgrade_stale;
+    DROP TRIGGER it_upgrade_stale ON customs.declarations"
+if migrate "${UP}_rules"; then ok "dropped, migrate.sh succeeds again"; else
+    fail "after dropping them: $(cat "$T_DIR/migrate.out")"; fi
 copy_db "$OLD" "${OLD}_half"
 qd "${OLD}_half" "DELETE FROM customs.schema_migrations WHERE version >= '004'"
 if migrate "${OLD}_half"; then fail "a half-migrated database was accepted"; else
