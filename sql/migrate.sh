@@ -27,7 +27,8 @@
 # recorded version NNN under another name (the old NNN file: it was migrated by an earlier
 # release) already has all of it: versions up to NNN are history there, neither applied
 # nor checked against files. A database that recorded some versions below NNN but not NNN
-# itself was left half way by an older release: refused (finish it with that release).
+# itself was migrated by a release older than the one whose last migration was NNN
+# (commit 81da513 for 006): refused (run that release's migrate.sh first, then this one).
 # Numbered files below the baseline cannot exist; new ones are numbered above it.
 #
 # Roles: the baseline creates customs_owner, customsd and customs_officer (if missing) and
@@ -147,7 +148,8 @@ for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
         older=$(printf '%s\n' "$applied" | awk -v v="$version" 'NF && $1 < v { print $1 }' |
             tr '\n' ' ')
         [ -z "$older" ] || die "this database recorded migrations ${older}but not $version:" \
-            "an older release left it half way; finish its migration with that release first"
+            "it was migrated by a release older than the one whose last migration was" \
+            "$version (commit 81da513): run that release's migrate.sh first, then this one"
     fi
     echo "migrate: applying $base"
     setup=$(session_setup) || exit 1
