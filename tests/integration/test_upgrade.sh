@@ -121,6 +121,17 @@ transitions="SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM customs.
 check "status_transitions equal a new database's" "$(qd "$NEW" "$transitions")" \
     "$(qd "$UP" "$transitions")"
 
+for db in "$NEW" "$UP"; do
+    for tbl in status_history refused_transitions; do
+        if out=$(qd "$db" "TRUNCATE customs.$tbl CASCADE" 2>&1); then
+            fail "$db: TRUNCATE customs.$tbl accepted"
+        else
+            check "$db: $tbl refuses TRUNCATE" 1 \
+                "$(printf '%s\n' "$out" | grep -c "customs.$tbl is append-only: TRUNCATE refused")"
+        fi
+    done
+done
+
 # --- two runs at once on a new database: the second waits, then finds it done -------------
 CONC=it_upgrade_conc_$N
 DBS+=("$CONC")
