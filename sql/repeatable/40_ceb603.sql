@@ -24,8 +24,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT i.n::integer, i.gnum, i."itemNo", i."itemRecordNo", i."itemName", i.gcode,
            i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit, i.qty1,
            i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
-      FROM ROWS FROM (jsonb_to_recordset(CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
-                                              THEN p_decl->'items' ELSE '[]' END)
+      FROM ROWS FROM (jsonb_to_recordset(customs.array_or_empty(p_decl->'items'))
                AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
                    gcode text, gname text, gmodel text, "barCode" text, country text,
                    currency text, qty numeric, unit text, qty1 numeric, unit1 text,

@@ -48,7 +48,7 @@ BEGIN
         RETURN;
     END IF;
     v_actor := CASE WHEN p_app_type = '2'
-                    THEN 'rules:' || coalesce(p_rules_version, 'unknown')
+                    THEN customs.rules_actor(p_rules_version)
                     ELSE 'declarer:' || coalesce(nullif(p_decl->>'agentCode', ''),
                                                  nullif(p_decl->>'ebcCode', ''), 'unknown') END;
     IF NOT v_found THEN

@@ -141,7 +141,7 @@ BEGIN
                 THEN nullif(r."logisticsNo", '') END,
            r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
            r.payload, r.status_code, r.rules_version,
-           CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END,
+           customs.array_or_empty(r.reasons),
            r.decl, decode(r.raw_b64, 'base64'), r.reason, r.scan,
            customs.scan_time(r."scannedAt"), r."loctNo", r."totalPackageNo"
       FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
@@ -228,7 +228,7 @@ BEGIN
         SELECT DISTINCT ON (s.logistics_no)
                s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
-               s."offset", s.ts, 'rules:' || coalesce(s.rules_version, 'unknown')
+               s."offset", s.ts, customs.rules_actor(s.rules_version)
           FROM pg_temp.customs_apply_stage s
                CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
@@ -287,7 +287,7 @@ BEGIN
            ARRAY(SELECT r.e->>'rule_id'
                    FROM jsonb_array_elements(s.reasons) WITH ORDINALITY AS r(e, n)
                   ORDER BY r.n),
-           s.rules_version, 'rules:' || coalesce(s.rules_version, 'unknown'), 'declared',
+           s.rules_version, customs.rules_actor(s.rules_version), 'declared',
            s.topic, s.partition, s."offset"
       FROM pg_temp.customs_apply_stage s
      WHERE s.outcome = 'new'
@@ -372,7 +372,8 @@ BEGIN
     )
     INSERT INTO customs.outbox (event_id, topic, key, type, payload)
     SELECT ev.event_id,
-           CASE WHEN ev.type = 'receipt' THEN p_topic_receipts ELSE p_topic_events END,
+           CASE customs.outbox_topic_kind(ev.type) WHEN 'receipts' THEN p_topic_receipts
+                                                   ELSE p_topic_events END,
            ev.logistics_no, ev.type,
            customs.outbox_payload(ev.event_id, ev.type, ev.logistics_no, ev.cop_no, ev.guid,
                                   ev.status_code, ev.reasons, ev.rules_version, NULL)
