@@ -248,10 +248,8 @@ BEGIN
     -- batch, or by a concurrent transaction that committed first; this statement sees all
     -- three): the same bytes as the current or an earlier version are a duplicate.
     UPDATE pg_temp.customs_apply_stage s
-       SET outcome = CASE WHEN d.content_sha256 = s.sha256
-                               OR EXISTS (SELECT 1 FROM customs.declaration_versions v
-                                           WHERE v.logistics_no = s.logistics_no
-                                             AND v.content_sha256 = s.sha256)
+       SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
+                                                         s.sha256)
                           THEN 'duplicate' ELSE 'conflict' END
       FROM customs.declarations d
      WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no

@@ -54,6 +54,7 @@ GRANT EXECUTE ON FUNCTION
     customs.outbox_topic(text),
     customs.outbox_topic_kind(text),
     customs.rules_actor(text),
+    customs.is_stored_content(text, text, text),
     customs.event_type_for(integer),
     customs.scan_time(text),
     customs.apply_scan(customs.warehouse_scans),
