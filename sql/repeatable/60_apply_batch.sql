@@ -537,9 +537,8 @@ $$;
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
-"cancellations", "refused", "scans", "pending_scans"} (counts; scans = scan records kept,
-pending_scans = those of them whose declaration is not known yet, refused = amendments,
-cancellations and scans the state machine refused).
+"cancellations", "refused", "scans", "pending_scans"}: counts, each described in
+daemon/batch.h (struct batch_result), their one description.
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
 transaction must roll back); CS002 = malformed batch (a caller bug).
 
