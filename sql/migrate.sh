@@ -13,7 +13,8 @@
 #      editing its file: there is one live definition of each, and no migration copies it.
 #      A function or view that goes away (or changes its arguments) is dropped by a new
 #      numbered migration (DROP FUNCTION IF EXISTS ...), so an upgraded database ends up
-#      with the same objects as a new one.
+#      with the same objects as a new one: a function, view or trigger of schema customs
+#      that the repeatable files did not (re)create fails the run, named.
 #
 #   sql/migrate.sh [CONNINFO]
 #
@@ -26,7 +27,8 @@
 # recorded version NNN under another name (the old NNN file: it was migrated by an earlier
 # release) already has all of it: versions up to NNN are history there, neither applied
 # nor checked against files. A database that recorded some versions below NNN but not NNN
-# itself was left half way by an older release: refused (finish it with that release).
+# itself was migrated by a release older than the one whose last migration was NNN
+# (commit 81da513 for 006): refused (run that release's migrate.sh first, then this one).
 # Numbered files below the baseline cannot exist; new ones are numbered above it.
 #
 # Roles: the baseline creates customs_owner, customsd and customs_officer (if missing) and
@@ -76,8 +78,9 @@ session_setup() {
     echo "$setup"
 }
 
-# The bookkeeping table lives in the schema it describes; create both if missing.
-run_psql -c "
+# The bookkeeping table lives in the schema it describes; create both if missing (under
+# the lock: a concurrent run waits, then finds them; the -c string is one transaction).
+run_psql -o /dev/null -c "$lock;
 CREATE SCHEMA IF NOT EXISTS customs;
 COMMENT ON SCHEMA customs IS 'customsd: cross-border e-commerce export clearance (CEB603)';
 CREATE TABLE IF NOT EXISTS customs.schema_migrations (
@@ -87,7 +90,8 @@ CREATE TABLE IF NOT EXISTS customs.schema_migrations (
     applied_at timestamptz NOT NULL DEFAULT now()
 );" || die "cannot prepare customs.schema_migrations"
 
-# One line per recorded migration: version sha256 name.
+# One line per recorded migration: version sha256 name. Read once, without the lock: a
+# concurrent run may record more meanwhile, so each file's transaction checks again.
 applied=$(run_psql -A -t -F ' ' -c \
     "SELECT version, coalesce(sha256, '-'), name FROM customs.schema_migrations ORDER BY version") ||
     die "cannot read customs.schema_migrations"
@@ -102,6 +106,18 @@ for file in "$dir"/[0-9][0-9][0-9]_baseline.sql; do
 done
 
 # ---- 1. numbered migrations ---------------------------------------------------------------
+# Applies file :mig_file and records it, unless its version is recorded by now (prints
+# "skipped"). Runs after the lock; psql variables mig_version, mig_name, mig_sum, mig_file.
+apply_once="
+SELECT NOT EXISTS (SELECT 1 FROM customs.schema_migrations WHERE version = :'mig_version')
+       AS mig_todo \\gset
+\\if :mig_todo
+\\i :mig_file
+INSERT INTO customs.schema_migrations (version, name, sha256)
+VALUES (:'mig_version', :'mig_name', :'mig_sum');
+\\else
+\\echo skipped
+\\endif"
 count=0
 found=0
 for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
@@ -132,21 +148,23 @@ for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
         older=$(printf '%s\n' "$applied" | awk -v v="$version" 'NF && $1 < v { print $1 }' |
             tr '\n' ' ')
         [ -z "$older" ] || die "this database recorded migrations ${older}but not $version:" \
-            "an older release left it half way; finish its migration with that release first"
+            "it was migrated by a release older than the one whose last migration was" \
+            "$version (commit 81da513): run that release's migrate.sh first, then this one"
     fi
     echo "migrate: applying $base"
     setup=$(session_setup) || exit 1
     # One transaction: the file and its bookkeeping row commit together or not at all.
-    # A concurrent run applying the same file fails on the primary key and rolls back.
-    # (psql interpolates :'var' only in files, hence the bookkeeping INSERT on stdin.)
-    run_psql --single-transaction -o /dev/null \
-        -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" \
-        -c "$setup" \
-        -f "$file" -f - <<'EOF' || die "$base failed; nothing of it was applied"
-INSERT INTO customs.schema_migrations (version, name, sha256)
-VALUES (:'mig_version', :'mig_name', :'mig_sum');
-EOF
-    count=$((count + 1))
+    # After the lock it checks again that the version is still unrecorded: a concurrent run
+    # that applied it meanwhile (it held the lock) makes this one skip it.
+    # (psql interpolates :'var' only in files and meta-commands, hence the script on stdin.)
+    out=$(printf '%s\n' "$apply_once" | run_psql --single-transaction -o /dev/null \
+        -v "mig_version=$version" -v "mig_name=$base" -v "mig_sum=$sum" -v "mig_file=$file" \
+        -c "$setup" -f -) || die "$base failed; nothing of it was applied"
+    if [ "$out" = skipped ]; then
+        echo "migrate: $base was applied meanwhile by a concurrent run"
+    else
+        count=$((count + 1))
+    fi
 done
 
 # Recorded versions with no file: a newer checkout applied them, or a file was removed.
@@ -164,12 +182,53 @@ else
 fi
 
 # ---- 2. repeatable files --------------------------------------------------------------------
+# After the definitions, in the same transaction: every function, view and trigger of
+# schema customs must have been (re)created by it (CREATE OR REPLACE writes a new catalog
+# row: its xmin is this transaction's id; views are dropped and created). One that was not
+# is defined by no file any more (removed, or an old overload left by changed arguments):
+# refused, naming it. It runs before the grants file (*_grants.sql, last): GRANT and REVOKE
+# write new catalog rows too, of every function and view.
+stale_check="DO \$\$
+DECLARE
+    this_xact constant bigint := pg_current_xact_id()::text::bigint % 4294967296;
+    stale text;
+BEGIN
+    SELECT string_agg(o.what || ' is defined by no file in sql/repeatable/: drop it in a'
+                      || ' numbered migration', E'\n' ORDER BY o.what)
+      INTO stale
+      FROM (SELECT format('%I.%I(%s)', n.nspname, p.proname,
+                          pg_get_function_identity_arguments(p.oid)) AS what, p.xmin
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE n.nspname = 'customs'
+               AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                                WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid
+                                  AND d.deptype = 'e')
+            UNION ALL
+            SELECT format('view %I.%I', n.nspname, c.relname), c.xmin
+              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'customs' AND c.relkind IN ('v', 'm')
+            UNION ALL
+            SELECT format('trigger %I on %I.%I', t.tgname, n.nspname, c.relname), t.xmin
+              FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'customs' AND NOT t.tgisinternal) o
+     WHERE o.xmin::text::bigint <> this_xact;
+    IF stale IS NOT NULL THEN
+        RAISE EXCEPTION '%', stale;
+    END IF;
+END
+\$\$;"
 set --
+nfiles=0
 for file in "$dir"/repeatable/*.sql; do
     [ -e "$file" ] || die "no repeatable files found in $dir/repeatable"
+    case $file in
+    *_grants.sql) [ -n "$stale_check" ] && set -- "$@" -c "$stale_check" && stale_check= ;;
+    esac
     set -- "$@" -f "$file"
+    nfiles=$((nfiles + 1))
 done
-nfiles=$(($# / 2))
+[ -z "$stale_check" ] || set -- "$@" -c "$stale_check"
 setup=$(session_setup) || exit 1
 run_psql --single-transaction -o /dev/null -c "$setup" "$@" ||
     die "the repeatable files failed (see above); none of them was applied"

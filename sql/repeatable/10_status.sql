@@ -7,6 +7,13 @@
 -- numbered migration) and, if a transition leads to it, customs.status_transitions.
 -- Plain CASE expressions on purpose: the planner inlines them into apply_batch's statements.
 
+-- A JSON value as an array: itself when it is one, else [] (reasons and items that are
+-- absent, null or not an array count as none). Every file reads such arrays through it.
+CREATE OR REPLACE FUNCTION customs.array_or_empty(p_value jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(p_value) = 'array' THEN p_value ELSE '[]'::jsonb END
+$$;
+
 -- English status name per code (daemon/status.c status_name()).
 CREATE OR REPLACE FUNCTION customs.status_name(p_code integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -66,9 +73,7 @@ $$;
 CREATE OR REPLACE FUNCTION customs.reasons_text(p_reasons jsonb) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT string_agg(concat_ws(': ', r.e->>'rule_id', r.e->>'message'), '; ' ORDER BY r.n)
-      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_reasons) = 'array'
-                                     THEN p_reasons ELSE '[]' END)
-           WITH ORDINALITY AS r(e, n)
+      FROM jsonb_array_elements(customs.array_or_empty(p_reasons)) WITH ORDINALITY AS r(e, n)
 $$;
 
 -- CEB604 returnInfo (C..1000): the status in words, then the details if any

@@ -19,3 +19,6 @@ CREATE OR REPLACE TRIGGER status_history_no_truncate
 CREATE OR REPLACE TRIGGER refused_transitions_append_only
     BEFORE UPDATE OR DELETE ON customs.refused_transitions
     FOR EACH ROW EXECUTE FUNCTION customs.refuse_change();
+CREATE OR REPLACE TRIGGER refused_transitions_no_truncate
+    BEFORE TRUNCATE ON customs.refused_transitions
+    FOR EACH STATEMENT EXECUTE FUNCTION customs.refuse_change();

@@ -21,6 +21,12 @@ BEGIN
 END;
 $$;
 
+-- Which topic an outbox row of type p_type goes to: 'receipts' for a receipt, else 'events'.
+CREATE OR REPLACE FUNCTION customs.outbox_topic_kind(p_type text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_type = 'receipt' THEN 'receipts' ELSE 'events' END
+$$;
+
 -- The configured topic ('events' | 'receipts'), or the default name before customsd ran.
 CREATE OR REPLACE FUNCTION customs.outbox_topic(p_kind text) RETURNS text
 LANGUAGE sql STABLE AS $$
@@ -88,11 +94,11 @@ DECLARE
 BEGIN
     INSERT INTO customs.outbox (event_id, topic, key, type, payload)
     VALUES (v_id,
-            customs.outbox_topic(CASE WHEN p_type = 'receipt' THEN 'receipts' ELSE 'events' END),
+            customs.outbox_topic(customs.outbox_topic_kind(p_type)),
             p_logistics_no, p_type,
             customs.outbox_payload(
                 v_id, p_type, p_logistics_no, p_cop_no, p_guid, p_code,
-                CASE WHEN jsonb_typeof(p_reasons) = 'array' THEN p_reasons ELSE '[]' END,
+                customs.array_or_empty(p_reasons),
                 p_rules_version,
                 jsonb_build_object('event', p_event, 'from_status_code', p_from,
                                    'actor', p_actor, 'note', p_note)));

@@ -24,6 +24,13 @@
 -- Status codes: docs/DESIGN.md "Status lifecycle" (CEB604 returnStatus, docs/DOMAIN.md 2);
 -- their names and the events they call for: 10_status.sql.
 
+-- The actor of the rules engine's decisions: rules:<version of the rule set> (unknown when
+-- none was given).
+CREATE OR REPLACE FUNCTION customs.rules_actor(p_rules_version text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT 'rules:' || coalesce(p_rules_version, 'unknown')
+$$;
+
 -- NULL when the transition is allowed, else why not, in words (the one check).
 --   p_from, p_to   status codes; p_event  the cause (status_history.event values)
 --   p_arrived      an arrival scan is recorded; p_cancelled  cancelled by the declarer
@@ -148,7 +155,7 @@ RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
     v_d       customs.declarations;
-    v_reasons jsonb := CASE WHEN jsonb_typeof(p_reasons) = 'array' THEN p_reasons ELSE '[]' END;
+    v_reasons jsonb := customs.array_or_empty(p_reasons);
     v_type    text;
     v_rows    integer := 1;
 BEGIN

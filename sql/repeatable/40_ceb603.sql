@@ -1,9 +1,11 @@
 -- 40_ceb603.sql - the CEB603 JSON -> columns mapping, defined once: the head
 -- (InventoryHead -> customs.declarations) and the items (InventoryList ->
 -- customs.declaration_items) of the "decl" object customsd sends in a batch record
--- (customs.apply_batch's comment: CEB603 field names, decimals as strings, packNo and gnum
--- as integers). Every site that writes a declaration's content uses these two: the new
--- declarations of apply_batch and the amendments of customs.apply_change_record.
+-- (its format: daemon/batch.h, the batch document's definition; the fields: the COLUMN
+-- fields of daemon/declaration.h, checked against these two functions by
+-- tests/integration/test_ceb603.c). Every site that writes a declaration's content uses
+-- these two: the new declarations of apply_batch and the amendments of
+-- customs.apply_change_record.
 -- A field customsd leaves out, or sends as null, is NULL. Values are stored as declared: the
 -- rules engine checked them, and a rejected declaration is recorded too.
 --
@@ -24,8 +26,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT i.n::integer, i.gnum, i."itemNo", i."itemRecordNo", i."itemName", i.gcode,
            i.gname, i.gmodel, i."barCode", i.country, i.currency, i.qty, i.unit, i.qty1,
            i.unit1, i.qty2, i.unit2, i.price, i."totalPrice"
-      FROM ROWS FROM (jsonb_to_recordset(CASE WHEN jsonb_typeof(p_decl->'items') = 'array'
-                                              THEN p_decl->'items' ELSE '[]' END)
+      FROM ROWS FROM (jsonb_to_recordset(customs.array_or_empty(p_decl->'items'))
                AS (gnum bigint, "itemNo" text, "itemRecordNo" text, "itemName" text,
                    gcode text, gname text, gmodel text, "barCode" text, country text,
                    currency text, qty numeric, unit text, qty1 numeric, unit1 text,

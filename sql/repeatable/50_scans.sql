@@ -14,6 +14,12 @@
 --            other. Every batch also retries the pending scans whose declaration now exists
 --            (one committed by another instance meanwhile).
 
+-- The actor of a scan: scan:<loctNo of the supervised site> (warehouse when none was given).
+CREATE OR REPLACE FUNCTION customs.scan_actor(p_loct_no text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT 'scan:' || coalesce(nullif(p_loct_no, ''), 'warehouse')
+$$;
+
 -- scannedAt as the C decoder normalises it (ISO 8601 with an offset), or NULL.
 CREATE OR REPLACE FUNCTION customs.scan_time(p_text text) RETURNS timestamptz
 LANGUAGE plpgsql IMMUTABLE AS $$
@@ -33,7 +39,7 @@ CREATE OR REPLACE FUNCTION customs.apply_scan(p_scan customs.warehouse_scans) RE
 LANGUAGE plpgsql AS $$
 DECLARE
     v_d       customs.declarations;
-    v_actor   text := 'scan:' || coalesce(nullif(p_scan.loct_no, ''), 'warehouse');
+    v_actor   text := customs.scan_actor(p_scan.loct_no);
     v_when    text := format('%s %s at %s', p_scan.scan,
                              to_char(p_scan.scanned_at AT TIME ZONE 'UTC',
                                      'YYYY-MM-DD"T"HH24:MI:SS"Z"'),

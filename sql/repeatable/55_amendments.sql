@@ -17,6 +17,20 @@
 --   logisticsNo is a duplicate (no-op), whatever its appType. (appType 1 with other content
 --   for a stored logisticsNo is a conflict: apply_batch quarantines it, with a -1 receipt.)
 
+-- The duplicate rule, for every appType (here and apply_batch's appType 1 records): true
+-- when p_sha256, the SHA-256 of a record's bytes, is p_current_sha256 (the stored
+-- declaration's content_sha256) or that of an earlier version of p_logistics_no
+-- (customs.declaration_versions). NULL when p_current_sha256 or p_sha256 is NULL and no
+-- earlier version matches (not a duplicate).
+CREATE OR REPLACE FUNCTION customs.is_stored_content(p_logistics_no text,
+                                                     p_current_sha256 text, p_sha256 text)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT p_current_sha256 = p_sha256
+           OR EXISTS (SELECT 1 FROM customs.declaration_versions v
+                       WHERE v.logistics_no = p_logistics_no AND v.content_sha256 = p_sha256)
+$$;
+
 -- One amendment (appType 2) or cancellation (appType 3) record from the staging table of
 -- apply_batch. The declaration, if any, is locked by the caller. Returns
 -- (outcome, outbox rows): outcome amended | cancelled | duplicate | refused.
@@ -40,15 +54,12 @@ BEGIN
      WHERE d.logistics_no = p_logistics_no FOR UPDATE;
     v_found := FOUND AND NOT p_declared_later;
     IF v_found
-       AND (v_d.content_sha256 = p_sha256
-            OR EXISTS (SELECT 1 FROM customs.declaration_versions v
-                        WHERE v.logistics_no = p_logistics_no
-                          AND v.content_sha256 = p_sha256)) THEN
+       AND customs.is_stored_content(p_logistics_no, v_d.content_sha256, p_sha256) THEN
         outcome := 'duplicate';
         RETURN;
     END IF;
     v_actor := CASE WHEN p_app_type = '2'
-                    THEN 'rules:' || coalesce(p_rules_version, 'unknown')
+                    THEN customs.rules_actor(p_rules_version)
                     ELSE 'declarer:' || coalesce(nullif(p_decl->>'agentCode', ''),
                                                  nullif(p_decl->>'ebcCode', ''), 'unknown') END;
     IF NOT v_found THEN

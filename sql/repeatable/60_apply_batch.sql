@@ -141,7 +141,7 @@ BEGIN
                 THEN nullif(r."logisticsNo", '') END,
            r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
            r.payload, r.status_code, r.rules_version,
-           CASE WHEN jsonb_typeof(r.reasons) = 'array' THEN r.reasons ELSE '[]' END,
+           customs.array_or_empty(r.reasons),
            r.decl, decode(r.raw_b64, 'base64'), r.reason, r.scan,
            customs.scan_time(r."scannedAt"), r."loctNo", r."totalPackageNo"
       FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
@@ -228,7 +228,7 @@ BEGIN
         SELECT DISTINCT ON (s.logistics_no)
                s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
-               s."offset", s.ts, 'rules:' || coalesce(s.rules_version, 'unknown')
+               s."offset", s.ts, customs.rules_actor(s.rules_version)
           FROM pg_temp.customs_apply_stage s
                CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
@@ -248,10 +248,8 @@ BEGIN
     -- batch, or by a concurrent transaction that committed first; this statement sees all
     -- three): the same bytes as the current or an earlier version are a duplicate.
     UPDATE pg_temp.customs_apply_stage s
-       SET outcome = CASE WHEN d.content_sha256 = s.sha256
-                               OR EXISTS (SELECT 1 FROM customs.declaration_versions v
-                                           WHERE v.logistics_no = s.logistics_no
-                                             AND v.content_sha256 = s.sha256)
+       SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
+                                                         s.sha256)
                           THEN 'duplicate' ELSE 'conflict' END
       FROM customs.declarations d
      WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no
@@ -287,7 +285,7 @@ BEGIN
            ARRAY(SELECT r.e->>'rule_id'
                    FROM jsonb_array_elements(s.reasons) WITH ORDINALITY AS r(e, n)
                   ORDER BY r.n),
-           s.rules_version, 'rules:' || coalesce(s.rules_version, 'unknown'), 'declared',
+           s.rules_version, customs.rules_actor(s.rules_version), 'declared',
            s.topic, s.partition, s."offset"
       FROM pg_temp.customs_apply_stage s
      WHERE s.outcome = 'new'
@@ -372,7 +370,8 @@ BEGIN
     )
     INSERT INTO customs.outbox (event_id, topic, key, type, payload)
     SELECT ev.event_id,
-           CASE WHEN ev.type = 'receipt' THEN p_topic_receipts ELSE p_topic_events END,
+           CASE customs.outbox_topic_kind(ev.type) WHEN 'receipts' THEN p_topic_receipts
+                                                   ELSE p_topic_events END,
            ev.logistics_no, ev.type,
            customs.outbox_payload(ev.event_id, ev.type, ev.logistics_no, ev.cop_no, ev.guid,
                                   ev.status_code, ev.reasons, ev.rules_version, NULL)
@@ -538,9 +537,8 @@ $$;
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
-"cancellations", "refused", "scans", "pending_scans"} (counts; scans = scan records kept,
-pending_scans = those of them whose declaration is not known yet, refused = amendments,
-cancellations and scans the state machine refused).
+"cancellations", "refused", "scans", "pending_scans"}: counts, each described in
+daemon/batch.h (struct batch_result), their one description.
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
 transaction must roll back); CS002 = malformed batch (a caller bug).
 

@@ -80,7 +80,7 @@ SELECT x.logistics_no, x.at, x.kind, x.event, x.from_code, x.status_code, x.stat
           FROM customs.refused_transitions r
         UNION ALL
         SELECT w.logistics_no, w.received_at, 'scan', 0, w.id, w.scan, NULL, NULL,
-               w.outcome, 'scan:' || coalesce(nullif(w.loct_no, ''), 'warehouse'),
+               w.outcome, customs.scan_actor(w.loct_no),
                coalesce(w.note, format('%s scanned %s', w.scan, w.scanned_at)), '[]'::jsonb,
                NULL, w.source_topic, w.source_partition, w.source_offset
           FROM customs.warehouse_scans w) x

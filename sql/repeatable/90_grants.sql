@@ -34,7 +34,8 @@ GRANT USAGE ON SCHEMA customs TO customsd, customs_officer;
 
 -- Pure helpers the views use (a view's functions are checked against its reader).
 GRANT EXECUTE ON FUNCTION customs.status_name(integer), customs.status_label(integer),
-                          customs.reasons_text(jsonb), customs.return_info(integer, text)
+                          customs.reasons_text(jsonb), customs.return_info(integer, text),
+                          customs.array_or_empty(jsonb), customs.scan_actor(text)
     TO customsd, customs_officer;
 
 -- The daemon. (ALL TABLES includes the views.)
@@ -51,6 +52,9 @@ GRANT EXECUTE ON FUNCTION
     customs.transition_refusal(integer, integer, text, boolean, boolean),
     customs.outbox_add(text, text, text, text, integer, jsonb, text, text, text, text, integer),
     customs.outbox_topic(text),
+    customs.outbox_topic_kind(text),
+    customs.rules_actor(text),
+    customs.is_stored_content(text, text, text),
     customs.event_type_for(integer),
     customs.scan_time(text),
     customs.apply_scan(customs.warehouse_scans),

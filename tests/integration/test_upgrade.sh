@@ -10,12 +10,13 @@
 #   - have exactly the schema of a new database (pg_dump --schema-only: tables, functions,
 #     views, triggers, owners, grants) and the same fixed data (status_transitions);
 #   - be left as it is by a second run;
+#   - (a new database migrated by two runs at once gets the same schema, both succeed);
 #   - give, for one more batch and an officer's decision (after.sql), the results and rows
 #     the previous release's functions give on the same data, and the expected ones;
 #   - pass test_store and test_workflow (customsd end to end), each on a copy of it;
 # and migrate.sh's rules hold on it: a new numbered migration applies once and may not
-# change afterwards; a half-migrated old database and a stale file below the baseline are
-# refused.
+# change afterwards; a database migrated by a release older than 81da513 (001-003) and a
+# stale file below the baseline are refused; so are functions, views and triggers that no repeatable file defines.
 source "$(dirname "$0")/lib.sh"
 
 N=$T_RUN
@@ -120,6 +121,38 @@ transitions="SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM customs.
 check "status_transitions equal a new database's" "$(qd "$NEW" "$transitions")" \
     "$(qd "$UP" "$transitions")"
 
+for db in "$NEW" "$UP"; do
+    for tbl in status_history refused_transitions; do
+        if out=$(qd "$db" "TRUNCATE customs.$tbl CASCADE" 2>&1); then
+            fail "$db: TRUNCATE customs.$tbl accepted"
+        else
+            check "$db: $tbl refuses TRUNCATE" 1 \
+                "$(printf '%s\n' "$out" | grep -c "customs.$tbl is append-only: TRUNCATE refused")"
+        fi
+    done
+done
+
+# --- two runs at once on a new database: the second waits, then finds it done -------------
+CONC=it_upgrade_conc_$N
+DBS+=("$CONC")
+createdb -T template0 -E UTF8 "$CONC"
+sh sql/migrate.sh "dbname=$CONC" >"$T_DIR/conc.1" 2>&1 &
+conc1=$!
+sh sql/migrate.sh "dbname=$CONC" >"$T_DIR/conc.2" 2>&1 &
+conc2=$!
+conc_rc=0
+wait "$conc1" || conc_rc=$((conc_rc + 1))
+wait "$conc2" || conc_rc=$((conc_rc + 1))
+if [ "$conc_rc" -eq 0 ]; then ok "two concurrent runs on a new database both succeed"; else
+    fail "concurrent runs:"; cat "$T_DIR/conc.1" "$T_DIR/conc.2"; fi
+check "the baseline applied once" "$(basename sql/[0-9][0-9][0-9]_baseline.sql)" \
+    "$(qd "$CONC" "SELECT string_agg(name, ' ') FROM customs.schema_migrations")"
+if schema "$CONC" | cmp -s - "$T_DIR/schema.new"; then
+    ok "after concurrent runs: the schema of a new database"
+else
+    fail "concurrent runs left another schema:"; schema "$CONC" | diff -u "$T_DIR/schema.new" - | head -40
+fi
+
 # --- a second run changes nothing ------------------------------------------------------------
 migrate "$UP" || fail "second run: $(cat "$T_DIR/migrate.out")"
 check "second run: nothing applied" "" "$(grep applying "$T_DIR/migrate.out" || true)"
@@ -152,11 +185,30 @@ if migrate "${UP}_rules" "$T_DIR/sql"; then fail "a file below the baseline was 
     check "a stale file below the baseline is refused" 1 \
         "$(grep -c 'numbered below the baseline' "$T_DIR/migrate.out")"
 fi
+# A function, view or trigger no repeatable file defines (removed from its file, or an old
+# overload left by changed arguments) is refused, named, until a migration drops it.
+qd "${UP}_rules" "SET ROLE customs_owner;
+    CREATE FUNCTION customs.status_name(p_code text) RETURNS text LANGUAGE sql AS 'SELECT p_code';
+    CREATE VIEW customs.it_upgrade_stale AS SELECT 1 AS x;
+    CREATE TRIGGER it_upgrade_stale BEFORE UPDATE ON customs.declarations
+        FOR EACH ROW EXECUTE FUNCTION customs.refuse_change()"
+if migrate "${UP}_rules"; then fail "objects defined by no repeatable file were accepted"; else
+    check "an old overload defined by no repeatable file is refused, named" 1 \
+        "$(grep -c '^ERROR: *customs.status_name(p_code text) is defined by no file in sql/repeatable/: drop it in a numbered migration$' "$T_DIR/migrate.out")"
+    check "so is a view" 1 \
+        "$(grep -c '^view customs.it_upgrade_stale is defined by no file in sql/repeatable/' "$T_DIR/migrate.out")"
+    check "and a trigger" 1 \
+        "$(grep -c '^trigger it_upgrade_stale on customs.declarations is defined by no file' "$T_DIR/migrate.out")"
+fi
+qd "${UP}_rules" "DROP FUNCTION customs.status_name(text); DROP VIEW customs.it_upgrade_stale;
+    DROP TRIGGER it_upgrade_stale ON customs.declarations"
+if migrate "${UP}_rules"; then ok "dropped, migrate.sh succeeds again"; else
+    fail "after dropping them: $(cat "$T_DIR/migrate.out")"; fi
 copy_db "$OLD" "${OLD}_half"
 qd "${OLD}_half" "DELETE FROM customs.schema_migrations WHERE version >= '004'"
-if migrate "${OLD}_half"; then fail "a half-migrated database was accepted"; else
-    check "a database migrated half way (001-003) is refused" 1 \
-        "$(grep -c 'left it half way' "$T_DIR/migrate.out")"
+if migrate "${OLD}_half"; then fail "a database migrated by an older release was accepted"; else
+    check "a database migrated by an older release (001-003) is refused" 1 \
+        "$(grep -c "migrated by a release older than the one whose last migration was 006 (commit 81da513): run that release's migrate.sh first" "$T_DIR/migrate.out")"
 fi
 check "and left as it was" "0" \
     "$(qd "${OLD}_half" "SELECT count(*) FROM pg_proc WHERE proname = 'ceb603_head'")"

@@ -1,11 +1,12 @@
 -- helpers.sql - psql helpers that feed Kafka-shaped batches to customs.apply_batch() the way
--- customsd does (daemon/store.c builds the same document), for the upgrade fixture
--- (make_fixture.sh) and tests/integration/test_upgrade.sh. Session-local (pg_temp): nothing
--- of them stays in the database. Consumer group 'customsd', topics customs.declarations
+-- customsd does (daemon/batch.c builds the same document, defined in daemon/batch.h), for
+-- the upgrade fixture (make_fixture.sh) and tests/integration/test_upgrade.sh.
+-- Session-local (pg_temp): nothing of them stays in the database. Consumer group 'customsd', topics customs.declarations
 -- and mishan.warehouse.scans (partition 0), events and receipts to the default topics.
 
--- A CEB603 declaration (daemon/store.c's "decl" object: CEB603 names, decimals as
--- strings, packNo and gnum as integers) for logisticsNo p_lno, with p_items items.
+-- A CEB603 declaration (the "decl" object of daemon/batch.h, built by daemon/batch.c:
+-- CEB603 names, decimals as strings, packNo and gnum as integers) for logisticsNo p_lno,
+-- with p_items items.
 -- p_app_type '1' declares, '2' amends, '3' cancels; p_variant changes the content.
 CREATE FUNCTION pg_temp.fx_decl(p_lno text, p_app_type text, p_items integer,
                                 p_variant text DEFAULT '') RETURNS jsonb
