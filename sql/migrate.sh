@@ -110,8 +110,8 @@ done
 # "skipped"). Runs after the lock; psql variables mig_version, mig_name, mig_sum, mig_file.
 apply_once="
 SELECT NOT EXISTS (SELECT 1 FROM customs.schema_migrations WHERE version = :'mig_version')
-       AS mig_todo \\gset
-\\if :mig_todo
+       AS mig_unrecorded \\gset
+\\if :mig_unrecorded
 \\i :mig_file
 INSERT INTO customs.schema_migrations (version, name, sha256)
 VALUES (:'mig_version', :'mig_name', :'mig_sum');
