@@ -38,6 +38,9 @@ struct config {
     /* postgresql: */
     char *pg_conninfo; /* libpq conninfo or URI; default "" = libpq PG* variables */
     struct config_position pg_conninfo_at;
+    unsigned pg_connect_timeout_s;    /* default 5, 1..3600: libpq connect_timeout */
+    unsigned pg_statement_timeout_ms; /* default 10000, 0..3600000 (0 = none) */
+    unsigned pg_lock_timeout_ms;      /* default 5000, 0..3600000 (0 = none) */
 
     /* rules: */
     char *rules_path; /* default "/etc/customsd/rules.yaml"; a relative path is

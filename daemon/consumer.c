@@ -68,7 +68,7 @@ struct consumer {
 
 static void db_failed(struct consumer *p, const char *what, const char *why)
 {
-    if (!p->db_down)
+    if (!p->db_down && what)
         log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped", what,
                   why);
     p->db_down = true;
@@ -244,8 +244,10 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     rd_kafka_poll_set_consumer(p->rk);
 
     /* The database may be down at start: start paused rather than refuse to run. */
-    if (store_open(cfg->pg_conninfo, cfg->topic_events, cfg->topic_receipts, &p->store, why,
-                   sizeof(why)) != STORE_OK) {
+    struct store_limits limits = {cfg->pg_connect_timeout_s, cfg->pg_statement_timeout_ms,
+                                  cfg->pg_lock_timeout_ms};
+    if (store_open(cfg->pg_conninfo, &limits, cfg->topic_events, cfg->topic_receipts, &p->store,
+                   why, sizeof(why)) != STORE_OK) {
         if (!p->store) {
             snprintf(err, errlen, "postgresql: %s", why);
             goto fail;
@@ -503,6 +505,20 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
                  "partition now): %s; nothing written, re-positioning at stored offsets",
                  n, err);
         p->need_reposition = true;
+        return -1;
+    }
+    if (rc == STORE_BUSY) {
+        /* A lock wait or statement timeout: not an outage, but handled like one (the
+         * batch is abandoned whole and retried after the backoff), never split. */
+        const char *key = p->records[lo].key ? p->records[lo].key : "unknown";
+        if (n == 1)
+            log_warn("parcel %s: %s; batch abandoned whole (nothing written), retrying in %d ms",
+                     key, err, p->backoff_ms);
+        else
+            log_warn("batch of %zu records (first parcel %s): %s; abandoned whole (nothing "
+                     "written), retrying in %d ms",
+                     n, key, err, p->backoff_ms);
+        db_failed(p, NULL, err);
         return -1;
     }
     db_failed(p, "applying a batch", err);

@@ -6,15 +6,22 @@
  *
  * Signals: the first SIGTERM/SIGINT stops gracefully (the batch in flight is committed or
  * abandoned whole, the producer flushed); a second one exits at once (the database rolls
- * back an open transaction). SIGHUP reloads the rules file; a bad file keeps the old rules.
+ * back an open transaction). A database call still running STOP_CANCEL_MS after the first
+ * signal is cancelled (PQcancel), and its connection shut down after STOP_CLOSE_MS, by a
+ * watcher thread (the handler only sets the flag), so stopping takes seconds whatever the
+ * database does. SIGHUP reloads the rules file; a bad file keeps the old rules.
  * Under systemd (Type=notify) READY=1 is sent once the consumer and relay run.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -30,6 +37,8 @@
 #define CUSTOMSD_VERSION "0.1.0"
 #define DEFAULT_CONFIG   "/etc/customsd/customsd.yaml"
 #define RELAY_FLUSH_MS   5000
+#define STOP_CANCEL_MS   1000 /* a database call this old at a stop is cancelled ... */
+#define STOP_CLOSE_MS    3000 /* ... and this old, its connection shut down */
 
 /* The signal flags: with the log state, the only globals. */
 static volatile sig_atomic_t stop_requested;
@@ -51,6 +60,24 @@ static void on_reload(int sig)
 {
     (void)sig;
     reload_requested = 1;
+}
+
+/*
+ * The stop watcher: once a stop is requested, interrupts the database calls that keep the
+ * consumer or the relay from stopping (store_interrupt_all), until `done`.
+ */
+static void *stop_watch(void *arg)
+{
+    atomic_bool *done = arg;
+    struct timespec tick = {0, 100 * 1000 * 1000};
+    while (!atomic_load(done)) {
+        if (stop_requested) {
+            store_interrupt_all(0, STOP_CANCEL_MS);
+            store_interrupt_all(1, STOP_CLOSE_MS);
+        }
+        nanosleep(&tick, NULL);
+    }
+    return NULL;
 }
 
 static void usage(FILE *out)
@@ -248,6 +275,12 @@ static int run(const struct config *cfg, struct rules **rules)
     struct consumer *p = NULL;
     char err[1024];
     int rc;
+    atomic_bool watch_done = false;
+    pthread_t watcher;
+    bool watching = pthread_create(&watcher, NULL, stop_watch, &watch_done) == 0;
+
+    if (!watching)
+        log_warn("no stop watcher thread: a stop waits for the database calls in progress");
 
     log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)", CUSTOMSD_VERSION,
              cfg->path, cfg->rules_path, rules_version(*rules), rules_count(*rules));
@@ -261,6 +294,10 @@ static int run(const struct config *cfg, struct rules **rules)
         log_info("stopping: no new batch will start");
     }
     shutdown_all(p, relay);
+    if (watching) {
+        atomic_store(&watch_done, true);
+        pthread_join(watcher, NULL);
+    }
     return rc;
 }
 

@@ -162,8 +162,11 @@ static void *relay_main(void *arg)
 
     while (!atomic_load(&r->stop)) {
         if (!s) {
-            if (store_open(r->cfg->pg_conninfo, r->cfg->topic_events, r->cfg->topic_receipts, &s,
-                           err, sizeof(err)) != STORE_OK &&
+            struct store_limits limits = {r->cfg->pg_connect_timeout_s,
+                                          r->cfg->pg_statement_timeout_ms,
+                                          r->cfg->pg_lock_timeout_ms};
+            if (store_open(r->cfg->pg_conninfo, &limits, r->cfg->topic_events,
+                           r->cfg->topic_receipts, &s, err, sizeof(err)) != STORE_OK &&
                 !s) {
                 log_error("outbox relay: %s", err);
                 relay_sleep(r, NULL, backoff);

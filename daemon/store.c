@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libpq-fe.h>
 
@@ -35,13 +37,32 @@
  * a record's data, so the batch is split like for a constraint violation. */
 #define STORE_SQLSTATE_REFUSED "CS010"
 
+/* SQLSTATEs of a statement that gave up waiting: STORE_BUSY. */
+#define STORE_SQLSTATE_LOCK_TIMEOUT "55P03" /* lock_not_available */
+#define STORE_SQLSTATE_CANCELED     "57014" /* query_canceled: statement_timeout or cancel */
+
+const struct store_limits store_default_limits = {
+    .connect_timeout_s = 5, .statement_timeout_ms = 10000, .lock_timeout_ms = 5000};
+
 struct store {
     PGconn *conn;
     char *conninfo;
     char *topic_events;
     char *topic_receipts;
+    struct store_limits limits;
     bool relay_locked; /* this session holds the relay advisory lock */
+
+    /* Guarded by store_registry_lock: what store_interrupt_all needs from another thread. */
+    struct store *next; /* in store_registry */
+    PGcancel *cancel;   /* of conn, NULL when not connected */
+    int sock;           /* PQsocket(conn), -1 when not connected */
+    int64_t busy_since; /* now_ms() when the call in progress started, 0 = idle */
+    int interrupted;    /* of that call: 0 no, 1 cancel sent, 2 socket shut down too */
 };
+
+/* Every open store, for store_interrupt_all. */
+static pthread_mutex_t store_registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct store *store_registry;
 
 /* Prepared statements: made once per connection (store_connect). */
 static const struct {
@@ -96,6 +117,32 @@ static void store_result_error(struct store *s, const PGresult *res, const char 
     }
 }
 
+/*
+ * A failed result: STORE_BUSY with "what: waiting for a row lock held by another session
+ * (lock_timeout N ms): message (SQLSTATE 55P03)" or "what: statement timeout or cancel
+ * (statement_timeout N ms): ..." when the statement gave up waiting, else STORE_ERROR
+ * with store_result_error's text.
+ */
+static int store_failure(struct store *s, const PGresult *res, const char *what, char *err,
+                         size_t errlen)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    char why[256];
+    if (state && strcmp(state, STORE_SQLSTATE_LOCK_TIMEOUT) == 0)
+        snprintf(why, sizeof(why),
+                 "%s: waiting for a row lock held by another session (lock_timeout %u ms)", what,
+                 s->limits.lock_timeout_ms);
+    else if (state && strcmp(state, STORE_SQLSTATE_CANCELED) == 0)
+        snprintf(why, sizeof(why), "%s: statement timeout or cancel (statement_timeout %u ms)",
+                 what, s->limits.statement_timeout_ms);
+    else {
+        store_result_error(s, res, what, err, errlen);
+        return STORE_ERROR;
+    }
+    store_result_error(s, res, why, err, errlen);
+    return STORE_BUSY;
+}
+
 /* Server NOTICEs/WARNINGs go to our log instead of libpq's default stderr printer. */
 static void store_notice(void *arg, const char *message)
 {
@@ -127,16 +174,60 @@ static int store_prepare(struct store *s, char *err, size_t errlen)
     return STORE_OK;
 }
 
+/* Mark the start (busy = true) or end of a blocking call, for store_interrupt_all. */
+static void store_busy(struct store *s, bool busy)
+{
+    pthread_mutex_lock(&store_registry_lock);
+    s->busy_since = busy ? now_ms() : 0;
+    s->interrupted = 0;
+    pthread_mutex_unlock(&store_registry_lock);
+}
+
+/* Close the connection (NULL-safe); the cancel object goes first, under the lock. */
+static void store_disconnect(struct store *s)
+{
+    pthread_mutex_lock(&store_registry_lock);
+    PQfreeCancel(s->cancel);
+    s->cancel = NULL;
+    s->sock = -1;
+    pthread_mutex_unlock(&store_registry_lock);
+    PQfinish(s->conn);
+    s->conn = NULL;
+}
+
+/* Session settings: the statement and lock timeouts of struct store_limits. */
+static int store_session(struct store *s, char *err, size_t errlen)
+{
+    char sql[160];
+    snprintf(sql, sizeof(sql), "SET statement_timeout = %u; SET lock_timeout = %u",
+             s->limits.statement_timeout_ms, s->limits.lock_timeout_ms);
+    PGresult *res = PQexec(s->conn, sql);
+    int rc = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK : STORE_ERROR;
+    if (rc != STORE_OK)
+        store_result_error(s, res, "setting the session timeouts", err, errlen);
+    PQclear(res);
+    return rc;
+}
+
 /* (Re)connect from scratch: a new session has no prepared statements, LISTEN or lock. */
 static int store_connect(struct store *s, char *err, size_t errlen)
 {
-    /* client_encoding comes last so it overrides one in conninfo: the batch JSON we send
-     * is UTF-8. expand_dbname = 1 lets `dbname` carry a full conninfo string or URI; an
-     * empty value means the PG* environment variables. */
-    const char *keys[] = {"dbname", "fallback_application_name", "client_encoding", NULL};
-    const char *vals[] = {s->conninfo, "customsd", "UTF8", NULL};
+    /* The bounds come before dbname so a value the conninfo sets wins (the last value of
+     * a keyword counts, and the conninfo is expanded in dbname's place); client_encoding
+     * comes last so it overrides one in conninfo: the batch JSON we send is UTF-8.
+     * expand_dbname = 1 lets `dbname` carry a full conninfo string or URI; an empty value
+     * means the PG* environment variables. */
+    char connect_timeout[16];
+    snprintf(connect_timeout, sizeof(connect_timeout), "%u", s->limits.connect_timeout_s);
+    const char *keys[] = {"connect_timeout",  "keepalives",
+                          "keepalives_idle",  "keepalives_interval",
+                          "keepalives_count", "tcp_user_timeout",
+                          "dbname",           "fallback_application_name",
+                          "client_encoding",  NULL};
+    const char *vals[] = {connect_timeout, "1",         "10",       "5",    "3",
+                          "15000",         s->conninfo, "customsd", "UTF8", NULL};
 
-    PQfinish(s->conn);
+    store_disconnect(s);
     s->relay_locked = false;
     s->conn = PQconnectdbParams(keys, vals, 1);
     if (!s->conn) {
@@ -148,18 +239,21 @@ static int store_connect(struct store *s, char *err, size_t errlen)
         return STORE_ERROR;
     }
     PQsetNoticeProcessor(s->conn, store_notice, NULL);
-    if (store_prepare(s, err, errlen) != STORE_OK) {
+    pthread_mutex_lock(&store_registry_lock);
+    s->cancel = PQgetCancel(s->conn);
+    s->sock = PQsocket(s->conn);
+    pthread_mutex_unlock(&store_registry_lock);
+    if (store_session(s, err, errlen) != STORE_OK || store_prepare(s, err, errlen) != STORE_OK) {
         /* Keep the session (it is fine); but a later store_reconnect must retry the
          * prepare, so drop it: the next call starts from scratch. */
-        PQfinish(s->conn);
-        s->conn = NULL;
+        store_disconnect(s);
         return STORE_ERROR;
     }
     return STORE_OK;
 }
 
-int store_open(const char *conninfo, const char *topic_events, const char *topic_receipts,
-               struct store **out, char *err, size_t errlen)
+int store_open(const char *conninfo, const struct store_limits *limits, const char *topic_events,
+               const char *topic_receipts, struct store **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (!topic_events || !*topic_events || !topic_receipts || !*topic_receipts) {
@@ -174,6 +268,12 @@ int store_open(const char *conninfo, const char *topic_events, const char *topic
         store_set_error(err, errlen, "store", "out of memory");
         return STORE_ERROR;
     }
+    s->limits = limits ? *limits : store_default_limits;
+    s->sock = -1;
+    pthread_mutex_lock(&store_registry_lock);
+    s->next = store_registry;
+    store_registry = s;
+    pthread_mutex_unlock(&store_registry_lock);
     *out = s; /* even when the connection fails: the caller retries with store_reconnect */
     return store_connect(s, err, errlen);
 }
@@ -182,7 +282,14 @@ void store_close(struct store *s)
 {
     if (!s)
         return;
-    PQfinish(s->conn);
+    pthread_mutex_lock(&store_registry_lock);
+    for (struct store **pp = &store_registry; *pp; pp = &(*pp)->next)
+        if (*pp == s) {
+            *pp = s->next;
+            break;
+        }
+    pthread_mutex_unlock(&store_registry_lock);
+    store_disconnect(s);
     free(s->conninfo);
     free(s->topic_events);
     free(s->topic_receipts);
@@ -208,11 +315,13 @@ static int store_exec(struct store *s, const char *stmt, int nparams, const char
     *out = NULL;
     if (store_reconnect(s, err, errlen) != STORE_OK)
         return STORE_ERROR;
+    store_busy(s, true);
     PGresult *res = PQexecPrepared(s->conn, stmt, nparams, values, NULL, NULL, 0);
+    store_busy(s, false);
     if (PQresultStatus(res) != want) {
-        store_result_error(s, res, what, err, errlen);
+        int rc = store_failure(s, res, what, err, errlen);
         PQclear(res);
-        return STORE_ERROR;
+        return rc;
     }
     *out = res;
     return STORE_OK;
@@ -306,7 +415,9 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         return STORE_ERROR;
     }
     const char *values[] = {group, text};
+    store_busy(s, true);
     PGresult *r = PQexecPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0);
+    store_busy(s, false);
     free(text);
 
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -318,7 +429,10 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
                  (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0 ||
                   strncmp(state, "P0", 2) == 0 || strcmp(state, STORE_SQLSTATE_REFUSED) == 0))
             rc = STORE_REJECTED; /* about the data, not the database: split, don't retry */
-        store_result_error(s, r, "applying a batch", err, errlen);
+        if (rc != STORE_ERROR)
+            store_result_error(s, r, "applying a batch", err, errlen);
+        else
+            rc = store_failure(s, r, "applying a batch", err, errlen);
         PQclear(r);
         return rc;
     }
@@ -477,6 +591,23 @@ int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, c
     if (rc == STORE_OK)
         PQclear(res);
     return rc;
+}
+
+void store_interrupt_all(int hard, int min_busy_ms)
+{
+    char why[256];
+    int64_t now = now_ms();
+    pthread_mutex_lock(&store_registry_lock);
+    for (struct store *s = store_registry; s; s = s->next) {
+        if (!s->busy_since || now - s->busy_since < min_busy_ms || s->interrupted >= (hard ? 2 : 1))
+            continue;
+        if (s->interrupted < 1 && s->cancel && !PQcancel(s->cancel, why, (int)sizeof(why)))
+            log_warn("cancelling a database call: %s", why);
+        if (hard && s->sock >= 0)
+            shutdown(s->sock, SHUT_RDWR); /* the blocked call sees the connection closed */
+        s->interrupted = hard ? 2 : 1;
+    }
+    pthread_mutex_unlock(&store_registry_lock);
 }
 
 int store_check_conninfo(const char *conninfo, char *why, size_t whylen)

@@ -11,8 +11,8 @@
  * fenced so an instance that lost the partition cannot commit.
  *
  * A struct store owns one connection and is used by one thread at a time. Every call
- * reconnects first when the connection was lost; a failed call returns STORE_ERROR and
- * leaves nothing half-written (the transaction is rolled back).
+ * reconnects first when the connection was lost, and is bounded (struct store_limits); a failed
+ * call returns STORE_ERROR and leaves nothing half-written (the transaction is rolled back).
  */
 #ifndef CUSTOMSD_STORE_H
 #define CUSTOMSD_STORE_H
@@ -26,6 +26,9 @@ enum store_result {
     STORE_OK = 0,
     STORE_ERROR = -1,    /* database unreachable or statement failed; retry later */
     STORE_FENCED = -2,   /* an offset fence failed: another instance owns a partition now */
+    STORE_BUSY = -4,     /* a statement gave up waiting: lock_timeout (SQLSTATE 55P03, a row
+                            lock held by another session), statement_timeout or a cancel
+                            (57014). Nothing written; retry later like STORE_ERROR. */
     STORE_REJECTED = -3, /* the database refused the batch's data (SQLSTATE class 22 data
                             exception, 23 constraint violation, P0 raised by a function,
                             CS010 a transition the status state machine refused)
@@ -37,14 +40,32 @@ enum store_result {
 struct store;
 
 /*
- * Connect. `conninfo` is a libpq connection string or URI ("" = PG* environment
- * variables). `topic_events`/`topic_receipts` are the Kafka topics the outbox rows are
- * written for (warehouse events, declarer receipts). Returns STORE_OK and *out, or
- * STORE_ERROR with the libpq message in err. *out is set even on STORE_ERROR when only
- * the connection failed, so the caller can retry with store_reconnect; check `*out`.
+ * Bounds on every database call. connect_timeout_s (seconds) goes to libpq's
+ * connect_timeout; statement_timeout_ms and lock_timeout_ms (milliseconds, 0 = none) are
+ * SET for the session after connecting. TCP keepalives (idle 10 s, interval 5 s, count 3)
+ * and tcp_user_timeout 15000 ms are asked for too. A parameter the conninfo sets itself
+ * (connect_timeout, keepalives*, tcp_user_timeout) keeps the conninfo's value.
  */
-int store_open(const char *conninfo, const char *topic_events, const char *topic_receipts,
-               struct store **out, char *err, size_t errlen) __attribute__((warn_unused_result));
+struct store_limits {
+    unsigned connect_timeout_s;
+    unsigned statement_timeout_ms;
+    unsigned lock_timeout_ms;
+};
+
+/* The defaults: 5 s, 10000 ms, 5000 ms (config.h has the same for the configuration). */
+extern const struct store_limits store_default_limits;
+
+/*
+ * Connect. `conninfo` is a libpq connection string or URI ("" = PG* environment
+ * variables). `limits` bounds every call (NULL = store_default_limits).
+ * `topic_events`/`topic_receipts` are the Kafka topics the outbox rows are written for (warehouse
+ * events, declarer receipts). Returns STORE_OK and *out, or STORE_ERROR with the libpq message in
+ * err. *out is set even on STORE_ERROR when only the connection failed, so the caller can retry
+ * with store_reconnect; check `*out`.
+ */
+int store_open(const char *conninfo, const struct store_limits *limits, const char *topic_events,
+               const char *topic_receipts, struct store **out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 void store_close(struct store *s); /* accepts NULL */
 
@@ -81,8 +102,9 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
  * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
- * data was refused: err says why), or STORE_ERROR (nothing written; the database is
- * unavailable or failing: retry later).
+ * data was refused: err says why), STORE_BUSY (nothing written; a lock wait or statement
+ * timeout: retry later) or STORE_ERROR (nothing written; the database is unavailable or
+ * failing: retry later).
  */
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
@@ -124,6 +146,18 @@ void store_outbox_free(struct outbox_event *ev, size_t n);
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));
+
+/* --- stopping --- */
+
+/*
+ * Interrupt every open store's call that has been in progress for min_busy_ms or more,
+ * once each, from any thread (not from a signal handler): `hard` = 0 sends a cancel request
+ * (PQcancel) for each connection; `hard` = 1 also shuts the connections' sockets down, for a server
+ * that does not answer even a cancel. The interrupted call returns STORE_BUSY (cancelled) or
+ * STORE_ERROR (connection closed), nothing written. Calls started afterwards are not affected by a
+ * cancel; after a hard interrupt they reconnect.
+ */
+void store_interrupt_all(int hard, int min_busy_ms);
 
 /* --- configuration --- */
 

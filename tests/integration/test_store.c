@@ -590,7 +590,7 @@ static int group_setup(void **state)
         goto fail;
     }
     char err[512];
-    if (store_open(ci_store, T_EVENTS, T_RECEIPTS, &f->s, err, sizeof(err)) != STORE_OK) {
+    if (store_open(ci_store, NULL, T_EVENTS, T_RECEIPTS, &f->s, err, sizeof(err)) != STORE_OK) {
         fprintf(stderr, "test_store: store_open: %s\n", err);
         goto fail;
     }
@@ -1348,7 +1348,7 @@ static void test_notify_and_lease(void **state)
     FIXTURE(state);
     char err[512] = "";
     struct store *relay = NULL, *other = NULL;
-    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
+    assert_int_equal(store_open(f->conninfo, NULL, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
                      STORE_OK);
     assert_int_equal(store_listen(relay), STORE_OK);
     assert_int_equal(store_wait_notify(relay, 0), 0);
@@ -1370,7 +1370,7 @@ static void test_notify_and_lease(void **state)
     assert_int_equal(store_wait_notify(relay, 200), 0);
 
     /* the lease */
-    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &other, err, sizeof(err)),
+    assert_int_equal(store_open(f->conninfo, NULL, T_EVENTS, T_RECEIPTS, &other, err, sizeof(err)),
                      STORE_OK);
     assert_int_equal(store_relay_lock(relay), 1);
     assert_int_equal(store_relay_lock(relay), 1);
@@ -1420,8 +1420,8 @@ static void test_reconnect(void **state)
 
     /* store_open against a server that is not there: an error, but a usable handle */
     struct store *s = NULL;
-    assert_int_equal(store_open("host=/nonexistent-socket-dir port=1 connect_timeout=2", T_EVENTS,
-                                T_RECEIPTS, &s, err, sizeof(err)),
+    assert_int_equal(store_open("host=/nonexistent-socket-dir port=1 connect_timeout=2", NULL,
+                                T_EVENTS, T_RECEIPTS, &s, err, sizeof(err)),
                      STORE_ERROR);
     assert_non_null(s);
     assert_non_null(strstr(err, "connecting to PostgreSQL"));
@@ -1630,7 +1630,7 @@ static void test_officer_functions(void **state)
     char *me = sql1(f->db, "SELECT 'officer:' || session_user");
 
     struct store *relay = NULL;
-    assert_int_equal(store_open(f->conninfo, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
+    assert_int_equal(store_open(f->conninfo, NULL, T_EVENTS, T_RECEIPTS, &relay, err, sizeof(err)),
                      STORE_OK);
     assert_int_equal(store_listen(relay), STORE_OK);
 

@@ -127,6 +127,9 @@ static void test_defaults(void **state)
     assert_string_equal(c->topic_receipts, "customs.receipts");
     assert_int_equal(c->n_kafka_properties, 0);
     assert_string_equal(c->pg_conninfo, "");
+    assert_int_equal(c->pg_connect_timeout_s, 5);
+    assert_int_equal(c->pg_statement_timeout_ms, 10000);
+    assert_int_equal(c->pg_lock_timeout_ms, 5000);
     assert_string_equal(c->rules_path, "/etc/customsd/rules.yaml");
     assert_int_equal(c->batch_max_messages, 1000);
     assert_int_equal(c->batch_max_wait_ms, 200);
@@ -181,6 +184,9 @@ static void test_full_file(void **state)
     assert_string_equal(c->pg_conninfo, "host=/tmp dbname=customs");
     assert_int_equal(c->pg_conninfo_at.line, 15);
     assert_int_equal(c->pg_conninfo_at.column, 13);
+    assert_int_equal(c->pg_connect_timeout_s, 3);
+    assert_int_equal(c->pg_statement_timeout_ms, 0);
+    assert_int_equal(c->pg_lock_timeout_ms, 250);
     assert_int_equal(c->batch_max_messages, 100000);
     assert_int_equal(c->batch_max_wait_ms, 1);
     assert_int_equal(c->max_message_bytes, 1024);
@@ -237,6 +243,9 @@ static void test_example_config(void **state)
     assert_string_equal(c->topic_events, d->topic_events);
     assert_string_equal(c->topic_receipts, d->topic_receipts);
     assert_string_equal(c->pg_conninfo, d->pg_conninfo);
+    assert_int_equal(c->pg_connect_timeout_s, d->pg_connect_timeout_s);
+    assert_int_equal(c->pg_statement_timeout_ms, d->pg_statement_timeout_ms);
+    assert_int_equal(c->pg_lock_timeout_ms, d->pg_lock_timeout_ms);
     assert_int_equal(c->batch_max_messages, d->batch_max_messages);
     assert_int_equal(c->batch_max_wait_ms, d->batch_max_wait_ms);
     assert_int_equal(c->max_message_bytes, d->max_message_bytes);
