@@ -1,0 +1,84 @@
+#!/bin/bash
+# test_lockwait.sh - a row lock held by another session never hangs customsd (issue 9): with
+# max_messages 1, parcel X is stored; another session holds X's row lock (SELECT ... FOR
+# UPDATE in an open transaction); an amendment of X (appType 2) is produced. customsd must
+# log the lock wait within a few seconds (lock_timeout 1000 ms here), exit 0 on SIGTERM
+# within 10 s, and after the lock is released and customsd restarted, the amendment must be
+# applied exactly once.
+source "$(dirname "$0")/lib.sh"
+N=lw${T_RUN}
+X=$N-X
+rules=$(rules_copy "$T_DIR/rules")
+cfg=$(write_config "$N" 1 "$rules")
+sed -i 's/^  conninfo: ""$/  conninfo: ""\n  connect_timeout_s: 2\n  statement_timeout_ms: 3000\n  lock_timeout_ms: 1000/' "$cfg"
+grep -q 'lock_timeout_ms: 1000' "$cfg" || { fail "could not set the timeouts"; finish; }
+log=$T_DIR/customsd.log
+
+# decl APPTYPE NOTE: parcel X, a guitar (9207: accepted, not released: an amendment is applied).
+decl() {
+    cat <<JSON
+{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$1","appTime":"20240512103000","appStatus":"2",
+"customsCode":"1900","portCode":"1900","ieFlag":"E","ieDate":"20240512",
+"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$X",
+"ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
+"logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$X",
+"copNo":"COP-$X","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
+"tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
+"freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
+"wrapType":"2","packNo":1,"grossWeight":"3.5","netWeight":"3.125","note":"$2",
+"items":[{"gnum":1,"itemNo":"IT-001","itemName":"货物","gcode":"9207900000","gname":"货物",
+"gmodel":"型号","barCode":"无","country":"344","currency":"142","qty":"2","unit":"011",
+"qty1":"2","unit1":"011","price":"699.50","totalPrice":"1399.00"}]}
+JSON
+}
+history_rows() { q "SELECT count(*) FROM customs.status_history WHERE logistics_no = '$X'"; }
+versions() { q "SELECT count(*) FROM customs.declaration_versions WHERE logistics_no = '$X'"; }
+
+frame_json "$T_DIR/one.frames" "$X" "$(decl 1 "")"
+produce "$N.declarations" "$T_DIR/one.frames"
+start_customsd "$cfg" "$log"
+if wait_committed "$N" "$N.declarations" 1 60; then ok "X stored"; else fail "X not stored"; tail -20 "$log"; finish; fi
+hist0=$(history_rows)
+vers0=$(versions)
+
+# Another session holds X's row lock until it is terminated.
+PGAPPNAME=locker-$N psql -X -q -c "BEGIN; SELECT 1 FROM customs.declarations WHERE logistics_no = '$X' FOR UPDATE; SELECT pg_sleep(120)" >/dev/null 2>&1 &
+T_PIDS+=("$!")
+release() { q "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'locker-$N'" >/dev/null; }
+deadline=$(( $(date +%s) + 10 ))
+until [ "$(q "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'locker-$N' AND l.locktype = 'transactionid'")" -ge 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "the locking session did not start"; finish; }
+    sleep 0.1
+done
+
+frame_json "$T_DIR/amend.frames" "$X" "$(decl 2 "amended")"
+t0=$(date +%s%N)
+produce "$N.declarations" "$T_DIR/amend.frames"
+deadline=$(( $(date +%s) + 15 ))
+until grep -q "parcel $X: .*waiting for a row lock held by another session (lock_timeout 1000 ms)" "$log"; do
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 0.1
+done
+if grep -q "parcel $X: .*waiting for a row lock held by another session (lock_timeout 1000 ms)" "$log"; then
+    ok "lock wait logged after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+else
+    fail "no lock wait in the log"; tail -20 "$log"
+fi
+grep -q "database unavailable" "$log" && fail "lock wait logged as database unavailable" || ok "not logged as an outage"
+check "amendment not committed while locked" 1 "$(committed "$N" "$N.declarations")"
+
+stop_customsd TERM
+check "SIGTERM while locked: exit status" 0 "$STOP_RC"
+[ "$STOP_MS" -lt 10000 ] && ok "stopped in ${STOP_MS} ms" || fail "stop took ${STOP_MS} ms"
+check "nothing committed of the amendment" 1 "$(committed "$N" "$N.declarations")"
+
+release
+start_customsd "$cfg" "$log"
+if wait_committed "$N" "$N.declarations" 2 60; then ok "amendment committed after restart"; else fail "amendment not committed"; tail -20 "$log"; fi
+stop_customsd TERM
+check "exit status" 0 "$STOP_RC"
+check "amendment applied once: one more history row" $((hist0 + 1)) "$(history_rows)"
+check "amendment applied once: one more version" $((vers0 + 1)) "$(versions)"
+check "X is at its second version" 2 "$(q "SELECT version FROM customs.declarations WHERE logistics_no = '$X'")"
+check "nothing quarantined" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
+finish
