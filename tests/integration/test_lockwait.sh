@@ -4,7 +4,9 @@
 # UPDATE in an open transaction); an amendment of X (appType 2) is produced. customsd must
 # log the lock wait within a few seconds (lock_timeout 1000 ms here), exit 0 on SIGTERM
 # within 10 s, and after the lock is released and customsd restarted, the amendment must be
-# applied exactly once.
+# applied exactly once. Then the same without lock or statement timeouts: customsd waits
+# for the lock until SIGTERM, which cancels the waiting statement: exit 0 within 10 s, and
+# after a restart the second amendment is applied once too.
 source "$(dirname "$0")/lib.sh"
 N=lw${T_RUN}
 X=$N-X
@@ -80,5 +82,32 @@ check "exit status" 0 "$STOP_RC"
 check "amendment applied once: one more history row" $((hist0 + 1)) "$(history_rows)"
 check "amendment applied once: one more version" $((vers0 + 1)) "$(versions)"
 check "X is at its second version" 2 "$(q "SELECT version FROM customs.declarations WHERE logistics_no = '$X'")"
+
+# --- no timeouts: SIGTERM must cancel the statement waiting for the lock ---------------------
+sed -i 's/^  statement_timeout_ms: .*/  statement_timeout_ms: 0/; s/^  lock_timeout_ms: .*/  lock_timeout_ms: 0/' "$cfg"
+start_customsd "$cfg" "$log"
+PGAPPNAME=locker-$N psql -X -q -c "BEGIN; SELECT 1 FROM customs.declarations WHERE logistics_no = '$X' FOR UPDATE; SELECT pg_sleep(120)" >/dev/null 2>&1 &
+T_PIDS+=("$!")
+frame_json "$T_DIR/amend2.frames" "$X" "$(decl 2 "amended again")"
+produce "$N.declarations" "$T_DIR/amend2.frames"
+deadline=$(( $(date +%s) + 30 ))
+until [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'customsd' AND wait_event_type = 'Lock'")" -ge 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "customsd never waited for the lock"; break; }
+    sleep 0.1
+done
+sleep 1
+stop_customsd TERM
+check "SIGTERM while waiting for the lock: exit status" 0 "$STOP_RC"
+[ "$STOP_MS" -lt 10000 ] && ok "stopped in ${STOP_MS} ms (statement cancelled)" || fail "stop took ${STOP_MS} ms"
+grep -q "parcel $X: .*statement timeout or cancel" "$log" && ok "the cancelled statement is logged" || fail "no cancel in the log"
+check "nothing committed of the second amendment" 2 "$(committed "$N" "$N.declarations")"
+release
+start_customsd "$cfg" "$log"
+if wait_committed "$N" "$N.declarations" 3 60; then ok "second amendment committed after restart"; else fail "second amendment not committed"; tail -20 "$log"; fi
+stop_customsd TERM
+check "exit status" 0 "$STOP_RC"
+check "second amendment applied once: history rows" $((hist0 + 2)) "$(history_rows)"
+check "second amendment applied once: versions" $((vers0 + 2)) "$(versions)"
+check "X is at its third version" 3 "$(q "SELECT version FROM customs.declarations WHERE logistics_no = '$X'")"
 check "nothing quarantined" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
 finish
