@@ -66,6 +66,7 @@ struct consumer {
     struct consumer_stats stats;
 };
 
+/* The database failed `what` (NULL: the caller logged it already): pause and back off. */
 static void db_failed(struct consumer *p, const char *what, const char *why)
 {
     if (!p->db_down && what)

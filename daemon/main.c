@@ -9,8 +9,10 @@
  * back an open transaction). A database call still running STOP_CANCEL_MS after the first
  * signal is cancelled (PQcancel), and its connection shut down after STOP_CLOSE_MS, by a
  * watcher thread (the handler only sets the flag), so stopping takes seconds whatever the
- * database does. SIGHUP reloads the rules file; a bad file keeps the old rules.
- * Under systemd (Type=notify) READY=1 is sent once the consumer and relay run.
+ * database does. The watcher also closes the connection of a call that outlives
+ * postgresql.statement_timeout_ms by OVERDUE_GRACE_MS (a server that stopped answering). SIGHUP
+ * reloads the rules file; a bad file keeps the old rules. Under systemd (Type=notify) READY=1 is
+ * sent once the consumer and relay run.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,6 +41,7 @@
 #define RELAY_FLUSH_MS   5000
 #define STOP_CANCEL_MS   1000 /* a database call this old at a stop is cancelled ... */
 #define STOP_CLOSE_MS    3000 /* ... and this old, its connection shut down */
+#define OVERDUE_GRACE_MS 5000 /* beyond statement_timeout: the server does not answer */
 
 /* The signal flags: with the log state, the only globals. */
 static volatile sig_atomic_t stop_requested;
@@ -62,18 +65,27 @@ static void on_reload(int sig)
     reload_requested = 1;
 }
 
+struct stop_watch {
+    atomic_bool done;
+    int overdue_ms; /* a call this old is closed even without a stop; 0 = never */
+};
+
 /*
  * The stop watcher: once a stop is requested, interrupts the database calls that keep the
- * consumer or the relay from stopping (store_interrupt_all), until `done`.
+ * consumer or the relay from stopping (store_interrupt_all), until `done`. Without a stop,
+ * closes the connection of a call older than overdue_ms (the server's statement_timeout
+ * did not end it: the server does not answer), so the caller sees an outage.
  */
 static void *stop_watch(void *arg)
 {
-    atomic_bool *done = arg;
+    struct stop_watch *w = arg;
     struct timespec tick = {0, 100 * 1000 * 1000};
-    while (!atomic_load(done)) {
+    while (!atomic_load(&w->done)) {
         if (stop_requested) {
             store_interrupt_all(0, STOP_CANCEL_MS);
             store_interrupt_all(1, STOP_CLOSE_MS);
+        } else if (w->overdue_ms > 0) {
+            store_interrupt_all(1, w->overdue_ms);
         }
         nanosleep(&tick, NULL);
     }
@@ -275,9 +287,11 @@ static int run(const struct config *cfg, struct rules **rules)
     struct consumer *p = NULL;
     char err[1024];
     int rc;
-    atomic_bool watch_done = false;
+    struct stop_watch watch = {.done = false, .overdue_ms = 0};
     pthread_t watcher;
-    bool watching = pthread_create(&watcher, NULL, stop_watch, &watch_done) == 0;
+    if (cfg->pg_statement_timeout_ms > 0)
+        watch.overdue_ms = (int)cfg->pg_statement_timeout_ms + OVERDUE_GRACE_MS;
+    bool watching = pthread_create(&watcher, NULL, stop_watch, &watch) == 0;
 
     if (!watching)
         log_warn("no stop watcher thread: a stop waits for the database calls in progress");
@@ -295,7 +309,7 @@ static int run(const struct config *cfg, struct rules **rules)
     }
     shutdown_all(p, relay);
     if (watching) {
-        atomic_store(&watch_done, true);
+        atomic_store(&watch.done, true);
         pthread_join(watcher, NULL);
     }
     return rc;

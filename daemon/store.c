@@ -243,7 +243,12 @@ static int store_connect(struct store *s, char *err, size_t errlen)
     s->cancel = PQgetCancel(s->conn);
     s->sock = PQsocket(s->conn);
     pthread_mutex_unlock(&store_registry_lock);
-    if (store_session(s, err, errlen) != STORE_OK || store_prepare(s, err, errlen) != STORE_OK) {
+    store_busy(s, true);
+    int rc = store_session(s, err, errlen);
+    if (rc == STORE_OK)
+        rc = store_prepare(s, err, errlen);
+    store_busy(s, false);
+    if (rc != STORE_OK) {
         /* Keep the session (it is fine); but a later store_reconnect must retry the
          * prepare, so drop it: the next call starts from scratch. */
         store_disconnect(s);
@@ -459,8 +464,10 @@ int store_relay_lock(struct store *s)
     }
     if (s->relay_locked)
         return 1; /* session locks stack; take it once per session */
+    store_busy(s, true);
     PGresult *res =
         PQexec(s->conn, "SELECT pg_try_advisory_lock(" STORE_RELAY_LOCK_KEY "::bigint)");
+    store_busy(s, false);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
         store_result_error(s, res, "taking the outbox relay lease", err, sizeof(err));
         log_warn("%s", err);
@@ -479,7 +486,9 @@ int store_listen(struct store *s)
         log_warn("listening on %s: %s", STORE_CHANNEL, err);
         return STORE_ERROR;
     }
+    store_busy(s, true);
     PGresult *res = PQexec(s->conn, "LISTEN " STORE_CHANNEL);
+    store_busy(s, false);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok) {
         store_result_error(s, res, "LISTEN " STORE_CHANNEL, err, sizeof(err));
@@ -603,8 +612,11 @@ void store_interrupt_all(int hard, int min_busy_ms)
             continue;
         if (s->interrupted < 1 && s->cancel && !PQcancel(s->cancel, why, (int)sizeof(why)))
             log_warn("cancelling a database call: %s", why);
-        if (hard && s->sock >= 0)
+        if (hard && s->sock >= 0) {
+            log_warn("a database call has not answered for %lld ms: closing its connection",
+                     (long long)(now - s->busy_since));
             shutdown(s->sock, SHUT_RDWR); /* the blocked call sees the connection closed */
+        }
         s->interrupted = hard ? 2 : 1;
     }
     pthread_mutex_unlock(&store_registry_lock);

@@ -12,7 +12,9 @@
  *
  * A struct store owns one connection and is used by one thread at a time. Every call
  * reconnects first when the connection was lost, and is bounded (struct store_limits); a failed
- * call returns STORE_ERROR and leaves nothing half-written (the transaction is rolled back).
+ * call returns STORE_ERROR, or STORE_BUSY when a statement gave up waiting (a lock, the
+ * statement timeout, a cancel), and leaves nothing half-written (the transaction is rolled
+ * back).
  */
 #ifndef CUSTOMSD_STORE_H
 #define CUSTOMSD_STORE_H
