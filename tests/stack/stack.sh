@@ -16,7 +16,13 @@
 #
 # Usage from a test script:   eval "$(sh tests/stack/stack.sh start)"
 # Exported: PGHOST (socket dir), PGPORT, PGUSER=postgres, PGDATABASE=customs,
-#           CUSTOMSD_PG_CONNINFO, CUSTOMSD_BOOTSTRAP (host:port,...), CUSTOMSD_STACK_DIR.
+#           CUSTOMSD_PG_CONNINFO, CUSTOMSD_BOOTSTRAP (host:port,...), CUSTOMSD_STACK_DIR,
+#           CUSTOMSD_TEST_PGSSLROOTCERT (the stack's CA; empty when openssl is missing).
+#
+# TLS: at start a throwaway CA and a server certificate for localhost and 127.0.0.1 (both
+# in subjectAltName) are generated in $D/tls, and PostgreSQL runs with ssl=on. TLS is
+# offered, not required: plain connections (socket and TCP) work as before. A client that
+# wants it connects with host=localhost sslmode=verify-full sslrootcert=$CUSTOMSD_TEST_PGSSLROOTCERT.
 #
 # State lives in a temp dir /tmp/customsd-stack.XXXXXX whose path is kept in
 # tests/stack/run/state. It is in /tmp, not in the checkout, because the checkout may sit
@@ -169,6 +175,11 @@ write_env() {
         echo "export CUSTOMSD_PG_CONNINFO='host=$D/sock port=$port user=postgres dbname=customs'"
         echo "export CUSTOMSD_BOOTSTRAP='$bootstrap'"
         echo "export CUSTOMSD_STACK_DIR='$D'"
+        if [ -f "$D/tls/ca.pem" ]; then
+            echo "export CUSTOMSD_TEST_PGSSLROOTCERT='$D/tls/ca.pem'"
+        else
+            echo "export CUSTOMSD_TEST_PGSSLROOTCERT=''"
+        fi
     } >"$D/env.tmp"
     mv "$D/env.tmp" "$D/env"
 }
@@ -227,6 +238,40 @@ do_stop() {
 
 # --- start -----------------------------------------------------------------------------
 
+# A throwaway CA (tls/ca.pem) and a server certificate it signs for localhost and 127.0.0.1
+# (tls/server.pem, key in the data dir, readable by the server user only), valid 30 days;
+# PostgreSQL is told ssl=on. Without openssl the stack runs without TLS (said once).
+make_tls() {
+    if ! command -v openssl >/dev/null; then
+        say "openssl not found: PostgreSQL runs without TLS"
+        return 0
+    fi
+    mkdir -p "$D/tls"
+    printf '%s\n' 'subjectAltName=DNS:localhost,IP:127.0.0.1' 'basicConstraints=critical,CA:FALSE' \
+        'keyUsage=critical,digitalSignature,keyEncipherment' 'extendedKeyUsage=serverAuth' \
+        >"$D/tls/server.ext"
+    serial=0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+    if ! {
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+            -keyout "$D/tls/ca.key" -out "$D/tls/ca.pem" -days 30 -subj "/CN=customsd test CA" \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign &&
+            openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+                -keyout "$D/pgdata/server.key" -out "$D/tls/server.csr" -subj /CN=localhost &&
+            openssl x509 -req -in "$D/tls/server.csr" -CA "$D/tls/ca.pem" -CAkey "$D/tls/ca.key" \
+                -set_serial "$serial" -days 30 -extfile "$D/tls/server.ext" -out "$D/tls/server.pem"
+    } >>"$D/stack.log" 2>&1; then
+        cat "$D/stack.log" >&2
+        die "generating the test certificates failed"
+    fi
+    cp "$D/tls/server.pem" "$D/pgdata/server.crt"
+    chown "$SERVER_UID:$SERVER_GID" "$D/pgdata/server.key" "$D/pgdata/server.crt"
+    chmod 600 "$D/pgdata/server.key"
+    chmod 644 "$D/tls/ca.pem" "$D/pgdata/server.crt"
+    chmod 600 "$D/tls/ca.key"
+    # server.crt and server.key in the data dir are PostgreSQL's defaults.
+    echo "ssl = on" >>"$D/pgdata/postgresql.conf"
+}
+
 pg_ctl_start() {
     as_server "$PG_BIN/pg_ctl" -D "$D/pgdata" -l "$D/pg.log" -w -t 60 -o "$(cat "$D/pg.opts")" \
         start >>"$D/stack.log" 2>&1
@@ -245,6 +290,7 @@ start_pg() {
         cat "$D/stack.log" >&2
         die "initdb failed"
     fi
+    make_tls
     tries=0
     while :; do
         port=$(pick_port) || die "no free port found"
@@ -266,7 +312,11 @@ start_pg() {
     echo "$port" >"$D/pg.port"
     "$PG_BIN/createdb" -h "$D/sock" -p "$port" -U postgres customs >>"$D/stack.log" 2>&1 ||
         die "createdb customs failed (see $D/stack.log)"
-    say "PostgreSQL 15 up on 127.0.0.1:$port and $D/sock (server user $SERVER_USER)"
+    if [ -f "$D/tls/ca.pem" ]; then
+        say "PostgreSQL 15 up on 127.0.0.1:$port (TLS offered, CA $D/tls/ca.pem) and $D/sock (server user $SERVER_USER)"
+    else
+        say "PostgreSQL 15 up on 127.0.0.1:$port and $D/sock (server user $SERVER_USER)"
+    fi
 }
 
 start_broker() {
