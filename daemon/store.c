@@ -209,6 +209,24 @@ static int store_session(struct store *s, char *err, size_t errlen)
     return rc;
 }
 
+/*
+ * A failed connection's message on one line, naming the settings to look at when TLS
+ * refused it (libpq says "certificate verify failed", "does not match host name", "root
+ * certificate file ... does not exist", "SSL ..."; nothing customsd could fix by retrying).
+ */
+static void store_connect_error(struct store *s, char *err, size_t errlen)
+{
+    store_set_error(err, errlen, "connecting to PostgreSQL", PQerrorMessage(s->conn));
+    for (char *c = err; *c; c++)
+        if (*c == '\n' || *c == '\r' || *c == '\t')
+            *c = ' ';
+    if (strstr(err, "SSL") || strstr(err, "certificate")) {
+        size_t used = strlen(err);
+        snprintf(err + used, errlen - used,
+                 " (TLS: check sslmode, sslrootcert and host in postgresql.conninfo)");
+    }
+}
+
 /* (Re)connect from scratch: a new session has no prepared statements, LISTEN or lock. */
 static int store_connect(struct store *s, char *err, size_t errlen)
 {
@@ -235,7 +253,7 @@ static int store_connect(struct store *s, char *err, size_t errlen)
         return STORE_ERROR;
     }
     if (PQstatus(s->conn) != CONNECTION_OK) {
-        store_set_error(err, errlen, "connecting to PostgreSQL", PQerrorMessage(s->conn));
+        store_connect_error(s, err, errlen);
         return STORE_ERROR;
     }
     PQsetNoticeProcessor(s->conn, store_notice, NULL);
