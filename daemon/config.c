@@ -547,6 +547,17 @@ int config_check(const struct config *c, const struct config_checks *checks, cha
             return config_error(&pos, err, errlen, "kafka.properties.%s: %s", p->name, why);
         }
     }
+    if (checks->kafka_properties) {
+        size_t blame = c->n_kafka_properties;
+
+        if (checks->kafka_properties(c, &blame, why, sizeof(why)) == 0)
+            return 0;
+        if (blame >= c->n_kafka_properties)
+            return util_errf(err, errlen, "%s: kafka.properties: %s", c->path, why);
+        const struct config_property *p = &c->kafka_properties[blame];
+        struct config_pos pos = {c->path, p->at.line, p->at.column};
+        return config_error(&pos, err, errlen, "kafka.properties.%s: %s", p->name, why);
+    }
     return 0;
 }
 

@@ -76,13 +76,20 @@ struct config_checks {
     int (*kafka_property)(const char *name, const char *value, char *why, size_t whylen);
     /* libpq can parse the connection string or URI `conninfo` (store_check_conninfo). */
     int (*conninfo)(const char *conninfo, char *why, size_t whylen);
+    /* librdkafka accepts all the properties together: files it loads, SASL mechanism and
+     * credentials (kafka_check_properties). Asked once every value passed the checks
+     * above; *blame = index in c->kafka_properties of the property to point at, or
+     * c->n_kafka_properties for none. */
+    int (*kafka_properties)(const struct config *c, size_t *blame, char *why, size_t whylen);
 };
 
 /*
  * Run `checks` on every kafka.properties entry and on postgresql.conninfo, in the order
- * they are written in the file. Returns 0, or -1 with the first refusal in err as
- * "file:line:column: kafka.properties.NAME: why" or "file:line:column: postgresql.conninfo:
- * why" (the position of the value).
+ * they are written in the file, then (all passed) kafka_properties on the whole set.
+ * Returns 0, or -1 with the first refusal in err as "file:line:column:
+ * kafka.properties.NAME: why" or "file:line:column: postgresql.conninfo: why" (the
+ * position of the value; for the whole-set check, of the property it blames, or
+ * "file: kafka.properties: why" when there is none).
  */
 int config_check(const struct config *c, const struct config_checks *checks, char *err,
                  size_t errlen) __attribute__((warn_unused_result));

@@ -814,6 +814,7 @@ static int cmd_config_check(char **argv)
     static const struct config_checks adapter_checks = {
         .kafka_property = kafka_check_property,
         .conninfo = store_check_conninfo,
+        .kafka_properties = kafka_check_properties,
     };
 
     if (config_load(argv[0], &c, err, sizeof(err)) < 0 ||

@@ -21,6 +21,21 @@
 int kafka_check_property(const char *name, const char *value, char *why, size_t whylen);
 
 /*
+ * Would librdkafka start a client with all of `c`'s kafka.properties together? Asked of a
+ * producer and a consumer built from them alone (no bootstrap.servers, so nothing is
+ * connected) and destroyed at once, so `customsd -t` finds what only the whole set shows:
+ * with security.protocol SSL or SASL_SSL a CA, certificate, CRL, keystore or key file that
+ * cannot be read or parsed, a key that does not match its certificate; an unsupported
+ * sasl.mechanisms; SCRAM or PLAIN without sasl.username and sasl.password
+ * (config_check, struct config_checks.kafka_properties). Files are opened to be read, so
+ * run it as the daemon's user. Returns 0, or -1 with the reason in why and in *blame the
+ * index in c->kafka_properties of the property the reason names (else sasl.mechanisms,
+ * else security.protocol, else the first property; c->n_kafka_properties when there are
+ * none). Takes some milliseconds (librdkafka starts and joins its threads).
+ */
+int kafka_check_properties(const struct config *c, size_t *blame, char *why, size_t whylen);
+
+/*
  * Set one librdkafka property. Returns 0, or -1 with "kafka property NAME: librdkafka's
  * reason" in err.
  */

@@ -105,6 +105,7 @@ static void usage(FILE *out)
 static const struct config_checks adapter_checks = {
     .kafka_property = kafka_check_property,
     .conninfo = store_check_conninfo,
+    .kafka_properties = kafka_check_properties,
 };
 
 /* Load the rules file named by the configuration. */

@@ -57,7 +57,9 @@ int fuzz_config(const uint8_t *data, size_t size)
         if (!c->kafka_properties[i].name || !c->kafka_properties[i].value)
             abort();
     }
-    static const struct config_checks adapter_checks = {kafka_check_property, store_check_conninfo};
+    /* Not kafka_check_properties: it opens the files an input names and starts librdkafka. */
+    static const struct config_checks adapter_checks = {kafka_check_property, store_check_conninfo,
+                                                        NULL};
     err[0] = '\0';
     if (config_check(c, &adapter_checks, err, sizeof(err)) < 0 && err[0] == '\0')
         abort();

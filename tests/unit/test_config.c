@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -30,6 +31,7 @@ static char path_buf[4096];
 static const struct config_checks adapter_checks = {
     .kafka_property = kafka_check_property,
     .conninfo = store_check_conninfo,
+    .kafka_properties = kafka_check_properties,
 };
 
 /* A path inside the source tree. */
@@ -172,17 +174,19 @@ static void test_full_file(void **state)
     assert_string_equal(c->topic_scans, "t.scans");
     assert_string_equal(c->topic_events, "t.events");
     assert_string_equal(c->topic_receipts, "t.receipts");
-    assert_int_equal(c->n_kafka_properties, 3);
+    assert_int_equal(c->n_kafka_properties, 5);
     assert_string_equal(c->kafka_properties[0].name, "security.protocol");
     assert_string_equal(c->kafka_properties[0].value, "SASL_SSL");
     assert_string_equal(c->kafka_properties[1].name, "sasl.mechanisms");
     assert_string_equal(c->kafka_properties[1].value, "SCRAM-SHA-512");
-    assert_string_equal(c->kafka_properties[2].name, "socket.keepalive.enable");
-    assert_string_equal(c->kafka_properties[2].value, "true");
-    assert_int_equal(c->kafka_properties[2].at.line, 13);
-    assert_int_equal(c->kafka_properties[2].at.column, 30);
+    assert_string_equal(c->kafka_properties[2].name, "sasl.username");
+    assert_string_equal(c->kafka_properties[3].name, "sasl.password");
+    assert_string_equal(c->kafka_properties[4].name, "socket.keepalive.enable");
+    assert_string_equal(c->kafka_properties[4].value, "true");
+    assert_int_equal(c->kafka_properties[4].at.line, 15);
+    assert_int_equal(c->kafka_properties[4].at.column, 30);
     assert_string_equal(c->pg_conninfo, "host=/tmp dbname=customs");
-    assert_int_equal(c->pg_conninfo_at.line, 15);
+    assert_int_equal(c->pg_conninfo_at.line, 17);
     assert_int_equal(c->pg_conninfo_at.column, 13);
     assert_int_equal(c->pg_connect_timeout_s, 3);
     assert_int_equal(c->pg_statement_timeout_ms, 0);
@@ -324,7 +328,7 @@ static int fake_conninfo(const char *conninfo, char *why, size_t whylen)
 static int check_with_fakes(const char *name, const char *property, const char *conninfo, char *err,
                             size_t errlen)
 {
-    static const struct config_checks fakes = {fake_property, fake_conninfo};
+    static const struct config_checks fakes = {fake_property, fake_conninfo, NULL};
     struct config *c = load_only(name);
     int rc;
 
@@ -368,17 +372,119 @@ static void test_check_order(void **state)
     assert_string_equal(err, want);
     assert_int_equal(
         check_with_fakes("full.yaml", "", "host=/tmp dbname=customs", err, sizeof(err)), -1);
-    snprintf(want, sizeof(want), "%s:15:13: postgresql.conninfo: refused conninfo",
+    snprintf(want, sizeof(want), "%s:17:13: postgresql.conninfo: refused conninfo",
              fixture("full.yaml"));
     assert_string_equal(err, want);
     assert_string_equal(asked, "security.protocol=SASL_SSL;sasl.mechanisms=SCRAM-SHA-512;"
+                               "sasl.username=customsd;sasl.password=not-a-secret;"
                                "socket.keepalive.enable=true;conninfo host=/tmp dbname=customs;");
 
     /* No checks: nothing to refuse. */
     {
-        static const struct config_checks none = {NULL, NULL};
+        static const struct config_checks none = {NULL, NULL, NULL};
         struct config *c = load_ok("full.yaml");
         assert_int_equal(config_check(c, &none, err, sizeof(err)), 0);
+        config_free(c);
+    }
+}
+
+/* The whole-set check runs once every value passed, and points at the property it blames. */
+static size_t whole_blame;
+static int whole_calls;
+
+static int fake_whole(const struct config *c, size_t *blame, char *why, size_t whylen)
+{
+    (void)c;
+    whole_calls++;
+    *blame = whole_blame;
+    snprintf(why, whylen, "refused together");
+    return -1;
+}
+
+static void test_check_whole(void **state)
+{
+    static const struct config_checks checks = {fake_property, fake_conninfo, fake_whole};
+    struct config *c = load_only("check_order.yaml");
+    char err[512], want[4300];
+
+    (void)state;
+    snprintf(refused_property, sizeof(refused_property), "a.two");
+    refused_conninfo[0] = '\0';
+    asked[0] = '\0';
+    whole_calls = 0;
+    assert_int_equal(config_check(c, &checks, err, sizeof(err)), -1);
+    assert_int_equal(whole_calls, 0); /* a value refused first: not asked */
+
+    refused_property[0] = '\0';
+    whole_blame = 1;
+    assert_int_equal(config_check(c, &checks, err, sizeof(err)), -1);
+    assert_int_equal(whole_calls, 1);
+    snprintf(want, sizeof(want), "%s:7:12: kafka.properties.a.two: refused together",
+             fixture("check_order.yaml"));
+    assert_string_equal(err, want);
+
+    whole_blame = c->n_kafka_properties; /* nothing to point at: the file */
+    assert_int_equal(config_check(c, &checks, err, sizeof(err)), -1);
+    snprintf(want, sizeof(want), "%s: kafka.properties: refused together",
+             fixture("check_order.yaml"));
+    assert_string_equal(err, want);
+    config_free(c);
+}
+
+/*
+ * kafka_check_properties through config_check, as `customsd -t` runs it: the TLS files
+ * librdkafka loads and the SASL settings, with the position of the property at fault. The
+ * fixtures name their files relative to the top of the source tree.
+ */
+static void test_kafka_together(void **state)
+{
+    const char *dir = getenv("CUSTOMSD_SRCDIR");
+
+    (void)state;
+    if (dir && *dir && chdir(dir) != 0)
+        fail_msg("chdir %s failed", dir);
+    config_free(load_ok("tls_ok.yaml"));
+    expect_check_error("err_tls_ca_missing.yaml", 4, 22,
+                       "kafka.properties.ssl.ca.location: cannot read "
+                       "tests/data/config/tls/no-such-ca.pem: No such file or directory");
+    expect_check_error("err_tls_ca_not_pem.yaml", 4, 22,
+                       "kafka.properties.ssl.ca.location: ssl.ca.location failed: ");
+    expect_check_error("err_tls_key_missing.yaml", 6, 23,
+                       "kafka.properties.ssl.key.location: cannot read "
+                       "tests/data/config/tls/no-such.key: No such file or directory");
+    expect_check_error("err_tls_key_mismatch.yaml", 6, 23,
+                       "kafka.properties.ssl.key.location: ssl.key.location failed: ");
+    expect_check_error("err_sasl_mechanism.yaml", 4, 22,
+                       "kafka.properties.sasl.mechanisms: Unsupported SASL mechanism: "
+                       "SCRAM-SHA512");
+    expect_check_error("err_sasl_scram_sha1.yaml", 4, 22,
+                       "kafka.properties.sasl.mechanisms: Unsupported SASL mechanism: "
+                       "SCRAM-SHA-1 (SCRAM-SHA-256 or SCRAM-SHA-512)");
+    expect_check_error("err_sasl_no_credentials.yaml", 5, 22,
+                       "kafka.properties.sasl.mechanisms: sasl.username and sasl.password "
+                       "must be set");
+    expect_check_error("err_sasl_no_mechanism.yaml", 3, 24, "kafka.properties.security.protocol: ");
+
+    /* The key mismatch and the default mechanism say what to do. */
+    {
+        struct config *c = load_only("err_tls_key_mismatch.yaml");
+        char err[1024];
+        assert_int_equal(config_check(c, &adapter_checks, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "(the key is not the one of ssl.certificate.location)"));
+        config_free(c);
+        c = load_only("err_sasl_no_mechanism.yaml");
+        assert_int_equal(config_check(c, &adapter_checks, err, sizeof(err)), -1);
+        assert_non_null(strstr(err, "(sasl.mechanisms is not set, so GSSAPI (Kerberos) is used"));
+        config_free(c);
+    }
+    /* Without TLS the files are not librdkafka's business, nor ours. */
+    {
+        struct config *c = load_only("err_tls_ca_missing.yaml");
+        char err[1024];
+        free(c->kafka_properties[0].value);
+        c->kafka_properties[0].value = strdup("PLAINTEXT");
+        assert_non_null(c->kafka_properties[0].value);
+        assert_int_equal(config_check(c, &adapter_checks, err, sizeof(err)), 0);
         config_free(c);
     }
 }
@@ -551,6 +657,8 @@ int main(void)
         cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_yaml_errors),
         cmocka_unit_test(test_check_order),
+        cmocka_unit_test(test_check_whole),
+        cmocka_unit_test(test_kafka_together),
         cmocka_unit_test(test_reader_scalars),
         cmocka_unit_test(test_reader_duplicates_large),
         cmocka_unit_test(test_reader_limits),
