@@ -11,6 +11,7 @@
 #include "consumer.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,10 @@
 
 #define BACKOFF_MIN_MS 250
 #define BACKOFF_MAX_MS 5000 /* a recovered database is used again within 5 s */
+/* Longest wait for the group leave at a stop: a coordinator that does not answer would
+ * otherwise hold the stop for socket.timeout.ms and more (the broker then ends the session
+ * after session.timeout.ms by itself). */
+#define CLOSE_MAX_MS 3000
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)
@@ -641,16 +646,62 @@ int consumer_step(struct consumer *p)
     return rc < 0 ? 0 : rc;
 }
 
+/* rd_kafka_destroy of a consumer whose close did not finish (no callbacks run). */
+static void *consumer_destroy_thread(void *arg)
+{
+    rd_kafka_destroy_flags(arg, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE);
+    return NULL;
+}
+
 void consumer_free(struct consumer *p)
 {
     if (!p)
         return;
     if (p->rk) {
-        /* Leave the group: revokes our partitions (rebalance_cb) and closes. */
-        rd_kafka_resp_err_t e = rd_kafka_consumer_close(p->rk);
+        /* Leave the group: revokes our partitions (rebalance_cb, called here) and closes,
+         * waiting at most CLOSE_MAX_MS. Offsets live in PostgreSQL: nothing is lost when the
+         * leave is cut short. */
+        int closed = 0;
+        rd_kafka_queue_t *q = rd_kafka_queue_new(p->rk);
+        rd_kafka_error_t *e = q ? rd_kafka_consumer_close_queue(p->rk, q) : NULL;
+        if (!q || e) {
+            log_warn("kafka consumer close: %s", e ? rd_kafka_error_string(e) : "out of memory");
+        } else {
+            int64_t until = now_ms() + CLOSE_MAX_MS;
+            /* Served as events: librdkafka 2.0 asserts on the close's own ops when this
+             * queue is served through callbacks (rd_kafka_queue_poll_callback). */
+            while (!(closed = rd_kafka_consumer_closed(p->rk)) && now_ms() < until) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 100);
+                if (ev && rd_kafka_event_type(ev) == RD_KAFKA_EVENT_REBALANCE)
+                    rebalance_cb(p->rk, rd_kafka_event_error(ev),
+                                 rd_kafka_event_topic_partition_list(ev), p);
+                if (ev)
+                    rd_kafka_event_destroy(ev);
+            }
+            if (!closed)
+                log_warn("kafka consumer close: no answer from the group coordinator within %d "
+                         "ms; leaving without it (the broker ends the session after "
+                         "session.timeout.ms)",
+                         CLOSE_MAX_MS);
+        }
         if (e)
-            log_warn("kafka consumer close: %s", rd_kafka_err2str(e));
-        rd_kafka_destroy(p->rk);
+            rd_kafka_error_destroy(e);
+        if (q)
+            rd_kafka_queue_destroy(q);
+        if (closed) {
+            rd_kafka_destroy(p->rk);
+        } else {
+            /* Even without the close, rd_kafka_destroy waits for the group handler to end,
+             * i.e. for the silent coordinator: let a thread wait for it while the stop goes
+             * on (the process exits without it if it is still waiting then). */
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&t, &attr, consumer_destroy_thread, p->rk) != 0)
+                consumer_destroy_thread(p->rk); /* no thread: wait here after all */
+            pthread_attr_destroy(&attr);
+        }
     }
     store_close(p->store);
     positions_free(p->positions);

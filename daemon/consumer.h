@@ -67,7 +67,10 @@ void consumer_set_rules(struct consumer *p, const struct rules *rules);
 /* Counters since consumer_new (see struct consumer_stats); valid while p lives. */
 const struct consumer_stats *consumer_stats(const struct consumer *p);
 
-/* Leave the consumer group cleanly (revoke, close) and free everything. Accepts NULL. */
+/*
+ * Leave the consumer group cleanly (revoke, close) and free everything; the leave is waited
+ * for at most 3 s (a silent group coordinator cannot hold a stop). Accepts NULL.
+ */
 void consumer_free(struct consumer *p);
 
 #endif

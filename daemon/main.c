@@ -260,6 +260,7 @@ static int run_loop(const struct config *cfg, struct consumer *p, struct rules *
 /* Step 5: log the totals, leave the group, flush the relay. Accepts NULL for either. */
 static void shutdown_all(struct consumer *p, struct relay *relay)
 {
+    relay_request_stop(relay); /* its last round ends while the consumer leaves the group */
     if (p) {
         const struct consumer_stats *st = consumer_stats(p);
         log_info("consumer totals: %llu records in %llu batches, %llu declarations, %llu "

@@ -28,6 +28,7 @@ struct relay {
     pthread_t thread;
     bool thread_started;
     atomic_bool stop;
+    int64_t stop_at_ms; /* now_ms() of the first stop request (main thread only) */
     atomic_uint_fast64_t published;
     atomic_uint_fast64_t failed;
 
@@ -255,15 +256,25 @@ fail:
     return -1;
 }
 
+void relay_request_stop(struct relay *r)
+{
+    if (!r || r->stop_at_ms)
+        return;
+    r->stop_at_ms = now_ms();
+    atomic_store(&r->stop, true);
+}
+
 void relay_stop(struct relay *r, int flush_ms)
 {
     if (!r)
         return;
-    atomic_store(&r->stop, true);
+    relay_request_stop(r);
     if (r->thread_started)
         pthread_join(r->thread, NULL);
     if (r->producer) {
-        rd_kafka_resp_err_t e = rd_kafka_flush(r->producer, flush_ms);
+        /* flush_ms counts from the stop request: the round in flight used part of it. */
+        int64_t left = r->stop_at_ms + flush_ms - now_ms();
+        rd_kafka_resp_err_t e = rd_kafka_flush(r->producer, left > 0 ? (int)left : 0);
         if (e)
             log_warn("outbox relay: %d events still in flight at exit; they stay unpublished "
                      "in the outbox and go out on the next start",

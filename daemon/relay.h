@@ -33,9 +33,17 @@ int relay_start(const struct config *cfg, struct relay **out, char *err, size_t 
     __attribute__((warn_unused_result));
 
 /*
- * Stop: finish the round in flight (deliveries waited for up to `flush_ms`), mark what was
- * delivered, join the thread, destroy the producer. Rows not yet delivered stay in the
- * outbox for the next run. Accepts NULL.
+ * Ask the relay thread to stop after its round in flight (whose deliveries it waits for
+ * at most 5 s more), without waiting: relay_stop then has less left to wait. Accepts NULL;
+ * a second request does nothing.
+ */
+void relay_request_stop(struct relay *r);
+
+/*
+ * Stop: finish the round in flight, mark what was delivered, join the thread, flush the
+ * producer for what is left of `flush_ms` milliseconds counted from the first stop request
+ * (relay_request_stop or this call), destroy the producer. Rows not yet delivered stay in
+ * the outbox for the next run. Accepts NULL.
  */
 void relay_stop(struct relay *r, int flush_ms);
 

@@ -620,16 +620,44 @@ int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, c
     return rc;
 }
 
+/*
+ * PQcancel in a thread of its own: it opens a connection to the server and waits for the
+ * server to close it, with no time limit, so a server that accepts connections and never
+ * answers would block the caller for as long (and the stop watcher with it, the registry
+ * locked). Owns and frees `arg`, a PGcancel.
+ */
+static void *store_cancel_thread(void *arg)
+{
+    PGcancel *cancel = arg;
+    char why[256];
+
+    if (!PQcancel(cancel, why, (int)sizeof(why)))
+        log_warn("cancelling a database call: %s", why);
+    PQfreeCancel(cancel);
+    return NULL;
+}
+
 void store_interrupt_all(int hard, int min_busy_ms)
 {
-    char why[256];
     int64_t now = now_ms();
     pthread_mutex_lock(&store_registry_lock);
     for (struct store *s = store_registry; s; s = s->next) {
         if (!s->busy_since || now - s->busy_since < min_busy_ms || s->interrupted >= (hard ? 2 : 1))
             continue;
-        if (s->interrupted < 1 && s->cancel && !PQcancel(s->cancel, why, (int)sizeof(why)))
-            log_warn("cancelling a database call: %s", why);
+        /* A hard interrupt closes the connection: a cancel request would add nothing. The
+         * cancel object moves to the thread (a connection cancels at most one call; the
+         * hard interrupt still works for the next). */
+        if (!hard && s->interrupted < 1 && s->cancel) {
+            pthread_t t;
+            pthread_attr_t attr;
+            pthread_attr_init(&attr);
+            pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+            if (pthread_create(&t, &attr, store_cancel_thread, s->cancel) == 0)
+                s->cancel = NULL; /* owned by the thread now */
+            else
+                log_warn("cancelling a database call: no thread; its connection will be closed");
+            pthread_attr_destroy(&attr);
+        }
         if (hard && s->sock >= 0) {
             log_warn("a database call has not answered for %lld ms: closing its connection",
                      (long long)(now - s->busy_since));

@@ -154,10 +154,12 @@ int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, c
 /*
  * Interrupt every open store's call that has been in progress for min_busy_ms or more,
  * once each, from any thread (not from a signal handler): `hard` = 0 sends a cancel request
- * (PQcancel) for each connection; `hard` = 1 also shuts the connections' sockets down, for a server
- * that does not answer even a cancel. The interrupted call returns STORE_BUSY (cancelled) or
- * STORE_ERROR (connection closed), nothing written. Calls started afterwards are not affected by a
- * cancel; after a hard interrupt they reconnect.
+ * (PQcancel, from a detached thread: it never blocks the caller, even when the server
+ * accepts connections and never answers; a connection sends at most one); `hard` = 1 shuts
+ * the connections' sockets down instead, for a server that does not answer even a cancel. The
+ * interrupted call returns STORE_BUSY (cancelled) or STORE_ERROR (connection closed), nothing
+ * written. Calls started afterwards are not affected by a cancel; after a hard interrupt they
+ * reconnect.
  */
 void store_interrupt_all(int hard, int min_busy_ms);
 

@@ -444,3 +444,155 @@ ch_finish() {
     echo "  $CH_FAILS check(s) failed in scenario $CH_NAME; logs and database $CH_DB kept ($CH_DIR)"
     exit 1
 }
+
+# --- TCP proxies: black-hole and slow faults (tests/tools/tcpproxy.c) -------------------
+# ch_proxy_start NAME [-n NETNS] LISTEN:TARGET...: a tcpproxy in the background (log
+# $CH_DIR/NAME.log, control fifo $CH_DIR/NAME.fifo); sets CH_PROXY_PORTS (the listening
+# ports, in the order of the pairs; LISTEN 0 = a free port). ch_proxy NAME MODE [ARG]
+# switches it (pass, delay MS, stall, cut) and waits until it has logged the change.
+# ch_pg_proxy_start: a proxy to PostgreSQL's TCP port (PGPORT on 127.0.0.1); sets
+# CH_PG_PROXY_PORT. ch_config_pg_via ID PORT [YAML_LINES]: instance ID's configuration
+# reaches PostgreSQL over TCP at 127.0.0.1:PORT; YAML_LINES (e.g. "statement_timeout_ms:
+# 4000") are added to its postgresql section.
+# ch_kafka_netns_start: a network namespace (held by a `sleep` in it; CH_NETNS is its
+# /proc/PID/ns/net) whose 127.0.0.1:PORT for every broker port of CUSTOMSD_BOOTSTRAP is a
+# proxy "kafka" to the real broker: the brokers advertise their own 127.0.0.1:PORT, so only
+# a client inside the namespace (ch_start_in_netns ID) goes through the proxy for every
+# connection, and everything else (kcat, the producers, other instances) reaches the
+# brokers directly. Needs root (unshare, nsenter).
+# ch_stop_timed ID WHAT [LIMIT_S]: SIGTERM to ID, timed; checks exit status 0 and at most
+# LIMIT_S (10) seconds; "WHAT=N ms" goes to the "stops NAME: ..." line (ch_report_stops)
+# that run.sh adds to the scenario's line in the chaos summary. WHAT: one word.
+declare -A CH_PROXY_PID=()
+CH_PROXY_PORTS=
+CH_PG_PROXY_PORT=
+CH_NETNS=
+CH_NETNS_PID=
+CH_STOPS=
+
+ch_proxy_start() {
+    local name=$1 i
+    shift
+    rm -f "$CH_DIR/$name.ports"
+    "$BUILD/tools/tcpproxy" -c "$CH_DIR/$name.fifo" -f "$CH_DIR/$name.ports" "$@" \
+        >/dev/null 2>>"$CH_DIR/$name.log" &
+    CH_PROXY_PID[$name]=$!
+    for ((i = 0; i < 100; i++)); do
+        [ -s "$CH_DIR/$name.ports" ] && break
+        kill -0 "${CH_PROXY_PID[$name]}" 2>/dev/null || break
+        sleep 0.05
+    done
+    CH_PROXY_PORTS=$(cat "$CH_DIR/$name.ports" 2>/dev/null)
+    [ -n "$CH_PROXY_PORTS" ] || { ch_fail "tcpproxy $name did not start: $(tail -n 2 "$CH_DIR/$name.log")"; return 1; }
+}
+
+ch_proxy() {
+    local name=$1 i n
+    shift
+    n=$(grep -c ' tcpproxy: mode ' "$CH_DIR/$name.log")
+    echo "$*" >"$CH_DIR/$name.fifo"
+    for ((i = 0; i < 100; i++)); do
+        [ "$(grep -c ' tcpproxy: mode ' "$CH_DIR/$name.log")" -gt "$n" ] && break
+        sleep 0.05
+    done
+    ch_say "proxy $name: $(grep ' tcpproxy: mode ' "$CH_DIR/$name.log" | tail -n 1 | sed 's/.*tcpproxy: //')"
+    for i in "${!CH_PID[@]}"; do ch_mark "$i" "proxy $name: $*"; done
+}
+
+ch_pg_proxy_start() {
+    ch_proxy_start pg "0:$PGPORT" && CH_PG_PROXY_PORT=$CH_PROXY_PORTS
+}
+
+ch_config_pg_via() {
+    local id=$1 port=$2 extra=${3:-}
+    [ -f "$CH_DIR/$id.yaml" ] || ch_config "$id"
+    awk -v port="$port" -v extra="$extra" '
+        /^  conninfo: "/ { sub(/conninfo: "/, "conninfo: \"host=127.0.0.1 port=" port " ")
+                           print; n = split(extra, l, "\n"); for (i = 1; i <= n; i++) if (l[i] != "") print "  " l[i]; next }
+        { print }' "$CH_DIR/$id.yaml" >"$CH_DIR/$id.yaml.tmp" && mv "$CH_DIR/$id.yaml.tmp" "$CH_DIR/$id.yaml"
+}
+
+ch_kafka_netns_start() {
+    local pairs=() b i
+    command -v unshare >/dev/null && command -v nsenter >/dev/null ||
+        { ch_fail "unshare and nsenter (util-linux) are needed"; return 1; }
+    unshare -n sleep 100000 &
+    CH_NETNS_PID=$!
+    CH_NETNS=/proc/$CH_NETNS_PID/ns/net
+    # Until the sleep runs in its own namespace (unshare has exec'd it).
+    for ((i = 0; i < 100; i++)); do
+        [ "$(readlink "$CH_NETNS" 2>/dev/null)" != "$(readlink /proc/self/ns/net)" ] && break
+        sleep 0.02
+    done
+    nsenter --net="$CH_NETNS" ip link set lo up 2>"$CH_DIR/netns.err" ||
+        { ch_fail "no network namespace (root needed): $(cat "$CH_DIR/netns.err")"; return 1; }
+    for b in ${CUSTOMSD_BOOTSTRAP//,/ }; do pairs+=("${b##*:}:${b##*:}"); done
+    ch_proxy_start kafka -n "$CH_NETNS" "${pairs[@]}"
+}
+
+# ch_start_in_netns ID: ch_start, with customsd in the network namespace CH_NETNS
+# (nsenter execs it: the pid is customsd's).
+ch_start_in_netns() {
+    local id=$1
+    [ -f "$CH_DIR/$id.yaml" ] || ch_config "$id"
+    printf -- '--- chaos: start %s (in netns) at %s\n' "$id" "$(date +%T.%N)" >>"$CH_DIR/$id.log"
+    rm -f "$CH_DIR/$id.pid" "$CH_DIR/$id.rc"
+    (
+        nsenter --net="$CH_NETNS" -- "$BUILD/customsd" -c "$CH_DIR/$id.yaml" 2>>"$CH_DIR/$id.log" &
+        echo $! >"$CH_DIR/$id.pid"
+        wait $!
+        echo $? >"$CH_DIR/$id.rc"
+    ) 2>/dev/null &
+    CH_WATCH[$id]=$!
+    while [ ! -s "$CH_DIR/$id.pid" ]; do sleep 0.01; done
+    CH_PID[$id]=$(cat "$CH_DIR/$id.pid")
+}
+
+ch_stop_timed() {
+    local id=$1 label=$2 limit=${3:-10}
+    ch_stop "$id" TERM $((limit + 20))
+    CH_STOPS="${CH_STOPS:+$CH_STOPS, }$label=$CH_MS ms"
+    ch_check "SIGTERM $label: exit status" 0 "$CH_RC"
+    if [ "$CH_MS" -le $((limit * 1000)) ]; then
+        ch_ok "SIGTERM $label: stopped in $CH_MS ms (limit $limit s)"
+    else
+        ch_fail "SIGTERM $label: stopping took $CH_MS ms (limit $limit s)"
+    fi
+}
+
+# ch_report_stops: the line run.sh adds to the summary.
+ch_report_stops() { echo "stops $CH_NAME: ${CH_STOPS:-none}"; }
+
+# ch_proxy_cleanup: stop the proxies and the namespace, then ch_cleanup (the EXIT trap of
+# the proxy scenarios: ch_proxy_trap after ch_init).
+ch_proxy_cleanup() {
+    local name
+    ch_cleanup
+    for name in "${!CH_PROXY_PID[@]}"; do
+        kill "${CH_PROXY_PID[$name]}" 2>/dev/null
+        wait "${CH_PROXY_PID[$name]}" 2>/dev/null
+    done
+    CH_PROXY_PID=()
+    if [ -n "$CH_NETNS_PID" ]; then
+        kill "$CH_NETNS_PID" 2>/dev/null
+        wait "$CH_NETNS_PID" 2>/dev/null
+        CH_NETNS_PID=
+    fi
+}
+ch_proxy_trap() { trap ch_proxy_cleanup EXIT; }
+
+# ch_wait_log ID MARK PATTERN SECONDS: until a line matching PATTERN (grep -E) appears in
+# the instance's log after the last line containing MARK; sets CH_LOG_MS (milliseconds
+# waited) and CH_LOG_LINE (the line). Returns 1 after SECONDS without one.
+ch_wait_log() {
+    local id=$1 mark=$2 pat=$3 t0
+    t0=$(date +%s%N)
+    CH_LOG_LINE=
+    while :; do
+        CH_LOG_LINE=$(ch_log_between "$id" "$mark" "" | grep -m1 -E -- "$pat")
+        CH_LOG_MS=$(( ($(date +%s%N) - t0) / 1000000 ))
+        [ -n "$CH_LOG_LINE" ] && return 0
+        [ "$CH_LOG_MS" -lt $(($4 * 1000)) ] || return 1
+        sleep 0.1
+    done
+}

@@ -4,6 +4,7 @@
 # unless CUSTOMSD_KEEP_STACK is set), runs each scenario script in turn and prints, for
 # each, one line
 #   scenario NAME: produced=N applied=N duplicated=N lost=N quarantined=N
+# (the black-hole scenarios add "stops: WHAT=N ms", the time each SIGTERM took while stalled)
 # then a summary. Exits 0 only when every scenario passed (lost and duplicated 0 and
 # every other check of the scenario held).
 #
@@ -21,12 +22,13 @@ export CHAOS_SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 export CHAOS_RUN=${CHAOS_RUN:-$(date +%s)}
 export CHAOS_DIR=${CHAOS_DIR:-$PWD/$BUILD/chaos}
 ALL="crash scale scale_coop zombie pg_outage kafka_outage badrow hostile graceful retention"
+ALL="$ALL pg_stall_mid pg_stall_start pg_slow broker_stall"
 SCENARIOS=${CHAOS_SCENARIOS:-$ALL}
 
 for s in $SCENARIOS; do
     [ -f "tests/chaos/scenario_$s.sh" ] || { echo "chaos: no scenario $s (have: $ALL)"; exit 2; }
 done
-for b in customsd tools/gen_declarations tools/kafka_produce tools/mock_broker; do
+for b in customsd tools/gen_declarations tools/kafka_produce tools/mock_broker tools/tcpproxy; do
     [ -x "$BUILD/$b" ] || { echo "chaos: $BUILD/$b not built (make tests)"; exit 2; }
 done
 command -v kcat >/dev/null || { echo "chaos: kcat is needed (make deps)"; exit 2; }
@@ -54,6 +56,9 @@ for s in $SCENARIOS; do
     rc=${PIPESTATUS[0]}
     line=$(grep '^scenario ' "$CHAOS_DIR/$s.out" | tail -n 1)
     [ -n "$line" ] || line="scenario $s: no result line"
+    # The black-hole scenarios also report their stop times ("stops NAME: ...").
+    stops=$(grep '^stops ' "$CHAOS_DIR/$s.out" | tail -n 1 | sed 's/^stops [^:]*: //')
+    [ -z "$stops" ] || line="$line stops: $stops"
     if [ "$rc" -eq 0 ]; then
         echo "--- PASS $s ($((SECONDS - t0)) s)"
         echo "$line" >>"$CHAOS_DIR/summary"
