@@ -886,10 +886,12 @@ static void expect_load_error(const char *name, int line, int column, const char
 static void test_load_errors(void **state)
 {
     (void)state;
-    expect_load_error("err_unknown_check.yaml", 9, 12,
-                      "check: unknown check 'regex' (known: required, together, length, one_of, "
-                      "pattern, decimal, date, count, sequence, product, sum, compare, hs_prefix, "
-                      "threshold, always)");
+    expect_load_error(
+        "err_unknown_check.yaml", 9, 12,
+        "check: unknown check 'regex' (known: required, together, length, one_of, "
+        "pattern, same, absent, decimal, date, count, sequence, product, sum, compare, "
+        "hs_prefix, "
+        "threshold, always)");
     expect_load_error("err_unknown_field.yaml", 10, 9,
                       "fields: unknown item field 'items[].hsCode'");
     expect_load_error("err_header_item_field.yaml", 6, 12,
