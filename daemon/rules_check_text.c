@@ -630,7 +630,8 @@ static void same_visit(const void *state, const struct field_ref *fr, const char
     rules_field_loc(loc, fr, it, idx);
     rules_quote(q, value);
     rules_quote(qf, st->first);
-    rules_finding(fs, "%s: %s differs from %s %s (one value for all)", loc, q, st->first_loc, qf);
+    rules_finding(fs, "%s: %s differs from %s %s (all must be the same)", loc, q, st->first_loc,
+                  qf);
 }
 
 static void same_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
