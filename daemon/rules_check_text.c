@@ -826,7 +826,8 @@ const struct check_kind rules_check_kind_date = {"date", date_keys, date_parse, 
 /*
  * The HS code starts with a listed chapter (2 digits), heading (4), subheading (6) or a
  * longer prefix: a watch list, inline or a list file. Matches are hits, so the usual
- * action is inspect.
+ * action is inspect; with `message` ("is not in an HS chapter: ...", instead of "is on the
+ * watch list") a list of codes that cannot exist, rejected (chapters 00, 77, 98, 99).
  */
 struct check_hs_prefix {
     size_t n_fields;
@@ -835,13 +836,16 @@ struct check_hs_prefix {
     char **prefixes;
     size_t *lens;
     char *shown;
+    char *message;
 };
 
-static const char *const hs_prefix_keys[] = {"field", "fields", "prefixes", "list", NULL};
+static const char *const hs_prefix_keys[] = {"field", "fields",  "prefixes",
+                                             "list",  "message", NULL};
 
 static int hs_prefix_parse(struct rules_parser *p, const struct ynode *rule, void **out)
 {
     struct check_hs_prefix *c = calloc(1, sizeof(*c));
+    const struct ynode *message;
 
     *out = c;
     if (!c)
@@ -851,8 +855,12 @@ static int hs_prefix_parse(struct rules_parser *p, const struct ynode *rule, voi
     if (rules_parse_values(p, rule, "prefixes", LIST_HS_PREFIX, &c->prefixes, &c->n_prefixes,
                            &c->shown) < 0)
         return -1;
+    message = ymap_get(rule, "message");
+    if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
+        return -1;
+    c->message = util_strdup(message ? message->value : "is on the watch list");
     c->lens = calloc(c->n_prefixes, sizeof(*c->lens));
-    if (!c->lens)
+    if (!c->lens || !c->message)
         return rules_poom(p);
     for (size_t i = 0; i < c->n_prefixes; i++)
         c->lens[i] = strlen(c->prefixes[i]);
@@ -869,7 +877,7 @@ static void hs_prefix_visit(const void *check, const struct field_ref *fr, const
         if (strncmp(value, c->prefixes[i], c->lens[i]) == 0) {
             rules_field_loc(loc, fr, it, idx);
             rules_quote(q, value);
-            rules_finding(fs, "%s: %s is on the watch list (HS prefix %s)", loc, q, c->prefixes[i]);
+            rules_finding(fs, "%s: %s %s (HS prefix %s)", loc, q, c->message, c->prefixes[i]);
             return;
         }
     }
@@ -891,6 +899,7 @@ static void hs_prefix_free(void *check)
     rules_free_values(c->prefixes, c->n_prefixes);
     free(c->lens);
     free(c->shown);
+    free(c->message);
     free(c->fields);
     free(c);
 }

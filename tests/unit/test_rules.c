@@ -477,6 +477,21 @@ static void test_gcode(void **state)
                         "items[gnum=1].gcode: '92079000O0' is not 10 digits");
     assert_null(find_reason(&dec, "CEB603-LEN"));
     decision_clear(&dec);
+
+    /* Ten digits in chapter 77 (reserved) or 99: no such HS code; 78 exists. */
+    decide_with(mishan, "\"gcode\": \"9207900000\"", "\"gcode\": \"9907900000\"",
+                "\"gcode\": \"6110200000\"", "\"gcode\": \"7710200000\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    assert_null(find_reason(&dec, "CEB603-GCODE"));
+    assert_string_equal(find_reason(&dec, "CEB603-HS-CHAPTER")->message,
+                        "items[gnum=1].gcode: '9907900000' is not in an HS chapter: chapters are "
+                        "01-97 and 77 is reserved (HS prefix 99); items[gnum=2].gcode: "
+                        "'7710200000' is not in an HS chapter: chapters are 01-97 and 77 is "
+                        "reserved (HS prefix 77)");
+    decision_clear(&dec);
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"7810200000\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
 }
 
 /* Code fields against the list files (docs/DOMAIN.md section 3), leading zeros kept. */
@@ -1589,7 +1604,8 @@ static void test_precheck_load_errors(void **state)
         {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: same\n"
          "    field: items[].qty\n",
          "t.yaml:6:12: field: field 'items[].qty' is a decimal; this check reads text"},
-        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: same\n", "t.yaml:3:5: "},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: same\n",
+         "t.yaml:3:5: missing 'field' or 'fields'"},
         {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: absent\n"
          "    field: licenseNo\n    message: \"\"\n",
          "t.yaml:7:14: message: must not be empty"},
