@@ -617,6 +617,7 @@ struct same_state {
 static void same_visit(const void *state, const struct field_ref *fr, const char *value,
                        const struct decl_item *it, size_t idx, struct findings *fs)
 {
+    /* rules_visit_text hands the state back as it got it: same_eval's own stack variable. */
     struct same_state *st = (struct same_state *)state;
     char loc[LOC_MAX], q[QUOTE_MAX], qf[QUOTE_MAX];
 
