@@ -175,16 +175,28 @@ int decimal_sub(struct decimal a, struct decimal b, struct decimal *out)
 
 int decimal_mul(struct decimal a, struct decimal b, struct decimal *out)
 {
-    if (!in_range(a.units) || !in_range(b.units))
+    return decimal_mul_round(a, b, DECIMAL_SCALE, out);
+}
+
+int decimal_mul_round(struct decimal a, struct decimal b, unsigned scale, struct decimal *out)
+{
+    __int128 div = DECIMAL_UNIT, back = 1;
+
+    if (scale > DECIMAL_SCALE || !in_range(a.units) || !in_range(b.units))
         return -1;
-    /* |a*b| < 10^38 < 2^127: the scale-10 product fits before rounding back to scale 5. */
+    for (unsigned s = scale; s < DECIMAL_SCALE; s++) {
+        div *= 10;
+        back *= 10;
+    }
+    /* |a*b| < 10^38 < 2^127: the scale-10 product fits; it is rounded once, from exact. */
     __int128 p = a.units * b.units;
     int neg = p < 0;
     if (neg)
         p = -p;
-    __int128 q = p / DECIMAL_UNIT, r = p % DECIMAL_UNIT;
-    if (r * 2 >= DECIMAL_UNIT)
+    __int128 q = p / div, r = p % div;
+    if (r * 2 >= div)
         q++;
+    q *= back;
     out->units = neg ? -q : q;
     return in_range(out->units) ? 0 : -1;
 }

@@ -70,6 +70,15 @@ int decimal_sub(struct decimal a, struct decimal b, struct decimal *out)
 int decimal_mul(struct decimal a, struct decimal b, struct decimal *out)
     __attribute__((warn_unused_result));
 
+/*
+ * Product rounded once, from the exact product, half away from zero to `scale` (0..5) digits
+ * after the point: scale 2 gives qty x price in cents as CEB603 totalPrice is declared
+ * (0.333 x 3 = 0.999 -> 1.00; 0.004995 -> 0.00, where rounding to 5 places first would give
+ * 0.01). Returns 0, or -1 when scale > 5 or the result leaves the N19,5 range.
+ */
+int decimal_mul_round(struct decimal a, struct decimal b, unsigned scale, struct decimal *out)
+    __attribute__((warn_unused_result));
+
 /* Absolute value. */
 struct decimal decimal_abs(struct decimal d);
 

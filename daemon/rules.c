@@ -7,7 +7,8 @@
  *   rules_load.c         YAML -> rules, referenced files (lists, rates), the bundle version
  *   rules_parse.c        load errors, typed YAML reads, fields, operators, value lists
  *   rules_check.c        the table of check kinds, what checks share, `always`
- *   rules_check_text.c   required, together, length, one_of, pattern, date, hs_prefix
+ *   rules_check_text.c   required, together, length, one_of, pattern, same, absent, date,
+ *                        hs_prefix
  *   rules_check_number.c decimal, count, sequence, product, compare, sum
  *   rules_rates.c        the rates table and `threshold`
  *   rules_cond.c         `when` / `where` conditions (all, any, not)

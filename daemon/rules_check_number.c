@@ -297,16 +297,19 @@ const struct check_kind rules_check_kind_sequence = {"sequence", sequence_keys, 
 /*
  * factor1 x factor2 = equals within tolerance, on the header or on every item
  * (totalPrice = qty x price; docs/DOMAIN.md section 4 rule 12). The product is rounded half
- * away from zero to 5 decimals (decimal_mul).
+ * away from zero, once from the exact product, to `round` decimals (0..5; default 5), so
+ * `round: 2` with no tolerance asks for exactly qty x price in cents (decimal_mul_round).
  */
 struct check_product {
     struct field_ref factors[2];
     struct field_ref equals;
     struct decimal tolerance;
     char *tolerance_text;
+    unsigned round;   /* decimals the product is rounded to */
+    bool round_given; /* `round:` written: messages say "rounded to N decimals" */
 };
 
-static const char *const product_keys[] = {"factors", "equals", "tolerance", NULL};
+static const char *const product_keys[] = {"factors", "equals", "tolerance", "round", NULL};
 
 static int parse_tolerance(struct rules_parser *p, const struct ynode *rule, struct decimal *tol,
                            char **text)
@@ -326,7 +329,7 @@ static int parse_tolerance(struct rules_parser *p, const struct ynode *rule, str
 static int product_parse(struct rules_parser *p, const struct ynode *rule, void **out)
 {
     struct check_product *c = calloc(1, sizeof(*c));
-    const struct ynode *factors, *equals;
+    const struct ynode *factors, *equals, *round;
 
     *out = c;
     if (!c)
@@ -351,6 +354,13 @@ static int product_parse(struct rules_parser *p, const struct ynode *rule, void 
         return rules_perr(p, equals,
                           "equals: factors and result must all be item fields or all "
                           "header fields");
+    round = ymap_get(rule, "round");
+    c->round = DECIMAL_SCALE;
+    if (round) {
+        if (rules_parse_unsigned(p, round, "round", DECIMAL_SCALE, &c->round) < 0)
+            return -1;
+        c->round_given = true;
+    }
     return parse_tolerance(p, rule, &c->tolerance, &c->tolerance_text);
 }
 
@@ -359,26 +369,33 @@ static void product_one(const struct check_product *c, const void *base, const s
 {
     struct decimal a, b, want, got, diff;
     char loc[LOC_MAX], ta[DECIMAL_TEXT_MAX], tb[DECIMAL_TEXT_MAX], tw[DECIMAL_TEXT_MAX],
-        tg[DECIMAL_TEXT_MAX];
+        tg[DECIMAL_TEXT_MAX], how[64];
 
     if (!read_number(base, c->factors[0].f, &a) || !read_number(base, c->factors[1].f, &b) ||
         !read_number(base, c->equals.f, &got))
         return; /* `required` reports what is missing */
-    if (decimal_mul(a, b, &want) == 0 && decimal_sub(got, want, &diff) == 0 &&
+    if (decimal_mul_round(a, b, c->round, &want) == 0 && decimal_sub(got, want, &diff) == 0 &&
         decimal_cmp(decimal_abs(diff), c->tolerance) <= 0)
         return;
     rules_field_loc(loc, &c->equals, it, idx);
     decimal_format(a, ta, sizeof(ta));
     decimal_format(b, tb, sizeof(tb));
-    if (decimal_mul(a, b, &want) < 0) {
+    if (decimal_mul_round(a, b, c->round, &want) < 0) {
         rules_finding(fs, "%s: %s × %s = %s × %s is out of the N19,5 range", loc,
                       c->factors[0].f->name, c->factors[1].f->name, ta, tb);
         return;
     }
     decimal_format(want, tw, sizeof(tw));
     decimal_format(got, tg, sizeof(tg));
-    rules_finding(fs, "%s: %s, expected %s × %s = %s × %s = %s (tolerance %s)", loc, tg,
-                  c->factors[0].f->name, c->factors[1].f->name, ta, tb, tw, c->tolerance_text);
+    if (!c->round_given)
+        snprintf(how, sizeof(how), "tolerance %s", c->tolerance_text);
+    else if (decimal_is_zero(c->tolerance))
+        snprintf(how, sizeof(how), "rounded half up to %u decimals", c->round);
+    else
+        snprintf(how, sizeof(how), "rounded half up to %u decimals, tolerance %s", c->round,
+                 c->tolerance_text);
+    rules_finding(fs, "%s: %s, expected %s × %s = %s × %s = %s (%s)", loc, tg,
+                  c->factors[0].f->name, c->factors[1].f->name, ta, tb, tw, how);
 }
 
 static void product_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)

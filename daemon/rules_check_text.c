@@ -1,7 +1,7 @@
 /*
  * rules_check_text.c - the check kinds on text fields and presence: required, together,
- * length, one_of, pattern, date, hs_prefix (struct check_kind in rules_int.h; the table
- * of kinds is in rules_check.c).
+ * length, one_of, pattern, same, absent, date, hs_prefix (struct check_kind in rules_int.h; the
+ * table of kinds is in rules_check.c).
  */
 #include "rules_int.h"
 
@@ -581,6 +581,169 @@ const struct check_kind rules_check_kind_pattern = {"pattern", pattern_keys, pat
                                                     pattern_eval, pattern_free_check};
 
 /* ------------------------------------------------------------------------------------ */
+/* check: same                                                                          */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * Every present, non-empty value of the fields is the same text: one currency across the
+ * items of a declaration (docs/DOMAIN.md section 4 rule 13). The first value met (header
+ * fields first, in the order written, then each item field item by item) is the reference;
+ * every value that differs from it is a finding.
+ */
+struct check_same {
+    size_t n_fields;
+    struct field_ref *fields;
+};
+
+static const char *const same_keys[] = {"field", "fields", NULL};
+
+static int same_parse(struct rules_parser *p, const struct ynode *rule, void **out)
+{
+    struct check_same *c = calloc(1, sizeof(*c));
+
+    *out = c;
+    if (!c)
+        return rules_poom(p);
+    return rules_parse_field_list(p, rule, FIELD_TEXT, &c->fields, &c->n_fields);
+}
+
+/* The reference value and where it was, shared by the visits of one evaluation. */
+struct same_state {
+    const struct check_same *c;
+    const char *first;
+    char first_loc[LOC_MAX];
+};
+
+static void same_visit(const void *state, const struct field_ref *fr, const char *value,
+                       const struct decl_item *it, size_t idx, struct findings *fs)
+{
+    /* rules_visit_text hands the state back as it got it: same_eval's own stack variable. */
+    struct same_state *st = (struct same_state *)state;
+    char loc[LOC_MAX], q[QUOTE_MAX], qf[QUOTE_MAX];
+
+    if (!st->first) {
+        st->first = value;
+        rules_field_loc(st->first_loc, fr, it, idx);
+        return;
+    }
+    if (strcmp(value, st->first) == 0)
+        return;
+    rules_field_loc(loc, fr, it, idx);
+    rules_quote(q, value);
+    rules_quote(qf, st->first);
+    rules_finding(fs, "%s: %s differs from %s %s (all must be the same)", loc, q, st->first_loc,
+                  qf);
+}
+
+static void same_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
+{
+    const struct check_same *c = check;
+    struct same_state st = {c, NULL, ""};
+
+    rules_visit_text(&st, c->fields, c->n_fields, cx->d, same_visit, fs);
+}
+
+static void same_free(void *check)
+{
+    struct check_same *c = check;
+
+    if (!c)
+        return;
+    free(c->fields);
+    free(c);
+}
+
+const struct check_kind rules_check_kind_same = {"same", same_keys, same_parse, same_eval,
+                                                 same_free};
+
+/* ------------------------------------------------------------------------------------ */
+/* check: absent                                                                        */
+/* ------------------------------------------------------------------------------------ */
+
+/*
+ * The fields are absent or empty, the opposite of `required`: with `when`, what a
+ * declaration of that kind must not carry (a licence number on a B2B inventory list, GACC
+ * Announcement 2020 No.75). A present value is a finding, worded "<field>: <value>
+ * <message>" (default "is given; it must be absent").
+ */
+struct check_absent {
+    size_t n_fields;
+    struct field_ref *fields;
+    char *message;
+};
+
+static const char *const absent_keys[] = {"field", "fields", "message", NULL};
+
+static int absent_parse(struct rules_parser *p, const struct ynode *rule, void **out)
+{
+    struct check_absent *c = calloc(1, sizeof(*c));
+    const struct ynode *message;
+
+    *out = c;
+    if (!c)
+        return rules_poom(p);
+    if (rules_parse_field_list(p, rule, FIELD_ANY, &c->fields, &c->n_fields) < 0)
+        return -1;
+    message = ymap_get(rule, "message");
+    if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
+        return -1;
+    c->message = util_strdup(message ? message->value : "is given; it must be absent");
+    return c->message ? 0 : rules_poom(p);
+}
+
+static void absent_one(const struct check_absent *c, const struct field_ref *fr, const void *base,
+                       const struct decl_item *it, size_t idx, struct findings *fs)
+{
+    char loc[LOC_MAX], q[QUOTE_MAX], tv[DECIMAL_TEXT_MAX];
+    struct decimal v;
+
+    if (fr->f->kind == DECL_STRING) {
+        const char *s = decl_get_string(base, fr->f);
+        if (!s || is_blank(s))
+            return;
+        rules_quote(q, s);
+    } else {
+        if (!read_number(base, fr->f, &v))
+            return;
+        decimal_format(v, tv, sizeof(tv));
+        snprintf(q, sizeof(q), "%s", tv);
+    }
+    rules_field_loc(loc, fr, it, idx);
+    rules_finding(fs, "%s: %s %s", loc, q, c->message);
+}
+
+static void absent_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
+{
+    const struct check_absent *c = check;
+    const struct declaration *d = cx->d;
+    size_t nitems = decl_nitems(d);
+
+    for (size_t i = 0; i < c->n_fields; i++) {
+        const struct field_ref *fr = &c->fields[i];
+        if (!fr->item) {
+            absent_one(c, fr, d, NULL, 0, fs);
+            continue;
+        }
+        for (size_t j = 0; j < nitems; j++)
+            absent_one(c, fr, &d->items[j], &d->items[j], j, fs);
+    }
+}
+
+static void absent_free(void *check)
+{
+    struct check_absent *c = check;
+
+    if (!c)
+        return;
+    free(c->fields);
+    free(c->message);
+    free(c);
+}
+
+const struct check_kind rules_check_kind_absent = {"absent", absent_keys, absent_parse, absent_eval,
+                                                   absent_free};
+
+/* ------------------------------------------------------------------------------------ */
 /* check: date                                                                          */
 /* ------------------------------------------------------------------------------------ */
 
@@ -664,7 +827,8 @@ const struct check_kind rules_check_kind_date = {"date", date_keys, date_parse, 
 /*
  * The HS code starts with a listed chapter (2 digits), heading (4), subheading (6) or a
  * longer prefix: a watch list, inline or a list file. Matches are hits, so the usual
- * action is inspect.
+ * action is inspect; with `message` ("is not in an HS chapter: ...", instead of "is on the
+ * watch list") a list of codes that cannot exist, rejected (chapters 00, 77, 98, 99).
  */
 struct check_hs_prefix {
     size_t n_fields;
@@ -673,13 +837,16 @@ struct check_hs_prefix {
     char **prefixes;
     size_t *lens;
     char *shown;
+    char *message;
 };
 
-static const char *const hs_prefix_keys[] = {"field", "fields", "prefixes", "list", NULL};
+static const char *const hs_prefix_keys[] = {"field", "fields",  "prefixes",
+                                             "list",  "message", NULL};
 
 static int hs_prefix_parse(struct rules_parser *p, const struct ynode *rule, void **out)
 {
     struct check_hs_prefix *c = calloc(1, sizeof(*c));
+    const struct ynode *message;
 
     *out = c;
     if (!c)
@@ -689,8 +856,12 @@ static int hs_prefix_parse(struct rules_parser *p, const struct ynode *rule, voi
     if (rules_parse_values(p, rule, "prefixes", LIST_HS_PREFIX, &c->prefixes, &c->n_prefixes,
                            &c->shown) < 0)
         return -1;
+    message = ymap_get(rule, "message");
+    if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
+        return -1;
+    c->message = util_strdup(message ? message->value : "is on the watch list");
     c->lens = calloc(c->n_prefixes, sizeof(*c->lens));
-    if (!c->lens)
+    if (!c->lens || !c->message)
         return rules_poom(p);
     for (size_t i = 0; i < c->n_prefixes; i++)
         c->lens[i] = strlen(c->prefixes[i]);
@@ -707,7 +878,7 @@ static void hs_prefix_visit(const void *check, const struct field_ref *fr, const
         if (strncmp(value, c->prefixes[i], c->lens[i]) == 0) {
             rules_field_loc(loc, fr, it, idx);
             rules_quote(q, value);
-            rules_finding(fs, "%s: %s is on the watch list (HS prefix %s)", loc, q, c->prefixes[i]);
+            rules_finding(fs, "%s: %s %s (HS prefix %s)", loc, q, c->message, c->prefixes[i]);
             return;
         }
     }
@@ -729,6 +900,7 @@ static void hs_prefix_free(void *check)
     rules_free_values(c->prefixes, c->n_prefixes);
     free(c->lens);
     free(c->shown);
+    free(c->message);
     free(c->fields);
     free(c);
 }

@@ -197,7 +197,8 @@ extern const size_t rules_check_kinds_count;
 
 extern const struct check_kind rules_check_kind_required, rules_check_kind_together,
     rules_check_kind_length, rules_check_kind_one_of, rules_check_kind_pattern,
-    rules_check_kind_date, rules_check_kind_hs_prefix;
+    rules_check_kind_same, rules_check_kind_absent, rules_check_kind_date,
+    rules_check_kind_hs_prefix;
 extern const struct check_kind rules_check_kind_decimal, rules_check_kind_count,
     rules_check_kind_sequence, rules_check_kind_product, rules_check_kind_compare,
     rules_check_kind_sum;

@@ -205,12 +205,16 @@ static const struct rate_period *rates_period(const struct rate_currency *c, int
 /* ------------------------------------------------------------------------------------ */
 
 /*
- * A value limit in another currency ("parcel value over €200", docs/DOMAIN.md section 5): the
- * amount field (summed over items for an item field), each amount in the currency named
- * by the currency field, converted to the limit currency with the rates table entry valid
- * on the declaration's ieDate. The converted value is rounded half away from zero to cents
- * and compared with `max`; the reason carries it. A currency the table cannot convert on
- * that date is a finding (the rule matches), so a gap in the table is seen, not skipped.
+ * A value limit in another currency ("parcel value over €200", docs/DOMAIN.md section 5; "a
+ * B2B list over ¥5,000", GACC Announcement 2020 No.75): the amount field (summed over items
+ * for an item field), each amount in the currency named by the currency field, converted to
+ * the limit currency with the rates table entries valid on the declaration's ieDate. The
+ * limit currency is the table's base or one of its currencies; between two currencies that
+ * are not the base the conversion goes through the base (amount / its rate x the limit's
+ * rate), computed exactly and rounded once. The converted value is rounded half away from
+ * zero to cents and compared with `max`; the reason carries it, followed by `message` when
+ * given. A currency the table cannot convert on that date is a finding (the rule matches),
+ * so a gap in the table is seen, not skipped.
  */
 #define THRESHOLD_CURRENCIES 8
 
@@ -219,17 +223,19 @@ struct check_threshold {
     struct decimal max;
     char *max_text;
     char *limit_currency;
-    const char *limit_name; /* from the rates table, or the code */
-    char *label;            /* "goods value" */
+    const char *limit_name;               /* from the rates table, or the code */
+    const struct rate_currency *limit_rc; /* NULL: the limit currency is the table's base */
+    char *label;                          /* "goods value" */
+    char *message;                        /* appended to an over-limit finding, or NULL */
 };
 
-static const char *const threshold_keys[] = {"amount",         "currency", "max",
-                                             "limit_currency", "label",    NULL};
+static const char *const threshold_keys[] = {"amount", "currency", "max", "limit_currency",
+                                             "label",  "message",  NULL};
 
 static int threshold_parse(struct rules_parser *p, const struct ynode *rule, void **out)
 {
     struct check_threshold *c = calloc(1, sizeof(*c));
-    const struct ynode *amount, *currency, *max, *limit, *label;
+    const struct ynode *amount, *currency, *max, *limit, *label, *message;
     char name[LOC_MAX];
 
     *out = c;
@@ -258,13 +264,22 @@ static int threshold_parse(struct rules_parser *p, const struct ynode *rule, voi
         return rules_perr(p, limit,
                           "limit_currency: a threshold converts currencies: the rule set needs a "
                           "rates table (top-level 'rates: FILE')");
-    if (strcmp(limit->value, p->rs->rates->base) != 0)
-        return rules_perr(
-            p, limit, "limit_currency: '%s' is not the base currency '%s' of the rates table %s",
-            limit->value, p->rs->rates->base, p->rs->rates->file);
-    c->limit_name = p->rs->rates->base_name;
+    if (strcmp(limit->value, p->rs->rates->base) == 0) {
+        c->limit_name = p->rs->rates->base_name;
+    } else {
+        c->limit_rc = rates_currency(p->rs->rates, limit->value);
+        if (!c->limit_rc)
+            return rules_perr(p, limit,
+                              "limit_currency: '%s' is neither the base currency '%s' nor a "
+                              "currency of the rates table %s",
+                              limit->value, p->rs->rates->base, p->rs->rates->file);
+        c->limit_name = c->limit_rc->name;
+    }
     label = ymap_get(rule, "label");
     if (label && rules_want_nonempty_scalar(p, label, "label") < 0)
+        return -1;
+    message = ymap_get(rule, "message");
+    if (message && rules_want_nonempty_scalar(p, message, "message") < 0)
         return -1;
     rules_field_name(name, sizeof(name), &c->amount);
     c->max_text = util_strdup(max->value);
@@ -274,6 +289,8 @@ static int threshold_parse(struct rules_parser *p, const struct ynode *rule, voi
     else if (asprintf(&c->label, "%s%s", c->amount.item ? "sum of " : "", name) < 0)
         c->label = NULL;
     if (!c->max_text || !c->limit_currency || !c->label)
+        return rules_poom(p);
+    if (message && !(c->message = util_strdup(message->value)))
         return rules_poom(p);
     return 0;
 }
@@ -314,6 +331,43 @@ static __int128 div_round(__int128 a, __int128 b)
     return q;
 }
 
+/*
+ * The period of rc valid on the declaration's ieDate into *out, else a finding (ieDate not a
+ * real date, no period) and -1.
+ */
+static int threshold_rate(const struct check_threshold *c, const struct eval_ctx *cx,
+                          const struct rate_currency *rc, const struct rate_period **out,
+                          struct findings *fs)
+{
+    char date[16];
+
+    if (!cx->ie_date) {
+        rules_finding(fs, "%s: cannot convert %s to %s: ieDate is not a real date", c->label,
+                      rc->name, c->limit_name);
+        return -1;
+    }
+    *out = rates_period(rc, cx->ie_date);
+    if (!*out) {
+        cebdate_text(cx->ie_date, date, sizeof(date));
+        rules_finding(fs, "%s: no %s rate valid on %s in the rates table %s", c->label, rc->name,
+                      date, cx->rs->rates->file);
+        return -1;
+    }
+    return 0;
+}
+
+/* "7.5955 CNY per EUR, rate of 2024-04-22 to 2024-06-16" into buf. */
+static void rate_words(const struct rates *rates, const struct rate_currency *rc,
+                       const struct rate_period *per, char *buf, size_t buflen)
+{
+    char from[16], to[16];
+
+    cebdate_text(per->from, from, sizeof(from));
+    cebdate_text(per->to, to, sizeof(to));
+    snprintf(buf, buflen, "%s %s per %s, rate of %s to %s", per->rate_text, rc->name,
+             rates->base_name, from, to);
+}
+
 static void threshold_eval(const void *check, const struct eval_ctx *cx, struct findings *fs)
 {
     const struct check_threshold *c = check;
@@ -322,7 +376,8 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
     struct currency_sum sums[THRESHOLD_CURRENCIES];
     size_t n_sums = 0, nitems = c->amount.item ? decl_nitems(d) : 1;
     __int128 cents = 0;
-    char how[NOTE_MAX], total[DECIMAL_TEXT_MAX + 4], date[16];
+    const struct rate_period *limit_per = NULL;
+    char how[NOTE_MAX], total[DECIMAL_TEXT_MAX + 4], limit_words[128] = "";
     size_t hl = 0;
 
     for (size_t j = 0; j < nitems; j++) {
@@ -354,9 +409,10 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
         return;
     how[0] = '\0';
     for (size_t k = 0; k < n_sums; k++) {
-        const struct rate_currency *rc;
-        const struct rate_period *per;
-        char q[QUOTE_MAX], amt[DECIMAL_TEXT_MAX], from[16], to[16];
+        const struct rate_currency *rc = NULL;
+        const struct rate_period *per = NULL;
+        char q[QUOTE_MAX], amt[DECIMAL_TEXT_MAX], words[128];
+        __int128 num, den;
 
         decimal_format(sums[k].units, amt, sizeof(amt));
         if (strcmp(sums[k].code, c->limit_currency) == 0) {
@@ -366,39 +422,56 @@ static void threshold_eval(const void *check, const struct eval_ctx *cx, struct 
                                        c->limit_name);
             continue;
         }
-        rc = rates_currency(rates, sums[k].code);
-        if (!rc) {
-            rules_quote(q, sums[k].code);
-            rules_finding(fs, "%s: cannot convert currency %s to %s: not in the rates table %s",
-                          c->label, q, c->limit_name, rates->file);
-            return;
+        if (strcmp(sums[k].code, rates->base) != 0) {
+            rc = rates_currency(rates, sums[k].code);
+            if (!rc) {
+                rules_quote(q, sums[k].code);
+                rules_finding(fs, "%s: cannot convert currency %s to %s: not in the rates table %s",
+                              c->label, q, c->limit_name, rates->file);
+                return;
+            }
+            if (threshold_rate(c, cx, rc, &per, fs) < 0)
+                return;
         }
-        if (!cx->ie_date) {
-            rules_finding(fs, "%s: cannot convert %s to %s: ieDate is not a real date", c->label,
-                          rc->name, c->limit_name);
-            return;
+        if (c->limit_rc && !limit_per) {
+            if (threshold_rate(c, cx, c->limit_rc, &limit_per, fs) < 0)
+                return;
+            rate_words(rates, c->limit_rc, limit_per, limit_words, sizeof(limit_words));
         }
-        per = rates_period(rc, cx->ie_date);
-        if (!per) {
-            cebdate_text(cx->ie_date, date, sizeof(date));
-            rules_finding(fs, "%s: no %s rate valid on %s in the rates table %s", c->label,
-                          rc->name, date, rates->file);
-            return;
+        /*
+         * amount / rate x limit rate, in cents: (A / 1e5) / (R / 1e5) x (L / 1e5) x 100 =
+         * A x 100 x L / (R x 1e5). A rate of the base is 1 (1e5 units).
+         */
+        num = sums[k].units.units * 100;
+        den = per ? per->rate.units : 100000;
+        if (limit_per) {
+            __int128 l = limit_per->rate.units, an = num < 0 ? -num : num;
+            if (an > 0 && l > ((__int128)1 << 120) / an) {
+                rules_finding(fs, "%s: the converted value leaves the range", c->label);
+                return;
+            }
+            num *= l;
+            den *= 100000;
         }
-        /* amount / rate in cents: (A / 1e5) / (R / 1e5) * 100 = A * 100 / R. */
-        cents += div_round(sums[k].units.units * 100, per->rate.units);
-        cebdate_text(per->from, from, sizeof(from));
-        cebdate_text(per->to, to, sizeof(to));
-        if (hl < sizeof(how))
-            hl += (size_t)snprintf(
-                how + hl, sizeof(how) - hl, "%s%s %s at %s %s per %s, rate of %s to %s",
-                hl ? " + " : "", amt, rc->name, per->rate_text, rc->name, c->limit_name, from, to);
+        cents += div_round(num, den);
+        if (hl >= sizeof(how))
+            continue;
+        if (rc) {
+            rate_words(rates, rc, per, words, sizeof(words));
+            hl += (size_t)snprintf(how + hl, sizeof(how) - hl, "%s%s %s at %s%s%s", hl ? " + " : "",
+                                   amt, rc->name, words, limit_per ? " and " : "",
+                                   limit_per ? limit_words : "");
+        } else {
+            hl += (size_t)snprintf(how + hl, sizeof(how) - hl, "%s%s %s at %s", hl ? " + " : "",
+                                   amt, rates->base_name, limit_words);
+        }
     }
     format_cents(cents, total);
     snprintf(fs->value, sizeof(fs->value), "%.24s %.16s", total, c->limit_name);
     if (cents * 1000 > c->max.units) {
-        rules_finding(fs, "%s %s %s (%s) is over the limit of %s %s", c->label, total,
-                      c->limit_name, how, c->max_text, c->limit_name);
+        rules_finding(fs, "%s %s %s (%s) is over the limit of %s %s%s%s", c->label, total,
+                      c->limit_name, how, c->max_text, c->limit_name, c->message ? ": " : "",
+                      c->message ? c->message : "");
     } else {
         snprintf(fs->note, sizeof(fs->note), "%s %s %s (%s) is within the limit of %s %s", c->label,
                  total, c->limit_name, how, c->max_text, c->limit_name);
@@ -414,6 +487,7 @@ static void threshold_free(void *check)
     free(c->max_text);
     free(c->limit_currency);
     free(c->label);
+    free(c->message);
     free(c);
 }
 

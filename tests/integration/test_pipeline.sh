@@ -44,7 +44,8 @@ add() { # LNO EXPECTED_STATUS ARGS...
 for i in $(seq 1 20); do add "$N-OK-$i" 399 9207900000 2 699.50 1399.00 3.5 3.125; done
 for i in $(seq 1 5); do add "$N-HS8-$i" 100 92079000 1 1399.00 1399.00 1.35 1.2; done
 for i in $(seq 1 3); do add "$N-SUM-$i" 100 9207900000 3 10.00 31.00 1.35 1.2; done
-for i in $(seq 1 4); do add "$N-GRAPHITE-$i" 500 3801100000 10 12.34567 123.4567 11 10; done
+# graphite: 10 x 12.34567 = 123.4567, declared as CEB603 wants it, rounded half up to fen
+for i in $(seq 1 4); do add "$N-GRAPHITE-$i" 500 3801100000 10 12.34567 123.46 11 10; done
 add "$N-WEIGHT-1" 100 9207900000 1 5 5 1.0 1.2
 # the same declaration twice (identical bytes): one row, no duplicate history or events
 frame_json "$frames" "$N-OK-1" "$(decl "$N-OK-1" 9207900000 2 699.50 1399.00 3.5 3.125)"
@@ -76,7 +77,7 @@ done
 check "every declaration has its expected status" 0 "$bad"
 check "one row per logisticsNo" "${#expect[@]}" "$(q "SELECT count(*) FROM customs.declarations WHERE logistics_no LIKE '$N-%'")"
 check "one history row per declaration" "${#expect[@]}" "$(q "SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE '$N-%'")"
-check "items stored, exact decimals" "12.34567|10|123.45670" \
+check "items stored, exact decimals" "12.34567|10|123.46000" \
     "$(q "SELECT price::text || '|' || trim_scale(qty)::text || '|' || total_price::text FROM customs.declaration_items WHERE logistics_no = '$N-GRAPHITE-1' AND gnum = 1")"
 check "bad gcode rejected with a reason naming gcode" 1 \
     "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$N-HS8-1' AND reasons::text LIKE '%gcode%'")"

@@ -349,7 +349,7 @@ struct gen_item {
     long long qty1_milli; /* legal quantity in thousandths */
     long long net_g;      /* net weight of the line, grams */
     long long price_cents;
-    long long total_e5; /* totalPrice in 1e-5 yuan: qty_milli * price_cents is exact */
+    long long total_e5; /* totalPrice in 1e-5 yuan: qty x price rounded half up to fen */
 };
 
 struct gen_decl {
@@ -449,7 +449,9 @@ static void make_item(struct rng *r, struct gen_item *it, int gnum, const struct
     }
     /* The first legal unit is the declared one, except 千克 where the unit is a count. */
     it->qty1_milli = strcmp(p->unit1, p->unit) == 0 ? it->qty_milli : it->net_g;
-    it->total_e5 = it->qty_milli * it->price_cents;
+    /* qty_milli * price_cents is the exact product in 1e-5 yuan; CEB603 declares it rounded
+     * half up to fen (the CEB603-TOTALPRICE rule). */
+    it->total_e5 = (it->qty_milli * it->price_cents + 500) / 1000 * 1000;
 }
 
 static void make_declaration(uint64_t seed, uint64_t index, unsigned defect_pm, unsigned watch_pm,
@@ -512,6 +514,15 @@ static void make_declaration(uint64_t seed, uint64_t index, unsigned defect_pm, 
         used[pi] = true;
         make_item(&r, &d->items[i], i + 1, &products[pi]);
         d->net_g += d->items[i].net_g;
+    }
+    /* 9710 on an inventory list only up to CNY 5,000 a ticket (GACC 2020 No.75, rule
+     * CEB603-B2B-LIST-VALUE): a larger B2B order is declared as retail 9610 here. */
+    if (strcmp(d->trade_mode, "9710") == 0) {
+        long long value_e5 = 0;
+        for (int i = 0; i < d->n_items; i++)
+            value_e5 += d->items[i].total_e5;
+        if (value_e5 > 5000LL * 100000)
+            d->trade_mode = "9610";
     }
     /* Packaging: carton and filler, 50-400 g plus 5 %; gross > net always. */
     d->gross_g = d->net_g + d->net_g / 20 + rng_range(&r, 50, 400);

@@ -537,6 +537,42 @@ static void test_mul(void **state)
     assert_int_equal(decimal_mul(parse_ok("33333333333333.33333"), parse_ok("3.00001"), &r), -1);
 }
 
+static void mul_round_is(const char *a, const char *b, unsigned scale, const char *want)
+{
+    struct decimal r = {0};
+    char got[DECIMAL_TEXT_MAX];
+
+    if (decimal_mul_round(parse_ok(a), parse_ok(b), scale, &r) != 0)
+        fail_msg("%s * %s to %u places: unexpected failure", a, b, scale);
+    decimal_format(r, got, sizeof(got));
+    if (strcmp(got, want) != 0)
+        fail_msg("%s * %s to %u places: got %s, want %s", a, b, scale, got, want);
+}
+
+/* One rounding from the exact product, half away from zero, to 0..5 places. */
+static void test_mul_round(void **state)
+{
+    struct decimal r;
+
+    (void)state;
+    mul_round_is("3", "89.9", 2, "269.7");
+    mul_round_is("0.333", "3", 2, "1");         /* 0.999 -> 1.00 */
+    mul_round_is("1.23", "45.67", 2, "56.17");  /* 56.1741 */
+    mul_round_is("0.005", "1", 2, "0.01");      /* half up */
+    mul_round_is("0.00499", "1", 2, "0");       /* below half */
+    mul_round_is("-0.005", "1", 2, "-0.01");    /* half away from zero */
+    mul_round_is("0.00999", "0.5", 2, "0");     /* 0.004995: no double rounding via 0.00500 */
+    mul_round_is("0.00999", "0.5", 5, "0.005"); /* the same product to 5 places */
+    mul_round_is("2.5", "1", 0, "3");
+    mul_round_is("2.49999", "1", 0, "2");
+    mul_round_is("1.23456", "1.00001", 5, "1.23457"); /* scale 5 is decimal_mul */
+    mul_round_is("99999999999999.99", "1", 2, "99999999999999.99");
+    assert_int_equal(decimal_mul_round(parse_ok("1"), parse_ok("1"), 6, &r), -1);
+    /* 99999999999999.995 rounds to 100000000000000.00: out of range. */
+    assert_int_equal(decimal_mul_round(parse_ok("99999999999999.995"), parse_ok("1"), 2, &r), -1);
+    assert_int_equal(decimal_mul_round(parse_ok("10000000"), parse_ok("10000000"), 2, &r), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_cmp_and_predicates),
         cmocka_unit_test(test_add_sub),
         cmocka_unit_test(test_mul),
+        cmocka_unit_test(test_mul_round),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -181,7 +181,7 @@ static void test_load_default_rules(void **state)
     assert_string_equal(rules_version(mishan), hex);
     assert_int_equal(sha256_hex(text, len, hex), 0);
     assert_string_not_equal(rules_version(mishan), hex);
-    assert_int_equal(rules_file_count(mishan), 6);
+    assert_int_equal(rules_file_count(mishan), 8);
     for (size_t i = 0; i < rules_file_count(mishan); i++) {
         char marker[256], rel[256];
         size_t flen = 0;
@@ -477,6 +477,21 @@ static void test_gcode(void **state)
                         "items[gnum=1].gcode: '92079000O0' is not 10 digits");
     assert_null(find_reason(&dec, "CEB603-LEN"));
     decision_clear(&dec);
+
+    /* Ten digits in chapter 77 (reserved) or 99: no such HS code; 78 exists. */
+    decide_with(mishan, "\"gcode\": \"9207900000\"", "\"gcode\": \"9907900000\"",
+                "\"gcode\": \"6110200000\"", "\"gcode\": \"7710200000\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    assert_null(find_reason(&dec, "CEB603-GCODE"));
+    assert_string_equal(find_reason(&dec, "CEB603-HS-CHAPTER")->message,
+                        "items[gnum=1].gcode: '9907900000' is not in an HS chapter: chapters are "
+                        "01-97 and 77 is reserved (HS prefix 99); items[gnum=2].gcode: "
+                        "'7710200000' is not in an HS chapter: chapters are 01-97 and 77 is "
+                        "reserved (HS prefix 77)");
+    decision_clear(&dec);
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"7810200000\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
 }
 
 /* Code fields against the list files (docs/DOMAIN.md section 3), leading zeros kept. */
@@ -552,12 +567,29 @@ static void test_total_price(void **state)
     expect_rules(&dec, ids, 1);
     assert_string_equal(dec.reasons[0].message,
                         "items[gnum=2].totalPrice: 269.72, expected qty × price = 3 × 89.9 = "
-                        "269.7 (tolerance 0.01)");
+                        "269.7 (rounded half up to 2 decimals)");
     decision_clear(&dec);
 
-    /* Exactly at the tolerance: accepted (exact decimals, no rounding error). */
+    /* One cent off is not a tolerance: the rounding to fen is the only one. */
     decide_with(mishan, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"269.69\"", NULL, NULL,
                 &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    decision_clear(&dec);
+
+    /* 3 x 89.995 = 269.985: half up gives 269.99 (half-even or cutting would give 269.98). */
+    decide_with(mishan, "\"price\": \"89.90\", \"totalPrice\": \"269.70\"",
+                "\"price\": \"89.995\", \"totalPrice\": \"269.99\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    decide_with(mishan, "\"price\": \"89.90\", \"totalPrice\": \"269.70\"",
+                "\"price\": \"89.995\", \"totalPrice\": \"269.98\"", NULL, NULL, &dec);
+    expect_reason(&dec, "CEB603-TOTALPRICE", RULE_REJECT,
+                  "269.98, expected qty × price = 3 × 89.995 = 269.99 (rounded");
+    decision_clear(&dec);
+    /* 3 x 0.00333 = 0.00999 -> 0.01; the trailing zeros of 0.010 do not matter. */
+    decide_with(mishan, "\"price\": \"89.90\", \"totalPrice\": \"269.70\"",
+                "\"price\": \"0.00333\", \"totalPrice\": \"0.010\"", NULL, NULL, &dec);
     assert_int_equal(dec.status_code, 399);
     decision_clear(&dec);
 }
@@ -886,10 +918,12 @@ static void expect_load_error(const char *name, int line, int column, const char
 static void test_load_errors(void **state)
 {
     (void)state;
-    expect_load_error("err_unknown_check.yaml", 9, 12,
-                      "check: unknown check 'regex' (known: required, together, length, one_of, "
-                      "pattern, decimal, date, count, sequence, product, sum, compare, hs_prefix, "
-                      "threshold, always)");
+    expect_load_error(
+        "err_unknown_check.yaml", 9, 12,
+        "check: unknown check 'regex' (known: required, together, length, one_of, "
+        "pattern, same, absent, decimal, date, count, sequence, product, sum, compare, "
+        "hs_prefix, "
+        "threshold, always)");
     expect_load_error("err_unknown_field.yaml", 10, 9,
                       "fields: unknown item field 'items[].hsCode'");
     expect_load_error("err_header_item_field.yaml", 6, 12,
@@ -1432,6 +1466,182 @@ static void test_more_checks(void **state)
     rules_free(r);
 }
 
+/* product with round, same, absent and threshold into a non-base currency with a message. */
+static void test_precheck_checks(void **state)
+{
+    static const char text[] = "version: 1\n"
+                               "rates: rates_test.yaml\n"
+                               "rules:\n"
+                               "  - id: TOTAL-CENTS\n"
+                               "    action: reject\n"
+                               "    check: product\n"
+                               "    factors: [\"items[].qty\", \"items[].price\"]\n"
+                               "    equals: items[].totalPrice\n"
+                               "    round: 1\n"
+                               "    tolerance: \"0.1\"\n"
+                               "  - id: ONE-CURRENCY\n"
+                               "    action: review\n"
+                               "    check: same\n"
+                               "    fields: [fCurrency, \"items[].currency\"]\n"
+                               "  - id: NO-EMS\n"
+                               "    action: flag\n"
+                               "    check: absent\n"
+                               "    fields: [emsNo, \"items[].qty2\"]\n"
+                               "  - id: NO-LICENCE\n"
+                               "    action: flag\n"
+                               "    check: absent\n"
+                               "    field: licenseNo\n"
+                               "    message: needs a declaration form\n"
+                               "  - id: CNY-1000\n"
+                               "    action: reject\n"
+                               "    check: threshold\n"
+                               "    amount: items[].totalPrice\n"
+                               "    currency: items[].currency\n"
+                               "    max: \"1000\"\n"
+                               "    limit_currency: \"142\"\n"
+                               "    label: ticket\n"
+                               "    message: a customs declaration form is required\n";
+    char path[4200], *t1, *t2;
+    struct rules *r = NULL;
+    struct decision dec;
+    char err[1024] = "";
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s", src("tests/data/rules/precheck"));
+    if (rules_load_buffer(path, text, strlen(text), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+
+    /* 1099 + 269.70 CNY: over 1000 CNY, no conversion needed. */
+    decide_with(r, NULL, NULL, NULL, NULL, &dec);
+    {
+        static const char *const ids[] = {"CNY-1000"};
+        expect_rules(&dec, ids, 1);
+    }
+    assert_string_equal(dec.reasons[0].message,
+                        "ticket 1368.70 CNY (1368.7 CNY) is over the limit of 1000 CNY: a "
+                        "customs declaration form is required");
+    assert_string_equal(dec.reasons[0].value, "1368.70 CNY");
+    decision_clear(&dec);
+
+    /* 269.70 off by 0.2 is outside round 1 + tolerance 0.1; item 1 in USD: 1099 USD at
+     * 1.25 USD per EUR and 2 CNY per EUR = 1758.40 CNY, + 269.9 CNY. */
+    t1 = replace_once(valid_json, "\"currency\": \"142\",\n      \"qty\": \"1\"",
+                      "\"currency\": \"502\",\n      \"qty\": \"1\"");
+    t2 = replace_once(t1, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"269.9\"");
+    decide_text(r, t2, &dec);
+    assert_int_equal(dec.status_code, 100);
+    assert_string_equal(find_reason(&dec, "TOTAL-CENTS")->message,
+                        "items[gnum=2].totalPrice: 269.9, expected qty × price = 3 × 89.9 = 269.7 "
+                        "(rounded half up to 1 decimals, tolerance 0.1)");
+    assert_string_equal(find_reason(&dec, "ONE-CURRENCY")->message,
+                        "items[gnum=1].currency: '502' differs from fCurrency '142' (all must be "
+                        "the same)");
+    assert_string_equal(find_reason(&dec, "CNY-1000")->message,
+                        "ticket 2028.30 CNY (1099 USD at 1.25 USD per EUR, rate of 2024-01-01 to "
+                        "2024-12-31 and 2 CNY per EUR, rate of 2024-01-01 to 2024-06-30 + 269.9 "
+                        "CNY) is over the limit of 1000 CNY: a customs declaration form is "
+                        "required");
+    decision_clear(&dec);
+    free(t2);
+
+    /* 269.75 is within 0.1 of 269.7; the EUR item converts at 2 CNY per EUR. */
+    t2 = replace_once(valid_json, "\"totalPrice\": \"269.70\"", "\"totalPrice\": \"269.75\"");
+    free(t1);
+    t1 = replace_once(t2, "\"currency\": \"142\",\n      \"qty\": \"1\"",
+                      "\"currency\": \"300\",\n      \"qty\": \"1\"");
+    decide_text(r, t1, &dec);
+    assert_null(find_reason(&dec, "TOTAL-CENTS"));
+    expect_reason(&dec, "CNY-1000", RULE_REJECT,
+                  "ticket 2467.75 CNY (1099 EUR at 2 CNY per EUR, rate of 2024-01-01 to "
+                  "2024-06-30 + 269.75 CNY)");
+    expect_reason(&dec, "ONE-CURRENCY", RULE_REVIEW,
+                  "items[gnum=1].currency: '300' differs from fCurrency '142'");
+    decision_clear(&dec);
+    free(t1);
+    free(t2);
+
+    /* Present values are findings of `absent`, numbers included; blank text is absent. */
+    decide_with(r, "\"ownerCode\": \"NO\"",
+                "\"ownerCode\": \"NO\", \"emsNo\": \"T1900\", \"licenseNo\": \"XK1\"",
+                "\"qty\": 3,", "\"qty\": 3, \"qty2\": \"0.9\",", &dec);
+    assert_string_equal(find_reason(&dec, "NO-EMS")->message,
+                        "emsNo: 'T1900' is given; it must be absent; items[gnum=2].qty2: 0.9 is "
+                        "given; it must be absent");
+    assert_string_equal(find_reason(&dec, "NO-LICENCE")->message,
+                        "licenseNo: 'XK1' needs a declaration form");
+    decision_clear(&dec);
+    decide_with(r, "\"ownerCode\": \"NO\"", "\"ownerCode\": \"NO\", \"licenseNo\": \"  \"", NULL,
+                NULL, &dec);
+    assert_null(find_reason(&dec, "NO-LICENCE"));
+    assert_null(find_reason(&dec, "NO-EMS"));
+    decision_clear(&dec);
+
+    /* A limit currency the table cannot convert to: no rate of CNY on 2025-01-02. */
+    decide_with(r, "\"ieDate\": \"20240512\"", "\"ieDate\": \"20250102\"",
+                "\"currency\": \"142\",\n      \"qty\": \"1\"",
+                "\"currency\": \"300\",\n      \"qty\": \"1\"", &dec);
+    expect_reason(&dec, "CNY-1000", RULE_REJECT,
+                  "ticket: no CNY rate valid on 2025-01-02 in the rates table rates_test.yaml");
+    decision_clear(&dec);
+    rules_free(r);
+}
+
+/* Load errors of the keys and checks the pre-checks added, with file:line:column. */
+static void test_precheck_load_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *want;
+    } cases[] = {
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: product\n"
+         "    factors: [\"items[].qty\", \"items[].price\"]\n    equals: items[].totalPrice\n"
+         "    round: 6\n",
+         "t.yaml:8:12: round: expected an integer from 0 to 5"},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: product\n"
+         "    factors: [\"items[].qty\", \"items[].price\"]\n    equals: items[].totalPrice\n"
+         "    round: two\n",
+         "t.yaml:8:12: round: expected an integer"},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: same\n"
+         "    field: items[].qty\n",
+         "t.yaml:6:12: field: field 'items[].qty' is a decimal; this check reads text"},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: same\n",
+         "t.yaml:3:5: missing 'field' or 'fields'"},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: absent\n"
+         "    field: licenseNo\n    message: \"\"\n",
+         "t.yaml:7:14: message: must not be empty"},
+        {"version: 1\nrules:\n  - id: A\n    action: reject\n    check: absent\n"
+         "    field: licence\n",
+         "t.yaml:6:12: field: unknown field 'licence'"},
+        {"version: 1\nrates: rates_test.yaml\nrules:\n  - id: A\n    action: reject\n"
+         "    check: threshold\n    amount: items[].totalPrice\n    currency: items[].currency\n"
+         "    max: \"5000\"\n    limit_currency: \"116\"\n",
+         "t.yaml:10:21: limit_currency: '116' is neither the base currency '300' nor a currency "
+         "of the rates table rates_test.yaml"},
+        {"version: 1\nrates: rates_test.yaml\nrules:\n  - id: A\n    action: reject\n"
+         "    check: threshold\n    amount: items[].totalPrice\n    currency: items[].currency\n"
+         "    max: \"5000\"\n    limit_currency: \"142\"\n    message: [a]\n",
+         "t.yaml:11:14: message: expected a scalar"},
+    };
+    char name[4200], want[4400];
+
+    (void)state;
+    snprintf(name, sizeof(name), "%s", src("tests/data/rules/t.yaml"));
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct rules *r = (struct rules *)0x1;
+        char err[1024] = "";
+
+        assert_int_equal(
+            rules_load_buffer(name, cases[i].text, strlen(cases[i].text), &r, err, sizeof(err)),
+            -1);
+        assert_null(r);
+        /* the directory of name, then the expected "t.yaml:line:column: what" */
+        snprintf(want, sizeof(want), "%.*s%s", (int)(strlen(name) - strlen("t.yaml")), name,
+                 cases[i].want);
+        if (strncmp(err, want, strlen(want)) != 0)
+            fail_msg("case %zu:\n  got:  %s\n  want: %s...", i, err, want);
+    }
+}
+
 /*
  * The fixed-shape pattern matcher gives the same answers as regexec: each pattern is
  * loaded as written (fast path) and with {n} spelt {n,n} (which the fast path refuses),
@@ -1548,10 +1758,10 @@ static void test_trace_and_reason_fields(void **state)
     assert_int_equal(c.calls, rules_count(mishan));
     assert_true(c.in_order);
     assert_int_equal(c.matched, 1);
-    /* Not applicable to a 9610 parcel of 2024-05-12: the bonded-mode rule (`when`) and the
-     * EAEU limits of 2020, 2022 and 2026 (effective dates). */
-    assert_int_equal(c.skipped, 4);
-    assert_int_equal(c.passed, rules_count(mishan) - 5);
+    /* Not applicable to a 9610 parcel of 2024-05-12: the bonded-mode rule and the two
+     * 9710/9810 rules (`when`), and the EAEU limits of 2020, 2022 and 2026 (effective dates). */
+    assert_int_equal(c.skipped, 6);
+    assert_int_equal(c.passed, rules_count(mishan) - 7);
     assert_int_equal(dec.n_reasons, 1);
     assert_string_equal(dec.reasons[0].rule_id, "CEB603-IEFLAG");
     assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_MEDIUM);
@@ -1660,6 +1870,8 @@ int main(void)
         cmocka_unit_test(test_sample),
         cmocka_unit_test(test_threshold),
         cmocka_unit_test(test_more_checks),
+        cmocka_unit_test(test_precheck_checks),
+        cmocka_unit_test(test_precheck_load_errors),
         cmocka_unit_test(test_pattern_fast_path),
         cmocka_unit_test(test_trace_and_reason_fields),
         cmocka_unit_test(test_version_covers_lists),
