@@ -65,9 +65,35 @@
  * "record value is not storable text (NUL byte or invalid UTF-8)" and its logisticsNo,
  * rather than stall its partition.
  *
- * apply_batch answers with one JSON object of counts, read by batch_result_parse:
+ * apply_batch answers with one JSON object, read by batch_answer_parse: the counts
  *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
- *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result).
+ *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result)
+ * and the per-record report of what was recorded (struct batch_outcome):
+ *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
+ *                                    -- batch order (the document's "records"):
+ *       A  new declaration recorded, with the status of its decision (status_code sent)
+ *       D  duplicate: a declaration with the bytes of a stored version, or a scan sent
+ *          before; nothing changed
+ *       M  amendment (appType 2) applied: content replaced, status re-decided
+ *       C  cancellation (appType 3) applied: status 100, cancelled
+ *       X  conflict: appType 1 for a stored logisticsNo with other content; the record is
+ *          quarantined (with a -1 receipt), the stored parcel keeps its status
+ *       R  refused by the state machine (an amendment, cancellation or scan), or an
+ *          amendment/cancellation of a logisticsNo not declared; kept with the reason
+ *       Q  quarantined: could not be decoded, or stored as such by apply_batch
+ *       S  scan applied (arrival or departure)
+ *       P  scan kept, pending its declaration
+ *   "details": [{"i": 4, "status": 399, "note": "..."}, ...]
+ *                                    -- for the records that are not A, in batch order:
+ *                                    -- "i" the record's 0-based index in "outcomes",
+ *                                    -- "status" the parcel's status code after the record
+ *                                    -- (X: the stored parcel's, kept; R: unchanged; left
+ *                                    -- out when there is no parcel), "note" (left out
+ *                                    -- when none): R the refusal's reason, Q the quarantine
+ *                                    -- reason, S what the scan did ("released", "held",
+ *                                    -- "recorded", "closed"), D why a scan is a duplicate.
+ *                                    -- M, C, X, S always have a status, R and Q a note.
+ * A plain new declaration costs its letter only: the report stays small at full rate.
  */
 #ifndef CUSTOMSD_BATCH_H
 #define CUSTOMSD_BATCH_H
@@ -125,6 +151,29 @@ struct batch_result {
     size_t pending_scans; /* of those, waiting for their declaration */
 };
 
+/* What apply_batch recorded for one record (the "outcomes" letters above). */
+enum batch_outcome_code {
+    BATCH_OUT_UNKNOWN = 0, /* not reported: the answer had no readable report */
+    BATCH_OUT_APPLIED,     /* A */
+    BATCH_OUT_DUPLICATE,   /* D */
+    BATCH_OUT_AMENDED,     /* M */
+    BATCH_OUT_CANCELLED,   /* C */
+    BATCH_OUT_CONFLICT,    /* X */
+    BATCH_OUT_REFUSED,     /* R */
+    BATCH_OUT_QUARANTINED, /* Q */
+    BATCH_OUT_SCAN,        /* S */
+    BATCH_OUT_PENDING,     /* P */
+};
+
+/* Longest note kept (bytes with the NUL); a longer one is cut at a UTF-8 boundary. */
+#define BATCH_NOTE_MAX 384
+
+struct batch_outcome {
+    enum batch_outcome_code code;
+    int status;                /* the parcel's status code after the record; -1 = none */
+    char note[BATCH_NOTE_MAX]; /* "" = none */
+};
+
 /*
  * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
  * outbox topics `topic_events` and `topic_receipts` (left out when NULL, which apply_batch
@@ -143,9 +192,28 @@ char *batch_document(const struct batch_record *records, size_t n_records,
 /*
  * Read apply_batch's answer `text` (may be NULL) into *res: every count that is present
  * and positive, 0 otherwise. Returns 0, or -1 (and *res all zero) when text is NULL or
- * not JSON.
+ * not a JSON object. The per-record report is not read (batch_answer_parse reads both).
  */
 int batch_result_parse(const char *text, struct batch_result *res)
     __attribute__((warn_unused_result));
+
+/*
+ * Read apply_batch's whole answer `text` (may be NULL) for a batch of `n_records` records:
+ * the counts into *res as batch_result_parse does, and the per-record report into
+ * outcomes[0 .. n_records) (the caller's array; NULL when n_records is 0).
+ * Returns 0, or -1 with err set and every outcome BATCH_OUT_UNKNOWN (status -1, note "")
+ * when the report is missing or malformed: "no answer", "answer is not a JSON object",
+ * "answer has no \"outcomes\" string", "outcomes has N letters for M records",
+ * "unknown outcome 'z' for record N", "details is not an array", "details[K]: ..." (not
+ * an object, "i" missing or out of range or not after the previous one, "status" not a
+ * status code, "note" not a string), "record N (outcome M): no status" / "no note".
+ * The counts are filled whenever the answer is a JSON object.
+ */
+int batch_answer_parse(const char *text, size_t n_records, struct batch_result *res,
+                       struct batch_outcome *outcomes, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* The letter of an outcome code ('A' ... 'P'), '?' for BATCH_OUT_UNKNOWN. */
+char batch_outcome_letter(enum batch_outcome_code code);
 
 #endif

@@ -102,7 +102,9 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  * 55_amendments.sql.
  * The records and offsets go as the batch document of batch.h; a record batch_document
  * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
- * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
+ * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL, and
+ * outcomes[0 .. n_records) if not NULL: what was recorded for each record, batch.h; all
+ * BATCH_OUT_UNKNOWN, with a warning logged, when the answer's report is unreadable),
  * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
  * data was refused: err says why), STORE_BUSY (nothing written; a lock wait or statement
  * timeout: retry later) or STORE_ERROR (nothing written; the database is unavailable or
@@ -110,8 +112,8 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  */
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
-                      struct batch_result *res, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+                      struct batch_result *res, struct batch_outcome *outcomes, char *err,
+                      size_t errlen) __attribute__((warn_unused_result));
 
 /* --- outbox relay --- */
 
