@@ -481,11 +481,102 @@ static int batch_report(struct json_object *ans, size_t n_records, struct batch_
     return 0;
 }
 
+/* A string member of at most max - 1 bytes (and at least one) into dst. */
+static int batch_get_text(struct json_object *o, const char *key, char *dst, size_t max)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return -1;
+    size_t len = (size_t)json_object_get_string_len(v);
+    if (len == 0 || len >= max)
+        return -1;
+    memcpy(dst, json_object_get_string(v), len + 1);
+    return 0;
+}
+
+/* A non-negative integer member. */
+static int batch_get_count(struct json_object *o, const char *key, int64_t max, int64_t *out)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return -1;
+    *out = json_object_get_int64(v);
+    return *out >= 0 && *out <= max ? 0 : -1;
+}
+
+/* One "earlier_scans" entry into *e. */
+static int batch_earlier(struct json_object *o, size_t k, struct batch_earlier_scan *e, char *err,
+                         size_t errlen)
+{
+    int64_t partition, offset;
+    char letter[2];
+    if (!json_object_is_type(o, json_type_object))
+        return util_errf(err, errlen, "earlier_scans[%zu]: not an object", k);
+    if (batch_get_text(o, "logisticsNo", e->logisticsNo, sizeof(e->logisticsNo)) < 0 ||
+        batch_get_text(o, "topic", e->topic, sizeof(e->topic)) < 0 ||
+        batch_get_text(o, "scan", e->scan, sizeof(e->scan)) < 0 ||
+        batch_get_text(o, "scannedAt", e->scanned_at, sizeof(e->scanned_at)) < 0 ||
+        batch_get_count(o, "partition", INT32_MAX, &partition) < 0 ||
+        batch_get_count(o, "offset", INT64_MAX, &offset) < 0 ||
+        batch_get_text(o, "outcome", letter, sizeof(letter)) < 0)
+        return util_errf(err, errlen,
+                         "earlier_scans[%zu]: logisticsNo, topic, scan, scannedAt, partition, "
+                         "offset or outcome missing, of the wrong type or too long",
+                         k);
+    e->partition = (int32_t)partition;
+    e->offset = offset;
+    struct batch_outcome *oc = &e->outcome;
+    oc->code = batch_outcome_code(letter[0]);
+    oc->status = -1;
+    oc->note[0] = '\0';
+    if (oc->code != BATCH_OUT_SCAN && oc->code != BATCH_OUT_DUPLICATE &&
+        oc->code != BATCH_OUT_REFUSED)
+        return util_errf(err, errlen, "earlier_scans[%zu]: outcome is not S, D or R", k);
+    /* status and note as in "details" (batch_detail reads them the same way) */
+    struct json_object *v;
+    if (json_object_object_get_ex(o, "status", &v)) {
+        int64_t st;
+        if (batch_get_count(o, "status", 999, &st) < 0)
+            return util_errf(err, errlen, "earlier_scans[%zu]: \"status\" is not a status code", k);
+        oc->status = (int)st;
+    }
+    if (json_object_object_get_ex(o, "note", &v)) {
+        if (!json_object_is_type(v, json_type_string))
+            return util_errf(err, errlen, "earlier_scans[%zu]: \"note\" is not a string", k);
+        batch_note_copy(oc->note, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    }
+    if (oc->code == BATCH_OUT_SCAN && oc->status < 0)
+        return util_errf(err, errlen, "earlier_scans[%zu] (outcome S): no status", k);
+    if (oc->code == BATCH_OUT_REFUSED && !oc->note[0])
+        return util_errf(err, errlen, "earlier_scans[%zu] (outcome R): no note", k);
+    return 0;
+}
+
+/* The "earlier_scans" of the answer (absent: none) into rep. */
+static int batch_earlier_scans(struct json_object *ans, struct batch_report *rep, char *err,
+                               size_t errlen)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(ans, "earlier_scans", &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_array))
+        return util_errf(err, errlen, "earlier_scans is not an array");
+    size_t n = json_object_array_length(v);
+    for (size_t k = 0; k < n; k++) {
+        struct batch_earlier_scan scratch, *e = k < rep->earlier_cap ? &rep->earlier[k] : &scratch;
+        if (batch_earlier(json_object_array_get_idx(v, k), k, e, err, errlen) < 0)
+            return -1;
+    }
+    rep->n_earlier = n;
+    return 0;
+}
+
 int batch_answer_parse(const char *text, size_t n_records, struct batch_result *res,
-                       struct batch_outcome *outcomes, char *err, size_t errlen)
+                       struct batch_report *rep, char *err, size_t errlen)
 {
     memset(res, 0, sizeof(*res));
-    batch_outcomes_reset(outcomes, n_records);
+    batch_outcomes_reset(rep->outcomes, n_records);
+    rep->n_earlier = 0;
     if (!text)
         return util_errf(err, errlen, "no answer");
     struct json_object *ans = json_tokener_parse(text);
@@ -494,9 +585,13 @@ int batch_answer_parse(const char *text, size_t n_records, struct batch_result *
         return util_errf(err, errlen, "answer is not a JSON object");
     }
     batch_counts(ans, res);
-    int rc = batch_report(ans, n_records, outcomes, err, errlen);
+    int rc = batch_report(ans, n_records, rep->outcomes, err, errlen);
+    if (rc == 0)
+        rc = batch_earlier_scans(ans, rep, err, errlen);
     json_object_put(ans);
-    if (rc < 0)
-        batch_outcomes_reset(outcomes, n_records);
+    if (rc < 0) {
+        batch_outcomes_reset(rep->outcomes, n_records);
+        rep->n_earlier = 0;
+    }
     return rc;
 }

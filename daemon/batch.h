@@ -93,6 +93,13 @@
  *                                    -- reason, S what the scan did ("released", "held",
  *                                    -- "recorded", "closed"), D why a scan is a duplicate.
  *                                    -- M, C, X, S always have a status, R and Q a note.
+ *   "earlier_scans": [{"logisticsNo": "YL...", "scan": "arrival", "scannedAt":
+ *                      "2024-05-12T02:30:00Z", "topic": "...", "partition": 0, "offset": 7,
+ *                      "outcome": "S", "status": 800, "note": "released"}, ...]
+ *                                    -- only when there are any: the scans of earlier
+ *                                    -- batches, pending until now, that this batch applied
+ *                                    -- (their declaration came); scannedAt in UTC;
+ *                                    -- outcome S, D or R with status and note as above.
  * A plain new declaration costs its letter only: the report stays small at full rate.
  */
 #ifndef CUSTOMSD_BATCH_H
@@ -174,6 +181,25 @@ struct batch_outcome {
     char note[BATCH_NOTE_MAX]; /* "" = none */
 };
 
+/* A scan of an earlier batch, pending until this batch applied it ("earlier_scans"). */
+struct batch_earlier_scan {
+    char logisticsNo[81]; /* CEB603 C..80 */
+    char topic[256];      /* where the scan was consumed */
+    int32_t partition;
+    int64_t offset;
+    char scan[16];                /* "arrival" | "departure" */
+    char scanned_at[32];          /* UTC, "2024-05-12T02:30:00Z" */
+    struct batch_outcome outcome; /* S, D or R, status after, note */
+};
+
+/* Where batch_answer_parse puts the per-record report; the arrays are the caller's. */
+struct batch_report {
+    struct batch_outcome *outcomes;     /* one per record of the batch */
+    struct batch_earlier_scan *earlier; /* earlier_cap entries (NULL when earlier_cap is 0) */
+    size_t earlier_cap;
+    size_t n_earlier; /* out: earlier scans reported; only the first earlier_cap are kept */
+};
+
 /*
  * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
  * outbox topics `topic_events` and `topic_receipts` (left out when NULL, which apply_batch
@@ -200,17 +226,21 @@ int batch_result_parse(const char *text, struct batch_result *res)
 /*
  * Read apply_batch's whole answer `text` (may be NULL) for a batch of `n_records` records:
  * the counts into *res as batch_result_parse does, and the per-record report into
- * outcomes[0 .. n_records) (the caller's array; NULL when n_records is 0).
- * Returns 0, or -1 with err set and every outcome BATCH_OUT_UNKNOWN (status -1, note "")
- * when the report is missing or malformed: "no answer", "answer is not a JSON object",
+ * rep->outcomes[0 .. n_records) and the earlier scans into rep->earlier (rep->n_earlier
+ * of them reported, at most rep->earlier_cap kept).
+ * Returns 0, or -1 with err set, every outcome BATCH_OUT_UNKNOWN (status -1, note "") and
+ * n_earlier 0 when the report is missing or malformed: "no answer", "answer is not a JSON
+ * object",
  * "answer has no \"outcomes\" string", "outcomes has N letters for M records",
  * "unknown outcome 'z' for record N", "details is not an array", "details[K]: ..." (not
  * an object, "i" missing or out of range or not after the previous one, "status" not a
- * status code, "note" not a string), "record N (outcome M): no status" / "no note".
+ * status code, "note" not a string), "record N (outcome M): no status" / "no note",
+ * "earlier_scans is not an array", "earlier_scans[K]: ..." (a member missing, of the
+ * wrong type or too long, an outcome other than S, D, R, or its status or note missing).
  * The counts are filled whenever the answer is a JSON object.
  */
 int batch_answer_parse(const char *text, size_t n_records, struct batch_result *res,
-                       struct batch_outcome *outcomes, char *err, size_t errlen)
+                       struct batch_report *rep, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /* The letter of an outcome code ('A' ... 'P'), '?' for BATCH_OUT_UNKNOWN. */

@@ -60,8 +60,9 @@ struct consumer {
 
     struct slot *slots;
     struct batch_record *records;
-    struct batch_outcome *outcomes; /* what apply_batch recorded for each record */
-    struct batch_offset *fences;    /* of the range being applied */
+    struct batch_outcome *outcomes;     /* what apply_batch recorded for each record */
+    struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
+    struct batch_offset *fences;        /* of the range being applied */
     size_t cap;
 
     struct consumer_stats stats;
@@ -215,9 +216,10 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->slots = calloc(p->cap, sizeof(*p->slots));
     p->records = calloc(p->cap, sizeof(*p->records));
     p->outcomes = calloc(p->cap, sizeof(*p->outcomes));
+    p->earlier = calloc(p->cap, sizeof(*p->earlier));
     p->fences = calloc(p->cap, sizeof(*p->fences));
     p->positions = positions_new();
-    if (!p->slots || !p->records || !p->outcomes || !p->fences || !p->positions) {
+    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -508,6 +510,35 @@ static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
     }
 }
 
+/* The scans of earlier batches that were pending and that this batch applied. */
+static void log_earlier_scans(struct consumer *p, size_t n)
+{
+    size_t kept = n < p->cap ? n : p->cap;
+    for (size_t k = 0; k < kept; k++) {
+        const struct batch_earlier_scan *e = &p->earlier[k];
+        const struct batch_outcome *o = &e->outcome;
+        char st[96];
+        status_words(o->status, st, sizeof(st));
+        if (o->code == BATCH_OUT_REFUSED)
+            log_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: %s; parcel stays at %s",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note, st);
+        else if (o->code == BATCH_OUT_DUPLICATE)
+            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: duplicate, nothing changed (%s)",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note[0] ? o->note : "sent before");
+        else
+            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: %s, now %s",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note[0] ? o->note : "recorded", st);
+    }
+    if (n > kept)
+        log_info("%zu more scans of earlier batches applied (not listed)", n - kept);
+}
+
 /* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
 static void commit_kafka(struct consumer *p, size_t n_offsets)
 {
@@ -564,8 +595,9 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         return -1;
     }
     size_t n_offsets = (size_t)n_fences;
+    struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
     int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
-                               &res, p->outcomes + lo, err, sizeof(err));
+                               &res, &report, err, sizeof(err));
     if (rc == STORE_OK) {
         positions_commit(p->positions, p->fences, n_offsets);
         p->stats.records += n;
@@ -576,6 +608,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         p->stats.batches++;
         p->stats.scans += res.scans;
         log_outcomes(p, lo, hi);
+        log_earlier_scans(p, report.n_earlier);
         log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
                  "cancellations, %zu scans (%zu waiting for their declaration), %zu "
                  "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
@@ -777,6 +810,7 @@ void consumer_free(struct consumer *p)
     free(p->slots);
     free(p->records);
     free(p->outcomes);
+    free(p->earlier);
     free(p->fences);
     free(p);
 }

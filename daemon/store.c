@@ -402,7 +402,7 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
 
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
-                      struct batch_result *res, struct batch_outcome *outcomes, char *err,
+                      struct batch_result *res, struct batch_report *report, char *err,
                       size_t errlen)
 {
     struct batch_result counts;
@@ -410,8 +410,10 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
 
     if (res)
         memset(res, 0, sizeof(*res));
-    for (size_t i = 0; outcomes && i < n_records; i++)
-        outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
+    for (size_t i = 0; report && i < n_records; i++)
+        report->outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
+    if (report)
+        report->n_earlier = 0;
     char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
                                 s->topic_receipts, why, sizeof(why));
     if (!text) {
@@ -445,11 +447,11 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         return rc;
     }
     const char *answer = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : NULL;
-    if (outcomes) {
+    if (report) {
         /* Committed, whatever the answer says: with an unreadable report the outcomes stay
          * BATCH_OUT_UNKNOWN (the caller then says "not reported") and the counts are kept
          * when they could be read; the caller must not re-apply (the fence would refuse). */
-        if (batch_answer_parse(answer, n_records, &counts, outcomes, why, sizeof(why)) < 0)
+        if (batch_answer_parse(answer, n_records, &counts, report, why, sizeof(why)) < 0)
             log_warn("applying a batch: committed, but the per-record report of "
                      "customs.apply_batch is unreadable (%s): its parcels are logged without "
                      "their outcome",

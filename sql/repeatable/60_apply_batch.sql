@@ -510,6 +510,22 @@ BEGIN
            LEFT JOIN unnest(v_ids, v_stats) AS a(id, status) ON a.id = w.id
      WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
+    -- Scans of earlier batches applied now (their declaration came): staged too, as kind
+    -- 'earlier_scan' after the batch's records, so the answer reports them as well.
+    INSERT INTO pg_temp.customs_apply_stage_v3
+        (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
+         result_status, result_note)
+    SELECT (SELECT count(*) FROM pg_temp.customs_apply_stage_v3) + a.n, 'earlier_scan',
+           w.source_topic, w.source_partition, w.source_offset, w.logistics_no, w.scan,
+           w.scanned_at, w.outcome, a.status,
+           CASE WHEN w.outcome IN ('refused', 'duplicate') THEN w.note ELSE w.outcome END
+      FROM unnest(v_ids, v_stats) WITH ORDINALITY AS a(id, status, n)
+           JOIN customs.warehouse_scans w ON w.id = a.id
+     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v3 s
+                        WHERE s.kind = 'scan' AND s.topic = w.source_topic
+                          AND s.partition = w.source_partition
+                          AND s."offset" = w.source_offset)
+       AND w.outcome <> 'pending';
     SELECT count(*) FILTER (WHERE w.outcome = 'pending'),
            n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
       INTO n_pending, n_refused
@@ -529,6 +545,7 @@ $$;
 --      M amendment applied         C cancellation applied     X conflict, quarantined
 --      R refused by the state machine (or not declared)       Q quarantined
 --      S scan applied (note: released | held | recorded | closed)   P scan pending
+--    and the scans of earlier batches that were pending and that this batch applied.
 ---------------------------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION customs.apply_batch_report() RETURNS jsonb
 LANGUAGE plpgsql STABLE AS $$
@@ -550,8 +567,23 @@ BEGIN
                    END AS code,
                    CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE s.result_note END AS note
               FROM pg_temp.customs_apply_stage_v3 s
+             WHERE s.kind <> 'earlier_scan'
+        ), e AS (
+            SELECT s.seq, jsonb_strip_nulls(jsonb_build_object(
+                       'logisticsNo', s.logistics_no, 'scan', s.scan,
+                       'scannedAt', to_char(s.scanned_at AT TIME ZONE 'UTC',
+                                            'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'topic', s.topic, 'partition', s.partition, 'offset', s."offset",
+                       'outcome', CASE s.outcome WHEN 'duplicate' THEN 'D'
+                                                 WHEN 'refused' THEN 'R' ELSE 'S' END,
+                       'status', s.result_status, 'note', s.result_note)) AS o
+              FROM pg_temp.customs_apply_stage_v3 s
+             WHERE s.kind = 'earlier_scan'
         )
-        SELECT jsonb_build_object(
+        SELECT coalesce((SELECT jsonb_build_object('earlier_scans',
+                                                   jsonb_agg(e.o ORDER BY e.seq))
+                           FROM e HAVING count(*) > 0), '{}')
+               || jsonb_build_object(
                    'outcomes', coalesce(string_agg(coalesce(r.code, '?'), '' ORDER BY r.seq), ''),
                    'details', coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
                                                      'i', r.seq - 1, 'status', r.result_status,

@@ -9,7 +9,8 @@
 # quarantined as a conflict while the stored parcel stays at 399 (the issue's case); an
 # amendment re-decided; a cancellation; an amendment the state machine refuses; an
 # undecodable record; scans applied (released, held), refused, sent twice, and pending
-# their declaration. (The shipped rules have no review rule, so 300 does not occur.)
+# their declaration, then applied by the batch of that declaration. (The shipped rules have
+# no review rule, so 300 does not occur.)
 # Each expected line is built from the database's rows, so line and database must agree.
 source "$(dirname "$0")/lib.sh"
 N=oc${T_RUN}
@@ -98,7 +99,8 @@ last_change() {
 # expect_recorded KEY WHERE: the line of a new declaration, built from its history row.
 expect_recorded() {
     local row st ids
-    row=$(last_change "$1")
+    row=$(q "SELECT status_code || ' ' || status || '|' || array_to_string(rule_ids, ',')
+               FROM customs.status_history WHERE logistics_no = '$1' AND event = 'declared'")
     st=${row%%|*}
     ids=${row#*|}
     if [ -z "$ids" ]; then expect_line debug "parcel $1 ($2): recorded $st"
@@ -208,6 +210,17 @@ note=$(q "SELECT note FROM customs.warehouse_scans WHERE logistics_no = '$ACC' O
 check "the same scan again: a duplicate" "the same scan was received before" "$note"
 expect_line info "parcel $ACC ($(where "$ST" "$ACC")): arrival scan at $SCAN_AT: duplicate, nothing changed ($note)"
 check "duplicate scan: status unchanged" "800 released" "$(status_of "$ACC")"
+
+# --- the pending scan, applied when its declaration comes -----------------------------------------
+send "$DT" "$PEND" "$(decl "$PEND" 1 E guitar "")"
+expect_recorded "$PEND" "$(where "$DT" "$PEND")"
+ws=$(q "SELECT source_partition || ' ' || source_offset || ' ' || to_char(scanned_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')
+        FROM customs.warehouse_scans WHERE logistics_no = '$PEND'")
+read -r wp wo wat <<<"$ws"
+expect_line info "parcel $PEND ($ST [$wp] offset $wo): arrival scan at $wat, pending until its declaration came: released, now $(status_of "$PEND")"
+check "the pending arrival released its parcel" "800 released|released" \
+    "$(q "SELECT p.status_code || ' ' || p.status || '|' || w.outcome FROM customs.parcel_status p
+          JOIN customs.warehouse_scans w USING (logistics_no) WHERE p.logistics_no = '$PEND'")"
 
 # --- the batch summary line stays ------------------------------------------------------------------
 check "one batch summary line per record (one record per batch here)" "$((n_decl + n_scan))" \

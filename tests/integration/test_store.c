@@ -462,7 +462,8 @@ static void apply_on(struct fixture *f, struct tpart *a, struct batch_record *ra
     }
     char err[512] = "";
     struct batch_outcome outs[16];
-    int rc = store_apply_batch(f->s, T_GROUP, recs, n, offs, no, res, outs, err, sizeof(err));
+    struct batch_report rep = {.outcomes = outs};
+    int rc = store_apply_batch(f->s, T_GROUP, recs, n, offs, no, res, &rep, err, sizeof(err));
     if (rc != STORE_OK)
         fail_msg("apply_batch: %s", err);
     for (size_t i = 0; i < n; i++) /* the per-record report is readable, for every record */

@@ -477,6 +477,14 @@ static void test_result_parse(void **state)
 
 /* ---- the per-record report ---- */
 
+/* batch_answer_parse without room for earlier scans. */
+static int parse_answer(const char *text, size_t n, struct batch_result *res,
+                        struct batch_outcome *out, char *err, size_t errlen)
+{
+    struct batch_report rep = {.outcomes = out};
+    return batch_answer_parse(text, n, res, &rep, err, errlen);
+}
+
 /* The answer of the upgrade fixture's batch (sql/repeatable/60_apply_batch.sql, as printed
  * by PostgreSQL): every letter, details with and without status and note, UTF-8 notes. */
 static const char ANSWER[] =
@@ -496,7 +504,7 @@ static void test_answer_parse(void **state)
     struct batch_outcome out[13];
     char err[256] = "";
 
-    assert_int_equal(batch_answer_parse(ANSWER, 13, &res, out, err, sizeof(err)), 0);
+    assert_int_equal(parse_answer(ANSWER, 13, &res, out, err, sizeof(err)), 0);
     assert_int_equal(res.declarations, 4);
     assert_int_equal(res.events, 14);
     assert_int_equal(res.pending_scans, 1);
@@ -523,13 +531,11 @@ static void test_answer_parse(void **state)
     assert_int_equal(batch_outcome_letter(BATCH_OUT_UNKNOWN), '?');
 
     /* plain new declarations: letters only, no details member at all */
-    assert_int_equal(batch_answer_parse("{\"outcomes\":\"AAP\"}", 3, &res, out, err, sizeof(err)),
-                     0);
+    assert_int_equal(parse_answer("{\"outcomes\":\"AAP\"}", 3, &res, out, err, sizeof(err)), 0);
     assert_int_equal(out[2].code, BATCH_OUT_PENDING);
     /* an empty batch */
     assert_int_equal(
-        batch_answer_parse("{\"outcomes\":\"\",\"details\":[]}", 0, &res, NULL, err, sizeof(err)),
-        0);
+        parse_answer("{\"outcomes\":\"\",\"details\":[]}", 0, &res, NULL, err, sizeof(err)), 0);
 }
 
 /* A note longer than BATCH_NOTE_MAX is cut at a UTF-8 character boundary. */
@@ -547,7 +553,7 @@ static void test_answer_long_note(void **state)
     struct batch_result res;
     struct batch_outcome out[1];
     char err[256];
-    assert_int_equal(batch_answer_parse(text, 1, &res, out, err, sizeof(err)), 0);
+    assert_int_equal(parse_answer(text, 1, &res, out, err, sizeof(err)), 0);
     size_t len = strlen(out[0].note);
     assert_true(len < BATCH_NOTE_MAX);
     assert_int_equal(len, 1 + (BATCH_NOTE_MAX - 2) / 3 * 3); /* whole characters only */
@@ -614,7 +620,7 @@ static void test_answer_malformed(void **state)
         struct batch_outcome out[2] = {{.code = BATCH_OUT_SCAN, .status = 5, .note = "old"},
                                        {.code = BATCH_OUT_SCAN, .status = 5, .note = "old"}};
         char err[256] = "";
-        if (batch_answer_parse(cases[c].text, cases[c].n, &res, out, err, sizeof(err)) != -1)
+        if (parse_answer(cases[c].text, cases[c].n, &res, out, err, sizeof(err)) != -1)
             fail_msg("case %zu accepted: %s", c, cases[c].text);
         if (strcmp(err, cases[c].err) != 0)
             fail_msg("case %zu (%s): error '%s', want '%s'", c, cases[c].text, err, cases[c].err);
@@ -628,14 +634,105 @@ static void test_answer_malformed(void **state)
     struct batch_result res;
     struct batch_outcome out[1];
     char err[256];
-    assert_int_equal(batch_answer_parse("{\"declarations\":7,\"outcomes\":\"Z\"}", 1, &res, out,
-                                        err, sizeof(err)),
-                     -1);
+    assert_int_equal(
+        parse_answer("{\"declarations\":7,\"outcomes\":\"Z\"}", 1, &res, out, err, sizeof(err)),
+        -1);
     assert_int_equal(res.declarations, 7);
     /* a tiny error buffer is cut, not overrun */
     char small[8];
-    assert_int_equal(batch_answer_parse("{}", 1, &res, out, small, sizeof(small)), -1);
+    assert_int_equal(parse_answer("{}", 1, &res, out, small, sizeof(small)), -1);
     assert_string_equal(small, "answer ");
+}
+
+/* Scans of earlier batches that the batch applied: kept up to the caller's room, counted. */
+static void test_answer_earlier_scans(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"outcomes\":\"A\",\"earlier_scans\":[{\"note\": \"released\", \"scan\": \"arrival\", "
+        "\"topic\": \"mishan.warehouse.scans\", \"offset\": 2, \"status\": 800, \"outcome\": "
+        "\"S\", \"partition\": 0, \"scannedAt\": \"2024-05-12T02:32:00Z\", \"logisticsNo\": "
+        "\"FX-PEND-1\"},{\"logisticsNo\":\"YL2\",\"scan\":\"departure\",\"scannedAt\":"
+        "\"2024-05-12T02:33:00Z\",\"topic\":\"s\",\"partition\":3,\"offset\":9,\"outcome\":\"R\","
+        "\"status\":399,\"note\":\"departure refused: the parcel was not released\"}]}";
+    struct batch_result res;
+    struct batch_outcome out[1];
+    struct batch_earlier_scan earlier[1];
+    struct batch_report rep = {out, earlier, 1, 99};
+    char err[256] = "";
+    assert_int_equal(batch_answer_parse(text, 1, &res, &rep, err, sizeof(err)), 0);
+    assert_int_equal(rep.n_earlier, 2); /* two reported, one kept */
+    assert_int_equal(out[0].code, BATCH_OUT_APPLIED);
+    assert_string_equal(earlier[0].logisticsNo, "FX-PEND-1");
+    assert_string_equal(earlier[0].topic, "mishan.warehouse.scans");
+    assert_int_equal(earlier[0].partition, 0);
+    assert_int_equal(earlier[0].offset, 2);
+    assert_string_equal(earlier[0].scan, "arrival");
+    assert_string_equal(earlier[0].scanned_at, "2024-05-12T02:32:00Z");
+    assert_int_equal(earlier[0].outcome.code, BATCH_OUT_SCAN);
+    assert_int_equal(earlier[0].outcome.status, 800);
+    assert_string_equal(earlier[0].outcome.note, "released");
+
+    /* none: no member */
+    rep.n_earlier = 5;
+    assert_int_equal(batch_answer_parse("{\"outcomes\":\"P\"}", 1, &res, &rep, err, sizeof(err)),
+                     0);
+    assert_int_equal(rep.n_earlier, 0);
+
+    static const struct {
+        const char *text;
+        const char *err;
+    } bad[] = {
+        {"{\"outcomes\":\"A\",\"earlier_scans\":{}}", "earlier_scans is not an array"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[7]}", "earlier_scans[0]: not an object"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\"}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":-1,\"offset\":1,\"outcome\":\"S\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival and "
+         "more\",\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":"
+         "\"S\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"M\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: outcome is not S, D or R"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"SS\"}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"S\"}]}",
+         "earlier_scans[0] (outcome S): no status"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"R\","
+         "\"status\":800}]}",
+         "earlier_scans[0] (outcome R): no note"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"S\","
+         "\"status\":8000}]}",
+         "earlier_scans[0]: \"status\" is not a status code"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"D\","
+         "\"note\":[]}]}",
+         "earlier_scans[0]: \"note\" is not a string"},
+    };
+    for (size_t c = 0; c < ARRAY_SIZE(bad); c++) {
+        /* a bad entry beyond the caller's room is refused too */
+        struct batch_report none = {out, NULL, 0, 7};
+        if (batch_answer_parse(bad[c].text, 1, &res, &none, err, sizeof(err)) != -1)
+            fail_msg("case %zu accepted: %s", c, bad[c].text);
+        if (strcmp(err, bad[c].err) != 0)
+            fail_msg("case %zu: error '%s', want '%s'", c, err, bad[c].err);
+        assert_int_equal(none.n_earlier, 0);
+        assert_int_equal(out[0].code, BATCH_OUT_UNKNOWN);
+    }
 }
 
 int main(void)
@@ -653,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_answer_parse),
         cmocka_unit_test(test_answer_long_note),
         cmocka_unit_test(test_answer_malformed),
+        cmocka_unit_test(test_answer_earlier_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,9 +4,9 @@
 -- pending is declared (released at once), a redelivery, an amendment, a cancellation, an
 -- amendment the state machine refuses (detained), a conflict, new declarations, two
 -- undecodable records, a second arrival, a scan after 899, a departure not declared yet.
--- Prints apply_batch's result (its counts: the per-record report, "outcomes" and
--- "details", is newer than the previous release), then the officer's.
-SELECT r - 'outcomes' - 'details' FROM pg_temp.fx_batch(
+-- Prints apply_batch's result (its counts: the per-record report, "outcomes",
+-- "details" and "earlier_scans", is newer than the previous release), then the officer's.
+SELECT r - 'outcomes' - 'details' - 'earlier_scans' FROM pg_temp.fx_batch(
     pg_temp.fx_declaration(pg_temp.fx_decl('FX-PEND-1', '1', 2), 399),
     pg_temp.fx_declaration(pg_temp.fx_decl('FX-ACC-1', '1', 2), 399),
     pg_temp.fx_declaration(pg_temp.fx_decl('FX-ACC-2', '2', 1, 'amended'), 300,
