@@ -130,6 +130,8 @@ BEGIN
             result_note      text
         ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
           ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
+        -- apply_batch_changes finds a scan's record by where it was consumed, per scan.
+        CREATE INDEX ON pg_temp.customs_apply_stage_v3 (topic, partition, "offset");
     ELSE
         DELETE FROM pg_temp.customs_apply_stage_v3; -- a second call in one transaction
     END IF;
@@ -411,8 +413,8 @@ DECLARE
     v_rec   record;
     v_scan  customs.warehouse_scans;
     v_rows  bigint;
-    v_ids   bigint[] := '{}';  -- the scans applied below, and their parcel's status after
-    v_stats integer[] := '{}';
+    v_w     customs.warehouse_scans;
+    v_seq   bigint;
 BEGIN
     n_amendments := 0;
     n_cancellations := 0;
@@ -430,6 +432,19 @@ BEGIN
      ORDER BY s.seq
     ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
     GET DIAGNOSTICS n_scans = ROW_COUNT;
+    -- What the batch's answer says of its scans until the loop below applies them: pending
+    -- (or, for a row kept before under the same source, what became of it then).
+    UPDATE pg_temp.customs_apply_stage_v3 s
+       SET outcome = w.outcome,
+           result_status = CASE WHEN w.outcome <> 'pending' THEN
+                               (SELECT d.status_code FROM customs.declarations d
+                                 WHERE d.logistics_no = w.logistics_no) END,
+           result_note = CASE WHEN w.outcome IN ('refused', 'duplicate') THEN w.note
+                              WHEN w.outcome <> 'pending' THEN w.outcome END
+      FROM customs.warehouse_scans w
+     WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
+       AND w.source_offset = s."offset";
+    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v3 s;
 
     PERFORM 1
        FROM customs.declarations d
@@ -490,42 +505,33 @@ BEGIN
          ORDER BY w.id
     LOOP
         n_events := n_events + customs.apply_scan(v_scan);
-        v_ids := v_ids || v_scan.id;
-        v_stats := v_stats || (SELECT d.status_code FROM customs.declarations d
-                                WHERE d.logistics_no = v_scan.logistics_no);
+        -- For the batch's answer: the scan's outcome, the parcel's status after it, and the
+        -- note (a refusal's reason, why it is a duplicate, else the outcome), on its record;
+        -- a scan of an earlier batch gets a row of its own (kind 'earlier_scan', after the
+        -- batch's records).
+        SELECT * INTO v_w FROM customs.warehouse_scans w WHERE w.id = v_scan.id;
+        CONTINUE WHEN v_w.outcome = 'pending';
+        UPDATE pg_temp.customs_apply_stage_v3 s
+           SET outcome = v_w.outcome,
+               result_status = (SELECT d.status_code FROM customs.declarations d
+                                 WHERE d.logistics_no = v_w.logistics_no),
+               result_note = CASE WHEN v_w.outcome IN ('refused', 'duplicate') THEN v_w.note
+                                  ELSE v_w.outcome END
+         WHERE s.topic = v_w.source_topic AND s.partition = v_w.source_partition
+           AND s."offset" = v_w.source_offset AND s.kind = 'scan';
+        IF NOT FOUND THEN
+            v_seq := v_seq + 1;
+            INSERT INTO pg_temp.customs_apply_stage_v3
+                (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
+                 result_status, result_note)
+            VALUES (v_seq, 'earlier_scan', v_w.source_topic, v_w.source_partition,
+                    v_w.source_offset, v_w.logistics_no, v_w.scan, v_w.scanned_at, v_w.outcome,
+                    (SELECT d.status_code FROM customs.declarations d
+                      WHERE d.logistics_no = v_w.logistics_no),
+                    CASE WHEN v_w.outcome IN ('refused', 'duplicate') THEN v_w.note
+                         ELSE v_w.outcome END);
+        END IF;
     END LOOP;
-    -- What became of this batch's scans, for the batch's answer: the outcome, the parcel's
-    -- status after the scan (NULL while pending), and the note (a refusal's reason, why a
-    -- scan is a duplicate, else the outcome).
-    UPDATE pg_temp.customs_apply_stage_v3 s
-       SET outcome = w.outcome,
-           result_status = CASE WHEN w.outcome <> 'pending' THEN
-                               coalesce(a.status, (SELECT d.status_code
-                                                     FROM customs.declarations d
-                                                    WHERE d.logistics_no = w.logistics_no))
-                           END,
-           result_note = CASE WHEN w.outcome IN ('refused', 'duplicate') THEN w.note
-                              WHEN w.outcome <> 'pending' THEN w.outcome END
-      FROM customs.warehouse_scans w
-           LEFT JOIN unnest(v_ids, v_stats) AS a(id, status) ON a.id = w.id
-     WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
-       AND w.source_offset = s."offset";
-    -- Scans of earlier batches applied now (their declaration came): staged too, as kind
-    -- 'earlier_scan' after the batch's records, so the answer reports them as well.
-    INSERT INTO pg_temp.customs_apply_stage_v3
-        (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
-         result_status, result_note)
-    SELECT (SELECT count(*) FROM pg_temp.customs_apply_stage_v3) + a.n, 'earlier_scan',
-           w.source_topic, w.source_partition, w.source_offset, w.logistics_no, w.scan,
-           w.scanned_at, w.outcome, a.status,
-           CASE WHEN w.outcome IN ('refused', 'duplicate') THEN w.note ELSE w.outcome END
-      FROM unnest(v_ids, v_stats) WITH ORDINALITY AS a(id, status, n)
-           JOIN customs.warehouse_scans w ON w.id = a.id
-     WHERE NOT EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v3 s
-                        WHERE s.kind = 'scan' AND s.topic = w.source_topic
-                          AND s.partition = w.source_partition
-                          AND s."offset" = w.source_offset)
-       AND w.outcome <> 'pending';
     SELECT count(*) FILTER (WHERE w.outcome = 'pending'),
            n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
       INTO n_pending, n_refused
