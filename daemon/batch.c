@@ -1,5 +1,6 @@
 /*
- * batch.c - build the batch document customs.apply_batch() reads, and read its answer.
+ * batch.c - build the batch document customs.apply_batch() reads, and read its answer (the
+ * counts and the per-record report of what was recorded).
  * See batch.h for the format.
  *
  * json-c keeps members in insertion order, so the document's key order is the order of
@@ -9,6 +10,7 @@
  */
 #include "batch.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -338,12 +340,9 @@ static size_t batch_count(struct json_object *obj, const char *key)
     return n > 0 ? (size_t)n : 0;
 }
 
-int batch_result_parse(const char *text, struct batch_result *res)
+/* The counts of the answer object into *res. */
+static void batch_counts(struct json_object *counts, struct batch_result *res)
 {
-    memset(res, 0, sizeof(*res));
-    struct json_object *counts = text ? json_tokener_parse(text) : NULL;
-    if (!counts)
-        return -1;
     res->declarations = batch_count(counts, "declarations");
     res->duplicates = batch_count(counts, "duplicates");
     res->conflicts = batch_count(counts, "conflicts");
@@ -354,6 +353,245 @@ int batch_result_parse(const char *text, struct batch_result *res)
     res->refused = batch_count(counts, "refused");
     res->scans = batch_count(counts, "scans");
     res->pending_scans = batch_count(counts, "pending_scans");
+}
+
+int batch_result_parse(const char *text, struct batch_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    struct json_object *counts = text ? json_tokener_parse(text) : NULL;
+    if (!counts || !json_object_is_type(counts, json_type_object)) {
+        json_object_put(counts);
+        return -1;
+    }
+    batch_counts(counts, res);
     json_object_put(counts);
     return 0;
+}
+
+/* ---- the per-record report of the answer ---- */
+
+/* The letters of "outcomes" (batch.h), indexed by enum batch_outcome_code. */
+static const char batch_letters[] = "?ADMCXRQSP";
+
+char batch_outcome_letter(enum batch_outcome_code code)
+{
+    return (size_t)code < sizeof(batch_letters) - 1 ? batch_letters[code] : '?';
+}
+
+/* The code of a letter, or BATCH_OUT_UNKNOWN when it is none of them. */
+static enum batch_outcome_code batch_outcome_code(char c)
+{
+    for (size_t k = 1; k < sizeof(batch_letters) - 1; k++)
+        if (batch_letters[k] == c)
+            return (enum batch_outcome_code)k;
+    return BATCH_OUT_UNKNOWN;
+}
+
+/* Copy note into dst (BATCH_NOTE_MAX bytes), cut at a UTF-8 character boundary. */
+static void batch_note_copy(char *dst, const char *src, size_t len)
+{
+    if (len >= BATCH_NOTE_MAX) {
+        len = BATCH_NOTE_MAX - 1;
+        while (len > 0 && ((unsigned char)src[len] & 0xC0) == 0x80)
+            len--; /* src[len] would start the cut: back to the start of its character */
+    }
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+static void batch_outcomes_reset(struct batch_outcome *outcomes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        outcomes[i].code = BATCH_OUT_UNKNOWN;
+        outcomes[i].status = -1;
+        outcomes[i].note[0] = '\0';
+    }
+}
+
+/* One "details" entry into outcomes[]; *next is the lowest index it may name. */
+static int batch_detail(struct json_object *d, size_t k, size_t n_records,
+                        struct batch_outcome *outcomes, size_t *next, char *err, size_t errlen)
+{
+    struct json_object *v;
+    if (!json_object_is_type(d, json_type_object))
+        return util_errf(err, errlen, "details[%zu]: not an object", k);
+    if (!json_object_object_get_ex(d, "i", &v) || !json_object_is_type(v, json_type_int))
+        return util_errf(err, errlen, "details[%zu]: no integer \"i\"", k);
+    int64_t i = json_object_get_int64(v);
+    if (i < 0 || (uint64_t)i >= n_records || (size_t)i < *next)
+        return util_errf(err, errlen,
+                         "details[%zu]: \"i\" %" PRId64 " is not a later record of %zu", k, i,
+                         n_records);
+    *next = (size_t)i + 1;
+    struct batch_outcome *o = &outcomes[i];
+    if (json_object_object_get_ex(d, "status", &v)) {
+        int64_t st = json_object_get_int64(v);
+        if (!json_object_is_type(v, json_type_int) || st < 0 || st > 999)
+            return util_errf(err, errlen, "details[%zu]: \"status\" is not a status code", k);
+        o->status = (int)st;
+    }
+    if (json_object_object_get_ex(d, "note", &v)) {
+        if (!json_object_is_type(v, json_type_string))
+            return util_errf(err, errlen, "details[%zu]: \"note\" is not a string", k);
+        batch_note_copy(o->note, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    }
+    return 0;
+}
+
+/* The report ("outcomes", "details") of the answer object into outcomes[]. */
+static int batch_report(struct json_object *ans, size_t n_records, struct batch_outcome *outcomes,
+                        char *err, size_t errlen)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(ans, "outcomes", &v) ||
+        !json_object_is_type(v, json_type_string))
+        return util_errf(err, errlen, "answer has no \"outcomes\" string");
+    const char *letters = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+    if (n != n_records)
+        return util_errf(err, errlen, "outcomes has %zu letters for %zu records", n, n_records);
+    for (size_t i = 0; i < n; i++) {
+        outcomes[i].code = batch_outcome_code(letters[i]);
+        if (outcomes[i].code == BATCH_OUT_UNKNOWN) {
+            unsigned char c = (unsigned char)letters[i];
+            if (c >= 0x20 && c < 0x7f)
+                return util_errf(err, errlen, "unknown outcome '%c' for record %zu", c, i);
+            return util_errf(err, errlen, "unknown outcome 0x%02x for record %zu", c, i);
+        }
+    }
+    if (!json_object_object_get_ex(ans, "details", &v))
+        v = NULL; /* none: valid when every record is A, D, C or P (checked below) */
+    else if (!json_object_is_type(v, json_type_array))
+        return util_errf(err, errlen, "details is not an array");
+    size_t nd = v ? json_object_array_length(v) : 0, next = 0;
+    for (size_t k = 0; k < nd; k++)
+        if (batch_detail(json_object_array_get_idx(v, k), k, n_records, outcomes, &next, err,
+                         errlen) < 0)
+            return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct batch_outcome *o = &outcomes[i];
+        bool need_status = o->code == BATCH_OUT_AMENDED || o->code == BATCH_OUT_CANCELLED ||
+                           o->code == BATCH_OUT_CONFLICT || o->code == BATCH_OUT_SCAN;
+        bool need_note = o->code == BATCH_OUT_REFUSED || o->code == BATCH_OUT_QUARANTINED;
+        if (need_status && o->status < 0)
+            return util_errf(err, errlen, "record %zu (outcome %c): no status", i, letters[i]);
+        if (need_note && !o->note[0])
+            return util_errf(err, errlen, "record %zu (outcome %c): no note", i, letters[i]);
+    }
+    return 0;
+}
+
+/* A string member of at most max - 1 bytes (and at least one) into dst. */
+static int batch_get_text(struct json_object *o, const char *key, char *dst, size_t max)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return -1;
+    size_t len = (size_t)json_object_get_string_len(v);
+    if (len == 0 || len >= max)
+        return -1;
+    memcpy(dst, json_object_get_string(v), len + 1);
+    return 0;
+}
+
+/* A non-negative integer member. */
+static int batch_get_count(struct json_object *o, const char *key, int64_t max, int64_t *out)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_int))
+        return -1;
+    *out = json_object_get_int64(v);
+    return *out >= 0 && *out <= max ? 0 : -1;
+}
+
+/* One "earlier_scans" entry into *e. */
+static int batch_earlier(struct json_object *o, size_t k, struct batch_earlier_scan *e, char *err,
+                         size_t errlen)
+{
+    int64_t partition, offset;
+    char letter[2];
+    if (!json_object_is_type(o, json_type_object))
+        return util_errf(err, errlen, "earlier_scans[%zu]: not an object", k);
+    if (batch_get_text(o, "logisticsNo", e->logisticsNo, sizeof(e->logisticsNo)) < 0 ||
+        batch_get_text(o, "topic", e->topic, sizeof(e->topic)) < 0 ||
+        batch_get_text(o, "scan", e->scan, sizeof(e->scan)) < 0 ||
+        batch_get_text(o, "scannedAt", e->scanned_at, sizeof(e->scanned_at)) < 0 ||
+        batch_get_count(o, "partition", INT32_MAX, &partition) < 0 ||
+        batch_get_count(o, "offset", INT64_MAX, &offset) < 0 ||
+        batch_get_text(o, "outcome", letter, sizeof(letter)) < 0)
+        return util_errf(err, errlen,
+                         "earlier_scans[%zu]: logisticsNo, topic, scan, scannedAt, partition, "
+                         "offset or outcome missing, of the wrong type or too long",
+                         k);
+    e->partition = (int32_t)partition;
+    e->offset = offset;
+    struct batch_outcome *oc = &e->outcome;
+    oc->code = batch_outcome_code(letter[0]);
+    oc->status = -1;
+    oc->note[0] = '\0';
+    if (oc->code != BATCH_OUT_SCAN && oc->code != BATCH_OUT_DUPLICATE &&
+        oc->code != BATCH_OUT_REFUSED)
+        return util_errf(err, errlen, "earlier_scans[%zu]: outcome is not S, D or R", k);
+    /* status and note as in "details" (batch_detail reads them the same way) */
+    struct json_object *v;
+    if (json_object_object_get_ex(o, "status", &v)) {
+        int64_t st;
+        if (batch_get_count(o, "status", 999, &st) < 0)
+            return util_errf(err, errlen, "earlier_scans[%zu]: \"status\" is not a status code", k);
+        oc->status = (int)st;
+    }
+    if (json_object_object_get_ex(o, "note", &v)) {
+        if (!json_object_is_type(v, json_type_string))
+            return util_errf(err, errlen, "earlier_scans[%zu]: \"note\" is not a string", k);
+        batch_note_copy(oc->note, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    }
+    if (oc->code == BATCH_OUT_SCAN && oc->status < 0)
+        return util_errf(err, errlen, "earlier_scans[%zu] (outcome S): no status", k);
+    if (oc->code == BATCH_OUT_REFUSED && !oc->note[0])
+        return util_errf(err, errlen, "earlier_scans[%zu] (outcome R): no note", k);
+    return 0;
+}
+
+/* The "earlier_scans" of the answer (absent: none) into rep. */
+static int batch_earlier_scans(struct json_object *ans, struct batch_report *rep, char *err,
+                               size_t errlen)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(ans, "earlier_scans", &v))
+        return 0;
+    if (!json_object_is_type(v, json_type_array))
+        return util_errf(err, errlen, "earlier_scans is not an array");
+    size_t n = json_object_array_length(v);
+    for (size_t k = 0; k < n; k++) {
+        struct batch_earlier_scan scratch, *e = k < rep->earlier_cap ? &rep->earlier[k] : &scratch;
+        if (batch_earlier(json_object_array_get_idx(v, k), k, e, err, errlen) < 0)
+            return -1;
+    }
+    rep->n_earlier = n;
+    return 0;
+}
+
+int batch_answer_parse(const char *text, size_t n_records, struct batch_result *res,
+                       struct batch_report *rep, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof(*res));
+    batch_outcomes_reset(rep->outcomes, n_records);
+    rep->n_earlier = 0;
+    if (!text)
+        return util_errf(err, errlen, "no answer");
+    struct json_object *ans = json_tokener_parse(text);
+    if (!ans || !json_object_is_type(ans, json_type_object)) {
+        json_object_put(ans);
+        return util_errf(err, errlen, "answer is not a JSON object");
+    }
+    batch_counts(ans, res);
+    int rc = batch_report(ans, n_records, rep->outcomes, err, errlen);
+    if (rc == 0)
+        rc = batch_earlier_scans(ans, rep, err, errlen);
+    json_object_put(ans);
+    if (rc < 0) {
+        batch_outcomes_reset(rep->outcomes, n_records);
+        rep->n_earlier = 0;
+    }
+    return rc;
 }

@@ -65,9 +65,42 @@
  * "record value is not storable text (NUL byte or invalid UTF-8)" and its logisticsNo,
  * rather than stall its partition.
  *
- * apply_batch answers with one JSON object of counts, read by batch_result_parse:
+ * apply_batch answers with one JSON object, read by batch_answer_parse: the counts
  *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
- *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result).
+ *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result)
+ * and the per-record report of what was recorded (struct batch_outcome):
+ *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
+ *                                    -- batch order (the document's "records"):
+ *       A  new declaration recorded, with the status of its decision (status_code sent)
+ *       D  duplicate: a declaration with the bytes of a stored version, or a scan sent
+ *          before; nothing changed
+ *       M  amendment (appType 2) applied: content replaced, status re-decided
+ *       C  cancellation (appType 3) applied: status 100, cancelled
+ *       X  conflict: appType 1 for a stored logisticsNo with other content; the record is
+ *          quarantined (with a -1 receipt), the stored parcel keeps its status
+ *       R  refused by the state machine (an amendment, cancellation or scan), or an
+ *          amendment/cancellation of a logisticsNo not declared; kept with the reason
+ *       Q  quarantined: could not be decoded, or stored as such by apply_batch
+ *       S  scan applied (arrival or departure)
+ *       P  scan kept, pending its declaration
+ *   "details": [{"i": 4, "status": 399, "note": "..."}, ...]
+ *                                    -- for the records that are not A, in batch order:
+ *                                    -- "i" the record's 0-based index in "outcomes",
+ *                                    -- "status" the parcel's status code after the record
+ *                                    -- (X: the stored parcel's, kept; R: unchanged; left
+ *                                    -- out when there is no parcel), "note" (left out
+ *                                    -- when none): R the refusal's reason, Q the quarantine
+ *                                    -- reason, S what the scan did ("released", "held",
+ *                                    -- "recorded", "closed"), D why a scan is a duplicate.
+ *                                    -- M, C, X, S always have a status, R and Q a note.
+ *   "earlier_scans": [{"logisticsNo": "YL...", "scan": "arrival", "scannedAt":
+ *                      "2024-05-12T02:30:00Z", "topic": "...", "partition": 0, "offset": 7,
+ *                      "outcome": "S", "status": 800, "note": "released"}, ...]
+ *                                    -- only when there are any: the scans of earlier
+ *                                    -- batches, pending until now, that this batch applied
+ *                                    -- (their declaration came); scannedAt in UTC;
+ *                                    -- outcome S, D or R with status and note as above.
+ * A plain new declaration costs its letter only: the report stays small at full rate.
  */
 #ifndef CUSTOMSD_BATCH_H
 #define CUSTOMSD_BATCH_H
@@ -125,6 +158,48 @@ struct batch_result {
     size_t pending_scans; /* of those, waiting for their declaration */
 };
 
+/* What apply_batch recorded for one record (the "outcomes" letters above). */
+enum batch_outcome_code {
+    BATCH_OUT_UNKNOWN = 0, /* not reported: the answer had no readable report */
+    BATCH_OUT_APPLIED,     /* A */
+    BATCH_OUT_DUPLICATE,   /* D */
+    BATCH_OUT_AMENDED,     /* M */
+    BATCH_OUT_CANCELLED,   /* C */
+    BATCH_OUT_CONFLICT,    /* X */
+    BATCH_OUT_REFUSED,     /* R */
+    BATCH_OUT_QUARANTINED, /* Q */
+    BATCH_OUT_SCAN,        /* S */
+    BATCH_OUT_PENDING,     /* P */
+};
+
+/* Longest note kept (bytes with the NUL); a longer one is cut at a UTF-8 boundary. */
+#define BATCH_NOTE_MAX 384
+
+struct batch_outcome {
+    enum batch_outcome_code code;
+    int status;                /* the parcel's status code after the record; -1 = none */
+    char note[BATCH_NOTE_MAX]; /* "" = none */
+};
+
+/* A scan of an earlier batch, pending until this batch applied it ("earlier_scans"). */
+struct batch_earlier_scan {
+    char logisticsNo[81]; /* CEB603 C..80 */
+    char topic[256];      /* where the scan was consumed */
+    int32_t partition;
+    int64_t offset;
+    char scan[16];                /* "arrival" | "departure" */
+    char scanned_at[32];          /* UTC, "2024-05-12T02:30:00Z" */
+    struct batch_outcome outcome; /* S, D or R, status after, note */
+};
+
+/* Where batch_answer_parse puts the per-record report; the arrays are the caller's. */
+struct batch_report {
+    struct batch_outcome *outcomes;     /* one per record of the batch */
+    struct batch_earlier_scan *earlier; /* earlier_cap entries (NULL when earlier_cap is 0) */
+    size_t earlier_cap;
+    size_t n_earlier; /* out: earlier scans reported; only the first earlier_cap are kept */
+};
+
 /*
  * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
  * outbox topics `topic_events` and `topic_receipts` (left out when NULL, which apply_batch
@@ -143,9 +218,32 @@ char *batch_document(const struct batch_record *records, size_t n_records,
 /*
  * Read apply_batch's answer `text` (may be NULL) into *res: every count that is present
  * and positive, 0 otherwise. Returns 0, or -1 (and *res all zero) when text is NULL or
- * not JSON.
+ * not a JSON object. The per-record report is not read (batch_answer_parse reads both).
  */
 int batch_result_parse(const char *text, struct batch_result *res)
     __attribute__((warn_unused_result));
+
+/*
+ * Read apply_batch's whole answer `text` (may be NULL) for a batch of `n_records` records:
+ * the counts into *res as batch_result_parse does, and the per-record report into
+ * rep->outcomes[0 .. n_records) and the earlier scans into rep->earlier (rep->n_earlier
+ * of them reported, at most rep->earlier_cap kept).
+ * Returns 0, or -1 with err set, every outcome BATCH_OUT_UNKNOWN (status -1, note "") and
+ * n_earlier 0 when the report is missing or malformed: "no answer", "answer is not a JSON
+ * object",
+ * "answer has no \"outcomes\" string", "outcomes has N letters for M records",
+ * "unknown outcome 'z' for record N", "details is not an array", "details[K]: ..." (not
+ * an object, "i" missing or out of range or not after the previous one, "status" not a
+ * status code, "note" not a string), "record N (outcome M): no status" / "no note",
+ * "earlier_scans is not an array", "earlier_scans[K]: ..." (a member missing, of the
+ * wrong type or too long, an outcome other than S, D, R, or its status or note missing).
+ * The counts are filled whenever the answer is a JSON object.
+ */
+int batch_answer_parse(const char *text, size_t n_records, struct batch_result *res,
+                       struct batch_report *rep, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* The letter of an outcome code ('A' ... 'P'), '?' for BATCH_OUT_UNKNOWN. */
+char batch_outcome_letter(enum batch_outcome_code code);
 
 #endif

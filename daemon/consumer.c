@@ -65,7 +65,9 @@ struct consumer {
 
     struct slot *slots;
     struct batch_record *records;
-    struct batch_offset *fences; /* of the range being applied */
+    struct batch_outcome *outcomes;     /* what apply_batch recorded for each record */
+    struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
+    struct batch_offset *fences;        /* of the range being applied */
     size_t cap;
 
     struct consumer_stats stats;
@@ -218,9 +220,11 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->cap = cfg->batch_max_messages;
     p->slots = calloc(p->cap, sizeof(*p->slots));
     p->records = calloc(p->cap, sizeof(*p->records));
+    p->outcomes = calloc(p->cap, sizeof(*p->outcomes));
+    p->earlier = calloc(p->cap, sizeof(*p->earlier));
     p->fences = calloc(p->cap, sizeof(*p->fences));
     p->positions = positions_new();
-    if (!p->slots || !p->records || !p->fences || !p->positions) {
+    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -358,39 +362,186 @@ static void prepare_record(struct consumer *p, struct slot *s, struct batch_reco
     }
 }
 
+/* "the status code and its name", e.g. "399 accepted". */
+static const char *status_words(int code, char *buf, size_t len)
+{
+    if (code < 0)
+        snprintf(buf, len, "unknown");
+    else
+        snprintf(buf, len, "%d %s", code, status_name(code));
+    return buf;
+}
+
+/* The rule ids of a decision, comma-separated, into ids ("" when none). */
+static const char *decision_ids(const struct decision *d, char *ids, size_t len)
+{
+    size_t used = 0;
+    ids[0] = '\0';
+    for (size_t k = 0; k < d->n_reasons && used < len; k++) {
+        int w = snprintf(ids + used, len - used, "%s%s", k ? "," : "", d->reasons[k].rule_id);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return ids;
+}
+
+/* The appType of a declaration record, as the log names it. */
+static const char *app_type_words(const struct batch_record *r)
+{
+    const char *t = r->decl ? r->decl->appType : NULL;
+    if (t && strcmp(t, "2") == 0)
+        return "amendment (appType 2)";
+    if (t && strcmp(t, "3") == 0)
+        return "cancellation (appType 3)";
+    return "declaration";
+}
+
+/* Every line names the parcel and the record: "parcel X (topic [p] offset o): ". */
+#define REC_FMT     "parcel %s (%s [%" PRId32 "] offset %" PRId64 "): "
+#define REC_ARGS(r) (r)->key ? (r)->key : "unknown", (r)->topic, (r)->partition, (r)->offset
+
+/* One declaration record: what apply_batch recorded for it (o). */
+static void log_declaration(const struct batch_record *r, const struct batch_outcome *o)
+{
+    const struct decision *d = r->decision;
+    char ids[512], st[96], decided[96];
+    decision_ids(d, ids, sizeof(ids));
+    status_words(d->status_code, decided, sizeof(decided));
+    status_words(o->status, st, sizeof(st));
+
+    switch (o->code) {
+    case BATCH_OUT_APPLIED:
+        /* Recorded with the decision's status; the decision's rule ids are its reasons. */
+        if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
+            log_debug(REC_FMT "recorded %s", REC_ARGS(r), decided);
+        else
+            log_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
+        break;
+    case BATCH_OUT_DUPLICATE:
+        log_info(REC_FMT "%s with the content of a stored version: nothing changed (parcel at "
+                         "%s)",
+                 REC_ARGS(r), app_type_words(r), st);
+        break;
+    case BATCH_OUT_AMENDED:
+        if (o->status == d->status_code)
+            log_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
+                     decided, ids[0] ? " by " : "", ids);
+        else /* the re-decision led on at once (e.g. 399 of an arrived parcel: released) */
+            log_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s, now %s",
+                     REC_ARGS(r), decided, ids[0] ? " by " : "", ids, st);
+        break;
+    case BATCH_OUT_CANCELLED:
+        log_info(REC_FMT "cancellation (appType 3) applied: now %s, cancelled by the declarer",
+                 REC_ARGS(r), st);
+        break;
+    case BATCH_OUT_CONFLICT:
+        log_warn(REC_FMT "second declaration with other content (appType %s): quarantined as a "
+                         "conflict; stored parcel kept at %s",
+                 REC_ARGS(r), r->decl && r->decl->appType ? r->decl->appType : "none", st);
+        break;
+    case BATCH_OUT_REFUSED:
+        if (o->status >= 0)
+            log_warn(REC_FMT "%s; parcel stays at %s", REC_ARGS(r), o->note, st);
+        else
+            log_warn(REC_FMT "%s", REC_ARGS(r), o->note);
+        break;
+    case BATCH_OUT_QUARANTINED:
+        log_warn(REC_FMT "quarantined: %s", REC_ARGS(r), o->note);
+        break;
+    default: /* S, P, or not reported */
+        log_debug(REC_FMT "committed; outcome not reported", REC_ARGS(r));
+        break;
+    }
+}
+
+/* One scan record: what apply_batch recorded for it (o). */
+static void log_scan(const struct batch_record *r, const struct batch_outcome *o)
+{
+    const char *kind = scan_kind_name(r->scan->kind);
+    char st[96];
+    status_words(o->status, st, sizeof(st));
+
+    switch (o->code) {
+    case BATCH_OUT_SCAN:
+        log_info(REC_FMT "%s scan at %s: %s, now %s", REC_ARGS(r), kind, r->scan->scanned_at,
+                 o->note[0] ? o->note : "recorded", st);
+        break;
+    case BATCH_OUT_PENDING:
+        log_info(REC_FMT "%s scan at %s: kept, pending its declaration", REC_ARGS(r), kind,
+                 r->scan->scanned_at);
+        break;
+    case BATCH_OUT_DUPLICATE:
+        log_info(REC_FMT "%s scan at %s: duplicate, nothing changed (%s)", REC_ARGS(r), kind,
+                 r->scan->scanned_at, o->note[0] ? o->note : "sent before");
+        break;
+    case BATCH_OUT_REFUSED:
+        log_warn(REC_FMT "%s scan at %s: %s; parcel stays at %s", REC_ARGS(r), kind,
+                 r->scan->scanned_at, o->note, st);
+        break;
+    case BATCH_OUT_QUARANTINED:
+        log_warn(REC_FMT "%s scan quarantined: %s", REC_ARGS(r), kind, o->note);
+        break;
+    default:
+        log_debug(REC_FMT "%s scan at %s: committed; outcome not reported", REC_ARGS(r), kind,
+                  r->scan->scanned_at);
+        break;
+    }
+}
+
+/*
+ * One line per record of the committed range records[lo, hi), derived from what apply_batch
+ * recorded (p->outcomes), never from the decision alone: a decision is only named where it
+ * is what was recorded (a new declaration, an amendment's re-decision). Volume as before:
+ * plain accepted declarations at debug, the rest at info, quarantines and refusals at warn.
+ */
 static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
 {
     for (size_t i = lo; i < hi; i++) {
         const struct batch_record *r = &p->records[i];
+        const struct batch_outcome *o = &p->outcomes[i];
         if (r->kind == BATCH_SCAN) {
-            log_info("parcel %s: %s scan at %s (%s [%" PRId32 "] offset %" PRId64 ")", r->key,
-                     scan_kind_name(r->scan->kind), r->scan->scanned_at, r->topic, r->partition,
-                     r->offset);
-            continue;
-        }
-        if (r->kind == BATCH_QUARANTINE) {
+            log_scan(r, o);
+        } else if (r->kind == BATCH_DECLARATION) {
+            log_declaration(r, o);
+        } else if (o->code == BATCH_OUT_QUARANTINED) {
             log_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
-                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", r->reason);
-            continue;
+                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", o->note);
+        } else {
+            log_debug("record %s [%" PRId32 "] offset %" PRId64 " (logisticsNo %s): committed; "
+                      "outcome not reported",
+                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown");
         }
-        const struct decision *d = r->decision;
-        char ids[512] = "";
-        size_t used = 0;
-        for (size_t k = 0; k < d->n_reasons && used < sizeof(ids); k++) {
-            int w = snprintf(ids + used, sizeof(ids) - used, "%s%s", k ? "," : "",
-                             d->reasons[k].rule_id);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
-            log_debug("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %d %s", r->key, r->topic,
-                      r->partition, r->offset, d->status_code, status_name(d->status_code));
-        else
-            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %d %s by %s", r->key,
-                     r->topic, r->partition, r->offset, d->status_code, status_name(d->status_code),
-                     ids);
     }
+}
+
+/* The scans of earlier batches that were pending and that this batch applied. */
+static void log_earlier_scans(struct consumer *p, size_t n)
+{
+    size_t kept = n < p->cap ? n : p->cap;
+    for (size_t k = 0; k < kept; k++) {
+        const struct batch_earlier_scan *e = &p->earlier[k];
+        const struct batch_outcome *o = &e->outcome;
+        char st[96];
+        status_words(o->status, st, sizeof(st));
+        if (o->code == BATCH_OUT_REFUSED)
+            log_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: %s; parcel stays at %s",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note, st);
+        else if (o->code == BATCH_OUT_DUPLICATE)
+            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: duplicate, nothing changed (%s)",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note[0] ? o->note : "sent before");
+        else
+            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+                     "until its declaration came: %s, now %s",
+                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
+                     o->note[0] ? o->note : "recorded", st);
+    }
+    if (n > kept)
+        log_info("%zu more scans of earlier batches applied (not listed)", n - kept);
 }
 
 /* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
@@ -449,8 +600,9 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         return -1;
     }
     size_t n_offsets = (size_t)n_fences;
+    struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
     int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
-                               &res, err, sizeof(err));
+                               &res, &report, err, sizeof(err));
     if (rc == STORE_OK) {
         positions_commit(p->positions, p->fences, n_offsets);
         p->stats.records += n;
@@ -461,6 +613,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         p->stats.batches++;
         p->stats.scans += res.scans;
         log_outcomes(p, lo, hi);
+        log_earlier_scans(p, report.n_earlier);
         log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
                  "cancellations, %zu scans (%zu waiting for their declaration), %zu "
                  "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
@@ -707,6 +860,8 @@ void consumer_free(struct consumer *p)
     positions_free(p->positions);
     free(p->slots);
     free(p->records);
+    free(p->outcomes);
+    free(p->earlier);
     free(p->fences);
     free(p);
 }

@@ -420,13 +420,18 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
 
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
-                      struct batch_result *res, char *err, size_t errlen)
+                      struct batch_result *res, struct batch_report *report, char *err,
+                      size_t errlen)
 {
     struct batch_result counts;
     char why[256];
 
     if (res)
         memset(res, 0, sizeof(*res));
+    for (size_t i = 0; report && i < n_records; i++)
+        report->outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
+    if (report)
+        report->n_earlier = 0;
     char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
                                 s->topic_receipts, why, sizeof(why));
     if (!text) {
@@ -460,10 +465,20 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         return rc;
     }
     const char *answer = PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) ? PQgetvalue(r, 0, 0) : NULL;
-    if (batch_result_parse(answer, &counts) < 0) {
-        /* Committed, but the answer was unreadable: report success without counts rather
-         * than have the caller re-apply (which the fence would refuse anyway). */
-        log_warn("applying a batch: unreadable result from customs.apply_batch");
+    if (report) {
+        /* Committed, whatever the answer says: with an unreadable report the outcomes stay
+         * BATCH_OUT_UNKNOWN (the caller then says "not reported") and the counts are kept
+         * when they could be read; the caller must not re-apply (the fence would refuse). */
+        if (batch_answer_parse(answer, n_records, &counts, report, why, sizeof(why)) < 0)
+            log_warn("applying a batch: committed, but the per-record report of "
+                     "customs.apply_batch is unreadable (%s): its parcels are logged without "
+                     "their outcome",
+                     why);
+        if (res)
+            *res = counts;
+    } else if (batch_result_parse(answer, &counts) < 0) {
+        log_warn("applying a batch: committed, but the result of customs.apply_batch is "
+                 "unreadable");
     } else if (res) {
         *res = counts;
     }

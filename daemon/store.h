@@ -102,7 +102,10 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  * 55_amendments.sql.
  * The records and offsets go as the batch document of batch.h; a record batch_document
  * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
- * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL),
+ * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL, and
+ * *report if not NULL: what was recorded for each record and the earlier scans applied,
+ * batch.h's batch_answer_parse; all BATCH_OUT_UNKNOWN and no earlier scans, with a
+ * warning logged, when the answer's report is unreadable),
  * STORE_FENCED (nothing written), STORE_REJECTED (nothing written; one of the records'
  * data was refused: err says why), STORE_BUSY (nothing written; a lock wait or statement
  * timeout: retry later) or STORE_ERROR (nothing written; the database is unavailable or
@@ -110,8 +113,8 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  */
 int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
-                      struct batch_result *res, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+                      struct batch_result *res, struct batch_report *report, char *err,
+                      size_t errlen) __attribute__((warn_unused_result));
 
 /* --- outbox relay --- */
 

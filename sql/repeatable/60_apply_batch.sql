@@ -9,11 +9,12 @@
 --   5. apply_batch_outbox      receipts and warehouse events of steps 3 and 4
 --   6. apply_batch_changes     amendments, cancellations and scans, one by one through the
 --                              state machine (they write their own outbox rows)
+--   7. apply_batch_report      the answer's per-record report: what was recorded for each
 -- Steps 3 to 5 are set-based: a batch of 1000 declarations is a handful of INSERT ... SELECT
 -- statements, not 1000 round trips or a loop per row. Outbox ids follow this order, so a
 -- parcel's first receipt always precedes the receipts of its later changes.
--- The batch document is defined in daemon/batch.h (built by daemon/batch.c); the result
--- counts are described in the COMMENT on apply_batch below. Both are customsd's interface
+-- The batch document and the answer (counts and the per-record report) are defined in
+-- daemon/batch.h (built and read by daemon/batch.c); see also the COMMENT on apply_batch. Both are customsd's interface
 -- and change together with daemon/batch.c.
 
 ---------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ END;
 $$;
 
 ---------------------------------------------------------------------------------------------
--- 2. Stage the records in the session temp table pg_temp.customs_apply_stage (created once
+-- 2. Stage the records in the session temp table pg_temp.customs_apply_stage_v3 (created once
 --    per session, emptied at commit): later steps classify rows and join on them several
 --    times. Then refuse a batch that does not match its own fences or is malformed
 --    (SQLSTATE CS002): better loud than a record applied without its offset (or an offset
@@ -95,8 +96,8 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_bad text;
 BEGIN
-    IF to_regclass('pg_temp.customs_apply_stage') IS NULL THEN
-        CREATE TEMP TABLE customs_apply_stage (
+    IF to_regclass('pg_temp.customs_apply_stage_v3') IS NULL THEN
+        CREATE TEMP TABLE customs_apply_stage_v3 (
             seq              bigint  NOT NULL, -- position in the batch = consumption order
             kind             text,             -- declaration | quarantine | scan
             topic            text,
@@ -121,14 +122,21 @@ BEGIN
             total_package_no text,
             -- declarations: new | duplicate | conflict | amended | cancelled | refused;
             -- quarantine records: quarantined
-            outcome          text
+            outcome          text,
+            -- what the batch's answer reports of it (apply_batch_report): the parcel's
+            -- status after the record (conflict: the stored parcel's, kept), and a note
+            -- (a refusal's reason, a scan's outcome)
+            result_status    integer,
+            result_note      text
         ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
           ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
+        -- apply_batch_changes finds a scan's record by where it was consumed, per scan.
+        CREATE INDEX ON pg_temp.customs_apply_stage_v3 (topic, partition, "offset");
     ELSE
-        DELETE FROM pg_temp.customs_apply_stage; -- a second call in one transaction
+        DELETE FROM pg_temp.customs_apply_stage_v3; -- a second call in one transaction
     END IF;
 
-    INSERT INTO pg_temp.customs_apply_stage
+    INSERT INTO pg_temp.customs_apply_stage_v3
         (seq, kind, topic, partition, "offset", ts, logistics_no, cop_no, guid, app_type,
          sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan,
          scanned_at, loct_no, total_package_no)
@@ -157,14 +165,14 @@ BEGIN
 
     -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
     -- a client other than customsd might): kept in quarantine, not a reason to stall.
-    UPDATE pg_temp.customs_apply_stage s
+    UPDATE pg_temp.customs_apply_stage_v3 s
        SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
            reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
      WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
 
     SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
       INTO v_bad
-      FROM pg_temp.customs_apply_stage s
+      FROM pg_temp.customs_apply_stage_v3 s
      WHERE s.kind IS NULL OR s.kind NOT IN ('declaration', 'quarantine', 'scan')
         OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
         OR (s.kind = 'declaration'
@@ -188,7 +196,7 @@ BEGIN
                         'partition''s offset range', v_bad USING ERRCODE = 'CS002';
     END IF;
     SELECT format('%s/%s@%s', s.topic, s.partition, s."offset") INTO v_bad
-      FROM pg_temp.customs_apply_stage s
+      FROM pg_temp.customs_apply_stage_v3 s
      GROUP BY s.topic, s.partition, s."offset" HAVING count(*) > 1 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
@@ -229,7 +237,7 @@ BEGIN
                s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
                s."offset", s.ts, customs.rules_actor(s.rules_version)
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
                CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
            AND s.app_type IS DISTINCT FROM '3'
@@ -237,7 +245,7 @@ BEGIN
         ON CONFLICT (logistics_no) DO NOTHING
         RETURNING d.source_topic, d.source_partition, d.source_offset
     )
-    UPDATE pg_temp.customs_apply_stage s
+    UPDATE pg_temp.customs_apply_stage_v3 s
        SET outcome = 'new'
       FROM ins
      WHERE s.topic = ins.source_topic AND s.partition = ins.source_partition
@@ -247,14 +255,15 @@ BEGIN
     -- Every other appType 1 record already has a row (stored before, earlier in this
     -- batch, or by a concurrent transaction that committed first; this statement sees all
     -- three): the same bytes as the current or an earlier version are a duplicate.
-    UPDATE pg_temp.customs_apply_stage s
+    UPDATE pg_temp.customs_apply_stage_v3 s
        SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
                                                          s.sha256)
-                          THEN 'duplicate' ELSE 'conflict' END
+                          THEN 'duplicate' ELSE 'conflict' END,
+           result_status = d.status_code -- the stored parcel's, which it keeps
       FROM customs.declarations d
      WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no
        AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3';
-    UPDATE pg_temp.customs_apply_stage s SET reason = c_conflict WHERE s.outcome = 'conflict';
+    UPDATE pg_temp.customs_apply_stage_v3 s SET reason = c_conflict WHERE s.outcome = 'conflict';
 
     SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
            count(*) FILTER (WHERE s.outcome = 'conflict'),
@@ -262,7 +271,7 @@ BEGIN
                               AND s.app_type IS DISTINCT FROM '2'
                               AND s.app_type IS DISTINCT FROM '3')
       INTO n_duplicates, n_conflicts, v_rows
-      FROM pg_temp.customs_apply_stage s;
+      FROM pg_temp.customs_apply_stage_v3 s;
     IF v_rows <> 0 THEN
         RAISE EXCEPTION 'apply_batch: % declaration(s) neither inserted nor found', v_rows;
     END IF;
@@ -273,7 +282,7 @@ BEGIN
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
     SELECT s.logistics_no, i.*
-      FROM pg_temp.customs_apply_stage s
+      FROM pg_temp.customs_apply_stage_v3 s
            CROSS JOIN LATERAL customs.ceb603_items(s.decl) i
      WHERE s.outcome = 'new';
 
@@ -287,7 +296,7 @@ BEGIN
                   ORDER BY r.n),
            s.rules_version, customs.rules_actor(s.rules_version), 'declared',
            s.topic, s.partition, s."offset"
-      FROM pg_temp.customs_apply_stage s
+      FROM pg_temp.customs_apply_stage_v3 s
      WHERE s.outcome = 'new'
      ORDER BY s.seq;
 END;
@@ -311,13 +320,13 @@ BEGIN
                CASE WHEN s.kind = 'quarantine' THEN s.raw
                     ELSE convert_to(s.payload, 'UTF8') END,
                s.reason, s.logistics_no
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
          ORDER BY s.seq
         ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
         RETURNING source_topic, source_partition, source_offset
     )
-    UPDATE pg_temp.customs_apply_stage s
+    UPDATE pg_temp.customs_apply_stage_v3 s
        SET outcome = 'quarantined'
       FROM q
      WHERE s.kind = 'quarantine' AND s.topic = q.source_topic
@@ -344,26 +353,26 @@ BEGIN
     WITH src AS (
         SELECT s.seq, 1 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.outcome = 'new'
         UNION ALL
         SELECT s.seq, 2, customs.event_type_for(s.status_code), s.logistics_no, s.cop_no,
                s.guid, s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.outcome = 'new' AND customs.event_type_for(s.status_code) IS NOT NULL
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'conflict', 'action', 'reject',
                                                     'message', s.reason)),
                s.rules_version
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.outcome = 'conflict'
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, NULL, NULL, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'decode', 'action', 'reject',
                                                     'message', s.reason)),
                NULL
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.outcome = 'quarantined' AND s.logistics_no IS NOT NULL
     ), ev AS MATERIALIZED (
         SELECT gen_random_uuid() AS event_id, src.* FROM src
@@ -401,9 +410,11 @@ CREATE OR REPLACE FUNCTION customs.apply_batch_changes(OUT n_amendments bigint,
                                                        OUT n_events bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    v_rec  record;
-    v_scan customs.warehouse_scans;
-    v_rows bigint;
+    v_rec   record;
+    v_scan  customs.warehouse_scans;
+    v_rows  bigint;
+    v_w     customs.warehouse_scans;
+    v_seq   bigint;
 BEGIN
     n_amendments := 0;
     n_cancellations := 0;
@@ -416,16 +427,29 @@ BEGIN
          source_topic, source_partition, source_offset, source_timestamp)
     SELECT s.logistics_no, s.scan, s.scanned_at, s.loct_no, s.total_package_no, s.sha256,
            s.payload, s.topic, s.partition, s."offset", s.ts
-      FROM pg_temp.customs_apply_stage s
+      FROM pg_temp.customs_apply_stage_v3 s
      WHERE s.kind = 'scan'
      ORDER BY s.seq
     ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
     GET DIAGNOSTICS n_scans = ROW_COUNT;
+    -- What the batch's answer says of its scans until the loop below applies them: pending
+    -- (or, for a row kept before under the same source, what became of it then).
+    UPDATE pg_temp.customs_apply_stage_v3 s
+       SET outcome = w.outcome,
+           result_status = CASE WHEN w.outcome <> 'pending' THEN
+                               (SELECT d.status_code FROM customs.declarations d
+                                 WHERE d.logistics_no = w.logistics_no) END,
+           result_note = CASE WHEN w.outcome IN ('refused', 'duplicate') THEN w.note
+                              WHEN w.outcome <> 'pending' THEN w.outcome END
+      FROM customs.warehouse_scans w
+     WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
+       AND w.source_offset = s."offset";
+    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v3 s;
 
     PERFORM 1
        FROM customs.declarations d
       WHERE d.logistics_no IN (
-                SELECT s.logistics_no FROM pg_temp.customs_apply_stage s
+                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v3 s
                  WHERE s.kind = 'declaration' AND s.outcome IS NULL
                 UNION
                 SELECT w.logistics_no FROM customs.warehouse_scans w
@@ -435,10 +459,10 @@ BEGIN
 
     FOR v_rec IN
         SELECT s.*,
-               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage n
+               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v3 n
                         WHERE n.outcome = 'new' AND n.logistics_no = s.logistics_no
                           AND n.seq > s.seq) AS declared_later
-          FROM pg_temp.customs_apply_stage s
+          FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.kind = 'declaration' AND s.outcome IS NULL
          ORDER BY s.seq
     LOOP
@@ -455,7 +479,18 @@ BEGIN
             WHEN 'duplicate' THEN n_duplicates := n_duplicates + 1;
             ELSE n_refused := n_refused + 1;
         END CASE;
-        UPDATE pg_temp.customs_apply_stage s SET outcome = v_rec.outcome
+        -- For the batch's answer: the parcel's status after this record, and a refusal's
+        -- reason (as recorded in refused_transitions).
+        UPDATE pg_temp.customs_apply_stage_v3 s
+           SET outcome = v_rec.outcome,
+               result_status = (SELECT d.status_code FROM customs.declarations d
+                                 WHERE d.logistics_no = v_rec.logistics_no),
+               result_note = CASE WHEN v_rec.outcome = 'refused' THEN
+                   (SELECT t.reason FROM customs.refused_transitions t
+                     WHERE t.logistics_no = v_rec.logistics_no AND t.source_topic = v_rec.topic
+                       AND t.source_partition = v_rec.partition
+                       AND t.source_offset = v_rec."offset"
+                     ORDER BY t.id DESC LIMIT 1) END
          WHERE s.seq = v_rec.seq;
     END LOOP;
 
@@ -470,14 +505,100 @@ BEGIN
          ORDER BY w.id
     LOOP
         n_events := n_events + customs.apply_scan(v_scan);
+        -- For the batch's answer: the scan's outcome, the parcel's status after it, and the
+        -- note (a refusal's reason, why it is a duplicate, else the outcome), on its record;
+        -- a scan of an earlier batch gets a row of its own (kind 'earlier_scan', after the
+        -- batch's records).
+        SELECT * INTO v_w FROM customs.warehouse_scans w WHERE w.id = v_scan.id;
+        CONTINUE WHEN v_w.outcome = 'pending';
+        UPDATE pg_temp.customs_apply_stage_v3 s
+           SET outcome = v_w.outcome,
+               result_status = (SELECT d.status_code FROM customs.declarations d
+                                 WHERE d.logistics_no = v_w.logistics_no),
+               result_note = CASE WHEN v_w.outcome IN ('refused', 'duplicate') THEN v_w.note
+                                  ELSE v_w.outcome END
+         WHERE s.topic = v_w.source_topic AND s.partition = v_w.source_partition
+           AND s."offset" = v_w.source_offset AND s.kind = 'scan';
+        IF NOT FOUND THEN
+            v_seq := v_seq + 1;
+            INSERT INTO pg_temp.customs_apply_stage_v3
+                (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
+                 result_status, result_note)
+            VALUES (v_seq, 'earlier_scan', v_w.source_topic, v_w.source_partition,
+                    v_w.source_offset, v_w.logistics_no, v_w.scan, v_w.scanned_at, v_w.outcome,
+                    (SELECT d.status_code FROM customs.declarations d
+                      WHERE d.logistics_no = v_w.logistics_no),
+                    CASE WHEN v_w.outcome IN ('refused', 'duplicate') THEN v_w.note
+                         ELSE v_w.outcome END);
+        END IF;
     END LOOP;
     SELECT count(*) FILTER (WHERE w.outcome = 'pending'),
            n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
       INTO n_pending, n_refused
       FROM customs.warehouse_scans w
-      JOIN pg_temp.customs_apply_stage s
+      JOIN pg_temp.customs_apply_stage_v3 s
         ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
+END;
+$$;
+
+---------------------------------------------------------------------------------------------
+-- 7. The answer's per-record report (format: daemon/batch.h, its one description): what
+--    was recorded for each record, in batch order, one letter each, and details (status
+--    after, note) for the records that are not plain new declarations. A new declaration
+--    adds one byte to the answer and nothing else: the report stays small on the hot path.
+--      A new declaration recorded with its decided status    D duplicate (no-op)
+--      M amendment applied         C cancellation applied     X conflict, quarantined
+--      R refused by the state machine (or not declared)       Q quarantined
+--      S scan applied (note: released | held | recorded | closed)   P scan pending
+--    and the scans of earlier batches that were pending and that this batch applied.
+---------------------------------------------------------------------------------------------
+CREATE OR REPLACE FUNCTION customs.apply_batch_report() RETURNS jsonb
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (
+        WITH r AS (
+            SELECT s.seq, s.result_status,
+                   CASE WHEN s.kind = 'quarantine' THEN 'Q'
+                        WHEN s.kind = 'declaration' THEN
+                            CASE s.outcome WHEN 'new' THEN 'A' WHEN 'duplicate' THEN 'D'
+                                           WHEN 'amended' THEN 'M' WHEN 'cancelled' THEN 'C'
+                                           WHEN 'conflict' THEN 'X' WHEN 'refused' THEN 'R' END
+                        WHEN s.kind = 'scan' THEN
+                            CASE WHEN s.outcome = 'pending' THEN 'P'
+                                 WHEN s.outcome = 'duplicate' THEN 'D'
+                                 WHEN s.outcome = 'refused' THEN 'R'
+                                 WHEN s.outcome IN ('released', 'held', 'recorded', 'closed')
+                                 THEN 'S' END
+                   END AS code,
+                   CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE s.result_note END AS note
+              FROM pg_temp.customs_apply_stage_v3 s
+             WHERE s.kind <> 'earlier_scan'
+        ), e AS (
+            SELECT s.seq, jsonb_strip_nulls(jsonb_build_object(
+                       'logisticsNo', s.logistics_no, 'scan', s.scan,
+                       'scannedAt', to_char(s.scanned_at AT TIME ZONE 'UTC',
+                                            'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                       'topic', s.topic, 'partition', s.partition, 'offset', s."offset",
+                       'outcome', CASE s.outcome WHEN 'duplicate' THEN 'D'
+                                                 WHEN 'refused' THEN 'R' ELSE 'S' END,
+                       'status', s.result_status, 'note', s.result_note)) AS o
+              FROM pg_temp.customs_apply_stage_v3 s
+             WHERE s.kind = 'earlier_scan'
+        )
+        SELECT coalesce((SELECT jsonb_build_object('earlier_scans',
+                                                   jsonb_agg(e.o ORDER BY e.seq))
+                           FROM e HAVING count(*) > 0), '{}')
+               || jsonb_build_object(
+                   'outcomes', coalesce(string_agg(coalesce(r.code, '?'), '' ORDER BY r.seq), ''),
+                   'details', coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object(
+                                                     'i', r.seq - 1, 'status', r.result_status,
+                                                     'note', r.note)) ORDER BY r.seq)
+                                           FILTER (WHERE r.code IS DISTINCT FROM 'A'
+                                                     AND (r.result_status IS NOT NULL
+                                                          OR r.note IS NOT NULL)),
+                                       '[]'))
+          FROM r);
 END;
 $$;
 
@@ -520,7 +641,7 @@ BEGIN
         PERFORM pg_notify('customs_outbox', '');
     END IF;
 
-    RETURN jsonb_build_object(
+    RETURN customs.apply_batch_report() || jsonb_build_object(
         'declarations', v_declare.n_new,
         'duplicates', v_declare.n_duplicates + v_changes.n_duplicates,
         'conflicts', v_declare.n_conflicts,
@@ -537,8 +658,9 @@ $$;
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
-"cancellations", "refused", "scans", "pending_scans"}: counts, each described in
-daemon/batch.h (struct batch_result), their one description.
+"cancellations", "refused", "scans", "pending_scans"} (counts, struct batch_result) and
+{"outcomes", "details"} (what was recorded for each record, in batch order, struct
+batch_outcome), each described in daemon/batch.h, their one description.
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
 transaction must roll back); CS002 = malformed batch (a caller bug).
 

@@ -69,7 +69,8 @@ GRANT EXECUTE ON FUNCTION
     customs.apply_batch_declare(),
     customs.apply_batch_quarantine(),
     customs.apply_batch_outbox(text, text),
-    customs.apply_batch_changes()
+    customs.apply_batch_changes(),
+    customs.apply_batch_report()
     TO customsd;
 
 -- Officers.

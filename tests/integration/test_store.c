@@ -369,7 +369,7 @@ static int apply1(struct fixture *f, const struct batch_record *recs, size_t n, 
                   char *err, size_t errlen)
 {
     struct batch_offset off = {topic, partition, expected, next};
-    return store_apply_batch(f->s, T_GROUP, recs, n, &off, 1, res, err, errlen);
+    return store_apply_batch(f->s, T_GROUP, recs, n, &off, 1, res, NULL, err, errlen);
 }
 
 /* ------------------------------------------------------------------------------------- */
@@ -461,9 +461,14 @@ static void apply_on(struct fixture *f, struct tpart *a, struct batch_record *ra
         parts[k]->next = first + (int64_t)cnt[k];
     }
     char err[512] = "";
-    int rc = store_apply_batch(f->s, T_GROUP, recs, n, offs, no, res, err, sizeof(err));
+    struct batch_outcome outs[16];
+    struct batch_report rep = {.outcomes = outs};
+    int rc = store_apply_batch(f->s, T_GROUP, recs, n, offs, no, res, &rep, err, sizeof(err));
     if (rc != STORE_OK)
         fail_msg("apply_batch: %s", err);
+    for (size_t i = 0; i < n; i++) /* the per-record report is readable, for every record */
+        if (outs[i].code == BATCH_OUT_UNKNOWN)
+            fail_msg("apply_batch: no readable outcome for record %zu", i);
 }
 
 #define APPLY(f, tp, res, ...)                                                                     \
@@ -928,8 +933,9 @@ static void test_redelivery_fenced(void **state)
     tdecl_init(&c, "YL-FENCE-C", STATUS_ACCEPTED, 1, "");
     struct batch_record two[] = {rec_decl("t.fence", 1, 0, &c), rec_decl("t.fence", 0, 2, &a)};
     struct batch_offset offs[] = {{"t.fence", 1, -1, 1}, {"t.fence", 0, 1, 3}};
-    assert_int_equal(store_apply_batch(f->s, T_GROUP, two, 2, offs, 2, &res, err, sizeof(err)),
-                     STORE_FENCED);
+    assert_int_equal(
+        store_apply_batch(f->s, T_GROUP, two, 2, offs, 2, &res, NULL, err, sizeof(err)),
+        STORE_FENCED);
     snapshot(f->db, &after);
     assert_same_counts(&before, &after);
 }

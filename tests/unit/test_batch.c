@@ -3,7 +3,8 @@
  * document built from known records (a decided declaration with its COLUMN fields and
  * reasons, warehouse scans, quarantined records with binary payloads), the offset fences,
  * values that are not storable text going as quarantine records, caller bugs refused,
- * json_strict_text, and the reading of apply_batch's answer.
+ * json_strict_text, and the reading of apply_batch's answer: its counts and its per-record
+ * report (every outcome letter, details, long notes, and malformed answers refused clearly).
  *
  * Expected documents are written out in full (SHA-256 and base64 values computed
  * independently), so any change to the text sent to customs.apply_batch() shows here.
@@ -474,6 +475,266 @@ static void test_result_parse(void **state)
     assert_int_equal(res.events, 0);
 }
 
+/* ---- the per-record report ---- */
+
+/* batch_answer_parse without room for earlier scans. */
+static int parse_answer(const char *text, size_t n, struct batch_result *res,
+                        struct batch_outcome *out, char *err, size_t errlen)
+{
+    struct batch_report rep = {.outcomes = out};
+    return batch_answer_parse(text, n, res, &rep, err, errlen);
+}
+
+/* The answer of the upgrade fixture's batch (sql/repeatable/60_apply_batch.sql, as printed
+ * by PostgreSQL): every letter, details with and without status and note, UTF-8 notes. */
+static const char ANSWER[] =
+    "{\"scans\": 3, \"events\": 14, \"details\": [{\"i\": 1, \"status\": 899}, {\"i\": 2, "
+    "\"status\": 300}, {\"i\": 3, \"status\": 100}, {\"i\": 4, \"note\": \"amendment (appType 2) "
+    "refused: status 502 detained cannot change to 399 accepted\", \"status\": 502}, {\"i\": 5, "
+    "\"status\": 399}, {\"i\": 8, \"note\": \"invalid JSON at byte 25\"}, {\"i\": 10, \"note\": "
+    "\"released\", \"status\": 800}, {\"i\": 11, \"note\": \"arrival refused: the parcel is "
+    "closed (899 结关); nothing changes after that\", \"status\": 899}], \"refused\": 2, "
+    "\"outcomes\": \"ADMCRXAAQASRP\", \"conflicts\": 1, \"amendments\": 1, \"duplicates\": 1, "
+    "\"quarantined\": 1, \"declarations\": 4, \"cancellations\": 1, \"pending_scans\": 1}";
+
+static void test_answer_parse(void **state)
+{
+    (void)state;
+    struct batch_result res;
+    struct batch_outcome out[13];
+    char err[256] = "";
+
+    assert_int_equal(parse_answer(ANSWER, 13, &res, out, err, sizeof(err)), 0);
+    assert_int_equal(res.declarations, 4);
+    assert_int_equal(res.events, 14);
+    assert_int_equal(res.pending_scans, 1);
+    static const enum batch_outcome_code want[13] = {
+        BATCH_OUT_APPLIED,     BATCH_OUT_DUPLICATE, BATCH_OUT_AMENDED, BATCH_OUT_CANCELLED,
+        BATCH_OUT_REFUSED,     BATCH_OUT_CONFLICT,  BATCH_OUT_APPLIED, BATCH_OUT_APPLIED,
+        BATCH_OUT_QUARANTINED, BATCH_OUT_APPLIED,   BATCH_OUT_SCAN,    BATCH_OUT_REFUSED,
+        BATCH_OUT_PENDING};
+    static const int want_status[13] = {-1, 899, 300, 100, 502, 399, -1, -1, -1, -1, 800, 899, -1};
+    for (size_t i = 0; i < 13; i++) {
+        assert_int_equal(out[i].code, want[i]);
+        assert_int_equal(out[i].status, want_status[i]);
+        assert_int_equal(batch_outcome_letter(out[i].code), "ADMCRXAAQASRP"[i]);
+    }
+    assert_string_equal(out[0].note, "");
+    assert_string_equal(out[4].note,
+                        "amendment (appType 2) refused: status 502 detained cannot change to 399 "
+                        "accepted");
+    assert_string_equal(out[8].note, "invalid JSON at byte 25");
+    assert_string_equal(out[10].note, "released");
+    assert_string_equal(
+        out[11].note,
+        "arrival refused: the parcel is closed (899 结关); nothing changes after that");
+    assert_int_equal(batch_outcome_letter(BATCH_OUT_UNKNOWN), '?');
+
+    /* plain new declarations: letters only, no details member at all */
+    assert_int_equal(parse_answer("{\"outcomes\":\"AAP\"}", 3, &res, out, err, sizeof(err)), 0);
+    assert_int_equal(out[2].code, BATCH_OUT_PENDING);
+    /* an empty batch */
+    assert_int_equal(
+        parse_answer("{\"outcomes\":\"\",\"details\":[]}", 0, &res, NULL, err, sizeof(err)), 0);
+}
+
+/* A note longer than BATCH_NOTE_MAX is cut at a UTF-8 character boundary. */
+static void test_answer_long_note(void **state)
+{
+    (void)state;
+    char text[4 * BATCH_NOTE_MAX];
+    size_t k = (size_t)snprintf(text, sizeof(text),
+                                "{\"outcomes\":\"R\",\"details\":[{\"i\":0,\"note\":\"x");
+    for (int i = 0; i < BATCH_NOTE_MAX; i++) { /* x then 3-byte characters */
+        memcpy(text + k, "结", 3);
+        k += 3;
+    }
+    snprintf(text + k, sizeof(text) - k, "\"}]}");
+    struct batch_result res;
+    struct batch_outcome out[1];
+    char err[256];
+    assert_int_equal(parse_answer(text, 1, &res, out, err, sizeof(err)), 0);
+    size_t len = strlen(out[0].note);
+    assert_true(len < BATCH_NOTE_MAX);
+    assert_int_equal(len, 1 + (BATCH_NOTE_MAX - 2) / 3 * 3); /* whole characters only */
+    assert_true(json_strict_text(out[0].note, len));
+}
+
+/* Malformed answers: -1, a clear error, every outcome unknown, counts kept when readable. */
+static void test_answer_malformed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        size_t n;
+        const char *err;
+    } cases[] = {
+        {NULL, 1, "no answer"},
+        {"", 1, "answer is not a JSON object"},
+        {"{\"outcomes\":\"A\"", 1, "answer is not a JSON object"},
+        {"[\"A\"]", 1, "answer is not a JSON object"},
+        {"\"A\"", 1, "answer is not a JSON object"},
+        {"{\"declarations\":1}", 1, "answer has no \"outcomes\" string"},
+        {"{\"outcomes\":[\"A\"]}", 1, "answer has no \"outcomes\" string"},
+        {"{\"outcomes\":null}", 1, "answer has no \"outcomes\" string"},
+        {"{\"outcomes\":\"AA\"}", 1, "outcomes has 2 letters for 1 records"},
+        {"{\"outcomes\":\"A\"}", 2, "outcomes has 1 letters for 2 records"},
+        {"{\"outcomes\":\"AZ\"}", 2, "unknown outcome 'Z' for record 1"},
+        {"{\"outcomes\":\"a\"}", 1, "unknown outcome 'a' for record 0"},
+        {"{\"outcomes\":\"?\"}", 1, "unknown outcome '?' for record 0"},
+        {"{\"outcomes\":\"A\\u0000\"}", 2, "unknown outcome 0x00 for record 1"},
+        {"{\"outcomes\":\"\\u00e9\"}", 2, "unknown outcome 0xc3 for record 0"},
+        {"{\"outcomes\":\"A\",\"details\":{}}", 1, "details is not an array"},
+        {"{\"outcomes\":\"A\",\"details\":[1]}", 1, "details[0]: not an object"},
+        {"{\"outcomes\":\"A\",\"details\":[{}]}", 1, "details[0]: no integer \"i\""},
+        {"{\"outcomes\":\"A\",\"details\":[{\"i\":\"0\"}]}", 1, "details[0]: no integer \"i\""},
+        {"{\"outcomes\":\"A\",\"details\":[{\"i\":0.5}]}", 1, "details[0]: no integer \"i\""},
+        {"{\"outcomes\":\"A\",\"details\":[{\"i\":1}]}", 1,
+         "details[0]: \"i\" 1 is not a later record of 1"},
+        {"{\"outcomes\":\"A\",\"details\":[{\"i\":-1}]}", 1,
+         "details[0]: \"i\" -1 is not a later record of 1"},
+        {"{\"outcomes\":\"AD\",\"details\":[{\"i\":1},{\"i\":1}]}", 2,
+         "details[1]: \"i\" 1 is not a later record of 2"},
+        {"{\"outcomes\":\"AD\",\"details\":[{\"i\":99999999999999999999}]}", 2,
+         "details[0]: \"i\" 9223372036854775807 is not a later record of 2"},
+        {"{\"outcomes\":\"M\",\"details\":[{\"i\":0,\"status\":\"399\"}]}", 1,
+         "details[0]: \"status\" is not a status code"},
+        {"{\"outcomes\":\"M\",\"details\":[{\"i\":0,\"status\":1000}]}", 1,
+         "details[0]: \"status\" is not a status code"},
+        {"{\"outcomes\":\"M\",\"details\":[{\"i\":0,\"status\":-1}]}", 1,
+         "details[0]: \"status\" is not a status code"},
+        {"{\"outcomes\":\"R\",\"details\":[{\"i\":0,\"note\":5}]}", 1,
+         "details[0]: \"note\" is not a string"},
+        {"{\"outcomes\":\"M\"}", 1, "record 0 (outcome M): no status"},
+        {"{\"outcomes\":\"AX\",\"details\":[{\"i\":1,\"note\":\"x\"}]}", 2,
+         "record 1 (outcome X): no status"},
+        {"{\"outcomes\":\"S\",\"details\":[{\"i\":0,\"note\":\"released\"}]}", 1,
+         "record 0 (outcome S): no status"},
+        {"{\"outcomes\":\"R\",\"details\":[{\"i\":0,\"status\":500}]}", 1,
+         "record 0 (outcome R): no note"},
+        {"{\"outcomes\":\"Q\",\"details\":[{\"i\":0,\"note\":\"\"}]}", 1,
+         "record 0 (outcome Q): no note"},
+    };
+    for (size_t c = 0; c < ARRAY_SIZE(cases); c++) {
+        struct batch_result res;
+        struct batch_outcome out[2] = {{.code = BATCH_OUT_SCAN, .status = 5, .note = "old"},
+                                       {.code = BATCH_OUT_SCAN, .status = 5, .note = "old"}};
+        char err[256] = "";
+        if (parse_answer(cases[c].text, cases[c].n, &res, out, err, sizeof(err)) != -1)
+            fail_msg("case %zu accepted: %s", c, cases[c].text);
+        if (strcmp(err, cases[c].err) != 0)
+            fail_msg("case %zu (%s): error '%s', want '%s'", c, cases[c].text, err, cases[c].err);
+        for (size_t i = 0; i < cases[c].n; i++) {
+            assert_int_equal(out[i].code, BATCH_OUT_UNKNOWN);
+            assert_int_equal(out[i].status, -1);
+            assert_string_equal(out[i].note, "");
+        }
+    }
+    /* the counts survive a malformed report */
+    struct batch_result res;
+    struct batch_outcome out[1];
+    char err[256];
+    assert_int_equal(
+        parse_answer("{\"declarations\":7,\"outcomes\":\"Z\"}", 1, &res, out, err, sizeof(err)),
+        -1);
+    assert_int_equal(res.declarations, 7);
+    /* a tiny error buffer is cut, not overrun */
+    char small[8];
+    assert_int_equal(parse_answer("{}", 1, &res, out, small, sizeof(small)), -1);
+    assert_string_equal(small, "answer ");
+}
+
+/* Scans of earlier batches that the batch applied: kept up to the caller's room, counted. */
+static void test_answer_earlier_scans(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "{\"outcomes\":\"A\",\"earlier_scans\":[{\"note\": \"released\", \"scan\": \"arrival\", "
+        "\"topic\": \"mishan.warehouse.scans\", \"offset\": 2, \"status\": 800, \"outcome\": "
+        "\"S\", \"partition\": 0, \"scannedAt\": \"2024-05-12T02:32:00Z\", \"logisticsNo\": "
+        "\"FX-PEND-1\"},{\"logisticsNo\":\"YL2\",\"scan\":\"departure\",\"scannedAt\":"
+        "\"2024-05-12T02:33:00Z\",\"topic\":\"s\",\"partition\":3,\"offset\":9,\"outcome\":\"R\","
+        "\"status\":399,\"note\":\"departure refused: the parcel was not released\"}]}";
+    struct batch_result res;
+    struct batch_outcome out[1];
+    struct batch_earlier_scan earlier[1];
+    struct batch_report rep = {out, earlier, 1, 99};
+    char err[256] = "";
+    assert_int_equal(batch_answer_parse(text, 1, &res, &rep, err, sizeof(err)), 0);
+    assert_int_equal(rep.n_earlier, 2); /* two reported, one kept */
+    assert_int_equal(out[0].code, BATCH_OUT_APPLIED);
+    assert_string_equal(earlier[0].logisticsNo, "FX-PEND-1");
+    assert_string_equal(earlier[0].topic, "mishan.warehouse.scans");
+    assert_int_equal(earlier[0].partition, 0);
+    assert_int_equal(earlier[0].offset, 2);
+    assert_string_equal(earlier[0].scan, "arrival");
+    assert_string_equal(earlier[0].scanned_at, "2024-05-12T02:32:00Z");
+    assert_int_equal(earlier[0].outcome.code, BATCH_OUT_SCAN);
+    assert_int_equal(earlier[0].outcome.status, 800);
+    assert_string_equal(earlier[0].outcome.note, "released");
+
+    /* none: no member */
+    rep.n_earlier = 5;
+    assert_int_equal(batch_answer_parse("{\"outcomes\":\"P\"}", 1, &res, &rep, err, sizeof(err)),
+                     0);
+    assert_int_equal(rep.n_earlier, 0);
+
+    static const struct {
+        const char *text;
+        const char *err;
+    } bad[] = {
+        {"{\"outcomes\":\"A\",\"earlier_scans\":{}}", "earlier_scans is not an array"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[7]}", "earlier_scans[0]: not an object"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\"}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":-1,\"offset\":1,\"outcome\":\"S\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival and "
+         "more\",\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":"
+         "\"S\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"M\","
+         "\"status\":800}]}",
+         "earlier_scans[0]: outcome is not S, D or R"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"SS\"}]}",
+         "earlier_scans[0]: logisticsNo, topic, scan, scannedAt, partition, offset or outcome "
+         "missing, of the wrong type or too long"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"S\"}]}",
+         "earlier_scans[0] (outcome S): no status"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"R\","
+         "\"status\":800}]}",
+         "earlier_scans[0] (outcome R): no note"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"S\","
+         "\"status\":8000}]}",
+         "earlier_scans[0]: \"status\" is not a status code"},
+        {"{\"outcomes\":\"A\",\"earlier_scans\":[{\"logisticsNo\":\"X\",\"scan\":\"arrival\","
+         "\"scannedAt\":\"t\",\"topic\":\"s\",\"partition\":0,\"offset\":1,\"outcome\":\"D\","
+         "\"note\":[]}]}",
+         "earlier_scans[0]: \"note\" is not a string"},
+    };
+    for (size_t c = 0; c < ARRAY_SIZE(bad); c++) {
+        /* a bad entry beyond the caller's room is refused too */
+        struct batch_report none = {out, NULL, 0, 7};
+        if (batch_answer_parse(bad[c].text, 1, &res, &none, err, sizeof(err)) != -1)
+            fail_msg("case %zu accepted: %s", c, bad[c].text);
+        if (strcmp(err, bad[c].err) != 0)
+            fail_msg("case %zu: error '%s', want '%s'", c, err, bad[c].err);
+        assert_int_equal(none.n_earlier, 0);
+        assert_int_equal(out[0].code, BATCH_OUT_UNKNOWN);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +747,10 @@ int main(void)
         cmocka_unit_test(test_offsets),
         cmocka_unit_test(test_caller_bugs),
         cmocka_unit_test(test_result_parse),
+        cmocka_unit_test(test_answer_parse),
+        cmocka_unit_test(test_answer_long_note),
+        cmocka_unit_test(test_answer_malformed),
+        cmocka_unit_test(test_answer_earlier_scans),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
