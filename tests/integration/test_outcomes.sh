@@ -25,7 +25,7 @@ ST=$N.scans
 # graphite (3801: on the inspection watch list).
 decl() {
     local g=9207900000 qty=2 price=699.50 total=1399.00 gross=3.5 net=3.125
-    if [ "$4" = graphite ]; then g=3801100000 qty=10 price=12.34567 total=123.4567 gross=11 net=10; fi
+    if [ "$4" = graphite ]; then g=3801100000 qty=10 price=12.34567 total=123.46 gross=11 net=10; fi
     cat <<JSON
 {"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$2","appTime":"20240512103000","appStatus":"2",
 "customsCode":"1900","portCode":"1900","ieFlag":"$3","ieDate":"20240512",
