@@ -6,6 +6,7 @@
 #   make valgrind   the unit tests under valgrind memcheck
 #   make demo       clear 10,000 generated declarations end to end on the local stack
 #   make chaos      exactly-once under crashes, rebalances and outages (CHAOS_LONG=1: long run)
+#   make soak       SOAK_MINUTES (60) of steady mixed traffic: RSS, descriptors, exact counts
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local DESTDIR= ; make uninstall
 #   make format-check / make format
@@ -180,6 +181,15 @@ build-fuzz/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build-fuzz/libcust
 chaos: deps
 	$(MAKE) tests
 	BUILD=$(BUILD) bash tests/chaos/run.sh
+
+# Soak (tests/soak.sh): steady traffic at half the measured maximum for SOAK_MINUTES, with
+# scans, amendments, cancellations and officer calls; customsd's RSS and descriptors sampled
+# every 10 s. Not part of check or CI.
+SOAK_MINUTES ?= 60
+.PHONY: soak
+soak: deps
+	$(MAKE) tests
+	BUILD=$(BUILD) SOAK_MINUTES=$(SOAK_MINUTES) bash tests/soak.sh
 
 format:
 	clang-format -i $(FORMAT_SRCS)

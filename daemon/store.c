@@ -40,6 +40,8 @@
 /* SQLSTATEs of a statement that gave up waiting: STORE_BUSY. */
 #define STORE_SQLSTATE_LOCK_TIMEOUT "55P03" /* lock_not_available */
 #define STORE_SQLSTATE_CANCELED     "57014" /* query_canceled: statement_timeout or cancel */
+/* SQLSTATE of a server out of disk space ("could not extend file"): an outage, STORE_ERROR. */
+#define STORE_SQLSTATE_DISK_FULL "53100" /* disk_full */
 
 const struct store_limits store_default_limits = {
     .connect_timeout_s = 5, .statement_timeout_ms = 10000, .lock_timeout_ms = 5000};
@@ -121,7 +123,8 @@ static void store_result_error(struct store *s, const PGresult *res, const char 
  * A failed result: STORE_BUSY with "what: waiting for a row lock held by another session
  * (lock_timeout N ms): message (SQLSTATE 55P03)" or "what: statement timeout or cancel
  * (statement_timeout N ms): ..." when the statement gave up waiting, else STORE_ERROR
- * with store_result_error's text.
+ * with store_result_error's text ("what: PostgreSQL is out of disk space ...: message
+ * (SQLSTATE 53100)" when it is full: never the data's fault, so never split or quarantined).
  */
 static int store_failure(struct store *s, const PGresult *res, const char *what, char *err,
                          size_t errlen)
@@ -135,7 +138,14 @@ static int store_failure(struct store *s, const PGresult *res, const char *what,
     else if (state && strcmp(state, STORE_SQLSTATE_CANCELED) == 0)
         snprintf(why, sizeof(why), "%s: statement timeout or cancel (statement_timeout %u ms)",
                  what, s->limits.statement_timeout_ms);
-    else {
+    else if (state && strcmp(state, STORE_SQLSTATE_DISK_FULL) == 0) {
+        snprintf(why, sizeof(why),
+                 "%s: PostgreSQL is out of disk space (nothing written; retried until space is "
+                 "freed on the database server)",
+                 what);
+        store_result_error(s, res, why, err, errlen);
+        return STORE_ERROR;
+    } else {
         store_result_error(s, res, what, err, errlen);
         return STORE_ERROR;
     }

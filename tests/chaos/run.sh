@@ -14,6 +14,8 @@
 #   CHAOS_SEED=N          seed of the random moments (printed; reuse it to replay a run)
 #   CHAOS_DIR=DIR         where logs go (default build/chaos); a failed scenario keeps
 #                         its logs there and its database chaos_NAME on the stack
+#   CHAOS_ALLOW_SKIP=1    a scenario that needs root (disk_full: mounts a tmpfs) prints
+#                         "skipped" and passes when not run as root (default: it fails)
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2
 export BUILD=${BUILD:-build}
@@ -22,7 +24,7 @@ export CHAOS_SEED=${CHAOS_SEED:-$(( $(date +%s) % 100000 ))}
 export CHAOS_RUN=${CHAOS_RUN:-$(date +%s)}
 export CHAOS_DIR=${CHAOS_DIR:-$PWD/$BUILD/chaos}
 ALL="crash scale scale_coop zombie pg_outage kafka_outage badrow hostile graceful retention"
-ALL="$ALL pg_stall_mid pg_stall_start pg_slow broker_stall"
+ALL="$ALL pg_stall_mid pg_stall_start pg_slow broker_stall disk_full"
 SCENARIOS=${CHAOS_SCENARIOS:-$ALL}
 
 for s in $SCENARIOS; do
