@@ -29,7 +29,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 CFLAGS   += $(OPTFLAGS) $(SANFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 \
-            -D_GNU_SOURCE -Idaemon $(PKG_CFLAGS)
+            -D_GNU_SOURCE -Idaemon -I$(BUILD) $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
@@ -63,6 +63,18 @@ $(BUILD)/customsctl: $(BUILD)/daemon/customsctl.o $(BUILD)/libcustoms.a
 $(BUILD)/libcustoms.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
+
+# The schema release customsd is built for, from sql/ (daemon/schema.h). The directories
+# are prerequisites too: adding or removing a file changes their time.
+SCHEMA_SRCS := sql sql/repeatable sql/migrate.sh daemon/schema_release.sh \
+               $(wildcard sql/[0-9][0-9][0-9]_*.sql sql/repeatable/*.sql)
+
+$(BUILD)/schema_release.h: $(SCHEMA_SRCS)
+	@mkdir -p $(dir $@)
+	sh daemon/schema_release.sh sql '$(DATADIR)/sql/migrate.sh' > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/daemon/schema.o: $(BUILD)/schema_release.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
