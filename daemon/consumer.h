@@ -83,7 +83,8 @@ enum consumer_state {
                             broker answers a metadata request again); why: librdkafka's text */
     CONSUMER_UNASSIGNED, /* no partition assignment yet (since subscribing, or after a
                             revocation): joining the group */
-    CONSUMER_STANDBY,    /* assigned no partition: the group has more members than partitions */
+    CONSUMER_STANDBY,    /* assigned no partition: the group has more members than partitions
+                            (or the topics do not exist yet) */
     CONSUMER_RUNNING,    /* partitions assigned, database answering at our schema */
 };
 

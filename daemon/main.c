@@ -138,8 +138,8 @@ static void status_text(const struct consumer *p, enum consumer_state st, const 
         break;
     case CONSUMER_STANDBY:
         snprintf(buf, len,
-                 "standby: no partitions assigned (the group has more members than "
-                 "partitions); %llu records applied",
+                 "standby: no partitions assigned (more group members than partitions, or "
+                 "the topics do not exist yet); %llu records applied",
                  records);
         break;
     case CONSUMER_RUNNING:

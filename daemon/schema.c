@@ -59,8 +59,13 @@ enum schema_verdict schema_compare(const struct schema_release *want,
                     : -1;
 
     if (!have->migrated || have->n_migrations == 0) {
-        snprintf(err, errlen, "database is not migrated (no customs schema recorded): run %s",
-                 migrate);
+        const char *first = want->n_migrations ? want->migrations[0].name : "?";
+        const char *lastname =
+            want->n_migrations ? want->migrations[want->n_migrations - 1].name : "?";
+        snprintf(err, errlen,
+                 "database is not migrated (no customs.schema_migrations; this customsd needs "
+                 "%s to %s): run %s",
+                 first, lastname, migrate);
         return SCHEMA_NOT_MIGRATED;
     }
     /* Newer first: an older customsd must not advise running its migrate.sh. */

@@ -330,7 +330,7 @@ static int store_connect(struct store *s, char *err, size_t errlen)
         /* Keep the session (it is fine); but a later store_reconnect must retry the
          * prepare, so drop it: the next call starts from scratch. */
         store_disconnect(s);
-        return STORE_ERROR;
+        return rc == STORE_SCHEMA ? STORE_SCHEMA : STORE_ERROR;
     }
     return STORE_OK;
 }

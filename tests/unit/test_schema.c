@@ -69,7 +69,8 @@ static void test_not_migrated(void **state)
     (void)state;
     struct schema_release h = {0}; /* no customs.schema_migrations */
     expect(&h, SCHEMA_NOT_MIGRATED,
-           "database is not migrated (no customs schema recorded): run " MIGRATE);
+           "database is not migrated (no customs.schema_migrations; this customsd needs "
+           "006_baseline.sql to 008_parcel_weight.sql): run " MIGRATE);
     h = have_of(want_m, 0, ""); /* the table, empty */
     expect(&h, SCHEMA_NOT_MIGRATED, NULL);
 }
