@@ -697,9 +697,9 @@ static int step_paused(struct consumer *p)
 }
 
 /*
- * An idle cycle: every CONSUMER_PING_MS, check that the database still answers (an idle
- * consumer would not notice an outage or a restart at another schema release otherwise).
- * A failure pauses like a failed batch.
+ * An idle cycle: every CONSUMER_PING_MS, check that the connection is still up (an idle
+ * consumer would not notice an outage otherwise; after it, the reconnection checks the
+ * schema release). A failure pauses like a failed batch.
  */
 static void idle_check(struct consumer *p)
 {
@@ -707,7 +707,7 @@ static void idle_check(struct consumer *p)
     if (now_ms() < p->ping_at_ms)
         return;
     p->ping_at_ms = now_ms() + CONSUMER_PING_MS;
-    int rc = store_ping(p->store, err, sizeof(err));
+    int rc = store_check_idle(p->store, err, sizeof(err));
     if (rc == STORE_SCHEMA)
         schema_failed(p, err);
     else if (rc != STORE_OK)

@@ -15,8 +15,8 @@
  *     consumer keeps polling so the group membership survives), reconnects with backoff,
  *     re-positions at the stored offsets and resumes. Nothing is quarantined because of it.
  *     A database at another schema release (store.h STORE_SCHEMA) is the same: paused, checked
- *     again with backoff, resumed once migrate.sh has run. An idle consumer asks the
- *     database every CONSUMER_PING_MS whether it still answers, so its state stays true.
+ *     again with backoff, resumed once migrate.sh has run. An idle consumer checks its
+ *     connection every CONSUMER_PING_MS (store_check_idle), so its state stays true.
  */
 #ifndef CUSTOMSD_CONSUMER_H
 #define CUSTOMSD_CONSUMER_H
@@ -27,8 +27,8 @@
 #include "config.h"
 #include "rules.h"
 
-/* An idle consumer checks that the database answers this often (milliseconds). */
-#define CONSUMER_PING_MS 5000
+/* An idle consumer checks that its connection is still up this often (milliseconds). */
+#define CONSUMER_PING_MS 1000
 
 struct consumer;
 

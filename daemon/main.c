@@ -327,7 +327,7 @@ static int check_schema(const struct config *cfg)
                         sizeof(err));
     store_close(s);
     if (rc == STORE_SCHEMA) {
-        fprintf(stderr, "%s: %s\n", cfg->path, err);
+        fprintf(stderr, "database schema: %s\n", err);
         return EXIT_SCHEMA;
     }
     if (rc != STORE_OK) {

@@ -416,19 +416,21 @@ static int store_exec(struct store *s, const char *stmt, int nparams, const char
     return STORE_OK;
 }
 
-int store_ping(struct store *s, char *err, size_t errlen)
+int store_check_idle(struct store *s, char *err, size_t errlen)
 {
-    int rc = store_reconnect(s, err, errlen);
-    if (rc != STORE_OK)
-        return rc;
-    store_busy(s, true);
-    PGresult *res = PQexec(s->conn, "SELECT 1");
-    store_busy(s, false);
-    rc = PQresultStatus(res) == PGRES_TUPLES_OK
-             ? STORE_OK
-             : store_failure(s, res, "checking the database", err, errlen);
-    PQclear(res);
-    return rc;
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK)
+        return store_reconnect(s, err, errlen);
+    struct pollfd pfd = {.fd = PQsocket(s->conn), .events = POLLIN};
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+        return STORE_OK; /* nothing arrived: up, as far as anyone can tell without asking */
+    if (!PQconsumeInput(s->conn) || PQstatus(s->conn) != CONNECTION_OK) {
+        store_set_error(err, errlen, "connection to PostgreSQL lost", PQerrorMessage(s->conn));
+        return STORE_ERROR;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn)))
+        PQfreemem(n);
+    return STORE_OK;
 }
 
 /* --- rules and offsets ------------------------------------------------------------------ */

@@ -89,11 +89,13 @@ int store_reconnect(struct store *s, char *err, size_t errlen) __attribute__((wa
 int store_connected(const struct store *s);
 
 /*
- * Does the database answer? `SELECT 1`, after reconnecting when the connection was lost.
- * STORE_OK, STORE_SCHEMA (reconnected to another schema release), STORE_BUSY (the statement
- * timeout or a cancel ended it) or STORE_ERROR, with err set.
+ * Is an idle connection still up? Reads what the server sent unasked (a shutdown's FATAL,
+ * the end of the connection) without sending anything, so it costs a poll and leaves the
+ * session's last statement as it was (pg_stat_activity); a connection already lost is
+ * reconnected. STORE_OK, or STORE_ERROR / STORE_SCHEMA (as store_reconnect) with err set.
+ * A server that vanished without closing is found by the TCP keepalives (store_limits).
  */
-int store_ping(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
+int store_check_idle(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
  * Record a rule set (version = SHA-256 hex, text = the YAML) in customs.rule_set_versions,
