@@ -30,7 +30,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 OPTFLAGS ?= -O2 -g
 SANFLAGS ?=
 CFLAGS   += $(OPTFLAGS) $(SANFLAGS) -std=gnu11 -Wall -Wextra -Wshadow -Wformat=2 \
-            -D_GNU_SOURCE -Idaemon $(PKG_CFLAGS)
+            -D_GNU_SOURCE -Idaemon -I$(BUILD) $(PKG_CFLAGS)
 LDFLAGS  += $(SANFLAGS)
 LDLIBS   += $(PKG_LIBS) -lpthread
 
@@ -47,7 +47,7 @@ FORMAT_SRCS := $(wildcard daemon/*.[ch] tests/*/*.[ch])
 # Keep intermediate objects (tests and tools link from them); no "rm ..." noise after builds.
 .SECONDARY:
 
-.PHONY: all check unit-test integration-test asan valgrind demo install uninstall clean format \
+.PHONY: FORCE all check unit-test integration-test asan valgrind demo install uninstall clean format \
         format-check deps tests bench
 
 all: $(BUILD)/customsd $(BUILD)/customsctl customsd customsctl
@@ -64,6 +64,18 @@ $(BUILD)/customsctl: $(BUILD)/daemon/customsctl.o $(BUILD)/libcustoms.a
 $(BUILD)/libcustoms.a: $(LIB_OBJS)
 	rm -f $@
 	ar rcs $@ $^
+
+# The schema release customsd is built for, from sql/ (daemon/schema.h), and where
+# migrate.sh is installed. Made on every run (a few checksums); replaced only when it
+# changed, so schema.o is rebuilt only then.
+$(BUILD)/schema_release.h: FORCE
+	@mkdir -p $(dir $@)
+	@sh daemon/schema_release.sh sql '$(DATADIR)/sql/migrate.sh' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "generated $@"; fi
+
+FORCE:
+
+$(BUILD)/daemon/schema.o: $(BUILD)/schema_release.h
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

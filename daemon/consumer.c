@@ -60,6 +60,18 @@ struct consumer {
     int64_t retry_at_ms;
     int backoff_ms;
 
+    /* Readiness (consumer_state). */
+    bool db_schema;           /* db_down because of the schema release (STORE_SCHEMA) */
+    char db_why[256];         /* why db_down, one line */
+    int64_t schema_logged_ms; /* when the schema error was last logged */
+    int64_t ping_at_ms;       /* when an idle consumer next checks the database */
+    bool kafka_down;          /* librdkafka said ALL_BROKERS_DOWN, no broker answered since */
+    char kafka_why[256];
+    int64_t kafka_probe_at_ms;
+    bool assigned_once;   /* an assignment arrived since subscribing */
+    bool awaiting_assign; /* revoked (eager rebalance): the next assignment is pending */
+    int n_assigned;       /* partitions assigned now */
+
     struct positions *positions;
     unsigned generation; /* bumped on every rebalance */
 
@@ -73,12 +85,24 @@ struct consumer {
     struct consumer_stats stats;
 };
 
+/* The first line of `text` into buf (libpq's messages run on over several lines). */
+static void one_line(char *buf, size_t len, const char *text)
+{
+    size_t n = text ? strcspn(text, "\n") : 0;
+    if (n >= len)
+        n = len - 1;
+    memcpy(buf, text ? text : "", n);
+    buf[n] = '\0';
+}
+
 /* The database failed `what` (NULL: the caller logged it already): pause and back off. */
 static void db_failed(struct consumer *p, const char *what, const char *why)
 {
     if (!p->db_down && what)
         log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped", what,
                   why);
+    one_line(p->db_why, sizeof(p->db_why), why);
+    p->db_schema = false;
     p->db_down = true;
     p->need_reposition = true;
     p->stats.db_failures++;
@@ -132,6 +156,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 
     p->generation++;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        p->assigned_once = true;
+        p->awaiting_assign = false;
+        p->n_assigned = cooperative ? p->n_assigned + partitions->cnt : partitions->cnt;
         for (int i = 0; i < partitions->cnt; i++) {
             if (positions_add(p->positions, partitions->elems[i].topic,
                               partitions->elems[i].partition) < 0)
@@ -156,6 +183,10 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
     } else {
         log_info("rebalance: %d partition(s) revoked (%s)", partitions->cnt, rd_kafka_err2str(err));
+        p->n_assigned =
+            cooperative && p->n_assigned > partitions->cnt ? p->n_assigned - partitions->cnt : 0;
+        if (!cooperative)
+            p->awaiting_assign = true;
         if (cooperative) {
             rd_kafka_error_t *e = rd_kafka_incremental_unassign(rk, partitions);
             if (e) {
@@ -170,6 +201,69 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
             positions_clear(p->positions);
         }
     }
+}
+
+/*
+ * librdkafka's errors (kafka.c's callback says the same in the log; this one replaces it on
+ * the consumer to notice ALL_BROKERS_DOWN for consumer_state). Runs inside consumer poll.
+ */
+static void consumer_error_cb(rd_kafka_t *rk, int err, const char *reason, void *opaque)
+{
+    struct consumer *p = opaque;
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+        char why[512];
+        rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof(why));
+        log_error("kafka %s: fatal error %s: %s", rd_kafka_name(rk), rd_kafka_err2name(orig), why);
+        return;
+    }
+    log_warn("kafka %s: %s: %s", rd_kafka_name(rk), rd_kafka_err2name((rd_kafka_resp_err_t)err),
+             reason);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+        p->kafka_down = true;
+        one_line(p->kafka_why, sizeof(p->kafka_why), reason);
+        p->kafka_probe_at_ms = now_ms() + 1000;
+    }
+}
+
+/*
+ * After ALL_BROKERS_DOWN: once a second, does a broker answer a metadata request (up to
+ * 500 ms)? librdkafka reconnects by itself but says nothing when it succeeds.
+ */
+static void kafka_probe(struct consumer *p)
+{
+    const struct rd_kafka_metadata *md = NULL;
+    if (!p->kafka_down || now_ms() < p->kafka_probe_at_ms)
+        return;
+    rd_kafka_resp_err_t e = rd_kafka_metadata(p->rk, 0, NULL, &md, 500);
+    if (md)
+        rd_kafka_metadata_destroy(md);
+    if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        p->kafka_down = false;
+        log_info("kafka: a broker answers again");
+    } else {
+        p->kafka_probe_at_ms = now_ms() + 1000;
+    }
+}
+
+/*
+ * The database is at another schema release (err: what to run): pause like an outage, and
+ * log it when it changes or once a minute (an operator has to act; the check repeats with
+ * the backoff).
+ */
+static void schema_failed(struct consumer *p, const char *err)
+{
+    char why[sizeof(p->db_why)];
+    one_line(why, sizeof(why), err);
+    bool changed = !(p->db_down && p->db_schema) || strcmp(why, p->db_why) != 0;
+    if (!p->db_down)
+        db_failed(p, NULL, err);
+    if (changed || now_ms() - p->schema_logged_ms >= 60000) {
+        log_error("database schema: %s; consumption waits for it (checked again every %d s)", why,
+                  BACKOFF_MAX_MS / 1000);
+        p->schema_logged_ms = now_ms();
+    }
+    snprintf(p->db_why, sizeof(p->db_why), "%s", why);
+    p->db_schema = true;
 }
 
 /*
@@ -243,6 +337,7 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
         kafka_conf_set(conf, "auto.offset.reset", "earliest", err, errlen) < 0)
         goto fail;
     rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+    rd_kafka_conf_set_error_cb(conf, consumer_error_cb);
     rd_kafka_conf_set_opaque(conf, p);
 
     p->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, why, sizeof(why));
@@ -256,14 +351,19 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     /* The database may be down at start: start paused rather than refuse to run. */
     struct store_limits limits = {cfg->pg_connect_timeout_s, cfg->pg_statement_timeout_ms,
                                   cfg->pg_lock_timeout_ms};
-    if (store_open(cfg->pg_conninfo, &limits, cfg->topic_events, cfg->topic_receipts, &p->store,
-                   why, sizeof(why)) != STORE_OK) {
+    int src = store_open(cfg->pg_conninfo, &limits, cfg->topic_events, cfg->topic_receipts,
+                         &p->store, why, sizeof(why));
+    if (src != STORE_OK) {
         if (!p->store) {
             snprintf(err, errlen, "postgresql: %s", why);
             goto fail;
         }
-        db_failed(p, "connecting", why);
+        if (src == STORE_SCHEMA)
+            schema_failed(p, why);
+        else
+            db_failed(p, "connecting", why);
     }
+    p->ping_at_ms = now_ms() + CONSUMER_PING_MS;
 
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, cfg->topic_declarations, RD_KAFKA_PARTITION_UA);
@@ -295,6 +395,30 @@ void consumer_set_rules(struct consumer *p, const struct rules *rules)
 const struct consumer_stats *consumer_stats(const struct consumer *p)
 {
     return &p->stats;
+}
+
+enum consumer_state consumer_state(const struct consumer *p, const char **why)
+{
+    const char *none = "";
+    enum consumer_state st;
+
+    if (!why)
+        why = &none;
+    *why = "";
+    if (p->db_down) {
+        *why = p->db_why;
+        st = p->db_schema                ? CONSUMER_SCHEMA
+             : store_connected(p->store) ? CONSUMER_DB_FAILING
+                                         : CONSUMER_DB_DOWN;
+    } else if (p->kafka_down) {
+        *why = p->kafka_why;
+        st = CONSUMER_KAFKA_DOWN;
+    } else if (!p->assigned_once || p->awaiting_assign) {
+        st = CONSUMER_UNASSIGNED;
+    } else {
+        st = p->n_assigned > 0 ? CONSUMER_RUNNING : CONSUMER_STANDBY;
+    }
+    return st;
 }
 
 static void slot_clear(struct slot *s)
@@ -699,15 +823,25 @@ static int step_paused(struct consumer *p)
         }
         rd_kafka_message_destroy(m);
     }
+    kafka_probe(p);
     if (now_ms() < p->retry_at_ms)
         return 0;
-    if (store_reconnect(p->store, err, sizeof(err)) != STORE_OK) {
+    int rc = store_reconnect(p->store, err, sizeof(err));
+    if (rc != STORE_OK) {
         p->retry_at_ms = now_ms() + p->backoff_ms;
-        log_warn("database still unavailable: %s; next try in %d ms", err, p->backoff_ms);
+        if (rc == STORE_SCHEMA) {
+            schema_failed(p, err);
+        } else {
+            log_warn("database still unavailable: %s; next try in %d ms", err, p->backoff_ms);
+            one_line(p->db_why, sizeof(p->db_why), err);
+            p->db_schema = false;
+        }
         p->backoff_ms = p->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : p->backoff_ms * 2;
         return 0;
     }
     p->db_down = false;
+    p->db_schema = false;
+    p->ping_at_ms = now_ms() + CONSUMER_PING_MS;
     if (reposition(p) < 0) {
         if (!p->db_down) {
             p->db_down = true;
@@ -720,6 +854,24 @@ static int step_paused(struct consumer *p)
     return 0;
 }
 
+/*
+ * An idle cycle: every CONSUMER_PING_MS, check that the connection is still up (an idle
+ * consumer would not notice an outage otherwise; after it, the reconnection checks the
+ * schema release). A failure pauses like a failed batch.
+ */
+static void idle_check(struct consumer *p)
+{
+    char err[512];
+    if (now_ms() < p->ping_at_ms)
+        return;
+    p->ping_at_ms = now_ms() + CONSUMER_PING_MS;
+    int rc = store_check_idle(p->store, err, sizeof(err));
+    if (rc == STORE_SCHEMA)
+        schema_failed(p, err);
+    else if (rc != STORE_OK)
+        db_failed(p, "checking an idle connection", err);
+}
+
 int consumer_step(struct consumer *p)
 {
     char err[1024];
@@ -727,6 +879,7 @@ int consumer_step(struct consumer *p)
 
     if (p->db_down)
         return step_paused(p);
+    kafka_probe(p);
     if (p->need_reposition && reposition(p) < 0)
         return 0;
     if (!p->rules_registered) {
@@ -791,8 +944,10 @@ int consumer_step(struct consumer *p)
         prepare_record(p, &p->slots[n], &p->records[n]);
         n++;
     }
-    if (n == 0)
+    if (n == 0) {
+        idle_check(p);
         return 0;
+    }
 
     int rc = apply_range(p, 0, n);
     batch_clear(p, n);

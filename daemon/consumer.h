@@ -14,6 +14,9 @@
  *   - a database failure abandons the batch whole, pauses the assigned partitions (the
  *     consumer keeps polling so the group membership survives), reconnects with backoff,
  *     re-positions at the stored offsets and resumes. Nothing is quarantined because of it.
+ *     A database at another schema release (store.h STORE_SCHEMA) is the same: paused, checked
+ *     again with backoff, resumed once migrate.sh has run. An idle consumer checks its
+ *     connection every CONSUMER_PING_MS (store_check_idle), so its state stays true.
  */
 #ifndef CUSTOMSD_CONSUMER_H
 #define CUSTOMSD_CONSUMER_H
@@ -23,6 +26,9 @@
 
 #include "config.h"
 #include "rules.h"
+
+/* An idle consumer checks that its connection is still up this often (milliseconds). */
+#define CONSUMER_PING_MS 1000
 
 struct consumer;
 
@@ -63,6 +69,30 @@ int consumer_step(struct consumer *p);
  * `rules` is borrowed as in consumer_new; the previous one may be freed after the call.
  */
 void consumer_set_rules(struct consumer *p, const struct rules *rules);
+
+/*
+ * Whether the consumer works, for readiness (main: systemd READY=1 and STATUS=). In the
+ * order consumer_state checks them: the first that holds is reported.
+ */
+enum consumer_state {
+    CONSUMER_SCHEMA,     /* the database is at another schema release (why: what to run) */
+    CONSUMER_DB_DOWN,    /* PostgreSQL unreachable (why: libpq's first line); retrying */
+    CONSUMER_DB_FAILING, /* connected, but calls fail: a lock wait, a statement timeout, an
+                            error (why says which); retrying */
+    CONSUMER_KAFKA_DOWN, /* every Kafka broker is down (librdkafka ALL_BROKERS_DOWN, until a
+                            broker answers a metadata request again); why: librdkafka's text */
+    CONSUMER_UNASSIGNED, /* no partition assignment yet (since subscribing, or after a
+                            revocation): joining the group */
+    CONSUMER_STANDBY,    /* assigned no partition: the group has more members than partitions
+                            (or the topics do not exist yet) */
+    CONSUMER_RUNNING,    /* partitions assigned, database answering at our schema */
+};
+
+/*
+ * The consumer's state now, as of the last consumer_step; *why (may be NULL) gets a short
+ * one-line reason for the states that have one, else "". Both valid until the next step.
+ */
+enum consumer_state consumer_state(const struct consumer *p, const char **why);
 
 /* Counters since consumer_new (see struct consumer_stats); valid while p lives. */
 const struct consumer_stats *consumer_stats(const struct consumer *p);

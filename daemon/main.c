@@ -2,7 +2,12 @@
  * main.c - customsd: the customs clearance daemon for CEB603 export declarations.
  *
  *   customsd [-c FILE] [-d]     run (default FILE /etc/customsd/customsd.yaml)
- *   customsd -t [-c FILE]       check the configuration and rules, print "configuration OK"
+ *   customsd -t [-c FILE]       check the configuration and rules, and the database's schema
+ *                               release when the database answers; print "configuration OK"
+ *   customsd -T [-c FILE]       the same without connecting to the database
+ * Exit status of -t/-T: 0 OK (also when the database does not answer: a note says so), 1 the
+ * configuration or the rules file is wrong, 3 the database is at another schema release
+ * (the error names the migration or what to do); 2 a usage error.
  *
  * Signals: the first SIGTERM/SIGINT stops gracefully (the batch in flight is committed or
  * abandoned whole, the producer flushed); a second one exits at once (the database rolls
@@ -11,8 +16,14 @@
  * watcher thread (the handler only sets the flag), so stopping takes seconds whatever the
  * database does. The watcher also closes the connection of a call that outlives
  * postgresql.statement_timeout_ms by OVERDUE_GRACE_MS (a server that stopped answering). SIGHUP
- * reloads the rules file; a bad file keeps the old rules. Under systemd (Type=notify) READY=1 is
- * sent once the consumer and relay run.
+ * reloads the rules file; a bad file keeps the old rules.
+ *
+ * Under systemd (Type=notify) READY=1 is sent once the consumer works: the database answered
+ * at this customsd's schema release and the group assigned partitions (or none: a standby
+ * member). Until then, and whenever it pauses later, STATUS= says why ("paused: PostgreSQL
+ * unavailable: ...; retrying", "waiting: database lacks migration ...: run ...migrate.sh",
+ * "waiting for partition assignment"), and "consuming declarations: N records applied" when
+ * it works; STATUS is sent when the state changes (the count at most every STATUS_REFRESH_MS).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -34,14 +45,18 @@
 #include "log.h"
 #include "relay.h"
 #include "rules.h"
+#include "schema.h"
 #include "store.h"
+#include "util.h"
 
-#define CUSTOMSD_VERSION "0.1.0"
-#define DEFAULT_CONFIG   "/etc/customsd/customsd.yaml"
-#define RELAY_FLUSH_MS   5000
-#define STOP_CANCEL_MS   1000 /* a database call this old at a stop is cancelled ... */
-#define STOP_CLOSE_MS    3000 /* ... and this old, its connection shut down */
-#define OVERDUE_GRACE_MS 5000 /* beyond statement_timeout: the server does not answer */
+#define CUSTOMSD_VERSION  "0.1.0"
+#define DEFAULT_CONFIG    "/etc/customsd/customsd.yaml"
+#define RELAY_FLUSH_MS    5000
+#define STOP_CANCEL_MS    1000  /* a database call this old at a stop is cancelled ... */
+#define STOP_CLOSE_MS     3000  /* ... and this old, its connection shut down */
+#define OVERDUE_GRACE_MS  5000  /* beyond statement_timeout: the server does not answer */
+#define STATUS_REFRESH_MS 10000 /* the records count in STATUS, at most this often */
+#define EXIT_SCHEMA       3     /* customsd -t: the database is at another schema release */
 
 /* The signal flags: with the log state, the only globals. */
 static volatile sig_atomic_t stop_requested;
@@ -92,12 +107,85 @@ static void *stop_watch(void *arg)
     return NULL;
 }
 
+/* What was told to systemd: READY=1 once, STATUS= on every change. */
+struct readiness {
+    bool ready;
+    int state; /* enum consumer_state last sent, -1 none */
+    char status[600];
+    int64_t sent_ms;
+};
+
+/* The STATUS= line for a consumer state. */
+static void status_text(const struct consumer *p, enum consumer_state st, const char *why,
+                        char *buf, size_t len)
+{
+    unsigned long long records = (unsigned long long)consumer_stats(p)->records;
+    switch (st) {
+    case CONSUMER_SCHEMA:
+        snprintf(buf, len, "waiting: %s", why);
+        break;
+    case CONSUMER_DB_DOWN:
+        snprintf(buf, len, "paused: PostgreSQL unavailable: %s; retrying", why);
+        break;
+    case CONSUMER_DB_FAILING:
+        snprintf(buf, len, "paused: %s; retrying", why);
+        break;
+    case CONSUMER_KAFKA_DOWN:
+        snprintf(buf, len, "paused: Kafka brokers unreachable: %s; retrying", why);
+        break;
+    case CONSUMER_UNASSIGNED:
+        snprintf(buf, len, "waiting for partition assignment");
+        break;
+    case CONSUMER_STANDBY:
+        snprintf(buf, len,
+                 "standby: no partitions assigned (more group members than partitions, or "
+                 "the topics do not exist yet); %llu records applied",
+                 records);
+        break;
+    case CONSUMER_RUNNING:
+        snprintf(buf, len, "consuming declarations: %llu records applied", records);
+        break;
+    }
+}
+
+/*
+ * Tell systemd what the consumer's state is now: READY=1 the first time it works (RUNNING
+ * or STANDBY), STATUS= when the state changed (logged too) or, for the same state, when the
+ * text changed and STATUS_REFRESH_MS passed since the last one.
+ */
+static void notify_state(const struct consumer *p, struct readiness *r)
+{
+    const char *why = "";
+    enum consumer_state st = consumer_state(p, &why);
+    char status[sizeof(r->status)];
+    char msg[sizeof(r->status) + 32];
+
+    status_text(p, st, why, status, sizeof(status));
+    bool changed = (int)st != r->state;
+    if (!changed && (strcmp(status, r->status) == 0 || now_ms() - r->sent_ms < STATUS_REFRESH_MS))
+        return;
+    bool becomes_ready = !r->ready && (st == CONSUMER_RUNNING || st == CONSUMER_STANDBY);
+    snprintf(msg, sizeof(msg), "%sSTATUS=%s", becomes_ready ? "READY=1\n" : "", status);
+    sd_notify(0, msg);
+    if (becomes_ready)
+        log_info("ready: %s", status);
+    else if (changed)
+        log_info("status: %s", status);
+    r->ready = r->ready || becomes_ready;
+    r->state = (int)st;
+    r->sent_ms = now_ms();
+    memcpy(r->status, status, sizeof(r->status));
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: customsd [-c FILE] [-d] [-t] [-V]\n"
+    fprintf(out, "usage: customsd [-c FILE] [-d] [-t | -T] [-V]\n"
                  "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
                  "  -d       debug logging (overrides log.level)\n"
-                 "  -t       check the configuration and the rules file, then exit\n"
+                 "  -t       check the configuration, the rules file and, if the database\n"
+                 "           answers, its schema release, then exit (0 OK, 1 configuration\n"
+                 "           or rules error, 3 the database needs migrate.sh or a newer customsd)\n"
+                 "  -T       the same without connecting to the database\n"
                  "  -V       print the version\n");
 }
 
@@ -117,12 +205,14 @@ static struct rules *load_rules(const struct config *cfg, char *err, size_t errl
     return r;
 }
 
+/* `ready`: READY=1 was sent, so the reload is told to systemd (RELOADING=1 ... READY=1). */
 static void reload_rules(const struct config *cfg, struct consumer *p, struct rules **current,
-                         unsigned *failures)
+                         unsigned *failures, bool ready)
 {
     char err[1024];
 
-    sd_notify(0, "RELOADING=1");
+    if (ready)
+        sd_notify(0, "RELOADING=1");
     struct rules *fresh = load_rules(cfg, err, sizeof(err));
     if (!fresh) {
         (*failures)++;
@@ -138,13 +228,14 @@ static void reload_rules(const struct config *cfg, struct consumer *p, struct ru
         *current = fresh;
     }
     log_info("reload: configuration keys other than the rules take effect on restart");
-    sd_notify(0, "READY=1");
+    if (ready)
+        sd_notify(0, "READY=1");
 }
 
 /* What the command line asked for. */
 struct options {
     const char *config_path;
-    int test_only, debug;
+    int test_only, test_db, debug;
 };
 
 /*
@@ -157,8 +248,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 
     o->config_path = DEFAULT_CONFIG;
     o->test_only = 0;
+    o->test_db = 0;
     o->debug = 0;
-    while ((opt = getopt(argc, argv, "c:dthV")) != -1) {
+    while ((opt = getopt(argc, argv, "c:dtThV")) != -1) {
         switch (opt) {
         case 'c':
             o->config_path = optarg;
@@ -168,6 +260,11 @@ static int parse_args(int argc, char **argv, struct options *o)
             break;
         case 't':
             o->test_only = 1;
+            o->test_db = 1;
+            break;
+        case 'T':
+            o->test_only = 1;
+            o->test_db = 0;
             break;
         case 'V':
             printf("customsd %s\n", CUSTOMSD_VERSION);
@@ -214,6 +311,38 @@ static int load_and_check(const char *config_path, struct config **cfg, struct r
     return 0;
 }
 
+/*
+ * customsd -t: is the database at this customsd's schema release? Connects once (bounded by
+ * postgresql.connect_timeout_s and statement_timeout_ms). Prints the result; returns 0 when
+ * it is, or when the database does not answer (a note on stderr: nothing to judge), and
+ * EXIT_SCHEMA with the error on stderr when it is at another release.
+ */
+static int check_schema(const struct config *cfg)
+{
+    const struct schema_release *want = schema_expected();
+    struct store_limits limits = {cfg->pg_connect_timeout_s, cfg->pg_statement_timeout_ms,
+                                  cfg->pg_lock_timeout_ms};
+    struct store *s = NULL;
+    char err[1024];
+    int rc = store_open(cfg->pg_conninfo, &limits, cfg->topic_events, cfg->topic_receipts, &s, err,
+                        sizeof(err));
+    store_close(s);
+    if (rc == STORE_SCHEMA) {
+        fprintf(stderr, "database schema: %s\n", err);
+        return EXIT_SCHEMA;
+    }
+    if (rc != STORE_OK) {
+        err[strcspn(err, "\n")] = '\0';
+        fprintf(stderr, "note: schema release not checked, the database does not answer: %s\n",
+                err);
+        return 0;
+    }
+    printf("database schema OK: migrations up to %s, sql/repeatable %.12s\n",
+           want->n_migrations ? want->migrations[want->n_migrations - 1].name : "none",
+           want->repeatable_sha256);
+    return 0;
+}
+
 /* Step 3: log at the configured level (-d wins) and install the signal handlers. */
 static void prepare_run(const struct options *o, const struct config *cfg)
 {
@@ -242,17 +371,19 @@ static void prepare_run(const struct options *o, const struct config *cfg)
 static int run_loop(const struct config *cfg, struct consumer *p, struct rules **rules)
 {
     unsigned reload_failures = 0;
+    struct readiness ready = {.ready = false, .state = -1};
 
-    sd_notify(0, "READY=1\nSTATUS=consuming declarations");
+    notify_state(p, &ready);
     while (!stop_requested) {
         if (reload_requested) {
             reload_requested = 0;
-            reload_rules(cfg, p, rules, &reload_failures);
+            reload_rules(cfg, p, rules, &reload_failures, ready.ready);
         }
         if (consumer_step(p) < 0) {
             log_error("stopping after a fatal Kafka error");
             return 1;
         }
+        notify_state(p, &ready);
     }
     return 0;
 }
@@ -330,10 +461,12 @@ int main(int argc, char **argv)
     if (load_and_check(o.config_path, &cfg, &rules) < 0)
         return 1;
     if (o.test_only) {
-        printf("configuration OK\n");
+        rc = o.test_db ? check_schema(cfg) : 0;
+        if (rc == 0)
+            printf("configuration OK\n");
         rules_free(rules);
         config_free(cfg);
-        return 0;
+        return rc;
     }
     prepare_run(&o, cfg);
     rc = run(cfg, &rules);

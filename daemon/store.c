@@ -22,6 +22,7 @@
 #include <libpq-fe.h>
 
 #include "log.h"
+#include "schema.h"
 #include "util.h"
 
 /* LISTEN/NOTIFY channel that apply_batch notifies once per batch that wrote outbox rows. */
@@ -237,6 +238,81 @@ static void store_connect_error(struct store *s, char *err, size_t errlen)
     }
 }
 
+/*
+ * Read the schema release a database recorded into *have (schema.h; clear it with
+ * schema_release_clear): the rows of customs.schema_migrations and the digest in
+ * customs.schema_release, either table possibly missing. STORE_OK or STORE_ERROR.
+ */
+static int store_schema_read(struct store *s, struct schema_release *have, char *err, size_t errlen)
+{
+    memset(have, 0, sizeof(*have));
+    PGresult *res = PQexec(s->conn, "SELECT to_regclass('customs.schema_migrations') IS NOT NULL,"
+                                    " to_regclass('customs.schema_release') IS NOT NULL");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        store_result_error(s, res, "checking the schema release", err, errlen);
+        PQclear(res);
+        return STORE_ERROR;
+    }
+    have->migrated = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    bool has_release = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    PQclear(res);
+    if (!have->migrated)
+        return STORE_OK;
+
+    res = PQexec(s->conn, "SELECT version, name FROM customs.schema_migrations ORDER BY version");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_result_error(s, res, "checking the schema release (customs.schema_migrations)", err,
+                           errlen);
+        PQclear(res);
+        return STORE_ERROR;
+    }
+    size_t n = (size_t)PQntuples(res);
+    have->migrations = calloc(n ? n : 1, sizeof(*have->migrations));
+    if (!have->migrations) {
+        PQclear(res);
+        store_set_error(err, errlen, "checking the schema release", "out of memory");
+        return STORE_ERROR;
+    }
+    for (size_t i = 0; i < n; i++) {
+        snprintf(have->migrations[i].version, sizeof(have->migrations[i].version), "%s",
+                 PQgetvalue(res, (int)i, 0));
+        snprintf(have->migrations[i].name, sizeof(have->migrations[i].name), "%s",
+                 PQgetvalue(res, (int)i, 1));
+    }
+    have->n_migrations = n;
+    PQclear(res);
+    if (!has_release)
+        return STORE_OK;
+
+    res = PQexec(s->conn, "SELECT repeatable_sha256 FROM customs.schema_release");
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        store_result_error(s, res, "checking the schema release (customs.schema_release)", err,
+                           errlen);
+        PQclear(res);
+        schema_release_clear(have);
+        return STORE_ERROR;
+    }
+    if (PQntuples(res) == 1)
+        snprintf(have->repeatable_sha256, sizeof(have->repeatable_sha256), "%s",
+                 PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return STORE_OK;
+}
+
+/* Is the database at this customsd's schema release? STORE_OK, STORE_SCHEMA or STORE_ERROR. */
+static int store_schema_check(struct store *s, char *err, size_t errlen)
+{
+    struct schema_release have;
+    int rc = store_schema_read(s, &have, err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    if (schema_compare(schema_expected(), &have, schema_migrate_path(), err, errlen) !=
+        SCHEMA_MATCH)
+        rc = STORE_SCHEMA;
+    schema_release_clear(&have);
+    return rc;
+}
+
 /* (Re)connect from scratch: a new session has no prepared statements, LISTEN or lock. */
 static int store_connect(struct store *s, char *err, size_t errlen)
 {
@@ -274,13 +350,15 @@ static int store_connect(struct store *s, char *err, size_t errlen)
     store_busy(s, true);
     int rc = store_session(s, err, errlen);
     if (rc == STORE_OK)
+        rc = store_schema_check(s, err, errlen);
+    if (rc == STORE_OK)
         rc = store_prepare(s, err, errlen);
     store_busy(s, false);
     if (rc != STORE_OK) {
         /* Keep the session (it is fine); but a later store_reconnect must retry the
          * prepare, so drop it: the next call starts from scratch. */
         store_disconnect(s);
-        return STORE_ERROR;
+        return rc == STORE_SCHEMA ? STORE_SCHEMA : STORE_ERROR;
     }
     return STORE_OK;
 }
@@ -309,6 +387,11 @@ int store_open(const char *conninfo, const struct store_limits *limits, const ch
     pthread_mutex_unlock(&store_registry_lock);
     *out = s; /* even when the connection fails: the caller retries with store_reconnect */
     return store_connect(s, err, errlen);
+}
+
+int store_connected(const struct store *s)
+{
+    return s && s->conn && PQstatus(s->conn) == CONNECTION_OK;
 }
 
 void store_close(struct store *s)
@@ -346,17 +429,35 @@ static int store_exec(struct store *s, const char *stmt, int nparams, const char
                       size_t errlen)
 {
     *out = NULL;
-    if (store_reconnect(s, err, errlen) != STORE_OK)
-        return STORE_ERROR;
+    int rc = store_reconnect(s, err, errlen);
+    if (rc != STORE_OK)
+        return rc;
     store_busy(s, true);
     PGresult *res = PQexecPrepared(s->conn, stmt, nparams, values, NULL, NULL, 0);
     store_busy(s, false);
     if (PQresultStatus(res) != want) {
-        int rc = store_failure(s, res, what, err, errlen);
+        rc = store_failure(s, res, what, err, errlen);
         PQclear(res);
         return rc;
     }
     *out = res;
+    return STORE_OK;
+}
+
+int store_check_idle(struct store *s, char *err, size_t errlen)
+{
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK)
+        return store_reconnect(s, err, errlen);
+    struct pollfd pfd = {.fd = PQsocket(s->conn), .events = POLLIN};
+    if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+        return STORE_OK; /* nothing arrived: up, as far as anyone can tell without asking */
+    if (!PQconsumeInput(s->conn) || PQstatus(s->conn) != CONNECTION_OK) {
+        store_set_error(err, errlen, "connection to PostgreSQL lost", PQerrorMessage(s->conn));
+        return STORE_ERROR;
+    }
+    PGnotify *n;
+    while ((n = PQnotifies(s->conn)))
+        PQfreemem(n);
     return STORE_OK;
 }
 

@@ -11,7 +11,10 @@
  * fenced so an instance that lost the partition cannot commit.
  *
  * A struct store owns one connection and is used by one thread at a time. Every call
- * reconnects first when the connection was lost, and is bounded (struct store_limits); a failed
+ * reconnects first when the connection was lost, and is bounded (struct store_limits). Every
+ * connection first checks the schema release (customs.schema_migrations and
+ * customs.schema_release against schema_expected(), schema.h): a database at another release
+ * is not used (STORE_SCHEMA) and the connection is closed again. A failed
  * call returns STORE_ERROR, or STORE_BUSY when a statement gave up waiting (a lock, the
  * statement timeout, a cancel), and leaves nothing half-written (the transaction is rolled
  * back).
@@ -37,6 +40,10 @@ enum store_result {
                             while the connection is fine: retrying the same batch would
                             fail again, so the caller splits it. (CS002, a batch that does
                             not match its fences, is a caller bug: STORE_ERROR.) */
+    STORE_SCHEMA = -5,   /* connected, but the database's schema is not the release this
+                            customsd was built for (schema.h): err names the migration or the
+                            action (run migrate.sh, upgrade customsd). Nothing was used;
+                            every later call checks again. */
 };
 
 struct store;
@@ -61,9 +68,10 @@ extern const struct store_limits store_default_limits;
  * Connect. `conninfo` is a libpq connection string or URI ("" = PG* environment
  * variables). `limits` bounds every call (NULL = store_default_limits).
  * `topic_events`/`topic_receipts` are the Kafka topics the outbox rows are written for (warehouse
- * events, declarer receipts). Returns STORE_OK and *out, or STORE_ERROR with the libpq message in
- * err. *out is set even on STORE_ERROR when only the connection failed, so the caller can retry
- * with store_reconnect; check `*out`.
+ * events, declarer receipts). Returns STORE_OK and *out, STORE_SCHEMA (the database answered,
+ * at another schema release: err says which migration or what to do), or STORE_ERROR with the
+ * libpq message in err. *out is set even on STORE_ERROR and STORE_SCHEMA when only the
+ * connection or the schema failed, so the caller can retry with store_reconnect; check `*out`.
  */
 int store_open(const char *conninfo, const struct store_limits *limits, const char *topic_events,
                const char *topic_receipts, struct store **out, char *err, size_t errlen)
@@ -71,8 +79,23 @@ int store_open(const char *conninfo, const struct store_limits *limits, const ch
 
 void store_close(struct store *s); /* accepts NULL */
 
-/* Re-establish the connection (and prepared statements) if it is down. STORE_OK/ERROR. */
+/*
+ * Re-establish the connection (check the schema release, prepare the statements) if it is
+ * down. STORE_OK, STORE_SCHEMA or STORE_ERROR (err as for store_open).
+ */
 int store_reconnect(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* 1 when the connection is up (the last call did not lose it), 0 otherwise. */
+int store_connected(const struct store *s);
+
+/*
+ * Is an idle connection still up? Reads what the server sent unasked (a shutdown's FATAL,
+ * the end of the connection) without sending anything, so it costs a poll and leaves the
+ * session's last statement as it was (pg_stat_activity); a connection already lost is
+ * reconnected. STORE_OK, or STORE_ERROR / STORE_SCHEMA (as store_reconnect) with err set.
+ * A server that vanished without closing is found by the TCP keepalives (store_limits).
+ */
+int store_check_idle(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
  * Record a rule set (version = SHA-256 hex, text = the YAML) in customs.rule_set_versions,

@@ -17,6 +17,8 @@
 #      that the repeatable files did not (re)create fails the run, named.
 #
 #   sql/migrate.sh [CONNINFO]
+#   sql/migrate.sh --release      print this sql/'s release (no database): the baseline's
+#                                 version, each numbered migration, the repeatable digest
 #
 # CONNINFO is a libpq connection string or URI; without it the PG* environment variables
 # (PGHOST, PGPORT, PGUSER, PGDATABASE, ...) are used, as by psql.
@@ -36,6 +38,11 @@
 # ROLE) when the migrating user is a superuser or a member of it, so everything stays its
 # own. Run it as a superuser, or as customs_owner itself (LOGIN, with CREATEROLE the first
 # time). Concurrent runs on one database wait for each other (advisory lock).
+#
+# The release: the repeatable phase also records the SHA-256 of the repeatable files (the
+# digest below) in customs.schema_release, in its transaction. customsd is built with
+# `--release` of its sql/ (the Makefile makes a header of it) and compares on every
+# connection: the numbered migrations recorded, and this digest (README "Readiness").
 # Exit status: 0 success, 1 failure (nothing of the failing file, or of the repeatable
 # phase, is left applied; numbered files applied before it stay).
 set -eu
@@ -47,6 +54,30 @@ die() {
     echo "migrate: $*" >&2
     exit 1
 }
+
+# The repeatable digest: SHA-256 of `sha256sum *.sql` run in sql/repeatable (a line per
+# file, "hash  name", in name order), so a changed, added, removed or renamed file changes it.
+repeatable_digest() {
+    (
+        LC_ALL=C
+        export LC_ALL
+        cd "$dir/repeatable" && sha256sum -- *.sql
+    ) | sha256sum | cut -c 1-64
+}
+
+if [ "$conninfo" = --release ]; then
+    command -v sha256sum >/dev/null 2>&1 || die "sha256sum not found"
+    for file in "$dir"/[0-9][0-9][0-9]_*.sql; do
+        [ -e "$file" ] || die "no migrations found in $dir"
+        base=$(basename "$file")
+        case $base in
+        *_baseline.sql) echo "baseline ${base%%_*}" ;;
+        esac
+        echo "migration ${base%%_*} $base"
+    done
+    echo "repeatable $(repeatable_digest)"
+    exit 0
+fi
 
 command -v psql >/dev/null 2>&1 || die "psql not found (install postgresql-client)"
 command -v sha256sum >/dev/null 2>&1 || die "sha256sum not found"
@@ -229,7 +260,15 @@ for file in "$dir"/repeatable/*.sql; do
     nfiles=$((nfiles + 1))
 done
 [ -z "$stale_check" ] || set -- "$@" -c "$stale_check"
+# Last, in the same transaction: the release of these files, which customsd checks.
+digest=$(repeatable_digest)
+set -- "$@" -c "INSERT INTO customs.schema_release (id, repeatable_sha256, repeatable_files)
+VALUES (true, '$digest', $nfiles)
+ON CONFLICT (id) DO UPDATE SET repeatable_sha256 = EXCLUDED.repeatable_sha256,
+    repeatable_files = EXCLUDED.repeatable_files, applied_at = now()
+WHERE customs.schema_release.repeatable_sha256 IS DISTINCT FROM EXCLUDED.repeatable_sha256;"
 setup=$(session_setup) || exit 1
 run_psql --single-transaction -o /dev/null -c "$setup" "$@" ||
     die "the repeatable files failed (see above); none of them was applied"
-echo "migrate: functions, views, triggers and grants in place ($nfiles repeatable files)"
+echo "migrate: functions, views, triggers and grants in place ($nfiles repeatable files," \
+    "release $(printf '%.12s' "$digest"))"

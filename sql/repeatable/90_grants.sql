@@ -40,7 +40,8 @@ GRANT EXECUTE ON FUNCTION customs.status_name(integer), customs.status_label(int
 
 -- The daemon. (ALL TABLES includes the views.)
 GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA customs TO customsd;
-REVOKE INSERT, UPDATE ON customs.schema_migrations, customs.status_transitions FROM customsd;
+REVOKE INSERT, UPDATE ON customs.schema_migrations, customs.schema_release,
+    customs.status_transitions FROM customsd;
 GRANT DELETE ON customs.declaration_items TO customsd;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customs TO customsd;
 GRANT EXECUTE ON FUNCTION
