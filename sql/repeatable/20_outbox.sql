@@ -35,18 +35,25 @@ LANGUAGE sql STABLE AS $$
                                 ELSE 'customs.receipts' END)
 $$;
 
--- The payload of an outbox row (jsonb):
---   {"event_id", "type", "logisticsNo", "copNo", "status_code", "status", "reasons",
---    "rules_version", "occurred_at" (transaction start, UTC, ISO 8601 with ms)}
---   + for a change after the first decision (p_change not NULL), its keys
---     {"event", "from_status_code", "actor", "note"}
---   + for a receipt (p_type 'receipt'), the CEB604 fields {"guid", "returnStatus" (the code
---     as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the status in words,
---     then the note and the reasons: customs.return_info)}.
--- p_type: receipt | inspect | return | release | detain; p_reasons: an array
--- [{rule_id, action, message}]. A plain expression, inlined into apply_batch's INSERT; the
--- reasons text is only computed when there are reasons (the per-row subquery cost about
--- 7 ms per 1000 rows).
+-- The payload of an outbox row (jsonb): what the declarer or the warehouse may read, and
+-- nothing else (docs/DESIGN.md "Receipts and warehouse events"). Who made a change (the
+-- officer's login, the scan's site, the declarer's code), the note and the rules version
+-- are customs' own record: they stay in customs.status_history and never reach a payload,
+-- whatever the caller passes.
+--   every row  {"event_id", "type", "logisticsNo", "copNo", "status_code", "status",
+--               "occurred_at" (transaction start, UTC, ISO 8601 with ms)}
+--   a receipt (p_type 'receipt', to the declarer): + {"reasons" (the rules' reasons, the
+--               declarer-facing text), and the CEB604 fields "guid", "returnStatus" (the
+--               code as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the
+--               status in words, then the reasons: customs.return_info)}
+--   an event (inspect | return | release | detain, to the warehouse): + {"event" (the cause:
+--               p_change's "event", 'declared' for a first decision), "from_status_code"
+--               (p_change's, null for a first decision)}
+-- p_reasons: an array [{rule_id, action, message}]; p_change: {"event", "from_status_code"}
+-- of a change after the first decision, NULL for a first decision (any other key in it is
+-- ignored); p_rules_version is not published (the parameter stays so that the signature
+-- does). A plain expression, inlined into apply_batch's INSERT; the reasons text is only
+-- computed when there are reasons (the per-row subquery cost about 7 ms per 1000 rows).
 CREATE OR REPLACE FUNCTION customs.outbox_payload(p_event_id uuid, p_type text,
                                                   p_logistics_no text, p_cop_no text,
                                                   p_guid text, p_code integer,
@@ -61,28 +68,30 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                'copNo', p_cop_no,
                'status_code', p_code,
                'status', customs.status_name(p_code),
-               'reasons', p_reasons,
-               'rules_version', p_rules_version,
                'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
-           || coalesce(p_change, '{}')
            || CASE WHEN p_type = 'receipt' THEN
                   jsonb_build_object(
+                      'reasons', p_reasons,
                       'guid', p_guid,
                       'returnStatus', p_code::text,
                       'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
-                      'returnInfo', customs.return_info(p_code, nullif(concat_ws('; ',
-                          nullif(p_change->>'note', ''),
-                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text(p_reasons) END),
-                          '')))
-              ELSE '{}'::jsonb END
+                      'returnInfo', customs.return_info(p_code,
+                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text(p_reasons) END))
+              ELSE
+                  jsonb_build_object(
+                      'event', coalesce(p_change->>'event', 'declared'),
+                      'from_status_code', p_change->'from_status_code')
+              END
 $$;
 COMMENT ON FUNCTION customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text,
                                            jsonb) IS
-    'JSON payload of an outbox event or receipt (CEB604 fields for receipts).';
+    'JSON payload of an outbox event or receipt (CEB604 fields for receipts), never who or why.';
 
 -- One outbox row for a change after the first decision, to the configured topic: p_type
 -- as for outbox_payload, p_event the cause (status_history.event), p_from the status before
--- (NULL: none), p_actor and p_note who and why.
+-- (NULL: none). p_actor and p_note are not written: who and why are customs' own record,
+-- kept in customs.status_history (callers pass NULL; the parameters stay so that the
+-- signature does).
 CREATE OR REPLACE FUNCTION customs.outbox_add(p_type text, p_logistics_no text, p_cop_no text,
                                               p_guid text, p_code integer, p_reasons jsonb,
                                               p_rules_version text, p_event text,
@@ -100,7 +109,6 @@ BEGIN
                 v_id, p_type, p_logistics_no, p_cop_no, p_guid, p_code,
                 customs.array_or_empty(p_reasons),
                 p_rules_version,
-                jsonb_build_object('event', p_event, 'from_status_code', p_from,
-                                   'actor', p_actor, 'note', p_note)));
+                jsonb_build_object('event', p_event, 'from_status_code', p_from)));
 END;
 $$;

@@ -8,7 +8,9 @@
 -- no caller can move a status (or replace a declaration's content) past it. Each change is
 -- appended to customs.status_history with who (actor) and why (event, note, reasons), with a
 -- CEB604-shaped receipt for the declarer and, where the warehouse must act, an event, both
--- in the outbox in the same transaction (customs.record_change).
+-- in the outbox in the same transaction (customs.record_change). The receipt and the event
+-- never carry the actor or the note (customs.outbox_payload): who and why are customs' own
+-- record, in status_history.
 --
 -- Who, in status_history.actor:
 --   rules:<version>     the rules engine (first decision, amendment re-evaluation)
@@ -168,13 +170,15 @@ BEGIN
                   WITH ORDINALITY AS r(e, n) ORDER BY r.n),
             p_rules_version, p_actor, p_event, p_note, p_source_topic, p_source_partition,
             p_source_offset);
+    -- The receipt and the event say what happened, not who or why: p_actor and p_note
+    -- stay in the history row above (customs.outbox_payload).
     PERFORM customs.outbox_add('receipt', p_logistics_no, v_d.cop_no, v_d.guid, v_d.status_code,
-                               v_reasons, p_rules_version, p_event, p_actor, p_note, p_from);
+                               v_reasons, p_rules_version, p_event, NULL, NULL, p_from);
     v_type := customs.event_type_for(v_d.status_code);
     IF v_type IS NOT NULL THEN
         PERFORM customs.outbox_add(v_type, p_logistics_no, v_d.cop_no, v_d.guid,
                                    v_d.status_code, v_reasons, p_rules_version, p_event,
-                                   p_actor, p_note, p_from);
+                                   NULL, NULL, p_from);
         v_rows := v_rows + 1;
     END IF;
     PERFORM pg_notify('customs_outbox', ''); -- delivered at commit, once per transaction
@@ -233,9 +237,9 @@ COMMENT ON FUNCTION customs.change_status(text, integer, text, text, text, jsonb
                                           integer, bigint) IS
     'Change a parcel''s status through the state machine, with history, receipt and event.';
 
--- A refused transition the daemon caused: kept, and a -1 receipt to the declarer (when the
--- declaration, or the refused record, names a copNo/guid they are in it). Returns 1 (the
--- outbox rows written).
+-- A refused transition the daemon caused: kept (with p_actor), and a -1 receipt to the
+-- declarer with the reason, not the actor (when the declaration, or the refused record,
+-- names a copNo/guid they are in it). Returns 1 (the outbox rows written).
 CREATE OR REPLACE FUNCTION customs.record_refusal(
     p_logistics_no text, p_from integer, p_event text, p_to integer, p_reason text,
     p_actor text, p_source_topic text, p_source_partition integer, p_source_offset bigint,
@@ -252,7 +256,7 @@ BEGIN
                                jsonb_build_array(jsonb_build_object(
                                    'rule_id', 'transition', 'action', 'reject',
                                    'message', p_reason)),
-                               NULL, p_event, p_actor, NULL, p_from);
+                               NULL, p_event, NULL, NULL, p_from);
     PERFORM pg_notify('customs_outbox', '');
     RETURN 1;
 END;

@@ -10,7 +10,9 @@
 -- customs.change_status() (30_state_machine.sql): the transition is checked there, the
 -- history row, the CEB604 receipt and the warehouse event are written in the same
 -- transaction, and NOTIFY customs_outbox wakes customsd's relay at commit, so the warehouse
--- hears within a second.
+-- hears within a second. The officer and the note are customs' own record: they go into
+-- status_history (and declarations.status_actor/status_note), never into the receipt or
+-- the event (the declarer reads the new status, returnInfo names no officer and no note).
 --
 --   record_inspection(logisticsNo, result, note [, detention code])  500 -> ...
 --       passed    -> 800 released ('release' event) when the parcel has arrived; when it has

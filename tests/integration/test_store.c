@@ -706,22 +706,32 @@ static void check_event(PGresult *res, int row, const char *topic, const char *t
     assert_int_equal(json_object_get_int(v), status_code);
     assert_true(json_object_object_get_ex(j, "status", &v));
     assert_string_equal(json_object_get_string(v), status);
-    assert_true(json_object_object_get_ex(j, "reasons", &v));
-    assert_true(json_object_is_type(v, json_type_array));
-    assert_int_equal(json_object_array_length(v), n_reasons);
-    if (n_reasons > 0) {
-        struct json_object *r0 = json_object_array_get_idx(v, 0), *x;
-        assert_true(json_object_object_get_ex(r0, "rule_id", &x));
-        assert_string_equal(json_object_get_string(x), first_rule);
-        assert_true(json_object_object_get_ex(r0, "action", &x));
-        assert_true(json_object_object_get_ex(r0, "message", &x));
+    bool receipt = strcmp(type, "receipt") == 0;
+    /* the rules' reasons go to the declarer only; the warehouse gets the cause */
+    assert_int_equal(json_object_object_get_ex(j, "reasons", &v), receipt);
+    if (receipt) {
+        assert_true(json_object_is_type(v, json_type_array));
+        assert_int_equal(json_object_array_length(v), n_reasons);
+        if (n_reasons > 0) {
+            struct json_object *r0 = json_object_array_get_idx(v, 0), *x;
+            assert_true(json_object_object_get_ex(r0, "rule_id", &x));
+            assert_string_equal(json_object_get_string(x), first_rule);
+            assert_true(json_object_object_get_ex(r0, "message", &x));
+        }
+    } else {
+        assert_true(json_object_object_get_ex(j, "event", &v));
+        assert_string_equal(json_object_get_string(v), "declared");
+        assert_true(json_object_object_get_ex(j, "from_status_code", &v));
+        assert_null(v);
     }
-    assert_true(json_object_object_get_ex(j, "rules_version", &v));
+    /* customs' own record (who, why, which rule set) is in no payload */
+    assert_false(json_object_object_get_ex(j, "rules_version", NULL));
+    assert_false(json_object_object_get_ex(j, "actor", NULL));
+    assert_false(json_object_object_get_ex(j, "note", NULL));
     assert_true(json_object_object_get_ex(j, "occurred_at", &v));
     const char *at = json_object_get_string(v);
     assert_int_equal(strlen(at), 24); /* 2024-05-12T10:30:00.123Z */
     assert_true(at[4] == '-' && at[10] == 'T' && at[23] == 'Z');
-    bool receipt = strcmp(type, "receipt") == 0;
     assert_int_equal(json_object_object_get_ex(j, "returnStatus", &v), receipt);
     if (receipt) {
         char code[16];
@@ -1466,10 +1476,10 @@ static void test_scan_release_close(void **state)
                      "SELECT concat_ws('|', arrived_at AT TIME ZONE 'UTC' || '+00',"
                      " arrival_loct_no, status_actor) FROM customs.declarations"
                      " WHERE logistics_no = 'YL-WF1-A'");
-    assert_sql_value(f->db, T_EVENTS "|release|800|arrival|scan:1900W00001",
+    assert_sql_value(f->db, T_EVENTS "|release|800|arrival|399|f",
                      "SELECT concat_ws('|', topic, payload->>'type', payload->>'status_code',"
-                     " payload->>'event', payload->>'actor') FROM customs.outbox"
-                     " WHERE key = 'YL-WF1-A' AND type = 'release'");
+                     " payload->>'event', payload->>'from_status_code', payload ? 'actor')"
+                     " FROM customs.outbox WHERE key = 'YL-WF1-A' AND type = 'release'");
     assert_sql_value(f->db, "released",
                      "SELECT outcome FROM customs.warehouse_scans WHERE source_topic = 't.wf1.s'"
                      " AND source_offset = 0");
@@ -1655,10 +1665,10 @@ static void test_officer_functions(void **state)
                      " h2 WHERE h.logistics_no = 'YL-WF4-I1' AND h.event = 'release' AND"
                      " d.logistics_no = h.logistics_no AND h2.logistics_no = h.logistics_no"
                      " AND h2.event = 'inspection'");
-    assert_sql_value(
-        f->db, "放行 released: accepted; arrived 2024-05-12T02:30:00Z at 1900W00001: released",
-        "SELECT payload->>'returnInfo' FROM customs.outbox WHERE key = 'YL-WF4-I1'"
-        " AND payload->>'returnStatus' = '800'");
+    /* the receipt says what happened, not who or why */
+    assert_sql_value(f->db, "放行 released",
+                     "SELECT payload->>'returnInfo' FROM customs.outbox WHERE key = 'YL-WF4-I1'"
+                     " AND payload->>'returnStatus' = '800'");
 
     /* passed before arrival: accepted, waiting; the arrival releases it */
     assert_sql_value(f->db, "399|f",
@@ -1993,6 +2003,161 @@ static void test_scan_record_checks(void **state)
     assert_non_null(strstr(err, "scan record without scan"));
 }
 
+/*
+ * Nothing internal reaches the declarer or the warehouse: every path that writes a receipt
+ * or an event (first decisions by the rules, a conflict, an undecodable record, arrival and
+ * departure scans, a refused scan, an amendment, a refused amendment, a cancellation, and
+ * each officer function called by a login of its own with a note carrying a marker) leaves
+ * the officer's login and the note in status_history and in no outbox payload. Receipts and
+ * events carry exactly the keys docs/DESIGN.md lists.
+ */
+static void test_no_internal_in_outbox(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, a_conf, a_amd, k, k3, j, j2, i1, i2, i3, i4, r1, r2;
+    static struct tscan a_arr, a_dep, i1_arr, i3_dep, i4_arr, r1_arr;
+    struct tpart td = {"t.nl.d", -1}, ts = {"t.nl.s", -1};
+    struct batch_result res;
+    char login[64], marker[64], ci[4200];
+    snprintf(login, sizeof(login), "it_nl_officer_%d", (int)getpid());
+    snprintf(marker, sizeof(marker), "NL-MARKER-%d", (int)getpid());
+
+    /* first decisions: accepted, inspection, rejected, manual review; a conflict and an
+     * undecodable record with a known key (-1 receipts) */
+    tdecl_init(&a, "YL-NL-A", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&a_conf, "YL-NL-A", STATUS_ACCEPTED, 1, "other content");
+    tdecl_init(&k, "YL-NL-K", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&j, "YL-NL-J", STATUS_REJECTED, 1, "");
+    tdecl_init(&i1, "YL-NL-I1", STATUS_INSPECTION, 1, "");
+    tdecl_init(&i2, "YL-NL-I2", STATUS_INSPECTION, 1, "");
+    tdecl_init(&i3, "YL-NL-I3", STATUS_INSPECTION, 1, "");
+    tdecl_init(&i4, "YL-NL-I4", STATUS_INSPECTION, 1, "");
+    tdecl_init(&r1, "YL-NL-R1", STATUS_REVIEW, 1, "");
+    tdecl_init(&r2, "YL-NL-R2", STATUS_REVIEW, 1, "");
+    static const char bad[] = "{\"logisticsNo\":\"YL-NL-Q\",";
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &a), rec_decl(NULL, 0, 0, &k),
+          rec_decl(NULL, 0, 0, &j), rec_decl(NULL, 0, 0, &i1), rec_decl(NULL, 0, 0, &i2),
+          rec_decl(NULL, 0, 0, &i3), rec_decl(NULL, 0, 0, &i4), rec_decl(NULL, 0, 0, &r1),
+          rec_decl(NULL, 0, 0, &r2), rec_decl(NULL, 0, 0, &a_conf),
+          rec_quar(NULL, 0, 0, bad, strlen(bad), "YL-NL-Q", "not JSON: unexpected end"));
+    assert_int_equal(res.declarations, 9);
+    assert_int_equal(res.conflicts, 1);
+    assert_int_equal(res.quarantined, 1);
+
+    /* scans: arrival releases A, holds I1 and R1; a departure of I3 (not released) is
+     * refused; then A departs */
+    tscan_init(&a_arr, "YL-NL-A", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&i1_arr, "YL-NL-I1", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&r1_arr, "YL-NL-R1", SCAN_ARRIVAL, AT1, LOCT);
+    tscan_init(&i3_dep, "YL-NL-I3", SCAN_DEPARTURE, AT1, LOCT);
+    tscan_init(&a_dep, "YL-NL-A", SCAN_DEPARTURE, AT2, LOCT);
+    APPLY(f, &ts, &res, rec_scan(&a_arr), rec_scan(&i1_arr), rec_scan(&r1_arr), rec_scan(&i3_dep));
+    assert_int_equal(res.refused, 1);
+    APPLY(f, &ts, &res, rec_scan(&a_dep));
+    assert_int_equal(status_of(f, "YL-NL-A"), 899);
+
+    /* the declarer: an amendment (100 -> 500), a cancellation, an amendment after 899
+     * (refused) */
+    tdecl_init(&j2, "YL-NL-J", STATUS_INSPECTION, 1, "v2");
+    tdecl_apptype(&j2, "2");
+    tdecl_init(&k3, "YL-NL-K", STATUS_ACCEPTED, 1, "cancel");
+    tdecl_apptype(&k3, "3");
+    tdecl_init(&a_amd, "YL-NL-A", STATUS_ACCEPTED, 1, "v2");
+    tdecl_apptype(&a_amd, "2");
+    APPLY(f, &td, &res, rec_decl(NULL, 0, 0, &j2), rec_decl(NULL, 0, 0, &k3),
+          rec_decl(NULL, 0, 0, &a_amd));
+    assert_int_equal(res.amendments, 1);
+    assert_int_equal(res.cancellations, 1);
+    assert_int_equal(res.refused, 1);
+
+    /* the officer, as a login of its own: every function, each note with the marker */
+    PQclear(sql(f->admin, "CREATE ROLE %s LOGIN IN ROLE customs_officer", login));
+    snprintf(ci, sizeof(ci), "%s user='%s'", f->conninfo, login);
+    PGconn *off = PQconnectdb(ci);
+    if (PQstatus(off) != CONNECTION_OK)
+        fail_msg("connect as %s: %s", login, PQerrorMessage(off));
+    assert_sql_value(off, "800",
+                     "SELECT status_code FROM customs.record_inspection('YL-NL-I1', 'passed',"
+                     " 'opened: %s-1 as declared')",
+                     marker);
+    assert_sql_value(off, "502",
+                     "SELECT status_code FROM customs.record_inspection('YL-NL-I2', 'detained',"
+                     " 'smuggling referral %s-2: undeclared cells', 502)",
+                     marker);
+    assert_sql_value(off, "700",
+                     "SELECT status_code FROM customs.record_inspection('YL-NL-I3', 'returned',"
+                     " 'wrong consignee %s-3')",
+                     marker);
+    assert_sql_value(off, "399",
+                     "SELECT status_code FROM customs.record_inspection('YL-NL-I4', 'passed',"
+                     " 'informant tip %s-4 unfounded')",
+                     marker);
+    assert_sql_value(off, "800",
+                     "SELECT status_code FROM customs.release_review('YL-NL-R1',"
+                     " 'licence checked by phone %s-5')",
+                     marker);
+    assert_sql_value(off, "700",
+                     "SELECT status_code FROM customs.return_review('YL-NL-R2',"
+                     " 'risk profile %s-6 matched')",
+                     marker);
+    PQfinish(off);
+    /* the arrival releases the parcel the officer passed before it came */
+    tscan_init(&i4_arr, "YL-NL-I4", SCAN_ARRIVAL, AT2, LOCT);
+    APPLY(f, &ts, &res, rec_scan(&i4_arr));
+    assert_int_equal(status_of(f, "YL-NL-I4"), 800);
+
+    /* customs keeps who and why: the login on the officer's changes (two of them chain a
+     * release), the marker in each of the six notes */
+    assert_sql_value(f->db, "8|6",
+                     "SELECT concat_ws('|', count(*) FILTER (WHERE actor = 'officer:%s'),"
+                     " count(*) FILTER (WHERE note LIKE '%%%s-%%')) FROM customs.status_history"
+                     " WHERE logistics_no LIKE 'YL-NL-%%'",
+                     login, marker);
+
+    /* ... and no outbox row names the officer or carries a note */
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.outbox WHERE payload::text LIKE"
+                              " '%%%s%%' OR payload::text LIKE '%%%s%%'",
+                              login, marker),
+                     0);
+    /* every path wrote its rows: receipts per status change and refusal, the events */
+    assert_outbox(f, "YL-NL-A",
+                  "receipt:399 receipt:-1 receipt:800 release:800 receipt:899"
+                  " receipt:-1");
+    assert_outbox(f, "YL-NL-K", "receipt:399 receipt:100 return:100");
+    assert_outbox(f, "YL-NL-J", "receipt:100 return:100 receipt:500 inspect:500");
+    assert_outbox(f, "YL-NL-I1", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-I2", "receipt:500 inspect:500 receipt:502 detain:502");
+    assert_outbox(f, "YL-NL-I3", "receipt:500 inspect:500 receipt:-1 receipt:700 return:700");
+    assert_outbox(f, "YL-NL-I4", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-R1", "receipt:300 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-R2", "receipt:300 receipt:700 return:700");
+    assert_outbox(f, "YL-NL-Q", "receipt:-1");
+    assert_sql_value(f->db,
+                     "amendment:inspect arrival:release cancellation:return declared:inspect"
+                     " declared:return inspection:detain inspection:return release:release"
+                     " review:return",
+                     "SELECT string_agg(DISTINCT concat(payload->>'event', ':', type), ' ')"
+                     " FROM customs.outbox WHERE key LIKE 'YL-NL-%%' AND type <> 'receipt'");
+
+    /* every test's rows (YL-*; not those an earlier release left in an upgraded database):
+     * no actor of any kind, no note, no rules version; exactly the keys of DESIGN.md */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE 'YL%%'"
+                                     " AND (payload::text ~ '\"(officer|scan|declarer|rules):[^ ]'"
+                                     " OR payload ?| array['actor', 'note', 'rules_version'])"),
+                     0);
+    assert_sql_value(f->db,
+                     "event:copNo,event,event_id,from_status_code,logisticsNo,occurred_at,"
+                     "status,status_code,type receipt:copNo,event_id,guid,logisticsNo,"
+                     "occurred_at,reasons,returnInfo,returnStatus,returnTime,status,"
+                     "status_code,type",
+                     "SELECT string_agg(DISTINCT concat(CASE type WHEN 'receipt' THEN 'receipt'"
+                     " ELSE 'event' END, ':', (SELECT string_agg(k, ',' ORDER BY k)"
+                     " FROM jsonb_object_keys(payload) k)), ' ') FROM customs.outbox"
+                     " WHERE key LIKE 'YL%%'");
+    PQclear(sql(f->admin, "DROP ROLE %s", login));
+}
+
 /* CEB604-shaped receipts: one per status change, for every parcel of the tests above. */
 static void test_receipt_per_change(void **state)
 {
@@ -2131,6 +2296,7 @@ int main(void)
         cmocka_unit_test(test_amendment),
         cmocka_unit_test(test_cancellation),
         cmocka_unit_test(test_scan_record_checks),
+        cmocka_unit_test(test_no_internal_in_outbox),
         cmocka_unit_test(test_receipt_per_change),
         cmocka_unit_test(test_bench),
     };

@@ -215,6 +215,7 @@ check "and left as it was" "0" \
 
 # --- one more batch: the previous functions and the upgraded ones agree ----------------------
 copy_db "$UP" "${UP}_tests" # for test_store and test_workflow, below
+fx_outbox=$(qd "$OLD" "SELECT coalesce(max(id), 0) FROM customs.outbox")
 psql_files "$OLD" "$FX/helpers.sql" "$FX/after.sql" >"$T_DIR/after.old" ||
     fail "after.sql with the previous functions"
 psql_files "$UP" "$FX/helpers.sql" "$FX/after.sql" >"$T_DIR/after.up" ||
@@ -223,10 +224,23 @@ check "apply_batch's result" '{"scans": 3, "events": 14, "refused": 2, "conflict
     "$(sed -n 1p "$T_DIR/after.up")"
 check "the officer's decision" "FX-INS-1|800|released|t" "$(sed -n 2p "$T_DIR/after.up")"
 same "results as with the previous functions" "$(cat "$T_DIR/after.old")" "$(cat "$T_DIR/after.up")"
+# One intended difference: the outbox rows written since the upgrade carry nothing internal
+# (docs/DESIGN.md "Receipts and warehouse events"). The previous functions' rows, made into
+# that shape here (receipts: no actor, note, cause or rules version, returnInfo from the
+# reasons only; events: no actor, note, reasons or rules version, the cause 'declared' for
+# a first decision), must then equal the upgraded functions' rows.
+qd "$OLD" "UPDATE customs.outbox o SET payload = CASE WHEN o.type = 'receipt' THEN
+        (o.payload - '{actor,note,event,from_status_code,rules_version}'::text[])
+        || jsonb_build_object('returnInfo', customs.return_info((o.payload->>'status_code')::int,
+               CASE WHEN o.payload->'reasons' <> '[]' THEN customs.reasons_text(o.payload->'reasons') END))
+    ELSE (o.payload - '{actor,note,reasons,rules_version}'::text[])
+        || jsonb_build_object('event', coalesce(o.payload->>'event', 'declared'),
+                              'from_status_code', o.payload->'from_status_code') END
+    WHERE o.id > $fx_outbox"
 psql_files "$OLD" "$FX/rows.sql" >"$T_DIR/rows.old"
 psql_files "$UP" "$FX/rows.sql" >"$T_DIR/rows.up"
 if diff -u "$T_DIR/rows.old" "$T_DIR/rows.up" >"$T_DIR/rows.diff"; then
-    ok "rows as with the previous functions ($(wc -l <"$T_DIR/rows.up") rows)"
+    ok "rows as with the previous functions, outbox payloads without who and why ($(wc -l <"$T_DIR/rows.up") rows)"
 else
     fail "rows differ from the previous functions':"; head -40 "$T_DIR/rows.diff"
 fi
