@@ -56,6 +56,8 @@ struct consumer {
     struct store *store;
 
     bool db_down;
+    bool resuming;        /* reconnected after an outage; no batch committed since */
+    int64_t failed_at_ms; /* the last database failure */
     bool need_reposition;
     int64_t retry_at_ms;
     int backoff_ms;
@@ -98,12 +100,18 @@ static void one_line(char *buf, size_t len, const char *text)
 /* The database failed `what` (NULL: the caller logged it already): pause and back off. */
 static void db_failed(struct consumer *p, const char *what, const char *why)
 {
-    if (!p->db_down && what)
-        log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped", what,
-                  why);
+    if (!p->db_down && what) {
+        if (p->resuming) /* the connection came back, the work did not: no new alarm */
+            log_warn("database still failing (%s): %s; paused, next try in %d ms", what, why,
+                     p->backoff_ms);
+        else
+            log_error("database unavailable (%s): %s; pausing consumption, nothing is dropped",
+                      what, why);
+    }
     one_line(p->db_why, sizeof(p->db_why), why);
     p->db_schema = false;
     p->db_down = true;
+    p->failed_at_ms = now_ms();
     p->need_reposition = true;
     p->stats.db_failures++;
     p->retry_at_ms = now_ms() + p->backoff_ms;
@@ -115,6 +123,16 @@ static void db_failed(struct consumer *p, const char *what, const char *why)
             rd_kafka_pause_partitions(p->rk, assigned);
         rd_kafka_topic_partition_list_destroy(assigned);
     }
+}
+
+/* Work succeeded after an outage: back to the shortest backoff, and say so once. */
+static void resumed(struct consumer *p, const char *how)
+{
+    if (!p->resuming)
+        return;
+    p->resuming = false;
+    p->backoff_ms = BACKOFF_MIN_MS;
+    log_info("database available again (%s); consumption resumed", how);
 }
 
 /*
@@ -136,9 +154,17 @@ static int load_offsets(struct consumer *p, rd_kafka_topic_partition_list_t *lis
         }
         positions_set_stored(p->positions, tp->topic, tp->partition, off);
         tp->offset = off >= 0 ? off : RD_KAFKA_OFFSET_BEGINNING;
-        log_info("partition %s [%" PRId32 "]: starting at %s offset %" PRId64, tp->topic,
-                 tp->partition, off >= 0 ? "stored" : "earliest (none stored)",
-                 off >= 0 ? off : (int64_t)0);
+        /* Said once per assignment and per recovery, not on every retry of one. */
+        char where[64];
+        if (off >= 0)
+            snprintf(where, sizeof(where), "stored offset %" PRId64, off);
+        else
+            snprintf(where, sizeof(where), "earliest offset (none stored)");
+        if (p->resuming)
+            log_debug("partition %s [%" PRId32 "]: starting at %s", tp->topic, tp->partition,
+                      where);
+        else
+            log_info("partition %s [%" PRId32 "]: starting at %s", tp->topic, tp->partition, where);
     }
     return 0;
 }
@@ -728,6 +754,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
                                &res, &report, err, sizeof(err));
     if (rc == STORE_OK) {
+        resumed(p, "a batch committed");
         positions_commit(p->positions, p->fences, n_offsets);
         p->stats.records += n;
         p->stats.declarations += res.declarations;
@@ -842,6 +869,7 @@ static int step_paused(struct consumer *p)
     p->db_down = false;
     p->db_schema = false;
     p->ping_at_ms = now_ms() + CONSUMER_PING_MS;
+    bool again = p->resuming; /* it answered before, and the work failed again */
     if (reposition(p) < 0) {
         if (!p->db_down) {
             p->db_down = true;
@@ -849,8 +877,11 @@ static int step_paused(struct consumer *p)
         }
         return 0;
     }
-    p->backoff_ms = BACKOFF_MIN_MS;
-    log_info("database available again; consumption resumed at the stored offsets");
+    /* The backoff is reset, and "resumed" said, only once work succeeds (resumed()): a
+     * server that answers but cannot write (out of disk space) keeps the growing backoff. */
+    if (!again)
+        log_info("database answers again; retrying at the stored offsets");
+    p->resuming = true;
     return 0;
 }
 
@@ -870,6 +901,8 @@ static void idle_check(struct consumer *p)
         schema_failed(p, err);
     else if (rc != STORE_OK)
         db_failed(p, "checking an idle connection", err);
+    else if (now_ms() - p->failed_at_ms > 2 * BACKOFF_MAX_MS)
+        resumed(p, "idle, no failure since"); /* nothing to write, and nothing failed */
 }
 
 int consumer_step(struct consumer *p)

@@ -124,6 +124,15 @@ ch_check "records refused by the database (quarantined) while full" 0 \
 n=$(printf '%s\n' "$during" | grep -cE 'partition\(s\) (revoked|assigned)|MAXPOLL|max\.poll|SESSTMOUT' || true)
 ch_check "rebalances, session or max.poll timeouts while full (group kept)" 0 "$n"
 ch_say "while full (${FULL} s after the first failure): committed $c_full -> $c_end of $p_end produced; $(printf '%s\n' "$during" | grep -c 'out of disk space') out-of-disk lines, $(printf '%s\n' "$during" | grep -c 'database available again') 'available again' lines"
+# The connection works while the disk is full: customsd must not claim a recovery on every
+# retry, and its retries back off (250 ms doubling to 5 s: about 10 tries in 20 s).
+# (Once at most, and only if a batch still fitted in existing pages and committed.)
+claims=$(printf '%s\n' "$during" | grep -c 'database available again' || true)
+[ "$claims" -le $((c_end > c_full ? 1 : 0)) ] && ch_ok "no recovery claimed while full ($claims)" ||
+    ch_fail "'database available again' claimed $claims times while full ($((c_end - c_full)) records committed)"
+tries=$(printf '%s\n' "$during" | grep -c 'database still failing' || true)
+[ "$tries" -le $((FULL / 2 + 4)) ] && ch_ok "retries backed off: $tries in $FULL s" ||
+    ch_fail "retries did not back off: $tries 'still failing' lines in $FULL s"
 # Paused: what was committed while full is at most what still fitted in free space
 # inside the existing pages (a batch, 500 records, at most: none in practice); the stream
 # kept producing, so a backlog must have built up.
