@@ -253,6 +253,27 @@ check "parcels after it (status, version, cancelled)" \
 check "the pending arrival scan released its parcel" "released" \
     "$(qd "$UP" "SELECT outcome FROM customs.warehouse_scans WHERE logistics_no = 'FX-PEND-1'")"
 
+# --- receipts and events still in the outbox at the upgrade (008_outbox_no_internal.sql) ------
+# The fixture's last two rows, written by an officer's decision, carry the officer's login
+# and note; left unpublished, the upgrade must rewrite them; published ones stay as sent.
+PEND=it_upgrade_pend_$N
+DBS+=("$PEND")
+restore "$PEND" && qd "$PEND" "UPDATE customs.outbox SET published_at = NULL WHERE id IN (20, 21)" >/dev/null
+before_pub=$(qd "$PEND" "SELECT md5(string_agg(payload::text, ',' ORDER BY id)) FROM customs.outbox WHERE id < 20")
+check "unpublished rows naming the officer before the upgrade" 2 \
+    "$(qd "$PEND" "SELECT count(*) FROM customs.outbox WHERE id IN (20, 21) AND payload ? 'actor' AND payload ? 'note'")"
+if migrate "$PEND"; then ok "migrate.sh upgrades a database with unpublished outbox rows"; else
+    fail "migrate.sh: $(cat "$T_DIR/migrate.out")"; fi
+check "unpublished rows naming the officer or the note after the upgrade" 0 \
+    "$(qd "$PEND" "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL
+                     AND (payload ?| '{actor,note,rules_version}' OR payload::text ~ 'officer')")"
+check "the unpublished receipt's returnInfo: the status in words only" "$(qd "$PEND" "SELECT customs.return_info((payload->>'status_code')::int, NULL) FROM customs.outbox WHERE id = 20")" \
+    "$(qd "$PEND" "SELECT payload->>'returnInfo' FROM customs.outbox WHERE id = 20")"
+check "the unpublished event's cause kept" "$(qd "$OLD" "SELECT payload->>'event' FROM customs.outbox WHERE id = 21")" \
+    "$(qd "$PEND" "SELECT payload->>'event' FROM customs.outbox WHERE id = 21")"
+check "published rows untouched" "$before_pub" \
+    "$(qd "$PEND" "SELECT md5(string_agg(payload::text, ',' ORDER BY id)) FROM customs.outbox WHERE id < 20")"
+
 # --- the other integration tests on the upgraded database (copies) ---------------------------
 if CUSTOMSD_TEST_TEMPLATE="${UP}_tests" "$BUILD/tests/test_store" >"$T_DIR/test_store.out" 2>&1; then
     ok "test_store passes on a copy of the upgraded database"
