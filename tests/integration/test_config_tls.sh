@@ -12,11 +12,13 @@ F=tests/data/config
 # t_check NAME EXPECTED_RC EXPECTED_OUTPUT_PREFIX: both commands on fixture NAME.
 t_check() {
     local name=$1 want_rc=$2 want=$3 out rc
-    out=$("$BUILD/customsd" -t -c "$F/$name.yaml" 2>&1) && rc=0 || rc=$?
+    # -T: the configuration alone (-t would also check the schema of the database the PG*
+    # variables point at, which test_ready.sh covers).
+    out=$("$BUILD/customsd" -T -c "$F/$name.yaml" 2>&1) && rc=0 || rc=$?
     if [ "$rc" = "$want_rc" ] && [ "${out#"$want"}" != "$out" ] && [ "$(wc -l <<<"$out")" -eq 1 ]; then
-        ok "customsd -t $name: exit $rc: $out"
+        ok "customsd -T $name: exit $rc: $out"
     else
-        fail "customsd -t $name: expected exit $want_rc and '$want...', got exit $rc: $out"
+        fail "customsd -T $name: expected exit $want_rc and '$want...', got exit $rc: $out"
     fi
     out=$("$BUILD/customsctl" config check "$F/$name.yaml" 2>&1) && rc=0 || rc=$?
     if [ "$rc" = "$want_rc" ] && [ "${out#"$want"}" != "$out" ]; then

@@ -96,7 +96,10 @@ refused() {
 # --- the stack's CA, host=localhost, verify-full: applied, over TLS ---------------------------
 set_conninfo "$(conninfo host=localhost "$CA")"
 out=$("$BUILD/customsd" -t -c "$cfg" 2>&1) && rc=0 || rc=$?
-check "customsd -t with the right CA" "0 configuration OK" "$rc $out"
+# -t also connects (verify-full) to check the schema release.
+[ "$rc" = 0 ] && grep -q "^database schema OK" <<<"$out" && grep -q "^configuration OK$" <<<"$out" &&
+    ok "customsd -t with the right CA: schema checked over TLS, configuration OK" ||
+    fail "customsd -t with the right CA: exit $rc: $out"
 
 frame_json "$T_DIR/x.frames" "$X" "$(decl "$X")"
 produce "$N.declarations" "$T_DIR/x.frames"
