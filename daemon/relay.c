@@ -20,6 +20,7 @@
 
 #define RELAY_IDLE_WAIT_MS   1000
 #define RELAY_BACKOFF_MAX_MS 5000
+#define RELAY_REPEAT_LOG_MS  60000 /* the same database failure is said again this often */
 #define RELAY_STOP_GRACE_MS  5000
 
 struct relay {
@@ -158,6 +159,8 @@ static void *relay_main(void *arg)
     struct relay *r = arg;
     struct store *s = NULL;
     char err[512];
+    char failing[512] = ""; /* the failure said last ("": none since the last success) */
+    int64_t said_at = 0;
     int backoff = 250;
     bool leader = false, listening = false;
 
@@ -175,11 +178,23 @@ static void *relay_main(void *arg)
             }
         }
         if (store_reconnect(s, err, sizeof(err)) != STORE_OK) {
-            log_warn("outbox relay: database unavailable: %s; retry in %d ms", err, backoff);
+            /* Said when it starts or changes, then once a minute: the retries are many. */
+            if (strcmp(err, failing) != 0 || now_ms() - said_at >= RELAY_REPEAT_LOG_MS) {
+                log_warn("outbox relay: database unavailable: %s; retrying (every %d ms at most)",
+                         err, RELAY_BACKOFF_MAX_MS);
+                snprintf(failing, sizeof(failing), "%s", err);
+                said_at = now_ms();
+            } else {
+                log_debug("outbox relay: database unavailable: %s; retry in %d ms", err, backoff);
+            }
             leader = listening = false;
             relay_sleep(r, NULL, backoff);
             backoff = backoff * 2 > RELAY_BACKOFF_MAX_MS ? RELAY_BACKOFF_MAX_MS : backoff * 2;
             continue;
+        }
+        if (failing[0]) {
+            log_info("outbox relay: database available again");
+            failing[0] = '\0';
         }
         if (!leader) {
             int got = store_relay_lock(s);
