@@ -88,7 +88,10 @@ static int batch_add_fields(struct json_object *obj, const void *base,
     return 0;
 }
 
-/* The decision's reasons: [{"rule_id", "action", "severity", "message", "value"?}]. */
+/*
+ * The decision's reasons: [{"rule_id", "action", "severity", "message", "message_zh"?,
+ * "value"?}].
+ */
 static struct json_object *batch_reasons(const struct decision *dec)
 {
     struct json_object *arr = json_object_new_array_ext((int)dec->n_reasons);
@@ -106,7 +109,9 @@ static struct json_object *batch_reasons(const struct decision *dec)
         if (batch_add_string(o, "rule_id", r->rule_id) ||
             batch_add_string(o, "action", rule_action_name(r->action)) ||
             batch_add_string(o, "severity", rule_severity_name(r->severity)) ||
-            batch_add_string(o, "message", r->message) || batch_add_string(o, "value", r->value)) {
+            batch_add_string(o, "message", r->message) ||
+            batch_add_string(o, "message_zh", r->message_zh) ||
+            batch_add_string(o, "value", r->value)) {
             json_object_put(arr);
             return NULL;
         }

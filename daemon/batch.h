@@ -42,7 +42,9 @@
  *     "rules_version": "<SHA-256 hex of the rule set>",
  *     "reasons": [{"rule_id": "...", "action": "reject" | "review" | "inspect" | "flag",
  *                  "severity": "low" | "medium" | "high" | "critical",
- *                  "message": "...",
+ *                  "message": "...",                -- English, as logged
+ *                  "message_zh": "...",             -- the rule's message_zh, when it has
+ *                                                   -- one (the receipt's returnInfo)
  *                  "value": "263.31 EUR"}]       -- only when the rule computed a value
  *
  *   scan (BATCH_SCAN, a decoded warehouse scan, scan.h)

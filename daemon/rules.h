@@ -38,7 +38,12 @@ struct rules; /* opaque; immutable after load, so it may be shared by threads */
 struct reason {
     char *rule_id; /* the rule's `id` from the rules file */
     enum rule_action action;
-    char *message; /* human-readable, names the field, item gnum and value */
+    char *message; /* human-readable, names the field, item gnum and value (English) */
+    /*
+     * The rule's `message_zh`: what the rule requires in Chinese, for the declarer's
+     * receipt (returnInfo); the same text whatever the values. NULL when the rule has none.
+     */
+    char *message_zh;
     enum rule_severity severity;
     /*
      * The value the rule computed and decided on, when the check computes one (a

@@ -108,13 +108,16 @@ static int decision_add(struct decision *dec, const struct rule *r, const struct
     memset(x, 0, sizeof(*x));
     x->rule_id = util_strdup(r->id);
     x->message = util_strdup(fs->text);
+    x->message_zh = r->message_zh ? util_strdup(r->message_zh) : NULL;
     x->action = r->action;
     x->severity = r->severity;
     if (fs->value[0])
         x->value = util_strdup(fs->value);
-    if (!x->rule_id || !x->message || (fs->value[0] && !x->value)) {
+    if (!x->rule_id || !x->message || (fs->value[0] && !x->value) ||
+        (r->message_zh && !x->message_zh)) {
         free(x->rule_id);
         free(x->message);
+        free(x->message_zh);
         free(x->value);
         return -1;
     }
@@ -298,6 +301,7 @@ void decision_clear(struct decision *dec)
     for (size_t i = 0; i < dec->n_reasons; i++) {
         free(dec->reasons[i].rule_id);
         free(dec->reasons[i].message);
+        free(dec->reasons[i].message_zh);
         free(dec->reasons[i].value);
     }
     free(dec->reasons);

@@ -29,6 +29,7 @@
 #define RULES_MAX_FILES  64                 /* referenced files in one rule set */
 #define RULES_YAML_DEPTH 32  /* rules: [ {when: {all: [ {not: ...} ]}} ] needs room */
 #define RULE_ID_MAX      64  /* characters of a rule id */
+#define MESSAGE_ZH_MAX   200 /* characters (code points) of a rule's message_zh */
 #define REASON_MAX       512 /* bytes of one reason message, findings beyond say "and N more" */
 #define NOTE_MAX         256 /* bytes of a check's note (what it computed) */
 #define RVALUE_MAX       48  /* bytes of a reason's computed value ("263.31 EUR") */
@@ -208,6 +209,7 @@ extern const struct check_kind rules_check_kind_threshold;
 struct rule {
     char *id;
     char *description;
+    char *message_zh; /* `message_zh`, the declarer-facing Chinese text; NULL when absent */
     enum rule_action action;
     enum rule_severity severity;
     bool enabled;

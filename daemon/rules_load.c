@@ -141,9 +141,10 @@ static const struct {
 static const char *const severity_names[] = {"low", "medium", "high", "critical"};
 
 /* Keys every rule may have, whatever its check. */
-static const char *const rule_keys[] = {"id",           "description", "action", "severity",
-                                        "enabled",      "check",       "when",   "effective_from",
-                                        "effective_to", "sample",      "seed",   NULL};
+static const char *const rule_keys[] = {"id",           "description", "message_zh", "action",
+                                        "severity",     "enabled",     "check",      "when",
+                                        "effective_from", "effective_to", "sample",  "seed",
+                                        NULL};
 
 const char *rule_action_name(enum rule_action a)
 {
@@ -166,6 +167,7 @@ static void rule_clear(struct rule *r)
     rules_cond_clear(&r->when);
     free(r->id);
     free(r->description);
+    free(r->message_zh);
     free(r->sample_text);
     free(r->seed);
     memset(r, 0, sizeof(*r));
@@ -276,7 +278,41 @@ static int rule_parse_check(struct rules_parser *p, const struct ynode *node, st
     return 0;
 }
 
-/* `id` and `description`. */
+/*
+ * `message_zh` (optional): the Chinese text of the declarer's receipt, one line, at most
+ * MESSAGE_ZH_MAX characters, with at least one Chinese character (CJK U+4E00-U+9FFF) so
+ * that an English text cannot stand in for it. A rule without one falls back to its
+ * English message in the receipt (the shipped set has one on every rule: test_rules).
+ */
+static int rule_parse_message_zh(struct rules_parser *p, const struct ynode *node, struct rule *r)
+{
+    const struct ynode *m = ymap_get(node, "message_zh");
+    const unsigned char *s;
+    bool cjk = false;
+
+    if (!m)
+        return 0;
+    if (rules_want_nonempty_scalar(p, m, "message_zh") < 0)
+        return -1;
+    if (decl_utf8_length(m->value) > MESSAGE_ZH_MAX)
+        return rules_perr(p, m, "message_zh: longer than %d characters", MESSAGE_ZH_MAX);
+    for (s = (const unsigned char *)m->value; *s; s++) {
+        if (*s < 0x20 || *s == 0x7f)
+            return rules_perr(p, m, "message_zh: control character 0x%02x (one line of text)",
+                              *s);
+        /* U+4E00..U+9FFF is E4 B8 80 .. E9 BF BF in UTF-8 */
+        if ((s[0] == 0xe4 && s[1] >= 0xb8) || (s[0] >= 0xe5 && s[0] <= 0xe9))
+            cjk = true;
+    }
+    if (!cjk)
+        return rules_perr(p, m, "message_zh: '%s' has no Chinese character", m->value);
+    r->message_zh = util_strdup(m->value);
+    if (!r->message_zh)
+        return rules_poom(p);
+    return 0;
+}
+
+/* `id` and `description` (and `message_zh`). */
 static int rule_parse_id(struct rules_parser *p, const struct ynode *node, struct rule *r)
 {
     const struct ynode *id, *description;
@@ -297,7 +333,7 @@ static int rule_parse_id(struct rules_parser *p, const struct ynode *node, struc
     r->description = util_strdup(description ? description->value : "");
     if (!r->id || !r->description)
         return rules_poom(p);
-    return 0;
+    return rule_parse_message_zh(p, node, r);
 }
 
 /* `action` and `severity` (medium when absent). */
