@@ -141,10 +141,9 @@ static const struct {
 static const char *const severity_names[] = {"low", "medium", "high", "critical"};
 
 /* Keys every rule may have, whatever its check. */
-static const char *const rule_keys[] = {"id",           "description", "message_zh", "action",
-                                        "severity",     "enabled",     "check",      "when",
-                                        "effective_from", "effective_to", "sample",  "seed",
-                                        NULL};
+static const char *const rule_keys[] = {
+    "id",   "description",    "message_zh",   "action", "severity", "enabled", "check",
+    "when", "effective_from", "effective_to", "sample", "seed",     NULL};
 
 const char *rule_action_name(enum rule_action a)
 {
@@ -298,8 +297,7 @@ static int rule_parse_message_zh(struct rules_parser *p, const struct ynode *nod
         return rules_perr(p, m, "message_zh: longer than %d characters", MESSAGE_ZH_MAX);
     for (s = (const unsigned char *)m->value; *s; s++) {
         if (*s < 0x20 || *s == 0x7f)
-            return rules_perr(p, m, "message_zh: control character 0x%02x (one line of text)",
-                              *s);
+            return rules_perr(p, m, "message_zh: control character 0x%02x (one line of text)", *s);
         /* U+4E00..U+9FFF is E4 B8 80 .. E9 BF BF in UTF-8 */
         if ((s[0] == 0xe4 && s[1] >= 0xb8) || (s[0] >= 0xe5 && s[0] <= 0xe9))
             cjk = true;

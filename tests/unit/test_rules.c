@@ -200,6 +200,57 @@ static void test_load_default_rules(void **state)
     free(text);
 }
 
+/*
+ * message_zh: every shipped rule has one (the declarer's receipt is in Chinese), and a
+ * matched rule's reason carries it beside the English message; a rule without one (the
+ * language allows it) gives a reason without it, so the receipt falls back to English.
+ */
+static void test_message_zh(void **state)
+{
+    static const char *const len_gcode[] = {"CEB603-LEN", "CEB603-GCODE"};
+    const char *text = "version: 1\n"
+                       "rules:\n"
+                       "  - id: R1\n"
+                       "    message_zh: \"缺少系统唯一序号\"\n"
+                       "    action: reject\n"
+                       "    check: required\n"
+                       "    fields: [guid]\n"
+                       "  - id: R2\n"
+                       "    action: flag\n"
+                       "    check: required\n"
+                       "    fields: [guid]\n";
+    size_t len = 0, n_zh = 0;
+    char *file = read_file(src("config/rules.yaml"), &len);
+    struct rules *r = NULL;
+    struct decision dec;
+    char err[512];
+    const char *s;
+
+    (void)state;
+    assert_non_null(file);
+    for (s = file; (s = strstr(s, "\n    message_zh: \"")); s++)
+        n_zh++;
+    free(file);
+    assert_int_equal(n_zh, rules_count(mishan));
+
+    decide_with(mishan, "\"gcode\": \"6110200000\"", "\"gcode\": \"92079\"", NULL, NULL, &dec);
+    expect_rules(&dec, len_gcode, 2);
+    assert_non_null(dec.reasons[1].message_zh);
+    assert_string_equal(dec.reasons[0].message_zh, "字段长度超出CEB603规定");
+    assert_string_equal(dec.reasons[1].message_zh, "商品编码(gcode)须为10位数字");
+    assert_non_null(strstr(dec.reasons[1].message, "gcode"));
+    decision_clear(&dec);
+
+    if (rules_load_buffer("zh", text, strlen(text), &r, err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    decide_with(r, "\"guid\": \"", "\"guidX\": \"", NULL, NULL, &dec);
+    assert_int_equal(dec.n_reasons, 2);
+    assert_string_equal(dec.reasons[0].message_zh, "缺少系统唯一序号");
+    assert_null(dec.reasons[1].message_zh);
+    decision_clear(&dec);
+    rules_free(r);
+}
+
 static void test_valid_accepted(void **state)
 {
     struct decision dec;
@@ -939,6 +990,13 @@ static void test_load_errors(void **state)
     expect_load_error("err_field_kind.yaml", 6, 12,
                       "field: field 'grossWeight' is a decimal; this check reads text");
     expect_load_error("err_action.yaml", 4, 13, "action: unknown action 'deny'");
+    /* message_zh: one line of Chinese text (an English text cannot stand in for it). */
+    expect_load_error("err_message_zh_english.yaml", 4, 17,
+                      "message_zh: 'guid is missing' has no Chinese character");
+    expect_load_error("err_message_zh_list.yaml", 4, 17, "message_zh: expected a scalar");
+    expect_load_error("err_message_zh_empty.yaml", 4, 17, "message_zh: must not be empty");
+    expect_load_error("err_message_zh_newline.yaml", 4, 17,
+                      "message_zh: control character 0x0a (one line of text)");
     expect_load_error("err_enabled.yaml", 5, 14, "enabled: expected true or false, got 'no'");
     expect_load_error("err_alias.yaml", 6, 13, "anchors are not supported");
     expect_load_error("err_empty_rules.yaml", 2, 8, "rules: must not be empty");
@@ -1862,6 +1920,7 @@ int main(void)
         cmocka_unit_test(test_explicit_checks),
         cmocka_unit_test(test_version_is_content_hash),
         cmocka_unit_test(test_load_errors),
+        cmocka_unit_test(test_message_zh),
         cmocka_unit_test(test_referenced_file_errors),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_yaml_scalars_as_written),
