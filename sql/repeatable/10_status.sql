@@ -83,5 +83,49 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT left(customs.status_label(p_code) || ' ' || customs.status_name(p_code) ||
                 coalesce(': ' || p_reasons_text, ''), 1000)
 $$;
+-- The reasons as the declarer reads them, for returnInfo: each rule's id, its Chinese text
+-- (the rule's message_zh) and, in brackets, the English detail that names the field and
+-- the value: "CEB603-GCODE: 商品编码(gcode)须为10位数字 (items[gnum=2].gcode: '92079' is
+-- not 10 digits); ...". A reason without message_zh (a rule that has none, a -1's
+-- transition, conflict or decode reason) reads as in reasons_text. NULL for none.
+CREATE OR REPLACE FUNCTION customs.reasons_text_zh(p_reasons jsonb) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT string_agg(concat_ws(': ', r.e->>'rule_id',
+                                coalesce((r.e->>'message_zh') || ' (' || (r.e->>'message') || ')',
+                                         r.e->>'message_zh', r.e->>'message')),
+                      '; ' ORDER BY r.n)
+      FROM jsonb_array_elements(customs.array_or_empty(p_reasons)) WITH ORDINALITY AS r(e, n)
+$$;
+
 COMMENT ON FUNCTION customs.return_info(integer, text) IS
     'CEB604 returnInfo: status in words plus customs.reasons_text(reasons).';
+
+-- The inventory number (清单编号, invtNo, C18; docs/DOMAIN.md section 1) of a declaration
+-- accepted now: its customs code (4 digits; 0000 when it has none of that form), the year
+-- in Beijing time, E (export), and the next serial of customs.invt_no_seq, 9 digits
+-- (009_invt_no.sql). Each call takes a new serial: a number is never given twice.
+CREATE OR REPLACE FUNCTION customs.invt_no_next(p_customs_code text) RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    SELECT CASE WHEN p_customs_code ~ '^[0-9]{4}$' THEN p_customs_code ELSE '0000' END
+           || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || 'E'
+           || lpad(nextval('customs.invt_no_seq')::text, 9, '0')
+$$;
+
+-- A declaration gets its invtNo when it first reaches a status of an accepted declaration
+-- (399 accepted, and what follows an acceptance: 500 inspection, 501-503/599 detained,
+-- 800 released, 899 closed), whichever path sets it (apply_batch's first decision, an
+-- amendment, an officer); it keeps it for good, also when an amendment or a cancellation
+-- later takes it to 100 (the number is not given to another parcel).
+CREATE OR REPLACE FUNCTION customs.declarations_invt_no() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.invt_no := customs.invt_no_next(NEW.customs_code);
+    RETURN NEW;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER declarations_invt_no
+    BEFORE INSERT OR UPDATE OF status_code ON customs.declarations
+    FOR EACH ROW
+    WHEN (NEW.invt_no IS NULL AND NEW.status_code IN (399, 500, 501, 502, 503, 599, 800, 899))
+    EXECUTE FUNCTION customs.declarations_invt_no();

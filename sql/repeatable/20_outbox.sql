@@ -41,15 +41,19 @@ $$;
 -- are customs' own record: they stay in customs.status_history and never reach a payload,
 -- whatever the caller passes.
 --   every row  {"event_id", "type", "logisticsNo", "copNo", "status_code", "status",
---               "occurred_at" (transaction start, UTC, ISO 8601 with ms)}
+--               "occurred_at" (transaction start, UTC, ISO 8601 with ms), "invtNo" (the
+--               parcel's inventory number, customs.declarations.invt_no, given on
+--               acceptance; null before it, and in a 120 receipt, which precedes the
+--               decision)}
 --   a receipt (p_type 'receipt', to the declarer): + {"reasons" (the rules' reasons, the
 --               declarer-facing text), and the CEB604 fields "guid", "returnStatus" (the
 --               code as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the
---               status in words, then the reasons: customs.return_info)}
+--               status in words, then the reasons in Chinese with their rule ids:
+--               customs.return_info of customs.reasons_text_zh)}
 --   an event (inspect | return | release | detain, to the warehouse): + {"event" (the cause:
 --               p_change's "event", 'declared' for a first decision), "from_status_code"
 --               (p_change's, null for a first decision)}
--- p_reasons: an array [{rule_id, action, message}]; p_change: {"event", "from_status_code"}
+-- p_reasons: an array [{rule_id, action, message, message_zh?}]; p_change: {"event", "from_status_code"}
 -- of a change after the first decision, NULL for a first decision (any other key in it is
 -- ignored); p_rules_version is not published (the parameter stays so that the signature
 -- does). A plain expression, inlined into apply_batch's INSERT; the reasons text is only
@@ -68,7 +72,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                'copNo', p_cop_no,
                'status_code', p_code,
                'status', customs.status_name(p_code),
-               'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+               'occurred_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+               'invtNo', CASE WHEN p_code <> 120 THEN
+                             (SELECT d.invt_no FROM customs.declarations d
+                               WHERE d.logistics_no = p_logistics_no) END)
            || CASE WHEN p_type = 'receipt' THEN
                   jsonb_build_object(
                       'reasons', p_reasons,
@@ -76,7 +83,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                       'returnStatus', p_code::text,
                       'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
                       'returnInfo', customs.return_info(p_code,
-                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text(p_reasons) END))
+                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text_zh(p_reasons) END))
               ELSE
                   jsonb_build_object(
                       'event', coalesce(p_change->>'event', 'declared'),

@@ -337,8 +337,9 @@ END;
 $$;
 
 ---------------------------------------------------------------------------------------------
--- 5. Outbox, in consumption order (id order = commit order per parcel): a receipt per new
---    declaration and the warehouse event its status calls for (customs.event_type_for:
+-- 5. Outbox, in consumption order (id order = commit order per parcel): per new
+--    declaration a 120 receipt (海关入库, received into the customs system: no reasons, no
+--    invtNo), then the receipt of its decision and the warehouse event its status calls for (customs.event_type_for:
 --    inspect for 500, return for 100), and a processing-error receipt (-1) per conflict or
 --    undecodable record whose sender is known. event_id is generated once per row and put
 --    in the payload too (customs.outbox_payload). Returns the rows written.
@@ -351,7 +352,12 @@ DECLARE
     v_events bigint;
 BEGIN
     WITH src AS (
-        SELECT s.seq, 1 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
+        SELECT s.seq, 0 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
+               120 AS status_code, '[]'::jsonb AS reasons, s.rules_version
+          FROM pg_temp.customs_apply_stage_v3 s
+         WHERE s.outcome = 'new'
+        UNION ALL
+        SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version
           FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.outcome = 'new'

@@ -34,7 +34,8 @@ GRANT USAGE ON SCHEMA customs TO customsd, customs_officer;
 
 -- Pure helpers the views use (a view's functions are checked against its reader).
 GRANT EXECUTE ON FUNCTION customs.status_name(integer), customs.status_label(integer),
-                          customs.reasons_text(jsonb), customs.return_info(integer, text),
+                          customs.reasons_text(jsonb), customs.reasons_text_zh(jsonb),
+                          customs.return_info(integer, text),
                           customs.array_or_empty(jsonb), customs.scan_actor(text)
     TO customsd, customs_officer;
 
@@ -57,6 +58,7 @@ GRANT EXECUTE ON FUNCTION
     customs.rules_actor(text),
     customs.is_stored_content(text, text, text),
     customs.event_type_for(integer),
+    customs.invt_no_next(text),
     customs.scan_time(text),
     customs.apply_scan(customs.warehouse_scans),
     customs.apply_change_record(text, text, text, text, jsonb, integer, jsonb, text, text,

@@ -317,7 +317,8 @@ static void tdecl_init(struct tdecl *t, const char *lno, int status, size_t n_it
     } else if (status == STATUS_REJECTED) {
         t->reasons[0] = (struct reason){.rule_id = "R-GCODE",
                                         .action = RULE_REJECT,
-                                        .message = "items[1].gcode: \"92079\" is not 10 digits"};
+                                        .message = "items[1].gcode: \"92079\" is not 10 digits",
+                                        .message_zh = "商品编码须为10位数字"};
         t->reasons[1] = (struct reason){
             .rule_id = "R-HEAVY", .action = RULE_FLAG, .message = "grossWeight 1.35 kg"};
         t->dec.n_reasons = 2;
@@ -774,7 +775,8 @@ static void test_apply_batch(void **state)
     assert_int_equal(res.duplicates, 0);
     assert_int_equal(res.conflicts, 0);
     assert_int_equal(res.quarantined, 1);
-    assert_int_equal(res.events, 6); /* 3 receipts + inspect + return + quarantine receipt */
+    /* 3 x (120 receipt + decision receipt) + inspect + return + quarantine receipt */
+    assert_int_equal(res.events, 9);
 
     /* declarations */
     char sha[65];
@@ -868,19 +870,23 @@ static void test_apply_batch(void **state)
     r = sql(f->db, "SELECT event_id, topic, type, key, payload::text, published_at IS NULL"
                    " FROM customs.outbox WHERE key IN ('YL-FULL-A', 'YL-FULL-B', 'YL-FULL-C',"
                    " 'YLQ1') ORDER BY id");
-    assert_int_equal(PQntuples(r), 6);
-    check_event(r, 0, T_RECEIPTS, "receipt", "YL-FULL-A", 399, "accepted", 0, NULL);
-    check_event(r, 1, T_RECEIPTS, "receipt", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
-    check_event(r, 2, T_EVENTS, "inspect", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
-    check_event(r, 3, T_RECEIPTS, "receipt", "YLQ1", -1, "processing_error", 1, "decode");
-    check_event(r, 4, T_RECEIPTS, "receipt", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
-    check_event(r, 5, T_EVENTS, "return", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
-    for (int i = 0; i < 6; i++)
+    assert_int_equal(PQntuples(r), 9);
+    check_event(r, 0, T_RECEIPTS, "receipt", "YL-FULL-A", 120, "stored", 0, NULL);
+    check_event(r, 1, T_RECEIPTS, "receipt", "YL-FULL-A", 399, "accepted", 0, NULL);
+    check_event(r, 2, T_RECEIPTS, "receipt", "YL-FULL-B", 120, "stored", 0, NULL);
+    check_event(r, 3, T_RECEIPTS, "receipt", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
+    check_event(r, 4, T_EVENTS, "inspect", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
+    check_event(r, 5, T_RECEIPTS, "receipt", "YLQ1", -1, "processing_error", 1, "decode");
+    check_event(r, 6, T_RECEIPTS, "receipt", "YL-FULL-C", 120, "stored", 0, NULL);
+    check_event(r, 7, T_RECEIPTS, "receipt", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
+    check_event(r, 8, T_EVENTS, "return", "YL-FULL-C", 100, "rejected", 2, "R-GCODE");
+    for (int i = 0; i < 9; i++)
         assert_string_equal(PQgetvalue(r, i, 5), "t");
     PQclear(r);
     assert_sql_value(f->db, "海关审结 accepted|COP-YL-FULL-A|0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9",
                      "SELECT concat_ws('|', payload->>'returnInfo', payload->>'copNo',"
-                     " payload->>'guid') FROM customs.outbox WHERE key = 'YL-FULL-A'");
+                     " payload->>'guid') FROM customs.outbox WHERE key = 'YL-FULL-A'"
+                     " AND payload->>'returnStatus' = '399'");
     assert_sql_value(f->db, "invalid JSON at byte 22: unexpected character",
                      "SELECT payload->'reasons'->0->>'message' FROM customs.outbox"
                      " WHERE key = 'YLQ1'");
@@ -1032,7 +1038,7 @@ static void test_duplicate_same_content(void **state)
     char err[512] = "";
     assert_int_equal(apply1(f, r1, 1, "t.dup", 0, -1, 1, &res, err, sizeof(err)), STORE_OK);
     assert_int_equal(res.declarations, 1);
-    assert_int_equal(res.events, 2);
+    assert_int_equal(res.events, 3); /* 120, the decision's receipt, inspect */
 
     struct counts before, after;
     snapshot(f->db, &before);
@@ -1129,14 +1135,14 @@ static void test_in_batch_duplicates(void **state)
     assert_int_equal(res.declarations, 1);
     assert_int_equal(res.duplicates, 1);
     assert_int_equal(res.conflicts, 1);
-    assert_int_equal(res.events, 2); /* the receipt + the conflict's -1 receipt */
+    assert_int_equal(res.events, 3); /* 120, the receipt + the conflict's -1 receipt */
     assert_sql_value(f->db, "10",
                      "SELECT source_offset FROM customs.declarations"
                      " WHERE logistics_no = 'YL-IB-X'");
     assert_sql_value(f->db, "12",
                      "SELECT string_agg(source_offset::text, ',') FROM customs.quarantine"
                      " WHERE source_topic = 't.ib'");
-    assert_sql_value(f->db, "399,-1",
+    assert_sql_value(f->db, "120,399,-1",
                      "SELECT string_agg(payload->>'returnStatus', ',' ORDER BY id)"
                      " FROM customs.outbox WHERE key = 'YL-IB-X'");
 }
@@ -1174,7 +1180,8 @@ static void test_oversized_values(void **state)
         fail_msg("%s", err);
     assert_int_equal(res.declarations, 1);
     assert_int_equal(res.quarantined, 1);
-    assert_int_equal(res.events, 2); /* receipt + return; no receipt without a usable key */
+    /* 120, receipt + return; no receipt without a usable key */
+    assert_int_equal(res.events, 3);
     assert_sql_value(f->db, "1000|1|",
                      "SELECT concat_ws('|', char_length(d.order_no), i.line_no,"
                      " coalesce(i.gnum::text, '')) FROM customs.declarations d"
@@ -1488,7 +1495,7 @@ static void test_scan_release_close(void **state)
     assert_int_equal(status_of(f, "YL-WF1-A"), 899);
     assert_int_equal(res.events, 1); /* the receipt: the warehouse did it, no event */
     assert_history(f, "YL-WF1-A", "declared:>399 arrival:399>800 departure:800>899");
-    assert_outbox(f, "YL-WF1-A", "receipt:399 receipt:800 release:800 receipt:899");
+    assert_outbox(f, "YL-WF1-A", "receipt:120 receipt:399 receipt:800 release:800 receipt:899");
 
     /* the same departure again, and the same arrival again: no-ops */
     struct counts before, after;
@@ -1656,7 +1663,8 @@ static void test_officer_functions(void **state)
                      " customs.record_inspection('YL-WF4-I1', 'passed', 'opened, as declared')");
     assert_int_equal(store_wait_notify(relay, 1000), 1);
     assert_history(f, "YL-WF4-I1", "declared:>500 inspection:500>399 release:399>800");
-    assert_outbox(f, "YL-WF4-I1", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-WF4-I1",
+                  "receipt:120 receipt:500 inspect:500 receipt:399 receipt:800 release:800");
     char want[256];
     snprintf(want, sizeof(want), "%s|%s|inspection passed; opened, as declared", me, me);
     assert_sql_value(f->db, want,
@@ -1684,11 +1692,11 @@ static void test_officer_functions(void **state)
     assert_sql_value(f->db, "502|detained",
                      "SELECT concat_ws('|', status_code, status) FROM customs.record_inspection("
                      "'YL-WF4-D1', 'detained', 'undeclared batteries', 502)");
-    assert_outbox(f, "YL-WF4-D1", "receipt:500 inspect:500 receipt:502 detain:502");
+    assert_outbox(f, "YL-WF4-D1", "receipt:120 receipt:500 inspect:500 receipt:502 detain:502");
     assert_sql_value(f->db, "700",
                      "SELECT status_code FROM customs.record_inspection('YL-WF4-D2',"
                      " 'returned', 'wrong consignee')");
-    assert_outbox(f, "YL-WF4-D2", "receipt:500 inspect:500 receipt:700 return:700");
+    assert_outbox(f, "YL-WF4-D2", "receipt:120 receipt:500 inspect:500 receipt:700 return:700");
 
     /* manual review: released (arrived -> 800), returned */
     assert_sql_value(f->db, "800",
@@ -1696,7 +1704,7 @@ static void test_officer_functions(void **state)
     assert_history(f, "YL-WF4-R1", "declared:>300 review:300>399 release:399>800");
     assert_sql_value(f->db, "700",
                      "SELECT status_code FROM customs.return_review('YL-WF4-R2', 'no licence')");
-    assert_outbox(f, "YL-WF4-R2", "receipt:300 receipt:700 return:700");
+    assert_outbox(f, "YL-WF4-R2", "receipt:120 receipt:300 receipt:700 return:700");
     assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.inspection_queue"
                                      " WHERE logistics_no LIKE 'YL-WF4-%%'"),
                      0);
@@ -1881,7 +1889,7 @@ static void test_amendment(void **state)
                      " released (800 放行)",
                      "SELECT concat_ws('|', event, from_code, reason) FROM"
                      " customs.refused_transitions WHERE logistics_no = 'YL-WF6-B'");
-    assert_outbox(f, "YL-WF6-B", "receipt:399 receipt:800 release:800 receipt:-1");
+    assert_outbox(f, "YL-WF6-B", "receipt:120 receipt:399 receipt:800 release:800 receipt:-1");
 
     /* rejected and already arrived: the amendment is accepted and released at once */
     tdecl_init(&c1, "YL-WF6-C", STATUS_REJECTED, 1, "v1");
@@ -1916,7 +1924,7 @@ static void test_amendment(void **state)
                      "SELECT reason FROM customs.refused_transitions WHERE logistics_no ="
                      " 'YL-WF6-U'");
     assert_history(f, "YL-WF6-E", "declared:>399 amendment:399>100");
-    assert_outbox(f, "YL-WF6-E", "receipt:399 receipt:100 return:100");
+    assert_outbox(f, "YL-WF6-E", "receipt:120 receipt:399 receipt:100 return:100");
     free(sha1);
 }
 
@@ -1942,7 +1950,7 @@ static void test_cancellation(void **state)
                      " customs.reasons_text(reasons)) FROM customs.declarations"
                      " WHERE logistics_no = 'YL-WF7-K'");
     assert_history(f, "YL-WF7-K", "declared:>399 cancellation:399>100");
-    assert_outbox(f, "YL-WF7-K", "receipt:399 receipt:100 return:100");
+    assert_outbox(f, "YL-WF7-K", "receipt:120 receipt:399 receipt:100 return:100");
     assert_sql_value(f->db, "declarer:2301960004",
                      "SELECT actor FROM customs.status_history WHERE logistics_no = 'YL-WF7-K'"
                      " AND event = 'cancellation'");
@@ -2122,16 +2130,19 @@ static void test_no_internal_in_outbox(void **state)
                      0);
     /* every path wrote its rows: receipts per status change and refusal, the events */
     assert_outbox(f, "YL-NL-A",
-                  "receipt:399 receipt:-1 receipt:800 release:800 receipt:899"
+                  "receipt:120 receipt:399 receipt:-1 receipt:800 release:800 receipt:899"
                   " receipt:-1");
-    assert_outbox(f, "YL-NL-K", "receipt:399 receipt:100 return:100");
-    assert_outbox(f, "YL-NL-J", "receipt:100 return:100 receipt:500 inspect:500");
-    assert_outbox(f, "YL-NL-I1", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
-    assert_outbox(f, "YL-NL-I2", "receipt:500 inspect:500 receipt:502 detain:502");
-    assert_outbox(f, "YL-NL-I3", "receipt:500 inspect:500 receipt:-1 receipt:700 return:700");
-    assert_outbox(f, "YL-NL-I4", "receipt:500 inspect:500 receipt:399 receipt:800 release:800");
-    assert_outbox(f, "YL-NL-R1", "receipt:300 receipt:399 receipt:800 release:800");
-    assert_outbox(f, "YL-NL-R2", "receipt:300 receipt:700 return:700");
+    assert_outbox(f, "YL-NL-K", "receipt:120 receipt:399 receipt:100 return:100");
+    assert_outbox(f, "YL-NL-J", "receipt:120 receipt:100 return:100 receipt:500 inspect:500");
+    assert_outbox(f, "YL-NL-I1",
+                  "receipt:120 receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-I2", "receipt:120 receipt:500 inspect:500 receipt:502 detain:502");
+    assert_outbox(f, "YL-NL-I3",
+                  "receipt:120 receipt:500 inspect:500 receipt:-1 receipt:700 return:700");
+    assert_outbox(f, "YL-NL-I4",
+                  "receipt:120 receipt:500 inspect:500 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-R1", "receipt:120 receipt:300 receipt:399 receipt:800 release:800");
+    assert_outbox(f, "YL-NL-R2", "receipt:120 receipt:300 receipt:700 return:700");
     assert_outbox(f, "YL-NL-Q", "receipt:-1");
     assert_sql_value(f->db,
                      "amendment:inspect arrival:release cancellation:return declared:inspect"
@@ -2147,10 +2158,10 @@ static void test_no_internal_in_outbox(void **state)
                                      " OR payload ?| array['actor', 'note', 'rules_version'])"),
                      0);
     assert_sql_value(f->db,
-                     "event:copNo,event,event_id,from_status_code,logisticsNo,occurred_at,"
-                     "status,status_code,type receipt:copNo,event_id,guid,logisticsNo,"
-                     "occurred_at,reasons,returnInfo,returnStatus,returnTime,status,"
-                     "status_code,type",
+                     "event:copNo,event,event_id,from_status_code,invtNo,logisticsNo,"
+                     "occurred_at,status,status_code,type receipt:copNo,event_id,guid,invtNo,"
+                     "logisticsNo,occurred_at,reasons,returnInfo,returnStatus,returnTime,"
+                     "status,status_code,type",
                      "SELECT string_agg(DISTINCT concat(CASE type WHEN 'receipt' THEN 'receipt'"
                      " ELSE 'event' END, ':', (SELECT string_agg(k, ',' ORDER BY k)"
                      " FROM jsonb_object_keys(payload) k)), ' ') FROM customs.outbox"
@@ -2171,7 +2182,8 @@ static void test_receipt_per_change(void **state)
                  " FROM customs.status_history WHERE logistics_no LIKE 'YL-WF%%' GROUP BY 1) h"
                  " FULL JOIN (SELECT key, array_agg((payload->>'returnStatus')::int ORDER BY id) s"
                  " FROM customs.outbox WHERE key LIKE 'YL-WF%%' AND type = 'receipt' AND"
-                 " payload->>'returnStatus' <> '-1' GROUP BY 1) r ON r.key = h.logistics_no"
+                 " payload->>'returnStatus' NOT IN ('-1', '120') GROUP BY 1) r"
+                 " ON r.key = h.logistics_no"
                  " WHERE h.s IS DISTINCT FROM r.s"),
         0);
     assert_int_equal(sqlcount(f->db,
@@ -2181,6 +2193,24 @@ static void test_receipt_per_change(void **state)
                               " AND payload->>'returnTime' ~ '^[0-9]{17}$'"
                               " AND payload->>'returnInfo' <> '')"),
                      0);
+    /* every new declaration's first receipt is its 120, without invtNo; every later row of
+     * a parcel once accepted carries the parcel's invtNo from its acceptance on */
+    assert_int_equal(sqlcount(f->db,
+                              "SELECT count(*) FROM customs.declarations d WHERE d.logistics_no"
+                              " LIKE 'YL-WF%%' AND (SELECT o.payload->>'returnStatus' || '/' ||"
+                              " coalesce(o.payload->>'invtNo', '-') FROM customs.outbox o"
+                              " WHERE o.key = d.logistics_no ORDER BY o.id LIMIT 1)"
+                              " IS DISTINCT FROM '120/-'"),
+                     0);
+    assert_true(sqlcount(f->db, "SELECT count(*) FROM customs.declarations WHERE logistics_no"
+                                " LIKE 'YL-WF%%' AND invt_no IS NOT NULL") > 5);
+    assert_int_equal(
+        sqlcount(f->db, "SELECT count(*) FROM customs.outbox o JOIN customs.declarations d"
+                        " ON d.logistics_no = o.key WHERE o.key LIKE 'YL-WF%%'"
+                        " AND o.id > (SELECT min(a.id) FROM customs.outbox a WHERE a.key = o.key"
+                        " AND a.payload->>'status_code' IN ('399', '500', '800'))"
+                        " AND o.payload->>'invtNo' IS DISTINCT FROM d.invt_no"),
+        0);
     /* a refused transition: a -1 receipt each */
     assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.refused_transitions"
                                      " WHERE logistics_no LIKE 'YL-WF%%'"),
@@ -2193,6 +2223,85 @@ static void test_receipt_per_change(void **state)
                      sqlcount(f->db, "SELECT count(*) FROM customs.outbox WHERE key LIKE"
                                      " 'YL-WF%%' AND payload->>'returnStatus' = '-1'"
                                      " AND payload->'reasons'->0->>'rule_id' = 'decode'"));
+}
+
+/*
+ * Receipts as the platform sends them: a 120 receipt (海关入库) before each new
+ * declaration's decision, in the same batch; an invtNo (4 customs code + 4 year + E + 9
+ * digits) given on acceptance, unique, in every later receipt and event and in
+ * parcel_status, never in the 120 receipt nor on a parcel never accepted; returnInfo in
+ * Chinese with the rule ids (the English detail in brackets).
+ */
+static void test_receipts_120_invt_no(void **state)
+{
+    FIXTURE(state);
+    static struct tdecl a, b, c;
+    tdecl_init(&a, "YL-INV-A", STATUS_ACCEPTED, 1, "");
+    tdecl_init(&b, "YL-INV-B", STATUS_INSPECTION, 1, "");
+    tdecl_init(&c, "YL-INV-C", STATUS_REJECTED, 1, "");
+    struct batch_record recs[] = {rec_decl("t.inv", 0, 0, &a), rec_decl("t.inv", 0, 1, &b),
+                                  rec_decl("t.inv", 0, 2, &c)};
+    struct batch_result res;
+    char err[512] = "";
+    if (apply1(f, recs, 3, "t.inv", 0, -1, 3, &res, err, sizeof(err)) != STORE_OK)
+        fail_msg("%s", err);
+    assert_int_equal(res.events, 8); /* 3 x (120 + decision) + inspect + return */
+    assert_outbox(f, "YL-INV-A", "receipt:120 receipt:399");
+    assert_outbox(f, "YL-INV-B", "receipt:120 receipt:500 inspect:500");
+    assert_outbox(f, "YL-INV-C", "receipt:120 receipt:100 return:100");
+
+    /* the 120 receipt: stored, no reasons, no invtNo yet */
+    assert_sql_value(f->db, "3|海关入库 stored|[]|null|stored",
+                     "SELECT concat_ws('|', count(*), min(payload->>'returnInfo'),"
+                     " min(payload->>'reasons'), min(coalesce(payload->>'invtNo', 'null')),"
+                     " min(payload->>'status')) FROM customs.outbox WHERE key LIKE 'YL-INV-%%'"
+                     " AND payload->>'returnStatus' = '120'");
+    /* invtNo: customs code 1900, this year in Beijing, E, 9 digits; 18 characters */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.declarations"
+                                     " WHERE logistics_no IN ('YL-INV-A', 'YL-INV-B')"
+                                     " AND invt_no ~ ('^1900' || to_char(now() AT TIME ZONE"
+                                     " 'Asia/Shanghai', 'YYYY') || 'E[0-9]{9}$')"
+                                     " AND char_length(invt_no) = 18"),
+                     2);
+    assert_int_equal(sqlcount(f->db, "SELECT count(DISTINCT invt_no) FROM customs.declarations"
+                                     " WHERE logistics_no IN ('YL-INV-A', 'YL-INV-B')"),
+                     2);
+    assert_sql_value(f->db, "",
+                     "SELECT coalesce(invt_no, '') FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-INV-C'");
+    /* the decision's receipt and event carry it; the officers' view shows it */
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.outbox o"
+                                     " JOIN customs.declarations d ON d.logistics_no = o.key"
+                                     " WHERE o.key IN ('YL-INV-A', 'YL-INV-B')"
+                                     " AND o.payload->>'status_code' <> '120'"
+                                     " AND o.payload->>'invtNo' = d.invt_no"),
+                     3);
+    assert_int_equal(sqlcount(f->db, "SELECT count(*) FROM customs.parcel_status p"
+                                     " JOIN customs.declarations d USING (logistics_no)"
+                                     " WHERE p.logistics_no LIKE 'YL-INV-%%'"
+                                     " AND p.invt_no IS NOT DISTINCT FROM d.invt_no"),
+                     3);
+    /* unique: a number is not given twice, not even by hand; set once, kept */
+    assert_sql_fails(f->db, "23505", "declarations_invt_no_key",
+                     "UPDATE customs.declarations SET invt_no = (SELECT invt_no FROM"
+                     " customs.declarations WHERE logistics_no = 'YL-INV-A')"
+                     " WHERE logistics_no = 'YL-INV-B'");
+    assert_sql_fails(f->db, "23514", "declarations_invt_no_form",
+                     "UPDATE customs.declarations SET invt_no = '19002026I000000001'"
+                     " WHERE logistics_no = 'YL-INV-B'");
+    /* returnInfo in Chinese, rule ids kept, the English detail in brackets; the logs' and
+     * officers' text (reasons_text) stays English */
+    assert_sql_value(
+        f->db,
+        "海关退单 rejected: R-GCODE: 商品编码须为10位数字 (items[1].gcode: \"92079\" is"
+        " not 10 digits); R-HEAVY: grossWeight 1.35 kg",
+        "SELECT payload->>'returnInfo' FROM customs.outbox WHERE key = 'YL-INV-C'"
+        " AND payload->>'returnStatus' = '100'");
+    assert_sql_value(f->db,
+                     "R-GCODE: items[1].gcode: \"92079\" is not 10 digits; R-HEAVY: grossWeight"
+                     " 1.35 kg",
+                     "SELECT customs.reasons_text(reasons) FROM customs.declarations"
+                     " WHERE logistics_no = 'YL-INV-C'");
 }
 
 /* Throughput of apply_batch: 1000-declaration batches, 3 items each (CUSTOMSD_STORE_BENCH). */
@@ -2298,6 +2407,7 @@ int main(void)
         cmocka_unit_test(test_scan_record_checks),
         cmocka_unit_test(test_no_internal_in_outbox),
         cmocka_unit_test(test_receipt_per_change),
+        cmocka_unit_test(test_receipts_120_invt_no),
         cmocka_unit_test(test_bench),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
