@@ -133,7 +133,7 @@ check "every event read back from $N.events" \
     "$(q "SELECT count(*) FROM customs.outbox WHERE key LIKE '$N-%' AND type <> 'receipt'")" \
     "$(grep -c "^$N-" "$T_DIR/events" || true)"
 check "receipt kinds: decisions, officers' results, -1 refusals" \
-    "-1 100 300 399 500 502 700 800 899" \
+    "-1 100 120 300 399 500 502 700 800 899" \
     "$(grep -o '"returnStatus": *"[-0-9]*"' "$T_DIR/receipts" | sed 's/.*"\([-0-9]*\)"$/\1/' | sort -n -u | tr '\n' ' ' | sed 's/ $//')"
 check "event kinds: every warehouse action" "detain inspect release return" \
     "$(grep -o '"type": *"[a-z]*"' "$T_DIR/events" | sed 's/.*"\([a-z]*\)"$/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')"

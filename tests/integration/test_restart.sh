@@ -54,7 +54,7 @@ stop_customsd TERM
 
 check "declarations exactly once" "$COUNT" "$(q "SELECT count(*) FROM customs.declarations WHERE source_topic = '$N.declarations'")"
 check "one history row each" "$COUNT" "$(q "SELECT count(*) FROM customs.status_history h JOIN customs.declarations d USING (logistics_no) WHERE d.source_topic = '$N.declarations'")"
-check "one receipt each in the outbox" "$COUNT" "$(q "SELECT count(*) FROM customs.outbox WHERE topic = '$N.receipts'")"
+check "two receipts each in the outbox (120, the decision)" "$((COUNT * 2))" "$(q "SELECT count(*) FROM customs.outbox WHERE topic = '$N.receipts'")"
 check "no duplicate history" 0 "$(q "SELECT count(*) FROM (SELECT logistics_no FROM customs.status_history h JOIN customs.declarations d USING (logistics_no) WHERE d.source_topic = '$N.declarations' GROUP BY logistics_no, h.status_code HAVING count(*) > 1) x")"
 check "nothing quarantined" 0 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
 receipts=$(consume "$N.receipts" '%k\n' | sort -u | wc -l)

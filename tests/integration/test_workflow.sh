@@ -218,9 +218,24 @@ check "events: detained" "inspect detain" "$(evtypes "$INSD")"
 check "events: review returned" "return" "$(evtypes "$REV")"
 check "events: early scan" "release" "$(evtypes "$EARLY")"
 check "events: cancelled" "return" "$(evtypes "$CAN")"
-check "a receipt per status change (and per refusal)" \
-    "$(q "SELECT (SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE '$N-%') + (SELECT count(*) FROM customs.refused_transitions WHERE logistics_no LIKE '$N-%')")" \
+check "a receipt per status change (and per refusal), and a 120 per new declaration" \
+    "$(q "SELECT (SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE '$N-%') + (SELECT count(*) FROM customs.refused_transitions WHERE logistics_no LIKE '$N-%') + (SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE '$N-%' AND event = 'declared')")" \
     "$(grep -c "^$N-" "$T_DIR/receipts" || true)"
-check "closed parcel's receipts" "399 800 899" \
+check "closed parcel's receipts: received (120), accepted, released, closed" "120 399 800 899" \
     "$(awk -F'\t' -v k="$ACC" '$1 == k' "$T_DIR/receipts" | grep -o '"returnStatus": *"[0-9-]*"' | grep -o '[0-9-]*' | tr '\n' ' ' | sed 's/ $//')"
+# invtNo: given on acceptance (customs code 1900 of the test declaration, the year, E, 9
+# digits), none in the 120 receipt, the same in every later receipt, the release event and
+# the officers' view.
+INVT=$(q "SELECT invt_no FROM customs.parcel_status WHERE logistics_no = '$ACC'")
+check "accepted parcel's invtNo: 18 characters, 1900 + year + E + serial" 1 \
+    "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no = '$ACC' AND invt_no ~ ('^1900' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYY') || 'E[0-9]{9}$')")"
+invt_of() { awk -F'\t' -v k="$2" '$1 == k' "$T_DIR/$1" | sed 's/.*"invtNo": *\("[0-9A-Z]*"\|null\).*/\1/' | tr -d '"' | tr '\n' ' ' | sed 's/ $//'; }
+check "closed parcel's receipts carry its invtNo from the acceptance on" "null $INVT $INVT $INVT" \
+    "$(invt_of receipts "$ACC")"
+check "closed parcel's release event carries its invtNo" "$INVT" "$(invt_of events "$ACC")"
+check "each accepted parcel has its own invtNo" \
+    "$(q "SELECT count(*) FROM customs.parcel_status WHERE logistics_no LIKE '$N-%' AND invt_no IS NOT NULL")" \
+    "$(q "SELECT count(DISTINCT invt_no) FROM customs.parcel_status WHERE logistics_no LIKE '$N-%'")"
+check "a first receipt is the 120 (海关入库)" "海关入库 stored" \
+    "$(awk -F'\t' -v k="$ACC" '$1 == k' "$T_DIR/receipts" | head -1 | sed 's/.*"returnInfo": *"\([^"]*\)".*/\1/')"
 finish
