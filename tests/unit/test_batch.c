@@ -52,7 +52,8 @@ static const char WANT_DECL[] =
     "\"status_code\":300,\"rules_version\":\"v1\",\"reasons\":[{\"rule_id\":\"R-HEAVY\","
     "\"action\":\"flag\",\"severity\":\"low\",\"message\":\"grossWeight 1.35 kg\"},{"
     "\"rule_id\":\"R-VALUE\",\"action\":\"review\",\"severity\":\"high\","
-    "\"message\":\"价值 \\\"over\\\" 150 EUR\",\"value\":\"263.31 EUR\"}]}],"
+    "\"message\":\"价值 \\\"over\\\" 150 EUR\",\"message_zh\":\"货值超过150欧元\","
+    "\"value\":\"263.31 EUR\"}]}],"
     "\"topic_events\":\"mishan.warehouse.events\",\"topic_receipts\":\"customs.receipts\"}";
 
 static const char WANT_SCAN[] =
@@ -139,6 +140,7 @@ static void test_declaration_record(void **state)
          .action = RULE_REVIEW,
          .severity = RULE_SEVERITY_HIGH,
          .message = "价值 \"over\" 150 EUR",
+         .message_zh = "货值超过150欧元",
          .value = "263.31 EUR"},
     };
     struct decision decision = {
