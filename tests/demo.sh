@@ -174,7 +174,7 @@ quarantined=$(q "SELECT count(*) FROM customs.quarantine")
 events=$(q "SELECT count(*) FROM customs.outbox WHERE type <> 'receipt' AND published_at IS NOT NULL")
 receipts=$(q "SELECT count(*) FROM customs.outbox WHERE type = 'receipt' AND published_at IS NOT NULL")
 decision_receipts=$(q "SELECT count(*) FROM customs.outbox o WHERE type = 'receipt'
-                       AND (payload->>'status_code')::int <> -1")
+                       AND (payload->>'status_code')::int NOT IN (-1, 120)")
 changes=$(q "SELECT count(*) FROM customs.status_history")
 scanned=$(q "SELECT string_agg(format('%s %s', n, outcome), ', ' ORDER BY outcome)
              FROM (SELECT outcome, count(*) n FROM customs.warehouse_scans GROUP BY 1) x")

@@ -351,8 +351,9 @@ CREATE TABLE public.ch_result AS SELECT
     AS either_quarantined,
   (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM customs.status_history
       GROUP BY logistics_no, status_code HAVING count(*) > 1) h) AS dup_history,
+  -- (a new declaration has two receipts: its 120, then its decision's)
   (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM customs.outbox
-      GROUP BY topic, key, type HAVING count(*) > 1) o) AS dup_events,
+      GROUP BY topic, key, type, payload->>'status_code' HAVING count(*) > 1) o) AS dup_events,
   (SELECT coalesce(sum(n - 1), 0) FROM (SELECT count(*) AS n FROM customs.quarantine
       GROUP BY source_partition, source_offset HAVING count(*) > 1) o) AS dup_quarantine,
   (SELECT count(*) FROM customs.declarations d
