@@ -305,6 +305,14 @@ static int decode_field(struct decode_ctx *cx, json_object *obj, const struct de
      * the sender's text, never a double rendered back. */
     const char *text = json_object_get_string(v);
     size_t tlen = t == json_type_string ? (size_t)json_object_get_string_len(v) : strlen(text);
+    /* Except an integer beyond 64 bits, which json-c clamps: its text is not the sender's,
+     * so the fault does not show it. It is more digits than any CEB603 number has. */
+    if (t == json_type_int &&
+        (strcmp(text, "18446744073709551615") == 0 || strcmp(text, "9223372036854775807") == 0 ||
+         strcmp(text, "-9223372036854775808") == 0))
+        return fault_add(cx, f->name, NULL, err, errlen,
+                         "is a number of 19 or more digits, too large for CEB603 N%u%s", f->max_len,
+                         f->kind == DECL_DECIMAL ? ",5" : "");
     if (f->kind == DECL_INTEGER)
         return decode_integer(cx, v, text, tlen, f, (struct decl_integer *)(void *)member, err,
                               errlen);

@@ -478,6 +478,11 @@ static void test_format_faults(void **state)
     faulted("{\"logisticsNo\":\"YL1\",\"customsCode\":1900}", "customsCode: 1900",
             "is a number, text expected");
     faulted("{\"logisticsNo\":\"YL1\",\"packNo\":\"abc\"}", "packNo: 'abc'", "whole number");
+    /* json-c clamps an integer beyond 64 bits: the fault says so instead of a wrong value. */
+    faulted("{\"logisticsNo\":\"YL1\",\"grossWeight\":123456789012345678901234567890}",
+            "grossWeight:", "19 or more digits, too large for CEB603 N19,5");
+    faulted("{\"logisticsNo\":\"YL1\",\"packNo\":-123456789012345678901234567890}",
+            "packNo:", "19 or more digits, too large for CEB603 N9");
     faulted("{\"logisticsNo\":\"YL1\",\"items\":{\"gnum\":1}}", "items: {\"gnum\":1}", "list");
     faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"gnum\":1},7]}", "items[1]: 7", "object");
 
