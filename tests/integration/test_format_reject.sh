@@ -34,7 +34,7 @@ declare -a cases=(
     "ebcName_object|s/\"ebcName\":\"[^\"]*\"/\"ebcName\":{\"a\":1}/|CEB603-FORMAT|ebcName: {\"a\":1} is an object, text expected|d.ebc_name"
     "grossWeight_bool|s/\"grossWeight\":\"1.35\"/\"grossWeight\":true/|CEB603-FORMAT|grossWeight: true is a boolean, a decimal number expected|d.gross_weight"
     "packNo_word|s/\"packNo\":1/\"packNo\":\"one\"/|CEB603-FORMAT|packNo: 'one' is not a whole number|d.pack_no"
-    "note_nul|s/\"note\":\"\"/\"note\":\"a\\\\u0000b\"/|CEB603-FORMAT|note: 'a\\\\u0000b' contains a NUL character|-"
+    "note_nul|s/\"note\":\"\"/\"note\":\"a\\\\u0000b\"/|CEB603-FORMAT|note: 'a\\u0000b' contains a NUL character|-"
 )
 declare -A want_rule want_text want_null
 for c in "${cases[@]}"; do
