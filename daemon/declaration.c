@@ -11,6 +11,7 @@
  */
 #include "declaration.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,14 +84,6 @@ size_t decl_utf8_length(const char *s)
 /* ------------------------------------------------------------------------------------ */
 /* Typed fields.                                                                          */
 
-static void field_name(char *buf, size_t buflen, long item, const char *name)
-{
-    if (item >= 0)
-        snprintf(buf, buflen, "items[%ld].%s", item, name);
-    else
-        snprintf(buf, buflen, "%s", name);
-}
-
 const char *decl_check_string(struct json_object *v, const char *name, size_t max_chars,
                               bool nonempty, size_t *len, char *err, size_t errlen)
 {
@@ -119,13 +112,120 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
     return s;
 }
 
-/* A text field (`name` as the refusal names it). Returns 0 or -1 with err set. */
-static int decode_string(json_object *v, const char *name, char **out, char *err, size_t errlen)
+/* ------------------------------------------------------------------------------------ */
+/* Faults: a known field that breaks the CEB603 format (declaration.h).                   */
+
+/* Where decoding stands: the declaration (its faults) and the item being decoded. */
+struct decode_ctx {
+    struct declaration *d;
+    long item; /* -1 for the header */
+};
+
+/* `src` (len bytes, valid UTF-8) into out (DECL_FAULT_SHOW * 6 + 4 bytes): control
+ * characters and U+0000 as \u00XX, cut after DECL_FAULT_SHOW code points with "...". */
+static void fault_show(char *out, const char *src, size_t len)
 {
-    size_t slen;
-    const char *s = decl_check_string(v, name, DECL_MAX_STRING, false, &slen, err, errlen);
-    if (!s)
+    size_t o = 0, chars = 0;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if ((c & 0xC0) != 0x80 && chars++ == DECL_FAULT_SHOW) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (c < 0x20 || c == 0x7f)
+            o += (size_t)snprintf(out + o, 7, "\\u%04x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
+/* "a number", "an object", ... for a JSON value's type in a fault. */
+static const char *fault_type_words(enum json_type t)
+{
+    switch (t) {
+    case json_type_boolean:
+        return "a boolean";
+    case json_type_double:
+    case json_type_int:
+        return "a number";
+    case json_type_object:
+        return "an object";
+    case json_type_array:
+        return "an array";
+    case json_type_string:
+        return "text";
+    case json_type_null:
+        break;
+    }
+    return "null";
+}
+
+/*
+ * Record a fault of value v (NULL when the fault is about no single value) at `name` of
+ * the current item; why is printf-style. Returns 0, or -1 when out of memory (err set).
+ */
+static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, char *err,
+                     size_t errlen, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, char *err,
+                     size_t errlen, const char *fmt, ...)
+{
+    struct declaration *d = cx->d;
+    va_list ap;
+
+    if (d->n_faults++ >= DECL_MAX_FAULTS)
+        return 0; /* counted, not kept */
+    if (!d->faults && !(d->faults = calloc(DECL_MAX_FAULTS, sizeof(*d->faults)))) {
+        snprintf(err, errlen, "out of memory");
         return -1;
+    }
+    struct decl_fault *f = &d->faults[d->n_faults - 1];
+    f->item = cx->item;
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    if (v) {
+        enum json_type t = json_object_get_type(v);
+        const char *text;
+        size_t tlen;
+        f->text = t == json_type_string;
+        if (t == json_type_string) {
+            text = json_object_get_string(v);
+            tlen = (size_t)json_object_get_string_len(v);
+        } else if (t == json_type_int || t == json_type_double) {
+            text = json_object_get_string(v); /* as written (see decode_field) */
+            tlen = strlen(text);
+        } else {
+            text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
+            tlen = text ? strlen(text) : 0;
+        }
+        fault_show(f->value, text ? text : "", text ? tlen : 0);
+    }
+    va_start(ap, fmt);
+    vsnprintf(f->why, sizeof(f->why), fmt, ap);
+    va_end(ap);
+    return 0;
+}
+
+/* A text field. Returns 0 (decoded, or a fault recorded and the member left NULL) or -1
+ * when out of memory. */
+static int decode_string(struct decode_ctx *cx, json_object *v, const char *name, char **out,
+                         char *err, size_t errlen)
+{
+    enum json_type t = json_object_get_type(v);
+    if (t != json_type_string)
+        return fault_add(cx, name, v, err, errlen, "is %s, text expected", fault_type_words(t));
+    const char *s = json_object_get_string(v);
+    size_t slen = (size_t)json_object_get_string_len(v);
+    if (memchr(s, '\0', slen))
+        return fault_add(cx, name, v, err, errlen, "contains a NUL character (\\u0000)");
+    /* A code point takes at least one byte: only a longer text needs counting. */
+    if (slen > DECL_MAX_STRING && decl_utf8_length(s) > DECL_MAX_STRING)
+        return fault_add(cx, name, v, err, errlen,
+                         "is longer than %d characters (the longest CEB603 field)",
+                         DECL_MAX_STRING);
     *out = strndup(s, slen);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
@@ -134,27 +234,25 @@ static int decode_string(json_object *v, const char *name, char **out, char *err
     return 0;
 }
 
-/* An integer field from its text: digits only, at most max_digits significant digits. */
-static int decode_integer(const char *text, size_t tlen, unsigned max_digits, const char *name,
-                          struct decl_integer *out, char *err, size_t errlen)
+/* An integer field from its text: digits only, at most max_digits significant digits.
+ * Returns 0 (decoded or a fault recorded) or -1 when out of memory. */
+static int decode_integer(struct decode_ctx *cx, json_object *v, const char *text, size_t tlen,
+                          const struct decl_field *f, struct decl_integer *out, char *err,
+                          size_t errlen)
 {
     size_t sig = 0;
     long long val = 0;
-    if (tlen == 0) {
-        snprintf(err, errlen, "%s: expected an integer, got an empty string", name);
-        return -1;
-    }
+    if (tlen == 0)
+        return fault_add(cx, f->name, v, err, errlen, "is empty, a whole number expected");
     for (size_t i = 0; i < tlen; i++) {
-        if (text[i] < '0' || text[i] > '9') {
-            snprintf(err, errlen, "%s: expected a non-negative integer, got \"%.40s\"", name, text);
-            return -1;
-        }
+        if (text[i] < '0' || text[i] > '9')
+            return fault_add(cx, f->name, v, err, errlen,
+                             "is not a whole number (digits only, CEB603 N%u)", f->max_len);
         if (sig || text[i] != '0')
             sig++;
-        if (sig > max_digits) {
-            snprintf(err, errlen, "%s: more than %u digits", name, max_digits);
-            return -1;
-        }
+        if (sig > f->max_len)
+            return fault_add(cx, f->name, v, err, errlen, "has more than %u digits (CEB603 N%u)",
+                             f->max_len, f->max_len);
         val = val * 10 + (text[i] - '0');
     }
     out->present = true;
@@ -162,50 +260,70 @@ static int decode_integer(const char *text, size_t tlen, unsigned max_digits, co
     return 0;
 }
 
-/* Decode one field of `obj` into `base`. Returns 0 or -1 with err set. */
-static int decode_field(json_object *obj, const struct decl_field *f, void *base, long item,
-                        char *err, size_t errlen)
+/* A decimal field from its text: a plain exact N19,5 decimal (no exponent). Returns 0
+ * (decoded or a fault recorded) or -1 when out of memory. */
+static int decode_decimal(struct decode_ctx *cx, json_object *v, const char *text, size_t tlen,
+                          const struct decl_field *f, struct decl_decimal *out, char *err,
+                          size_t errlen)
+{
+    char why[128];
+    if (memchr(text, 'e', tlen) || memchr(text, 'E', tlen)) {
+        /* "1e3" is a JSON number, but not how CEB603 writes an amount; "NaN" and other
+         * words with an e are not numbers at all. */
+        struct decimal ignored;
+        if (decimal_parse(text, tlen, &ignored, why, sizeof(why)) == 0)
+            return fault_add(cx, f->name, v, err, errlen,
+                             "is not a plain decimal number (exponent notation)");
+    }
+    if (decimal_parse(text, tlen, &out->value, why, sizeof(why)) < 0) {
+        if (strncmp(why, "not a decimal number", 20) == 0)
+            return fault_add(cx, f->name, v, err, errlen, "is %s (plain N19,5 expected)", why);
+        return fault_add(cx, f->name, v, err, errlen, "has %s (CEB603 N19,5)", why);
+    }
+    out->present = true;
+    return 0;
+}
+
+/* Decode one field of `obj` into `base`. Returns 0 (decoded, absent, or a fault recorded)
+ * or -1 when out of memory (err set). */
+static int decode_field(struct decode_ctx *cx, json_object *obj, const struct decl_field *f,
+                        void *base, char *err, size_t errlen)
 {
     json_object *v;
-    char name[64];
     char *member = (char *)base + f->offset;
 
     if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL)
         return 0; /* absent or null */
-    field_name(name, sizeof(name), item, f->name);
     if (f->kind == DECL_STRING)
-        return decode_string(v, name, (char **)(void *)member, err, errlen);
+        return decode_string(cx, v, f->name, (char **)(void *)member, err, errlen);
 
     enum json_type t = json_object_get_type(v);
-    if (t != json_type_string && t != json_type_int && t != json_type_double) {
-        snprintf(err, errlen, "%s: expected a %s, got %s", name,
-                 f->kind == DECL_DECIMAL ? "decimal number or string" : "integer",
-                 json_type_to_name(t));
-        return -1;
-    }
+    if (t != json_type_string && t != json_type_int && t != json_type_double)
+        return fault_add(cx, f->name, v, err, errlen, "is %s, %s expected", fault_type_words(t),
+                         f->kind == DECL_DECIMAL ? "a decimal number" : "a whole number");
     /* For numbers json-c keeps the text as written (json_object_new_double_s), so this is
      * the sender's text, never a double rendered back. */
     const char *text = json_object_get_string(v);
     size_t tlen = t == json_type_string ? (size_t)json_object_get_string_len(v) : strlen(text);
+    /* Except an integer beyond 64 bits, which json-c clamps: its text is not the sender's,
+     * so the fault does not show it. It is more digits than any CEB603 number has. */
+    if (t == json_type_int &&
+        (strcmp(text, "18446744073709551615") == 0 || strcmp(text, "9223372036854775807") == 0 ||
+         strcmp(text, "-9223372036854775808") == 0))
+        return fault_add(cx, f->name, NULL, err, errlen,
+                         "is a number of 19 or more digits, too large for CEB603 N%u%s", f->max_len,
+                         f->kind == DECL_DECIMAL ? ",5" : "");
     if (f->kind == DECL_INTEGER)
-        return decode_integer(text, tlen, f->max_len, name, (struct decl_integer *)(void *)member,
-                              err, errlen);
-
-    struct decl_decimal *d = (struct decl_decimal *)(void *)member;
-    char why[128];
-    if (decimal_parse(text, tlen, &d->value, why, sizeof(why)) < 0) {
-        snprintf(err, errlen, "%s: %s (\"%.40s\")", name, why, text);
-        return -1;
-    }
-    d->present = true;
-    return 0;
+        return decode_integer(cx, v, text, tlen, f, (struct decl_integer *)(void *)member, err,
+                              errlen);
+    return decode_decimal(cx, v, text, tlen, f, (struct decl_decimal *)(void *)member, err, errlen);
 }
 
-static int decode_fields(json_object *obj, const struct decl_field *table, size_t n, void *base,
-                         long item, char *err, size_t errlen)
+static int decode_fields(struct decode_ctx *cx, json_object *obj, const struct decl_field *table,
+                         size_t n, void *base, char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
-        if (decode_field(obj, &table[i], base, item, err, errlen) < 0)
+        if (decode_field(cx, obj, &table[i], base, err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -226,6 +344,7 @@ void declaration_free(struct declaration *d)
     for (size_t i = 0; i < d->n_items; i++)
         free_strings(decl_item_fields, decl_item_field_count, &d->items[i]);
     free(d->items);
+    free(d->faults);
     free_strings(decl_head_fields, decl_head_field_count, d);
     free(d);
 }
@@ -368,22 +487,21 @@ fail:
 /* ------------------------------------------------------------------------------------ */
 /* The declaration.                                                                       */
 
-/* The items array into d->items. Returns 0 or -1 with err set. */
+/* The items array into d->items (faults for a list that is not one, too long, or an entry
+ * that is not an object). Returns 0, or -1 when out of memory (err set). */
 static int decode_items(json_object *root, struct declaration *d, char *err, size_t errlen)
 {
+    struct decode_ctx cx = {d, -1};
     json_object *items;
     if (!json_object_object_get_ex(root, "items", &items) || items == NULL)
         return 0; /* absent or null */
-    if (json_object_get_type(items) != json_type_array) {
-        snprintf(err, errlen, "items: expected an array, got %s",
-                 json_type_to_name(json_object_get_type(items)));
-        return -1;
-    }
+    if (json_object_get_type(items) != json_type_array)
+        return fault_add(&cx, "items", items, err, errlen, "is %s, a list of items expected",
+                         fault_type_words(json_object_get_type(items)));
     size_t n = json_object_array_length(items);
-    if (n > DECL_MAX_ITEMS) {
-        snprintf(err, errlen, "items: %zu entries, CEB603 allows at most %d", n, DECL_MAX_ITEMS);
-        return -1;
-    }
+    if (n > DECL_MAX_ITEMS)
+        return fault_add(&cx, "items", NULL, err, errlen,
+                         "has %zu entries, CEB603 allows at most %d", n, DECL_MAX_ITEMS);
     if (n > 0) {
         d->items = calloc(n, sizeof(*d->items));
         if (!d->items) {
@@ -394,12 +512,15 @@ static int decode_items(json_object *root, struct declaration *d, char *err, siz
     for (size_t i = 0; i < n; i++) {
         json_object *it = json_object_array_get_idx(items, i);
         d->n_items = i + 1; /* so declaration_free frees what was decoded */
+        cx.item = (long)i;
         if (it == NULL || json_object_get_type(it) != json_type_object) {
-            snprintf(err, errlen, "items[%zu]: expected an object, got %s", i,
-                     json_type_to_name(json_object_get_type(it)));
-            return -1;
+            /* kept as an item without fields, so that positions stay as declared */
+            if (fault_add(&cx, "", it, err, errlen, "is %s, an item (object) expected",
+                          fault_type_words(json_object_get_type(it))) < 0)
+                return -1;
+            continue;
         }
-        if (decode_fields(it, decl_item_fields, decl_item_field_count, &d->items[i], (long)i, err,
+        if (decode_fields(&cx, it, decl_item_fields, decl_item_field_count, &d->items[i], err,
                           errlen) < 0)
             return -1;
     }
@@ -421,9 +542,10 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
         return NULL;
 
     struct declaration *d = calloc(1, sizeof(*d));
+    struct decode_ctx cx = {d, -1};
     if (!d) {
         snprintf(err, errlen, "out of memory");
-    } else if (decode_fields(root, decl_head_fields, decl_head_field_count, d, -1, err, errlen) <
+    } else if (decode_fields(&cx, root, decl_head_fields, decl_head_field_count, d, err, errlen) <
                    0 ||
                decode_items(root, d, err, errlen) < 0) {
         declaration_free(d);

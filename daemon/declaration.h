@@ -6,18 +6,27 @@
  * Decoding is pure (no I/O). It enforces what storage needs; everything a customs pre-check
  * says about content (required fields, exact CEB603 lengths, code tables, arithmetic) is
  * the rules engine's job, so that such a declaration is rejected with a receipt rather than
- * quarantined. The decoder refuses (-> quarantine) a record that:
- *   - is larger than the configured maximum message size, or empty;
- *   - is not valid UTF-8 JSON (RFC 8259), or is not a JSON object, or has duplicate keys in
- *     any object (refused, never last-wins), or nests deeper than 8 levels;
- *   - has no usable key: `logisticsNo` missing, not a string, empty, or over 80 characters;
- *   - has a known field of the wrong JSON type (strings for text and codes; strings or
- *     numbers for decimals; integers or digit strings for packNo and gnum; an array of
- *     objects for items);
- *   - has a decimal that is not exact N19,5 (see decimal.h) or NaN/Infinity;
- *   - has a string containing U+0000 or longer than 1000 characters (the largest CEB603
- *     field, note C..1000);
- *   - has more than 100 items (CEB603: 1..100 InventoryList).
+ * quarantined. The decoder refuses (-> quarantine) only a record that cannot be read as a
+ * declaration at all:
+ *   - larger than the configured maximum message size, or empty;
+ *   - not valid UTF-8 JSON (RFC 8259), not a JSON object, duplicate keys in any object
+ *     (refused, never last-wins), or nesting deeper than 8 levels;
+ *   - no usable key: `logisticsNo` missing, not a string, empty, containing U+0000, or over
+ *     80 characters.
+ * A record that is read (a JSON object with a usable logisticsNo) is a declaration even when
+ * a known field breaks the CEB603 format. Such a field is a *fault* (struct decl_fault, in
+ * d->faults with its name and the value as sent) and is left absent in the decoded
+ * declaration (so nothing unstorable reaches a column; the raw record keeps the value), and
+ * the rules engine rejects the declaration (rule CEB603-FORMAT, rules.h). Faults:
+ *   - a known field of the wrong JSON type (text fields take strings; decimals strings or
+ *     numbers; packNo and gnum integers or digit strings; items an array of objects);
+ *   - a decimal that is not a plain exact N19,5 decimal: not a number ("1,234.00", "NaN"),
+ *     exponent notation ("1e3"), more than 5 decimals ("12.345678") or 14 integer digits;
+ *   - an integer with a character other than a digit, or more digits than CEB603 allows;
+ *   - a string containing U+0000 or longer than 1000 characters (the largest CEB603 field,
+ *     note C..1000; shorter CEB603 lengths are checked by the rules, CEB603-LEN);
+ *   - more than 100 items (CEB603: 1..100 InventoryList; none is decoded then), an item
+ *     that is not an object (it is decoded as an item with no field).
  * Unknown keys are ignored (forward compatibility), but still count for size and depth.
  * A JSON null for a field means the field is absent.
  */
@@ -161,11 +170,38 @@ struct decl_item {
     DECL_ITEM_FIELDS(DECL_MEMBER)
 };
 
+/* At most this many faults are kept per declaration (n_faults counts them all). */
+#define DECL_MAX_FAULTS 16
+/* Code points of a bad value kept in a fault (longer ones are cut and end in "..."). */
+#define DECL_FAULT_SHOW 60
+
+/*
+ * A known field of a readable declaration that breaks the CEB603 format (see the top of
+ * this file): where it is, the value as sent, and what is wrong, so that the rule
+ * CEB603-FORMAT can name it. The decoded member is left absent.
+ */
+struct decl_fault {
+    long item;     /* 0-based index in the items array, -1 for a header field or the list */
+    char name[24]; /* the CEB603 name ("price"), "items" for the list itself, "" for an
+                      items entry that is not an object */
+    bool text;     /* value is the text of a JSON string (quote it); else JSON text as sent
+                      (a number as written, true, {"a":1}) */
+    /* The value, NUL-terminated UTF-8 without control characters: U+0000..U+001F and
+     * U+007F written \u00XX; cut after DECL_FAULT_SHOW code points with "..."; "" when
+     * the fault is about the whole list (more than 100 items). */
+    char value[DECL_FAULT_SHOW * 6 + 4];
+    char why[96]; /* "is not a plain decimal number (exponent notation)" */
+};
+
 /* One InventoryHead (a member per DECL_HEAD_FIELDS line) with its items. */
 struct declaration {
     DECL_HEAD_FIELDS(DECL_MEMBER)
     size_t n_items;
-    struct decl_item *items; /* n_items entries (0 when the key is absent or []) */
+    struct decl_item *items;   /* n_items entries (0 when the key is absent or [], or when
+                                  there are more than DECL_MAX_ITEMS: a fault) */
+    size_t n_faults;           /* fields that break the CEB603 format; 0 for most */
+    struct decl_fault *faults; /* the first min(n_faults, DECL_MAX_FAULTS), in decoding
+                                  order (table order, header then items); NULL when none */
 };
 
 /*
@@ -203,8 +239,9 @@ const struct decl_integer *decl_get_integer(const void *base, const struct decl_
  * `max_bytes` the size limit (0 = DECL_DEFAULT_MAX_BYTES).
  * Returns a new declaration (free with declaration_free), or NULL with a precise reason in
  * err, e.g. "invalid JSON at byte 17: unexpected character", "duplicate key \"gcode\" in
- * items[2]", "items[0].price: more than 5 digits after the decimal point",
- * "logisticsNo: missing (it is the declaration's key)". When the record was a JSON object
+ * items[2]", "logisticsNo: missing (it is the declaration's key)", "out of memory".
+ * A declaration with fields that break the CEB603 format is returned, with d->n_faults > 0
+ * and those fields absent (see the top of this file). When the record was a JSON object
  * whose logisticsNo could be read (so the sender can be sent a receipt), *key_out (if not
  * NULL) receives a malloc'd copy of it, else NULL; the caller frees it.
  */

@@ -14,6 +14,11 @@
  * Rules with effective dates apply by the declaration's ieDate (CEB603 出口日期), never by
  * the wall clock, so a decision is reproducible; random sampling hashes logisticsNo.
  * Status codes: docs/DESIGN.md "Status lifecycle"; checks: docs/DOMAIN.md section 4.
+ *
+ * Before the rules of the file, the built-in pre-rule RULES_FORMAT_ID: a declaration whose
+ * decoding found fields that break the CEB603 format (declaration.h, d->n_faults > 0) is
+ * rejected (100) with one reason (action reject, severity high) naming each such field and
+ * its value as sent; the rules of the file are then not evaluated (traced as skipped).
  */
 #ifndef CUSTOMSD_RULES_H
 #define CUSTOMSD_RULES_H
@@ -21,6 +26,9 @@
 #include <stddef.h>
 
 #include "declaration.h"
+
+/* The rule id of the built-in format pre-rule (config/RULES.md "Format pre-check"). */
+#define RULES_FORMAT_ID "CEB603-FORMAT"
 
 enum rule_action { RULE_REJECT, RULE_REVIEW, RULE_INSPECT, RULE_FLAG };
 

@@ -225,6 +225,60 @@ static void trace_init(struct rule_trace *t, size_t i, const struct rule *rule)
     t->note = "";
 }
 
+/*
+ * The built-in pre-rule RULES_FORMAT_ID (rules.h): a declaration with fields that break the
+ * CEB603 format (d->faults, declaration.h) is rejected with one reason naming every such
+ * field and its value as sent, e.g. "items[gnum=1].price: '1,234.00' is not a decimal
+ * number (plain N19,5 expected)". Returns 0, or -1 when out of memory.
+ */
+static int format_reject(const struct declaration *d, struct decision *out)
+{
+    struct findings fs;
+    size_t kept = d->n_faults < DECL_MAX_FAULTS ? d->n_faults : DECL_MAX_FAULTS;
+
+    findings_reset(&fs);
+    for (size_t k = 0; k < kept; k++) {
+        const struct decl_fault *f = &d->faults[k];
+        char loc[LOC_MAX + 32];
+        const struct decl_item *it =
+            f->item >= 0 && (size_t)f->item < d->n_items ? &d->items[f->item] : NULL;
+
+        if (f->item < 0)
+            snprintf(loc, sizeof(loc), "%s", f->name);
+        else if (it && it->gnum.present)
+            snprintf(loc, sizeof(loc), "items[gnum=%lld]%s%s", it->gnum.value,
+                     f->name[0] ? "." : "", f->name);
+        else
+            snprintf(loc, sizeof(loc), "items[%ld]%s%s", f->item, f->name[0] ? "." : "", f->name);
+        if (!f->value[0] && !f->text)
+            rules_finding(&fs, "%s: %s", loc, f->why);
+        else if (f->text)
+            rules_finding(&fs, "%s: '%s' %s", loc, f->value, f->why);
+        else
+            rules_finding(&fs, "%s: %s %s", loc, f->value, f->why);
+    }
+    fs.omitted += d->n_faults - kept;
+    findings_finish(&fs);
+
+    struct reason *x = calloc(1, sizeof(*x));
+    if (!x)
+        return -1;
+    x->rule_id = util_strdup(RULES_FORMAT_ID);
+    x->message = util_strdup(fs.text);
+    x->action = RULE_REJECT;
+    x->severity = RULE_SEVERITY_HIGH;
+    if (!x->rule_id || !x->message) {
+        free(x->rule_id);
+        free(x->message);
+        free(x);
+        return -1;
+    }
+    out->reasons = x;
+    out->n_reasons = 1;
+    out->status_code = STATUS_REJECTED;
+    return 0;
+}
+
 int rules_evaluate_trace(const struct rules *r, const struct declaration *d, struct decision *out,
                          rules_trace_fn fn, void *ctx)
 {
@@ -237,6 +291,19 @@ int rules_evaluate_trace(const struct rules *r, const struct declaration *d, str
     out->n_reasons = 0;
     out->reasons = NULL;
     out->rules_version = r->version;
+    if (d->n_faults) {
+        /* Fields that cannot be read: rejected by the pre-rule alone; the rules of the
+         * file would judge a declaration with those fields missing, and say so wrongly. */
+        if (format_reject(d, out) < 0)
+            return -1;
+        for (size_t i = 0; fn && i < r->n_rules; i++) {
+            trace_init(&t, i, &r->rules[i]);
+            t.why = "not evaluated: " RULES_FORMAT_ID " rejects the declaration (a field breaks "
+                    "the CEB603 format)";
+            fn(ctx, &t);
+        }
+        return 0;
+    }
     for (size_t i = 0; i < r->n_rules; i++) {
         const struct rule *rule = &r->rules[i];
         const char *skip = rule_skip_reason(rule, &cx, fn != NULL, why, sizeof(why));

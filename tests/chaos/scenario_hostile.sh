@@ -14,10 +14,12 @@ JTS=${CUSTOMSD_JSONTESTSUITE:-$REPO/tests/data/jsontestsuite/test_parsing}
 for id in A B; do ch_config "$id" 500 100; done
 
 hostile_build "$CH_DIR" "H$CHAOS_RUN" "$JTS"
-# Expectations in ch_reconcile's terms: store -> ok, quarantine and JSONTestSuite ->
+# Expectations in ch_reconcile's terms: store -> ok, reject (a readable declaration with
+# a bad field, rejected by CEB603-FORMAT) -> defect, quarantine and JSONTestSuite ->
 # malformed, either -> either; the key is the declaration's logisticsNo.
 awk -F'\t' 'BEGIN { OFS = "\t" }
-    { c = $4 == "store" ? "ok" : $4 == "either" ? "either" : "malformed"; print $3, c }' \
+    { c = $4 == "store" ? "ok" : $4 == "reject" ? "defect" : $4 == "either" ? "either" : "malformed"
+      print $3, c }' \
     "$CH_DIR/hostile.tsv" >>"$CH_DIR/expect.tsv"
 
 ch_gen_produce 5000 $((RANDOM * 100)) 5

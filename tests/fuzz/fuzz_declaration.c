@@ -6,7 +6,8 @@
  *
  * Contract checked beyond "no crash, no sanitizer report": a refusal always carries a
  * reason; a decoded declaration always has a non-empty logisticsNo of at most 80
- * characters, at most 100 items, and a decision with a known status code.
+ * characters, at most 100 items, and a decision with a known status code; one with format
+ * faults is rejected by CEB603-FORMAT alone, and a fault's value has no control character.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,17 @@ int fuzz_declaration(const uint8_t *data, size_t size)
                 abort();
             for (size_t i = 0; i < dec.n_reasons; i++) {
                 if (!dec.reasons[i].rule_id)
+                    abort();
+            }
+            /* A format fault is a rejection by CEB603-FORMAT alone. */
+            if (d->n_faults && (dec.status_code != STATUS_REJECTED || dec.n_reasons != 1 ||
+                                strcmp(dec.reasons[0].rule_id, RULES_FORMAT_ID) != 0))
+                abort();
+        }
+        /* A fault's value is storable text: no control character (so no U+0000). */
+        for (size_t k = 0; k < d->n_faults && k < DECL_MAX_FAULTS; k++) {
+            for (const char *c = d->faults[k].value; *c; c++) {
+                if ((unsigned char)*c < 0x20 || *c == 0x7f)
                     abort();
             }
         }

@@ -15,6 +15,9 @@
 # the big one is 4 MiB + 1 byte here, still four times over customsd's 1 MiB default).
 # class: quarantine  must be quarantined with a reason (never stored, never lost)
 #        store       must be stored as a declaration, byte-exact
+#        reject      a declaration that can be read but has a field breaking the CEB603
+#                    format: stored byte-exact, rejected (100) by CEB603-FORMAT, never
+#                    quarantined (issue 10)
 #        either      stored byte-exact or quarantined, never lost
 #        jts_n|jts_y|jts_i   a JSONTestSuite parsing case (file name in label): none is a
 #                    declaration, so every one must be quarantined; n_ ones are the contract
@@ -118,7 +121,7 @@ hostile_build() {
     # --- NUL bytes --------------------------------------------------------------------
     hostile_raw quarantine nul_raw_in_string - '{"logisticsNo":"%s-N1","note":"a\000b"}' "$p"
     hostile_raw quarantine nul_raw_outside - '{"logisticsNo":"%s-N2"}\000' "$p"
-    hostile_text quarantine nul_escape_known_field - "$(hostile_decl "$p-N3" | sed 's/"note":""/"note":"a\\u0000b"/')"
+    hostile_text reject nul_escape_known_field "$p-N3" "$(hostile_decl "$p-N3" | sed 's/"note":""/"note":"a\\u0000b"/')"
     hostile_text quarantine nul_escape_in_key_field - '{"logisticsNo":"'"$p"'-N4\u0000"}'
     hostile_text either nul_escape_unknown_field "$p-N5" "$(hostile_decl "$p-N5" ',"remark":"a\u0000b"')"
     hostile_text either nul_escape_unknown_key "$p-N6" "$(hostile_decl "$p-N6" ',"re\u0000mark":1')"
@@ -144,23 +147,23 @@ hostile_build() {
     { printf '{"logisticsNo":"%s-D2","x":' "$p"; for ((i = 0; i < 100000; i++)); do printf '{"a":'; done; printf '1'; head -c 100000 /dev/zero | tr '\0' '}'; printf '}'; } >"$H_DIR/value"
     hostile_add "$p-D2" quarantine depth_100000_objects -
     deep=$(printf '%0400d' 0 | tr 0 9)
-    hostile_text quarantine number_400_digits - '{"logisticsNo":"'"$p"'-L1","grossWeight":'"$deep"'}'
-    hostile_text quarantine number_400_digits_string - '{"logisticsNo":"'"$p"'-L2","grossWeight":"'"$deep"'"}'
-    hostile_text quarantine number_400_fraction - '{"logisticsNo":"'"$p"'-L3","grossWeight":0.'"$deep"'}'
-    hostile_text quarantine number_exp_huge - '{"logisticsNo":"'"$p"'-L4","freight":1e400}'
+    hostile_text reject number_400_digits "$p-L1" '{"logisticsNo":"'"$p"'-L1","grossWeight":'"$deep"'}'
+    hostile_text reject number_400_digits_string "$p-L2" '{"logisticsNo":"'"$p"'-L2","grossWeight":"'"$deep"'"}'
+    hostile_text reject number_400_fraction "$p-L3" '{"logisticsNo":"'"$p"'-L3","grossWeight":0.'"$deep"'}'
+    hostile_text reject number_exp_huge "$p-L4" '{"logisticsNo":"'"$p"'-L4","freight":1e400}'
     hostile_text either number_400_digits_unknown "$p-L5" "$(hostile_decl "$p-L5" ',"remark":'"$deep")"
-    hostile_text quarantine packno_overflow - "$(hostile_decl "$p-L6" | sed 's/"packNo":1/"packNo":99999999999999999999/')"
+    hostile_text reject packno_overflow "$p-L6" "$(hostile_decl "$p-L6" | sed 's/"packNo":1/"packNo":99999999999999999999/')"
     hostile_text quarantine key_81_chars - '{"logisticsNo":"'"$(printf '%081d' 7)"'"}'
-    hostile_text quarantine string_1001_chars - "$(hostile_decl "$p-L7" | sed "s/\"note\":\"\"/\"note\":\"$(printf '%01001d' 0)\"/")"
+    hostile_text reject string_1001_chars "$p-L7" "$(hostile_decl "$p-L7" | sed "s/\"note\":\"\"/\"note\":\"$(printf '%01001d' 0)\"/")"
     k='{"gnum":1,"itemNo":"A","itemName":"B","gcode":"9207900000","gname":"B","gmodel":"C","barCode":"无","country":"344","currency":"142","qty":"1","unit":"011","qty1":"1","unit1":"011","price":"1","totalPrice":"1"}'
-    hostile_text quarantine items_101 - "$(hostile_decl "$p-L8" '' "[$(for ((i = 0; i < 101; i++)); do printf '%s%s' "$([ $i -gt 0 ] && echo ,)" "$k"; done)]")"
+    hostile_text reject items_101 "$p-L8" "$(hostile_decl "$p-L8" '' "[$(for ((i = 0; i < 101; i++)); do printf '%s%s' "$([ $i -gt 0 ] && echo ,)" "$k"; done)]")"
 
     # --- NaN, Infinity ----------------------------------------------------------------
     hostile_text quarantine nan - '{"logisticsNo":"'"$p"'-F1","freight":NaN}'
     hostile_text quarantine infinity - '{"logisticsNo":"'"$p"'-F2","freight":Infinity}'
     hostile_text quarantine minus_infinity - '{"logisticsNo":"'"$p"'-F3","insuredFee":-Infinity}'
-    hostile_text quarantine nan_string - "$(hostile_decl "$p-F4" | sed 's/"freight":"0"/"freight":"NaN"/')"
-    hostile_text quarantine infinity_string - "$(hostile_decl "$p-F5" | sed 's/"grossWeight":"1.35"/"grossWeight":"Infinity"/')"
+    hostile_text reject nan_string "$p-F4" "$(hostile_decl "$p-F4" | sed 's/"freight":"0"/"freight":"NaN"/')"
+    hostile_text reject infinity_string "$p-F5" "$(hostile_decl "$p-F5" | sed 's/"grossWeight":"1.35"/"grossWeight":"Infinity"/')"
 
     # --- duplicate keys (rejected, never last-wins) -----------------------------------
     hostile_text quarantine dup_key_logisticsNo - '{"logisticsNo":"'"$p"'-K1","logisticsNo":"'"$p"'-K1b"}'
@@ -176,12 +179,12 @@ hostile_build() {
     hostile_text quarantine empty_logisticsNo - '{"logisticsNo":""}'
     hostile_text quarantine null_logisticsNo - '{"logisticsNo":null}'
     hostile_text quarantine wrong_type_logisticsNo - '{"logisticsNo":123}'
-    hostile_text quarantine wrong_type_items - "$(hostile_decl "$p-W1" '' '{"gnum":1}')"
-    hostile_text quarantine wrong_type_items_scalars - "$(hostile_decl "$p-W2" '' '[1,2]')"
-    hostile_text quarantine wrong_type_packNo - "$(hostile_decl "$p-W3" | sed 's/"packNo":1/"packNo":"abc"/')"
-    hostile_text quarantine wrong_type_grossWeight - "$(hostile_decl "$p-W4" | sed 's/"grossWeight":"1.35"/"grossWeight":true/')"
-    hostile_text quarantine wrong_type_string_field - "$(hostile_decl "$p-W5" | sed 's/"ebcName":"[^"]*"/"ebcName":{"a":1}/')"
-    hostile_text quarantine wrong_type_gnum - "$(hostile_decl "$p-W6" | sed 's/"gnum":1/"gnum":1.5/')"
+    hostile_text reject wrong_type_items "$p-W1" "$(hostile_decl "$p-W1" '' '{"gnum":1}')"
+    hostile_text reject wrong_type_items_scalars "$p-W2" "$(hostile_decl "$p-W2" '' '[1,2]')"
+    hostile_text reject wrong_type_packNo "$p-W3" "$(hostile_decl "$p-W3" | sed 's/"packNo":1/"packNo":"abc"/')"
+    hostile_text reject wrong_type_grossWeight "$p-W4" "$(hostile_decl "$p-W4" | sed 's/"grossWeight":"1.35"/"grossWeight":true/')"
+    hostile_text reject wrong_type_string_field "$p-W5" "$(hostile_decl "$p-W5" | sed 's/"ebcName":"[^"]*"/"ebcName":{"a":1}/')"
+    hostile_text reject wrong_type_gnum "$p-W6" "$(hostile_decl "$p-W6" | sed 's/"gnum":1/"gnum":1.5/')"
     # a declaration with a null Kafka key is fine: the key is in the payload
     printf '%s' "$(hostile_decl "$p-W7")" >"$H_DIR/value"
     hostile_add - store null_kafka_key "$p-W7"

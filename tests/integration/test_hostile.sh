@@ -77,7 +77,7 @@ bad=0
 while IFS=$'\t' read -r i class label outcome stored quar reason; do
     want=
     case $class in
-    store) want=stored ;;
+    store | reject) want=stored ;;
     quarantine | jts_*) want=quarantined ;;
     either) want='stored|quarantined' ;;
     esac
@@ -101,17 +101,43 @@ reason_like truncated 'json|end of input|unexpected'
 reason_like utf8_ff 'utf-?8'
 reason_like lone_high_surrogate 'surrogate|utf|escape'
 reason_like nul_raw_in_string 'control|nul|character|json'
-reason_like nul_escape_known_field 'u\+?0000|nul'
 reason_like size_4MB 'bytes|large|size|limit'
 reason_like depth_100000_arrays 'deep|depth|nest'
-reason_like number_400_digits 'digit|decimal|N19|range|precision'
 reason_like nan 'nan|json|unexpected'
 reason_like dup_key_head 'duplicate'
 reason_like dup_key_item 'duplicate'
 reason_like tombstone 'tombstone|null|empty'
 reason_like missing_logisticsNo 'logisticsNo'
-reason_like wrong_type_items 'items'
-reason_like wrong_type_packNo 'packNo'
+# A readable declaration with a field breaking the CEB603 format is rejected (issue 10):
+# status 100, the reason CEB603-FORMAT names the field; never quarantined.
+lno_of() { awk -F'\t' -v l="$1" '$5 == l { print $3 }' "$T_DIR/hostile.tsv"; }
+rejected_like() { # LABEL ERE
+    local r
+    r=$(q "SELECT status_code || ' ' || (r->>'rule_id') || ': ' || (r->>'message')
+             FROM customs.parcel_status p, jsonb_array_elements(p.reasons) r
+            WHERE p.logistics_no = '$(lno_of "$1")'")
+    if printf '%s' "$r" | grep -qE -- "^100 CEB603-FORMAT: .*($2)"; then ok "$1: ${r:0:140}"
+    else fail "$1: '$r' is not a CEB603-FORMAT rejection matching /$2/"; fi
+}
+rejected_like nul_escape_known_field 'note: .*NUL'
+rejected_like number_400_digits 'grossWeight: is a number of 19 or more digits'
+rejected_like number_400_digits_string "grossWeight: '9999.*digits before"
+rejected_like number_exp_huge 'freight: 1e400'
+rejected_like items_101 'items: has 101 entries'
+rejected_like wrong_type_items 'items: .*list of items'
+rejected_like wrong_type_items_scalars 'items\[0\]: 1 is a number'
+rejected_like wrong_type_packNo "packNo: 'abc'"
+rejected_like wrong_type_grossWeight 'grossWeight: true'
+rejected_like wrong_type_string_field 'ebcName: \{"a":1\}'
+rejected_like wrong_type_gnum 'gnum: 1.5'
+rejected_like nan_string "freight: 'NaN'"
+check "every record of class reject: status 100 by CEB603-FORMAT, nothing quarantined" \
+    "$(awk -F'\t' '$4 == "reject"' "$T_DIR/hostile.tsv" | wc -l)" \
+    "$(awk -F'\t' '$4 == "reject" { print $3 }' "$T_DIR/hostile.tsv" | while read -r l; do
+        q "SELECT count(*) FROM customs.parcel_status p WHERE logistics_no = '$l' AND status_code = 100
+             AND reasons @> '[{\"rule_id\": \"CEB603-FORMAT\"}]'
+             AND NOT EXISTS (SELECT 1 FROM customs.quarantine x WHERE x.logistics_no = p.logistics_no)"
+    done | awk '{ s += $1 } END { print s + 0 }')"
 
 # JSONTestSuite
 if [ -n "$JTS" ]; then

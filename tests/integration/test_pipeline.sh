@@ -56,9 +56,13 @@ printf '{"logisticsNo":"%s-BAD-1","items":[' "$N" > "$T_DIR/bad1"
 printf '{"logisticsNo":"%s-BAD-2","ebcName":"\xff\xfe"}' "$N" > "$T_DIR/bad2"
 printf '{"logisticsNo":"%s-BAD-3","note":"a\\u0000b","x":"\x01\x02; DROP TABLE customs.declarations;--"}' "$N" > "$T_DIR/bad3"
 printf '[1,2,3]' > "$T_DIR/bad4"
+for b in 1 2 3 4; do frame "$frames" "bad$b" "$T_DIR/bad$b"; done
+# a readable declaration with a field breaking the CEB603 format: rejected (100) by
+# CEB603-FORMAT with a receipt, stored byte-exact, not quarantined (issue 10)
 printf '{"logisticsNo":"%s-BAD-5","freight":"1.000001"}' "$N" > "$T_DIR/bad5"
-for b in 1 2 3 4 5; do frame "$frames" "bad$b" "$T_DIR/bad$b"; done
-total=$(( ${#expect[@]} + 2 + 5 ))
+frame "$frames" bad5 "$T_DIR/bad5"
+expect[$N-BAD-5]=100
+total=$(( ${#expect[@]} + 2 + 4 ))
 
 produce "$N.declarations" "$frames"
 start_customsd "$cfg" "$T_DIR/customsd.log"
@@ -91,8 +95,14 @@ check "decisions carry the rules version" "$("$BUILD/customsctl" rules check "$T
     "$(q "SELECT DISTINCT rules_version FROM customs.parcel_status WHERE logistics_no LIKE '$N-%'")"
 
 # quarantine: byte-exact, with a reason; the conflict too
-check "malformed + conflict quarantined" 6 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
-for b in 1 2 3 4 5; do
+check "malformed + conflict quarantined" 5 "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
+for b in 5; do
+    check "bad field: BAD-$b stored byte-exact, rejected by CEB603-FORMAT" 1 \
+        "$(q "SELECT count(*) FROM customs.declarations WHERE logistics_no = '$N-BAD-$b' AND status_code = 100
+               AND reasons @> '[{\"rule_id\": \"CEB603-FORMAT\"}]'
+               AND convert_to(payload, 'UTF8') = decode('$(od -An -v -tx1 "$T_DIR/bad$b" | tr -d ' \n')', 'hex')")"
+done
+for b in 1 2 3 4; do
     want=$(od -An -v -tx1 "$T_DIR/bad$b" | tr -d ' \n')
     got=$(q "SELECT encode(raw, 'hex') FROM customs.quarantine WHERE source_topic = '$N.declarations' AND raw = decode('$want', 'hex')")
     check "malformed record $b kept byte-exact" "$want" "$got"
@@ -117,7 +127,7 @@ check "receipts for quarantined records whose sender is known (returnStatus -1)"
 check "receipt event_ids unique" "$(wc -l < "$T_DIR/receipts")" \
     "$(grep -o '"event_id": *"[^"]*"' "$T_DIR/receipts" | sort -u | wc -l)"
 check "inspect events to the warehouse" 4 "$(grep -c '"type": *"inspect"' "$T_DIR/events" || true)"
-check "return events to the warehouse for rejected parcels" 9 "$(grep -c '"type": *"return"' "$T_DIR/events" || true)"
+check "return events to the warehouse for rejected parcels (BAD-5 too)" 10 "$(grep -c '"type": *"return"' "$T_DIR/events" || true)"
 check "events keyed by logisticsNo" 1 "$(grep -c "^$N-GRAPHITE-1	" "$T_DIR/events" || true)"
 ev=$(grep "^$N-GRAPHITE-1	" "$T_DIR/events" | cut -f2-)
 for k in event_id type logisticsNo status_code status event occurred_at; do

@@ -12,10 +12,11 @@
  * e-commerce companies of the Jixi area (customs codes 2303…). The companies and their
  * codes are made up; HS codes, unit, country and currency codes are real table values.
  * About 1 declaration in 10 (-d, per mille) carries exactly one real CEB603 defect that a
- * pre-check must catch (docs/DOMAIN.md section 4); about 3 % (-w) hold an item on the inspection
- * watch list (graphite, UAV). Then MALFORMED extra records that are not valid declarations
- * at all (truncated JSON, arrays, invalid UTF-8, ...) are interleaved at evenly spaced
- * positions.
+ * pre-check must catch (docs/DOMAIN.md section 4), some of them a field breaking the CEB603
+ * format (a price "1,234.00", 101 items, ...: rejected by CEB603-FORMAT, not quarantined);
+ * about 3 % (-w) hold an item on the inspection watch list (graphite, UAV). Then MALFORMED
+ * extra records that cannot be read as declarations at all (truncated JSON, arrays,
+ * invalid UTF-8, no usable logisticsNo, ...) are interleaved at evenly spaced positions.
  *
  * Everything derives from SEED through splitmix64, and each declaration from (SEED, index)
  * alone, so a record's content does not depend on COUNT. Amounts are integers (cents,
@@ -327,13 +328,36 @@ enum defect {
     DEF_UNIT_AAA,
     DEF_GUID_LOWERCASE,
     DEF_IE_DATE_INVALID,
+    /* A field breaking the CEB603 format: readable, rejected by CEB603-FORMAT (issue 10). */
+    DEF_FMT_PRICE_COMMA,
+    DEF_FMT_PRICE_7_DECIMALS,
+    DEF_FMT_PRICE_EXPONENT,
+    DEF_FMT_ITEMS_101,
+    DEF_FMT_NUL_IN_GNAME,
+    DEF_FMT_GROSS_WEIGHT_BOOL,
     DEF_COUNT
 };
 
 static const char *const defect_names[DEF_COUNT] = {
-    "-",         "gcode_8_digits", "total_price_mismatch", "gross_below_net", "trade_mode_0101",
-    "ie_flag_I", "gnum_gap",       "missing_ebcCode",      "empty_gname",     "country_001",
-    "unit_aaa",  "guid_lowercase", "ie_date_invalid",
+    "-",
+    "gcode_8_digits",
+    "total_price_mismatch",
+    "gross_below_net",
+    "trade_mode_0101",
+    "ie_flag_I",
+    "gnum_gap",
+    "missing_ebcCode",
+    "empty_gname",
+    "country_001",
+    "unit_aaa",
+    "guid_lowercase",
+    "ie_date_invalid",
+    "fmt_price_comma",
+    "fmt_price_7_decimals",
+    "fmt_price_exponent",
+    "fmt_items_101",
+    "fmt_nul_in_gname",
+    "fmt_gross_weight_bool",
 };
 
 struct gen_item {
@@ -356,7 +380,7 @@ struct gen_decl {
     char guid[37];
     char app_time[15];
     char ie_date[9];
-    char logistics_no[48], order_no[48], cop_no[48];
+    char logistics_no[96], order_no[48], cop_no[48];
     const struct company *ebc, *ebp, *logistics, *agent;
     const char *owner_code, *owner_name;
     const char *ie_flag, *trade_mode, *country, *pod;
@@ -577,6 +601,13 @@ static void make_declaration(uint64_t seed, uint64_t index, unsigned defect_pm, 
     case DEF_IE_DATE_INVALID:
         memcpy(d->ie_date, "20240230", 9); /* February 30th */
         break;
+    case DEF_FMT_PRICE_COMMA:
+    case DEF_FMT_PRICE_7_DECIMALS:
+    case DEF_FMT_PRICE_EXPONENT:
+    case DEF_FMT_ITEMS_101:
+    case DEF_FMT_NUL_IN_GNAME:
+    case DEF_FMT_GROSS_WEIGHT_BOOL:
+        break; /* written by decl_to_json (defect_opts) */
     }
 }
 
@@ -590,8 +621,11 @@ struct json_opts {
     const char *price_override;
     int extra_items;
     bool key_as_number;
+    bool key_omit;          /* no logisticsNo */
+    const char *key_suffix; /* JSON text written after logisticsNo inside its string */
     bool dup_key;
     const char *gname_raw;
+    const char *gross_raw; /* JSON text written as the value of grossWeight */
 };
 
 static void decl_to_json(const struct gen_decl *d, const struct json_opts *jo, struct buf *b)
@@ -620,7 +654,12 @@ static void decl_to_json(const struct gen_decl *d, const struct json_opts *jo, s
     jobj_str(&o, "ebcName", d->ebc->name);
     jobj_str(&o, "logisticsCode", d->logistics->code);
     jobj_str(&o, "logisticsName", d->logistics->name);
-    if (jo->key_as_number) {
+    if (jo->key_omit) {
+        /* no key: the record cannot be a parcel's declaration */
+    } else if (jo->key_suffix) {
+        jobj_key(&o, "logisticsNo");
+        buf_printf(b, "\"%s%s\"", d->logistics_no, jo->key_suffix);
+    } else if (jo->key_as_number) {
         jobj_key(&o, "logisticsNo");
         /* the digits of the real number without its letters, led by 8 (no leading 0) */
         buf_printf(b, "8%s", d->logistics_no + strcspn(d->logistics_no, "0123456789"));
@@ -647,7 +686,12 @@ static void decl_to_json(const struct gen_decl *d, const struct json_opts *jo, s
     jobj_str(&o, "wrapType", "2");
     jobj_int(&o, "packNo", 1);
     fmt_decimal(v, sizeof(v), d->gross_g, 3, 0);
-    jobj_dec(&o, "grossWeight", v, num);
+    if (jo->gross_raw) {
+        jobj_key(&o, "grossWeight");
+        buf_puts(b, jo->gross_raw);
+    } else {
+        jobj_dec(&o, "grossWeight", v, num);
+    }
     if (jo->dup_key)
         jobj_dec(&o, "grossWeight", v, num);
     fmt_decimal(v, sizeof(v), d->net_g, 3, 0);
@@ -704,28 +748,57 @@ static void decl_to_json(const struct gen_decl *d, const struct json_opts *jo, s
     jobj_close(&o);
 }
 
+/* The serialisation hooks of a format defect (DEF_FMT_*): the first item's price or
+ * gname, 101 items, grossWeight as a boolean. */
+static void defect_opts(const struct gen_decl *d, struct json_opts *jo)
+{
+    memset(jo, 0, sizeof(*jo));
+    switch (d->defect) {
+    case DEF_FMT_PRICE_COMMA:
+        jo->price_override = "1,234.00";
+        break;
+    case DEF_FMT_PRICE_7_DECIMALS:
+        jo->price_override = "12.3456789";
+        break;
+    case DEF_FMT_PRICE_EXPONENT:
+        jo->price_override = "1e3";
+        break;
+    case DEF_FMT_ITEMS_101:
+        jo->extra_items = 101 - d->n_items;
+        break;
+    case DEF_FMT_NUL_IN_GNAME:
+        jo->gname_raw = "电吉他\\u0000<script>";
+        break;
+    case DEF_FMT_GROSS_WEIGHT_BOOL:
+        jo->gross_raw = "true";
+        break;
+    default:
+        break;
+    }
+}
+
 /* ------------------------------------------------------------------------------------ */
-/* Malformed records: each one must be refused by the decoder (-> quarantine).           */
+/* Malformed records: none can be read as a declaration (-> quarantine).               */
 
 enum malformed {
     MAL_TRUNCATED_JSON,
     MAL_JSON_ARRAY,
     MAL_INVALID_UTF8,
-    MAL_PRICE_7_DECIMALS,
-    MAL_ITEMS_101,
+    MAL_LOGISTICSNO_MISSING,
+    MAL_LOGISTICSNO_81,
     MAL_LOGISTICSNO_NUMBER,
     MAL_EMPTY_VALUE,
     MAL_DUPLICATE_KEY,
-    MAL_NUL_IN_STRING,
+    MAL_NUL_IN_LOGISTICSNO,
     MAL_TOO_DEEP,
     MAL_BINARY_GARBAGE,
     MAL_COUNT
 };
 
 static const char *const malformed_names[MAL_COUNT] = {
-    "truncated_json", "json_array",         "invalid_utf8",   "price_7_decimals",
-    "items_101",      "logisticsNo_number", "empty_value",    "duplicate_key",
-    "nul_in_string",  "too_deep",           "binary_garbage",
+    "truncated_json",     "json_array",         "invalid_utf8",   "logisticsNo_missing",
+    "logisticsNo_81",     "logisticsNo_number", "empty_value",    "duplicate_key",
+    "nul_in_logisticsNo", "too_deep",           "binary_garbage",
 };
 
 /* Build malformed record j into value (and key, "" for a null key). */
@@ -761,13 +834,16 @@ static void make_malformed(uint64_t seed, uint64_t j, enum malformed kind, struc
         jo.gname_raw = "\xC0\xAF\x80 \xFF\xFE \xE7\x94";
         decl_to_json(&d, &jo, value);
         break;
-    case MAL_PRICE_7_DECIMALS:
-        jo.price_override = "12.3456789";
+    case MAL_LOGISTICSNO_MISSING:
+        jo.key_omit = true;
         decl_to_json(&d, &jo, value);
         break;
-    case MAL_ITEMS_101:
-        jo.extra_items = 101 - d.n_items;
-        decl_to_json(&d, &jo, value);
+    case MAL_LOGISTICSNO_81:
+        /* CEB603 logisticsNo is C..80: 81 characters cannot key a parcel */
+        snprintf(d.logistics_no + strlen(d.logistics_no),
+                 sizeof(d.logistics_no) - strlen(d.logistics_no), "%0*d",
+                 (int)(81 - strlen(d.logistics_no)), 0);
+        decl_to_json(&d, NULL, value);
         break;
     case MAL_LOGISTICSNO_NUMBER:
         jo.key_as_number = true;
@@ -779,8 +855,8 @@ static void make_malformed(uint64_t seed, uint64_t j, enum malformed kind, struc
         jo.dup_key = true;
         decl_to_json(&d, &jo, value);
         break;
-    case MAL_NUL_IN_STRING:
-        jo.gname_raw = "电吉他\\u0000<script>";
+    case MAL_NUL_IN_LOGISTICSNO:
+        jo.key_suffix = "\\u0000";
         decl_to_json(&d, &jo, value);
         break;
     case MAL_TOO_DEEP:
@@ -935,7 +1011,7 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i <= count; i++) {
         while (j < n_malformed && (j + 1) * count / (n_malformed + 1) == i) {
             enum malformed kind = (enum malformed)(j % MAL_COUNT);
-            char key[64];
+            char key[128];
 
             value.len = 0;
             buf_reserve(&value, 0);
@@ -956,8 +1032,10 @@ int main(int argc, char **argv)
 
         struct gen_decl d;
         make_declaration(seed, i, (unsigned)defect_pm, (unsigned)watch_pm, &d);
+        struct json_opts jo;
+        defect_opts(&d, &jo);
         value.len = 0;
-        decl_to_json(&d, NULL, &value);
+        decl_to_json(&d, &jo, &value);
         if (write_record(out, d.logistics_no, value.p, value.len) < 0)
             goto write_error;
         if (expect)

@@ -239,6 +239,49 @@ static void test_declaration_columns(void **state)
     free(text);
 }
 
+/* A declaration with fields breaking the CEB603 format (issue 10): the faulted fields are
+ * left out of "decl" (NULL in their columns, so nothing unstorable reaches SQL), the other
+ * fields are sent, and the payload is the raw value byte-exact, bad text included. */
+static void test_declaration_with_faults(void **state)
+{
+    (void)state;
+    const char *raw = "{\"logisticsNo\":\"YL1\",\"customsCode\":1900,\"grossWeight\":\"1e3\","
+                      "\"note\":\"a\\u0000b\",\"ebcName\":\"E\",\"items\":[{\"gnum\":1,"
+                      "\"price\":\"1,234.00\",\"qty\":\"2\"},7]}";
+    char err[256];
+    struct declaration *d = declaration_decode(raw, strlen(raw), 0, NULL, err, sizeof(err));
+    assert_non_null(d);
+    assert_int_equal(d->n_faults, 5); /* customsCode, grossWeight, note, price, items[1] */
+    struct decision decision = {.status_code = 100, .rules_version = "v"};
+    struct batch_record r = {.kind = BATCH_DECLARATION,
+                             .topic = TOPIC_DECL,
+                             .value = raw,
+                             .value_len = strlen(raw),
+                             .key = d->logisticsNo,
+                             .decl = d,
+                             .decision = &decision};
+    char *text = batch_document(&r, 1, NULL, 0, "e", "r", err, sizeof(err));
+    assert_non_null(text);
+    struct json_object *root = json_tokener_parse(text);
+    assert_non_null(root);
+    struct json_object *rec = json_object_array_get_idx(json_object_object_get(root, "records"), 0);
+    struct json_object *decl = json_object_object_get(rec, "decl"), *v;
+    assert_false(json_object_object_get_ex(decl, "customsCode", &v));
+    assert_false(json_object_object_get_ex(decl, "grossWeight", &v));
+    assert_false(json_object_object_get_ex(decl, "note", &v)); /* PAYLOAD field anyway */
+    assert_string_equal(json_object_get_string(json_object_object_get(decl, "ebcName")), "E");
+    struct json_object *items = json_object_object_get(decl, "items");
+    assert_int_equal(json_object_array_length(items), 2); /* positions kept */
+    struct json_object *i0 = json_object_array_get_idx(items, 0);
+    assert_false(json_object_object_get_ex(i0, "price", &v));
+    assert_string_equal(json_object_get_string(json_object_object_get(i0, "qty")), "2");
+    assert_int_equal(json_object_object_length(json_object_array_get_idx(items, 1)), 0);
+    assert_string_equal(json_object_get_string(json_object_object_get(rec, "payload")), raw);
+    json_object_put(root);
+    free(text);
+    declaration_free(d);
+}
+
 /* ---- scans ---- */
 
 static void test_scan_records(void **state)
@@ -742,6 +785,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_declaration_record),
         cmocka_unit_test(test_declaration_columns),
+        cmocka_unit_test(test_declaration_with_faults),
         cmocka_unit_test(test_scan_records),
         cmocka_unit_test(test_quarantine_records),
         cmocka_unit_test(test_not_text_is_quarantined),

@@ -156,6 +156,56 @@ static void refused(const char *json, const char *want_key, const char *sub1, co
     refused_len(json, strlen(json), 0, want_key, sub1, sub2);
 }
 
+/*
+ * Decode a readable declaration with a field that breaks the CEB603 format: it must decode
+ * (key = "YL1") with at least one fault; the first fault, written as the rule CEB603-FORMAT
+ * words it ("items[0].price: '1,5' is not ..."), must contain `sub1` and `sub2` (either may
+ * be NULL; case-insensitive), and the faulted member must be absent.
+ */
+static void faulted(const char *json, const char *sub1, const char *sub2)
+{
+    struct declaration *d = decode_ok(json);
+    char text[1024];
+
+    if (d->n_faults == 0) {
+        declaration_free(d);
+        fail_msg("decoded without a fault\n  input: %.300s", json);
+    }
+    assert_non_null(d->faults);
+    const struct decl_fault *f = &d->faults[0];
+    char loc[64];
+    if (f->item < 0)
+        snprintf(loc, sizeof(loc), "%s", f->name);
+    else
+        snprintf(loc, sizeof(loc), "items[%ld]%s%s", f->item, f->name[0] ? "." : "", f->name);
+    snprintf(text, sizeof(text), "%s: %s%s%s %s", loc, f->text ? "'" : "", f->value,
+             f->text ? "'" : "", f->why);
+    if (!contains_ci(text, sub1) || !contains_ci(text, sub2))
+        fail_msg("fault \"%s\" lacks \"%s\" or \"%s\"\n  input: %.300s", text, sub1 ? sub1 : "",
+                 sub2 ? sub2 : "", json);
+    if (f->why[0] == '\0')
+        fail_msg("fault without a reason: %s", text);
+    /* The member is left absent: nothing unreadable reaches a column. */
+    const void *base = f->item < 0                    ? (const void *)d
+                       : (size_t)f->item < d->n_items ? (const void *)&d->items[f->item]
+                                                      : NULL;
+    const struct decl_field *fd = f->name[0] ? decl_field_find(f->item >= 0, f->name) : NULL;
+    if (base && fd) {
+        bool present = fd->kind == DECL_STRING    ? decl_get_string(base, fd) != NULL
+                       : fd->kind == DECL_DECIMAL ? decl_get_decimal(base, fd)->present
+                                                  : decl_get_integer(base, fd)->present;
+        if (present)
+            fail_msg("%s: faulted, but present in the declaration", text);
+    }
+    for (size_t k = 0; k < d->n_faults && k < DECL_MAX_FAULTS; k++) {
+        for (const char *c = d->faults[k].value; *c; c++) {
+            if ((unsigned char)*c < 0x20 || *c == 0x7f)
+                fail_msg("fault value with a control character: %s", d->faults[k].value);
+        }
+    }
+    declaration_free(d);
+}
+
 /* Reason contains at least one of a / b (case-insensitive). */
 static void refused_either(const char *data, size_t len, size_t max_bytes, const char *a,
                            const char *b)
@@ -332,11 +382,11 @@ static void test_minimal(void **state)
 static void test_decimals_as_numbers(void **state)
 {
     const char *as_numbers = "{\"logisticsNo\":\"YL1\",\"grossWeight\":1399.00,\"netWeight\":0.1,"
-                             "\"freight\":1e2,\"insuredFee\":-0.5,\"items\":[{\"price\":1.5E+2,"
-                             "\"qty\":12345e-5,\"totalPrice\":0,\"qty1\":-0}]}";
+                             "\"freight\":100,\"insuredFee\":-0.5,\"items\":[{\"price\":150.0,"
+                             "\"qty\":0.12345,\"totalPrice\":0,\"qty1\":-0}]}";
     const char *as_strings = "{\"logisticsNo\":\"YL1\",\"grossWeight\":\"1399.00\",\"netWeight\":"
-                             "\"0.1\",\"freight\":\"1e2\",\"insuredFee\":\"-0.5\",\"items\":[{"
-                             "\"price\":\"1.5E+2\",\"qty\":\"12345e-5\",\"totalPrice\":\"0\","
+                             "\"0.1\",\"freight\":\"100\",\"insuredFee\":\"-0.5\",\"items\":[{"
+                             "\"price\":\"150.0\",\"qty\":\"0.12345\",\"totalPrice\":\"0\","
                              "\"qty1\":\"-0\"}]}";
     const char *texts[] = {as_numbers, as_strings};
 
@@ -404,7 +454,88 @@ static void test_bad_decimals(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        refused(cases[i].json, "YL1", cases[i].field, cases[i].reason);
+        faulted(cases[i].json, cases[i].field, cases[i].reason);
+}
+
+/* Issue 10: a readable declaration with an amount that is not a plain decimal, a field
+ * too long, a wrong type: a fault naming the field and the value, never a refusal; several
+ * faults are all kept, in decoding order. */
+static void test_format_faults(void **state)
+{
+    (void)state;
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"gnum\":1,\"price\":\"1,234.00\"}]}",
+            "items[0].price: '1,234.00'", "not a decimal number");
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"price\":\"12.345678\"}]}", "price: '12.345678'",
+            "more than 5 digits after the decimal point");
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"price\":\"1e3\"}]}", "price: '1e3'",
+            "exponent");
+    faulted("{\"logisticsNo\":\"YL1\",\"freight\":1e3}", "freight: 1e3 is", "exponent");
+    faulted("{\"logisticsNo\":\"YL1\",\"freight\":1.5E+2}", "freight: 1.5E+2", "exponent");
+    faulted("{\"logisticsNo\":\"YL1\",\"grossWeight\":\"NaN\"}", "grossWeight: 'NaN'",
+            "not a decimal");
+    faulted("{\"logisticsNo\":\"YL1\",\"ebcName\":{\"a\":1}}", "ebcName: {\"a\":1}",
+            "is an object, text expected");
+    faulted("{\"logisticsNo\":\"YL1\",\"customsCode\":1900}", "customsCode: 1900",
+            "is a number, text expected");
+    faulted("{\"logisticsNo\":\"YL1\",\"packNo\":\"abc\"}", "packNo: 'abc'", "whole number");
+    /* json-c clamps an integer beyond 64 bits: the fault says so instead of a wrong value. */
+    faulted("{\"logisticsNo\":\"YL1\",\"grossWeight\":123456789012345678901234567890}",
+            "grossWeight:", "19 or more digits, too large for CEB603 N19,5");
+    faulted("{\"logisticsNo\":\"YL1\",\"packNo\":-123456789012345678901234567890}",
+            "packNo:", "19 or more digits, too large for CEB603 N9");
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":{\"gnum\":1}}", "items: {\"gnum\":1}", "list");
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"gnum\":1},7]}", "items[1]: 7", "object");
+
+    /* A long value is cut in the fault, never a control character in it. */
+    char *s = repeat("x", 1001);
+    char *json = xasprintf("{\"logisticsNo\":\"YL1\",\"note\":\"%s\\n\"}", s);
+    struct declaration *d = decode_ok(json);
+    assert_int_equal(d->n_faults, 1);
+    assert_null(d->note);
+    assert_int_equal(strlen(d->faults[0].value), DECL_FAULT_SHOW + 3);
+    assert_string_equal(d->faults[0].value + DECL_FAULT_SHOW, "...");
+    declaration_free(d);
+    free(json);
+    free(s);
+
+    /* Every bad field is found; the good ones around them are decoded. */
+    d = decode_ok("{\"logisticsNo\":\"YL1\",\"guid\":\"G\",\"freight\":\"1,0\",\"packNo\":true,"
+                  "\"items\":[{\"gnum\":2,\"price\":\"x\",\"qty\":\"3\"},[]]}");
+    assert_int_equal(d->n_faults, 4);
+    assert_string_equal(d->guid, "G");
+    assert_false(d->freight.present);
+    assert_false(d->packNo.present);
+    assert_int_equal(d->n_items, 2);
+    assert_integer(&d->items[0].gnum, 2, "items[0].gnum");
+    assert_decimal(&d->items[0].qty, "3", "items[0].qty");
+    assert_false(d->items[0].price.present);
+    assert_string_equal(d->faults[0].name, "freight");
+    assert_string_equal(d->faults[1].name, "packNo");
+    assert_string_equal(d->faults[2].name, "price");
+    assert_int_equal(d->faults[2].item, 0);
+    assert_string_equal(d->faults[3].name, "");
+    assert_int_equal(d->faults[3].item, 1);
+    declaration_free(d);
+
+    /* More faults than are kept: all counted. */
+    char *items = malloc(30 * 24);
+    assert_non_null(items);
+    char *p = items;
+    for (int i = 0; i < 30; i++)
+        p += sprintf(p, "%s{\"price\":\"a\"}", i ? "," : "");
+    json = xasprintf("{\"logisticsNo\":\"YL1\",\"items\":[%s]}", items);
+    d = decode_ok(json);
+    assert_int_equal(d->n_faults, 30);
+    assert_int_equal(d->faults[DECL_MAX_FAULTS - 1].item, DECL_MAX_FAULTS - 1);
+    declaration_free(d);
+    free(json);
+    free(items);
+
+    /* Clean declarations have no faults. */
+    d = decode_ok("{\"logisticsNo\":\"YL1\",\"freight\":\"1234.00\"}");
+    assert_int_equal(d->n_faults, 0);
+    assert_null(d->faults);
+    declaration_free(d);
 }
 
 static void test_nan_infinity_literals(void **state)
@@ -511,7 +642,10 @@ static void test_items_empty_and_count(void **state)
     free(json);
 
     json = xasprintf("{\"logisticsNo\":\"YL1\",\"items\":[%s]}", items);
-    refused(json, "YL1", "items", NULL);
+    faulted(json, "has 101 entries", "at most 100");
+    d = decode_ok(json);
+    assert_int_equal(d->n_items, 0); /* none decoded: the raw record keeps them */
+    declaration_free(d);
     free(json);
     free(items);
 }
@@ -716,9 +850,9 @@ static void test_surrogates_and_nul(void **state)
         free(json);
     }
     /* U+0000 cannot live in a C string or a PostgreSQL text column. */
-    refused("{\"logisticsNo\":\"YL1\",\"note\":\"a\\u0000b\"}", "YL1", "note", NULL);
-    refused("{\"logisticsNo\":\"YL1\",\"items\":[{\"gname\":\"\\u0000\"}]}", "YL1", "items[0]",
-            "gname");
+    faulted("{\"logisticsNo\":\"YL1\",\"note\":\"a\\u0000b\"}", "note: 'a\\u0000b'", "NUL");
+    faulted("{\"logisticsNo\":\"YL1\",\"items\":[{\"gname\":\"\\u0000\"}]}", "items[0].gname",
+            "NUL");
     refused("{\"logisticsNo\":\"YL\\u0000\"}", KEY_ANY, "logisticsNo", NULL);
     /* ... but an escaped backslash followed by u0000 is just text. */
     struct declaration *d = decode_ok("{\"logisticsNo\":\"YL1\",\"note\":\"\\\\u0000\"}");
@@ -800,7 +934,7 @@ static void test_string_length(void **state)
             assert_int_equal(decl_utf8_length(d->note), cases[i].n);
             declaration_free(d);
         } else {
-            refused(json, "YL1", "note", NULL);
+            faulted(json, "note", "longer than 1000");
         }
         free(json);
         free(s);
@@ -809,10 +943,10 @@ static void test_string_length(void **state)
     char *s = repeat("x", 1001);
     char *json =
         xasprintf("{\"logisticsNo\":\"YL1\",\"items\":[{\"gnum\":1,\"gname\":\"%s\"}]}", s);
-    refused(json, "YL1", "items[0]", "gname");
+    faulted(json, "items[0].gname", "longer than 1000");
     free(json);
     json = xasprintf("{\"logisticsNo\":\"YL1\",\"guid\":\"%s\"}", s);
-    refused(json, "YL1", "guid", NULL);
+    faulted(json, "guid", NULL);
     free(json);
     free(s);
 }
@@ -858,7 +992,7 @@ static void test_wrong_types(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        refused(cases[i].json, "YL1", cases[i].sub1, cases[i].sub2);
+        faulted(cases[i].json, cases[i].sub1, cases[i].sub2);
 }
 
 static void test_size_limit(void **state)
@@ -945,7 +1079,7 @@ static void test_nesting(void **state)
 static void test_err_truncated(void **state)
 {
     char buf[64], *key = &key_unset;
-    const char *json = "{\"logisticsNo\":\"YL1\",\"grossWeight\":\"1.000001\"}";
+    const char *json = "{\"logisticsNo\":\"YL1\",\"grossWeight\":\"1\",\"grossWeight\":\"2\"}";
 
     (void)state;
     memset(buf, 'Z', sizeof(buf));
@@ -961,7 +1095,7 @@ static void test_key_out_null(void **state)
 {
     char err[256] = "";
     const char *ok = "{\"logisticsNo\":\"YL1\"}",
-               *bad = "{\"logisticsNo\":\"YL1\",\"packNo\":\"x\"}";
+               *bad = "{\"logisticsNo\":\"YL1\",\"packNo\":1,\"packNo\":2}";
     struct declaration *d = declaration_decode(ok, strlen(ok), 0, NULL, err, sizeof(err));
 
     (void)state;
@@ -1468,6 +1602,7 @@ int main(void)
         cmocka_unit_test(test_minimal),
         cmocka_unit_test(test_decimals_as_numbers),
         cmocka_unit_test(test_bad_decimals),
+        cmocka_unit_test(test_format_faults),
         cmocka_unit_test(test_nan_infinity_literals),
         cmocka_unit_test(test_integers),
         cmocka_unit_test(test_null_is_absent),

@@ -713,6 +713,76 @@ static void test_reject_beats_inspect(void **state)
     decision_clear(&dec);
 }
 
+/* Trace callback: counts the rules reported, and those reported as skipped. */
+struct format_trace {
+    size_t calls, skipped;
+};
+
+static void format_trace_fn(void *ctx, const struct rule_trace *t)
+{
+    struct format_trace *ft = ctx;
+    ft->calls++;
+    ft->skipped += t->outcome == RULE_OUTCOME_SKIPPED && strstr(t->why, RULES_FORMAT_ID);
+}
+
+/*
+ * The built-in pre-rule CEB603-FORMAT (issue 10): a readable declaration with a field that
+ * breaks the CEB603 format is rejected with one reason naming the field (by gnum, as the
+ * rules do) and the value as sent; no rule of the file runs on the incomplete declaration
+ * (CEB603-REQ-ITEM would say "price: missing", CEB603-TOTALPRICE would misjudge).
+ */
+static void test_format_pre_rule(void **state)
+{
+    static const char *const ids[] = {RULES_FORMAT_ID};
+    static const struct {
+        const char *from, *to, *text;
+    } cases[] = {
+        {"\"price\": \"1099.00\"", "\"price\": \"1,234.00\"",
+         "items[gnum=1].price: '1,234.00' is not a decimal number"},
+        {"\"price\": \"1099.00\"", "\"price\": \"12.345678\"",
+         "items[gnum=1].price: '12.345678' has more than 5 digits after the decimal point"},
+        {"\"price\": \"1099.00\"", "\"price\": \"1e3\"",
+         "items[gnum=1].price: '1e3' is not a plain decimal number (exponent notation)"},
+        {"\"price\": \"1099.00\"", "\"price\": 1e3", "items[gnum=1].price: 1e3 is not a plain"},
+        {"\"grossWeight\": \"6.35\"", "\"grossWeight\": true",
+         "grossWeight: true is a boolean, a decimal number expected"},
+        {"\"gnum\": 1,", "\"gnum\": \"one\",", "items[0].gnum: 'one' is not a whole number"},
+        {"\"packNo\": 1", "\"packNo\": {\"n\": 1}", "packNo: {\"n\":1} is an object"},
+    };
+    struct decision dec;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        decide_with(mishan, cases[i].from, cases[i].to, NULL, NULL, &dec);
+        assert_int_equal(dec.status_code, 100);
+        expect_rules(&dec, ids, 1);
+        expect_reason(&dec, RULES_FORMAT_ID, RULE_REJECT, cases[i].text);
+        assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_HIGH);
+        assert_non_null(dec.rules_version);
+        decision_clear(&dec);
+    }
+
+    /* Two bad fields: one reason naming both, in decoding order; every rule of the file is
+     * traced as skipped, saying why. */
+    char *t1 = replace_once(valid_json, "\"price\": \"89.90\"", "\"price\": \"89,90\"");
+    char *t2 = replace_once(t1, "\"netWeight\": \"5.2\"", "\"netWeight\": [5.2]");
+    struct declaration *d = decode(t2);
+    struct format_trace ft = {0};
+    memset(&dec, 0, sizeof(dec));
+    assert_int_equal(rules_evaluate_trace(mishan, d, &dec, format_trace_fn, &ft), 0);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    expect_reason(&dec, RULES_FORMAT_ID, RULE_REJECT,
+                  "netWeight: [5.2] is an array, a decimal number expected; "
+                  "items[gnum=2].price: '89,90' is not a decimal number");
+    assert_int_equal(ft.calls, rules_count(mishan));
+    assert_int_equal(ft.skipped, rules_count(mishan));
+    decision_clear(&dec);
+    declaration_free(d);
+    free(t1);
+    free(t2);
+}
+
 /* reject > review > inspect > accept; flag never changes the status. */
 static void test_precedence(void **state)
 {
@@ -1914,6 +1984,7 @@ int main(void)
         cmocka_unit_test(test_weights_and_packages),
         cmocka_unit_test(test_hs_watch_list),
         cmocka_unit_test(test_reject_beats_inspect),
+        cmocka_unit_test(test_format_pre_rule),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_message_truncation),
         cmocka_unit_test(test_value_escaping),
