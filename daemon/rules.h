@@ -27,8 +27,10 @@
 
 #include "declaration.h"
 
-/* The rule id of the built-in format pre-rule (config/RULES.md "Format pre-check"). */
-#define RULES_FORMAT_ID "CEB603-FORMAT"
+/* The rule id of the built-in format pre-rule (config/RULES.md "Format pre-check"), and its
+ * Chinese text for the declarer's receipt (like a rule's message_zh). */
+#define RULES_FORMAT_ID         "CEB603-FORMAT"
+#define RULES_FORMAT_MESSAGE_ZH "申报数据格式不符合CEB603报文规范(字段类型、数值或长度有误)"
 
 enum rule_action { RULE_REJECT, RULE_REVIEW, RULE_INSPECT, RULE_FLAG };
 

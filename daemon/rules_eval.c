@@ -265,11 +265,13 @@ static int format_reject(const struct declaration *d, struct decision *out)
         return -1;
     x->rule_id = util_strdup(RULES_FORMAT_ID);
     x->message = util_strdup(fs.text);
+    x->message_zh = util_strdup(RULES_FORMAT_MESSAGE_ZH);
     x->action = RULE_REJECT;
     x->severity = RULE_SEVERITY_HIGH;
-    if (!x->rule_id || !x->message) {
+    if (!x->rule_id || !x->message || !x->message_zh) {
         free(x->rule_id);
         free(x->message);
+        free(x->message_zh);
         free(x);
         return -1;
     }

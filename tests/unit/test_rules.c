@@ -758,6 +758,7 @@ static void test_format_pre_rule(void **state)
         expect_rules(&dec, ids, 1);
         expect_reason(&dec, RULES_FORMAT_ID, RULE_REJECT, cases[i].text);
         assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_HIGH);
+        assert_string_equal(dec.reasons[0].message_zh, RULES_FORMAT_MESSAGE_ZH);
         assert_non_null(dec.rules_version);
         decision_clear(&dec);
     }
