@@ -99,6 +99,13 @@ for lno in "${!want_rule[@]}"; do
     check "$label: a rejection receipt (100) on $N.receipts" 1 \
         "$(grep -F "$lno"$'\t' "$T_DIR/receipts" | grep -c '"returnStatus": *"100"' || true)"
 done
+# The issue's example as the declarer reads it: the receipt's returnInfo in Chinese, naming
+# the field and the value.
+info=$(q "SELECT payload->>'returnInfo' FROM customs.outbox
+           WHERE key = '$N-price_comma' AND type = 'receipt' AND payload->>'returnStatus' = '100'")
+if [[ $info == 海关退单* && $info == *申报数据格式不符合CEB603报文规范* && $info == *"items[gnum=1].price: '1,234.00'"* ]]; then
+    ok "price_comma: returnInfo in Chinese naming price: $info"
+else fail "price_comma: returnInfo not Chinese or not naming price: '$info'"; fi
 check "101 items: no item rows (the raw record keeps them)" 0 \
     "$(q "SELECT count(*) FROM customs.declaration_items WHERE logistics_no = '$N-items_101'")"
 
