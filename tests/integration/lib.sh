@@ -127,3 +127,39 @@ rules_copy() {
     grep -q 'enabled: false' "$1/rules.yaml" || { fail "could not disable the random sample"; return 1; }
     echo "$1/rules.yaml"
 }
+
+# t_decl LNO [FIELD=VALUE...]: a CEB603 declaration of parcel LNO, one item (2 x 699.50 CNY,
+# HS 9207900000, 3.5 kg gross), accepted by the shipped rules. FIELD=VALUE sets appType (1),
+# ieFlag (E), note (""), gcode, qty, price, totalPrice, grossWeight, netWeight.
+t_decl() {
+    local lno=$1 kv appType=1 ieFlag=E note="" gcode=9207900000 qty=2 price=699.50 \
+        totalPrice=1399.00 grossWeight=3.5 netWeight=3.125
+    shift
+    for kv in "$@"; do
+        case ${kv%%=*} in
+        appType | ieFlag | note | gcode | qty | price | totalPrice | grossWeight | netWeight)
+            printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
+        *) echo "t_decl: unknown field ${kv%%=*}" >&2; return 1 ;;
+        esac
+    done
+    cat <<JSON
+{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$appType","appTime":"20240512103000","appStatus":"2",
+"customsCode":"1900","portCode":"1900","ieFlag":"$ieFlag","ieDate":"20240512",
+"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$lno",
+"ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
+"logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$lno",
+"copNo":"COP-$lno","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
+"tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
+"freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
+"wrapType":"2","packNo":1,"grossWeight":"$grossWeight","netWeight":"$netWeight","note":"$note",
+"items":[{"gnum":1,"itemNo":"IT-001","itemName":"货物","gcode":"$gcode","gname":"货物",
+"gmodel":"型号","barCode":"无","country":"344","currency":"142","qty":"$qty","unit":"011",
+"qty1":"$qty","unit1":"011","price":"$price","totalPrice":"$totalPrice"}]}
+JSON
+}
+
+# t_scan LNO KIND TIME: a warehouse scan record as the warehouse publishes it.
+t_scan() {
+    printf '{"logisticsNo":"%s","scan":"%s","scannedAt":"%s","loctNo":"1900W00001","totalPackageNo":"PKG-%s"}' \
+        "$1" "$2" "$3" "$N"
+}

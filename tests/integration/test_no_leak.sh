@@ -36,26 +36,8 @@ as_officer() { psql -X -A -t -q -v ON_ERROR_STOP=1 -U "$OFFICER" -c "$1" 2>&1; }
 
 # decl LNO APPTYPE GCODE NOTE: a CEB603 declaration (one item, 2 x 699.50 CNY); the note is
 # the declarer's own field, never the marker.
-decl() {
-    cat <<JSON
-{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$2","appTime":"20240512103000","appStatus":"2",
-"customsCode":"1900","portCode":"1900","ieFlag":"E","ieDate":"20240512",
-"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$1",
-"ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
-"logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$1",
-"copNo":"COP-$1","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
-"tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
-"freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
-"wrapType":"2","packNo":1,"grossWeight":"3.5","netWeight":"3.125","note":"$4",
-"items":[{"gnum":1,"itemNo":"IT-001","itemName":"货物","gcode":"$3","gname":"货物",
-"gmodel":"型号","barCode":"无","country":"344","currency":"142","qty":"2","unit":"011",
-"qty1":"2","unit1":"011","price":"699.50","totalPrice":"1399.00"}]}
-JSON
-}
-scan() {
-    printf '{"logisticsNo":"%s","scan":"%s","scannedAt":"%s","loctNo":"1900W00001","totalPackageNo":"PKG-%s"}' \
-        "$1" "$2" "$3" "$N"
-}
+decl() { t_decl "$1" appType="$2" gcode="$3" note="$4"; }
+scan() { t_scan "$@"; }
 status() { q "SELECT status_code FROM customs.declarations WHERE logistics_no = '$1'"; }
 
 GUITAR=9207900000 GRAPHITE=3801100000 BATTERY=8507600000 BADHS=92079000

@@ -24,22 +24,12 @@ ST=$N.scans
 # decl LNO APPTYPE IEFLAG KIND NOTE: a CEB603 declaration; KIND guitar (9207: accepted) or
 # graphite (3801: on the inspection watch list).
 decl() {
-    local g=9207900000 qty=2 price=699.50 total=1399.00 gross=3.5 net=3.125
-    if [ "$4" = graphite ]; then g=3801100000 qty=10 price=12.34567 total=123.46 gross=11 net=10; fi
-    cat <<JSON
-{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$2","appTime":"20240512103000","appStatus":"2",
-"customsCode":"1900","portCode":"1900","ieFlag":"$3","ieDate":"20240512",
-"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$1",
-"ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
-"logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$1",
-"copNo":"COP-$1","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
-"tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
-"freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
-"wrapType":"2","packNo":1,"grossWeight":"$gross","netWeight":"$net","note":"$5",
-"items":[{"gnum":1,"itemNo":"IT-001","itemName":"货物","gcode":"$g","gname":"货物",
-"gmodel":"型号","barCode":"无","country":"344","currency":"142","qty":"$qty","unit":"011",
-"qty1":"$qty","unit1":"011","price":"$price","totalPrice":"$total"}]}
-JSON
+    if [ "$4" = graphite ]; then
+        t_decl "$1" appType="$2" ieFlag="$3" note="$5" gcode=3801100000 qty=10 price=12.34567 \
+            totalPrice=123.46 grossWeight=11 netWeight=10
+    else
+        t_decl "$1" appType="$2" ieFlag="$3" note="$5"
+    fi
 }
 # scan LNO KIND: a warehouse scan at a fixed time (normalised by customsd as below).
 SCAN_AT=2024-05-12T10:30:00+08:00
