@@ -163,3 +163,20 @@ t_scan() {
     printf '{"logisticsNo":"%s","scan":"%s","scannedAt":"%s","loctNo":"1900W00001","totalPackageNo":"PKG-%s"}' \
         "$1" "$2" "$3" "$N"
 }
+
+# Records framed in two files and produced together: t_batch_init; add_decl ARGS... and
+# add_scan ARGS... frame one declaration or scan with the test's own decl and scan builders
+# (the key is the first argument); flush produces what was framed and waits until customsd
+# committed every record added so far (returns 1 on timeout).
+t_batch_init() {
+    dframes=$T_DIR/decl.frames sframes=$T_DIR/scan.frames nd=0 ns=0
+    : >"$dframes"; : >"$sframes"
+}
+add_decl() { frame_json "$dframes" "$1" "$(decl "$@")"; nd=$((nd + 1)); }
+add_scan() { frame_json "$sframes" "$1" "$(scan "$@")"; ns=$((ns + 1)); }
+flush() {
+    [ ! -s "$dframes" ] || produce "$N.declarations" "$dframes"
+    [ ! -s "$sframes" ] || produce "$N.scans" "$sframes"
+    : >"$dframes"; : >"$sframes"
+    wait_committed "$N" "$N.declarations" "$nd" 60 && wait_committed "$N" "$N.scans" "$ns" 60
+}

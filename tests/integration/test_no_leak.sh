@@ -42,17 +42,7 @@ status() { q "SELECT status_code FROM customs.declarations WHERE logistics_no = 
 
 GUITAR=9207900000 GRAPHITE=3801100000 BATTERY=8507600000 BADHS=92079000
 ACC=$N-ACC REJ=$N-REJ AMD=$N-AMD CAN=$N-CAN I1=$N-I1 I2=$N-I2 I3=$N-I3 I4=$N-I4 R1=$N-R1 R2=$N-R2
-dframes=$T_DIR/decl.frames sframes=$T_DIR/scan.frames
-nd=0 ns=0
-add_decl() { frame_json "$dframes" "$1" "$(decl "$@")"; nd=$((nd + 1)); }
-add_scan() { frame_json "$sframes" "$1" "$(scan "$@")"; ns=$((ns + 1)); }
-flush() {
-    [ ! -s "$dframes" ] || produce "$N.declarations" "$dframes"
-    [ ! -s "$sframes" ] || produce "$N.scans" "$sframes"
-    : > "$dframes"; : > "$sframes"
-    wait_committed "$N" "$N.declarations" "$nd" 60 && wait_committed "$N" "$N.scans" "$ns" 60
-}
-: > "$dframes"; : > "$sframes"
+t_batch_init
 
 # --- the rules decide; a conflict and an undecodable record; scans ----------------------------
 add_decl "$ACC" 1 $GUITAR ""

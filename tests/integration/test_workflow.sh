@@ -54,17 +54,7 @@ history() {
 
 GUITAR=9207900000 GRAPHITE=3801100000 BATTERY=8507600000
 ACC=$N-ACC INSP=$N-INSP INSD=$N-INSD REV=$N-REV EARLY=$N-EARLY AMD1=$N-AMD1 AMD2=$N-AMD2 CAN=$N-CAN
-dframes=$T_DIR/decl.frames sframes=$T_DIR/scan.frames
-nd=0 ns=0
-add_decl() { frame_json "$dframes" "$1" "$(decl "$@")"; nd=$((nd + 1)); }
-add_scan() { frame_json "$sframes" "$1" "$(scan "$@")"; ns=$((ns + 1)); }
-flush() { # produce what was framed, wait until customsd committed all of it
-    [ ! -s "$dframes" ] || produce "$N.declarations" "$dframes"
-    [ ! -s "$sframes" ] || produce "$N.scans" "$sframes"
-    : > "$dframes"; : > "$sframes"
-    wait_committed "$N" "$N.declarations" "$nd" 60 && wait_committed "$N" "$N.scans" "$ns" 60
-}
-: > "$dframes"; : > "$sframes"
+t_batch_init
 
 # --- phase 1: declarations, and a scan for a parcel not declared yet ------------------------
 add_decl "$ACC" 1 $GUITAR ""
