@@ -49,7 +49,11 @@ $$;
 --               declarer-facing text), and the CEB604 fields "guid", "returnStatus" (the
 --               code as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the
 --               status in words, then the reasons in Chinese with their rule ids:
---               customs.return_info of customs.reasons_text_zh)}
+--               customs.return_info of customs.reasons_text_zh)}. The reasons only for
+--               100 (what the declarer must correct) and -1 (why the record was not
+--               applied); for any other status [] and the status in words alone: why a
+--               parcel goes to manual review or inspection, or what a rule flagged on an
+--               accepted one, is customs' risk information.
 --   an event (inspect | return | release | detain, to the warehouse): + {"event" (the cause:
 --               p_change's "event", 'declared' for a first decision), "from_status_code"
 --               (p_change's, null for a first decision)}
@@ -78,12 +82,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                                WHERE d.logistics_no = p_logistics_no) END)
            || CASE WHEN p_type = 'receipt' THEN
                   jsonb_build_object(
-                      'reasons', p_reasons,
+                      'reasons', CASE WHEN p_code IN (100, -1) THEN p_reasons
+                                      ELSE '[]'::jsonb END,
                       'guid', p_guid,
                       'returnStatus', p_code::text,
                       'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
                       'returnInfo', customs.return_info(p_code,
-                          CASE WHEN p_reasons <> '[]' THEN customs.reasons_text_zh(p_reasons) END))
+                          CASE WHEN p_code IN (100, -1) AND p_reasons <> '[]'
+                               THEN customs.reasons_text_zh(p_reasons) END))
               ELSE
                   jsonb_build_object(
                       'event', coalesce(p_change->>'event', 'declared'),

@@ -109,6 +109,17 @@ check "receipt kinds: decisions, officers' results, -1 refusals" \
     "$(grep -o '"returnStatus": *"[-0-9]*"' "$T_DIR/receipts" | sed 's/.*"\([-0-9]*\)"$/\1/' | sort -n -u | tr '\n' ' ' | sed 's/ $//')"
 check "event kinds: every warehouse action" "detain inspect release return" \
     "$(grep -o '"type": *"[a-z]*"' "$T_DIR/events" | sed 's/.*"\([a-z]*\)"$/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')"
+# Risk information stays with customs: the reasons a rule sent a parcel to inspection (500)
+# or manual review (300) are in customs.declarations, and in no receipt; a rejection's (100)
+# reasons are what the declarer must correct, so they are there.
+check "inspected and reviewed parcels have their rules' reasons on record" 6 \
+    "$(q "SELECT count(*) FROM customs.declarations WHERE logistics_no IN ('$I1', '$I2', '$I3', '$I4', '$R1', '$R2') AND jsonb_array_length(reasons) > 0")"
+check "no receipt but a 100 or -1 carries reasons" 0 \
+    "$(grep -v -e '"returnStatus": *"100"' -e '"returnStatus": *"-1"' "$T_DIR/receipts" | grep -c -e '"reasons": *\[ *{' || true)"
+check "the 500 and 300 receipts say the status alone" "人工审核 manual_review|查验 inspection" \
+    "$(grep -e '"returnStatus": *"500"' -e '"returnStatus": *"300"' "$T_DIR/receipts" | sed 's/.*"returnInfo": *"\([^"]*\)".*/\1/' | sort -u | tr '\n' '|' | sed 's/|$//')"
+check "a rejection's receipt names its rule" 1 \
+    "$(awk -F'\t' -v k="$REJ" '$1 == k' "$T_DIR/receipts" | grep '"returnStatus": *"100"' | grep -c '"reasons": *\[ *{.*"rule_id"' || true)"
 for t in receipts events; do
     check "no record on $N.$t names the officer" 0 "$(grep -c -e "$OFFICER" -e 'officer:' "$T_DIR/$t" || true)"
     check "no record on $N.$t carries the officer's note" 0 "$(grep -c -e "$MARK" "$T_DIR/$t" || true)"

@@ -874,7 +874,7 @@ static void test_apply_batch(void **state)
     check_event(r, 0, T_RECEIPTS, "receipt", "YL-FULL-A", 120, "stored", 0, NULL);
     check_event(r, 1, T_RECEIPTS, "receipt", "YL-FULL-A", 399, "accepted", 0, NULL);
     check_event(r, 2, T_RECEIPTS, "receipt", "YL-FULL-B", 120, "stored", 0, NULL);
-    check_event(r, 3, T_RECEIPTS, "receipt", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
+    check_event(r, 3, T_RECEIPTS, "receipt", "YL-FULL-B", 500, "inspection", 0, NULL);
     check_event(r, 4, T_EVENTS, "inspect", "YL-FULL-B", 500, "inspection", 1, "R-SAMPLE");
     check_event(r, 5, T_RECEIPTS, "receipt", "YLQ1", -1, "processing_error", 1, "decode");
     check_event(r, 6, T_RECEIPTS, "receipt", "YL-FULL-C", 120, "stored", 0, NULL);

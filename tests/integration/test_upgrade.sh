@@ -249,12 +249,17 @@ check "120 receipts: one per new declaration of the batch, before its decision, 
 # One intended difference: the outbox rows written since the upgrade carry nothing internal
 # (docs/DESIGN.md "Receipts and warehouse events"). The previous functions' rows, made into
 # that shape here (receipts: no actor, note, cause or rules version, returnInfo from the
-# reasons only; events: no actor, note, reasons or rules version, the cause 'declared' for
-# a first decision), must then equal the upgraded functions' rows.
+# reasons only, and reasons only in a 100 or a -1; events: no actor, note, reasons or rules
+# version, the cause 'declared' for a first decision), must then equal the upgraded
+# functions' rows.
 qd "$OLD" "UPDATE customs.outbox o SET payload = CASE WHEN o.type = 'receipt' THEN
         (o.payload - '{actor,note,event,from_status_code,rules_version}'::text[])
-        || jsonb_build_object('returnInfo', customs.return_info((o.payload->>'status_code')::int,
-               CASE WHEN o.payload->'reasons' <> '[]' THEN customs.reasons_text(o.payload->'reasons') END))
+        || jsonb_build_object(
+               'reasons', CASE WHEN (o.payload->>'status_code')::int IN (100, -1)
+                               THEN o.payload->'reasons' ELSE '[]'::jsonb END,
+               'returnInfo', customs.return_info((o.payload->>'status_code')::int,
+               CASE WHEN (o.payload->>'status_code')::int IN (100, -1) AND o.payload->'reasons' <> '[]'
+                    THEN customs.reasons_text(o.payload->'reasons') END))
     ELSE (o.payload - '{actor,note,reasons,rules_version}'::text[])
         || jsonb_build_object('event', coalesce(o.payload->>'event', 'declared'),
                               'from_status_code', o.payload->'from_status_code') END
