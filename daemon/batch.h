@@ -73,18 +73,19 @@
  * and the per-record report of what was recorded (struct batch_outcome):
  *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
  *                                    -- batch order (the document's "records"):
- *       A  new declaration recorded, with the status of its decision (status_code sent)
+ *       A  new declaration recorded, with the status of its decision (status_code sent;
+ *          1 saved for appStatus 1: no decision, one receipt 1)
  *       D  duplicate: a declaration with the bytes of a stored version, or a scan sent
  *          before; nothing changed
- *       M  amendment (appType 2) applied: content replaced, status re-decided
+ *       M  amendment (appType 2) applied: content replaced, status re-decided; or a
+ *          declaration (appType 1) of a parcel saved before (status 1): the saved content
+ *          replaced, the status_code sent taken (decided, or 1 when saved again)
  *       C  cancellation (appType 3) applied: status 100, cancelled
- *       X  conflict: appType 1 for a stored logisticsNo with other content; the record is
- *          quarantined (with a -1 receipt), the stored parcel keeps its status
- *       R  refused by the state machine (an amendment, cancellation or scan), or an
- *          amendment/cancellation of a logisticsNo not declared; kept with the reason
- *       Q  quarantined: could not be decoded, or stored as such by apply_batch
- *       S  scan applied (arrival or departure)
- *       P  scan kept, pending its declaration
+ *       X  conflict: appType 1 for a stored logisticsNo (not saved) with other content; the record
+ * is quarantined (with a -1 receipt), the stored parcel keeps its status R  refused by the state
+ * machine (an amendment, cancellation or scan), or an amendment/cancellation of a logisticsNo not
+ * declared; kept with the reason Q  quarantined: could not be decoded, or stored as such by
+ * apply_batch S  scan applied (arrival or departure) P  scan kept, pending its declaration
  *   "details": [{"i": 4, "status": 399, "note": "..."}, ...]
  *                                    -- for the records that are not A, in batch order:
  *                                    -- "i" the record's 0-based index in "outcomes",

@@ -563,7 +563,10 @@ static void log_declaration(const struct batch_record *r, const struct batch_out
     switch (o->code) {
     case BATCH_OUT_APPLIED:
         /* Recorded with the decision's status; the decision's rule ids are its reasons. */
-        if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
+        if (d->status_code == STATUS_SAVED)
+            log_info(REC_FMT "saved (appStatus 1): recorded as %s, not sent for decision",
+                     REC_ARGS(r), decided);
+        else if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
             log_debug(REC_FMT "recorded %s", REC_ARGS(r), decided);
         else
             log_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
@@ -574,7 +577,13 @@ static void log_declaration(const struct batch_record *r, const struct batch_out
                  REC_ARGS(r), app_type_words(r), st);
         break;
     case BATCH_OUT_AMENDED:
-        if (o->status == d->status_code)
+        if (r->decl && r->decl->appType && strcmp(r->decl->appType, "2") != 0)
+            /* appType 1 replacing a saved (1) declaration: saved again or now decided */
+            log_info(REC_FMT "declaration replaced the saved one: %s %s%s%s%s%s", REC_ARGS(r),
+                     d->status_code == STATUS_SAVED ? "saved again as" : "decided", decided,
+                     ids[0] ? " by " : "", ids, o->status != d->status_code ? ", now " : "",
+                     o->status != d->status_code ? st : "");
+        else if (o->status == d->status_code)
             log_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
                      decided, ids[0] ? " by " : "", ids);
         else /* the re-decision led on at once (e.g. 399 of an arrived parcel: released) */

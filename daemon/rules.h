@@ -119,6 +119,12 @@ int rules_rule_enabled(const struct rules *r, size_t i);
 /*
  * Evaluate every enabled rule on `d`. Fills *out (which the caller zero-initialises or has
  * cleared). Returns 0, or -1 on allocation failure. Allocates nothing when no rule matches.
+ * In this order: a declaration with format faults (d->n_faults) is rejected (100) by the
+ * built-in pre-rule RULES_FORMAT_ID alone; one with appStatus "1" (暂存, saved; docs/DOMAIN.md
+ * section 4, pre-check 22) gets status 1 (STATUS_SAVED), no reasons, and no rule of the
+ * file runs: only a declaration with appStatus 2 (申报) is decided; otherwise every enabled
+ * rule runs and the status is 100 if one rejects, else 300 if one sends it to review, else
+ * 500 if one selects it for inspection, else 399.
  */
 int rules_evaluate(const struct rules *r, const struct declaration *d, struct decision *out)
     __attribute__((warn_unused_result));

@@ -306,6 +306,18 @@ int rules_evaluate_trace(const struct rules *r, const struct declaration *d, str
         }
         return 0;
     }
+    if (d->appStatus && strcmp(d->appStatus, "1") == 0) {
+        /* 暂存 (saved): recorded and receipted as saved, not sent for customs' decision
+         * (pre-check 22): the rules judge the declaration (appStatus 2) that follows. */
+        out->status_code = STATUS_SAVED;
+        for (size_t i = 0; fn && i < r->n_rules; i++) {
+            trace_init(&t, i, &r->rules[i]);
+            t.why = "not evaluated: appStatus 1 (暂存, saved) is recorded as saved (1), not "
+                    "decided";
+            fn(ctx, &t);
+        }
+        return 0;
+    }
     for (size_t i = 0; i < r->n_rules; i++) {
         const struct rule *rule = &r->rules[i];
         const char *skip = rule_skip_reason(rule, &cx, fn != NULL, why, sizeof(why));

@@ -4,10 +4,19 @@
 #include "status.h"
 
 const int status_codes[] = {
-    STATUS_PROCESSING_ERROR, STATUS_REJECTED,           STATUS_STORED,
-    STATUS_REVIEW,           STATUS_ACCEPTED,           STATUS_INSPECTION,
-    STATUS_DETAINED_CUSTOMS, STATUS_DETAINED_SMUGGLING, STATUS_DETAINED_REGULATION,
-    STATUS_DETAINED_OTHER,   STATUS_RETURNED,           STATUS_RELEASED,
+    STATUS_PROCESSING_ERROR,
+    STATUS_SAVED,
+    STATUS_REJECTED,
+    STATUS_STORED,
+    STATUS_REVIEW,
+    STATUS_ACCEPTED,
+    STATUS_INSPECTION,
+    STATUS_DETAINED_CUSTOMS,
+    STATUS_DETAINED_SMUGGLING,
+    STATUS_DETAINED_REGULATION,
+    STATUS_DETAINED_OTHER,
+    STATUS_RETURNED,
+    STATUS_RELEASED,
     STATUS_CLOSED,
 };
 const size_t status_codes_count = sizeof(status_codes) / sizeof(status_codes[0]);
@@ -19,6 +28,8 @@ const char *status_name(int code)
     switch ((enum status_code)code) {
     case STATUS_PROCESSING_ERROR:
         return "processing_error";
+    case STATUS_SAVED:
+        return "saved";
     case STATUS_REJECTED:
         return "rejected";
     case STATUS_STORED:

@@ -19,6 +19,7 @@ CREATE OR REPLACE FUNCTION customs.status_name(p_code integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_code
         WHEN -1  THEN 'processing_error'
+        WHEN 1   THEN 'saved'
         WHEN 100 THEN 'rejected'
         WHEN 120 THEN 'stored'
         WHEN 300 THEN 'manual_review'
@@ -41,6 +42,7 @@ CREATE OR REPLACE FUNCTION customs.status_label(p_code integer) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE p_code
         WHEN -1  THEN '处理失败'
+        WHEN 1   THEN '电子口岸已暂存'
         WHEN 100 THEN '海关退单'
         WHEN 120 THEN '海关入库'
         WHEN 300 THEN '人工审核'

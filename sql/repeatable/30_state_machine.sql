@@ -44,6 +44,7 @@ DECLARE
     v_what text := CASE p_event
         WHEN 'amendment' THEN 'amendment (appType 2)'
         WHEN 'cancellation' THEN 'cancellation (appType 3)'
+        WHEN 'declared' THEN 'declaration of a saved parcel'
         WHEN 'inspection' THEN 'inspection result'
         WHEN 'review' THEN 'manual review decision'
         ELSE coalesce(p_event, 'change') END;
@@ -121,9 +122,11 @@ BEGIN
                             'customs.change_status() or apply_batch', OLD.logistics_no
                 USING ERRCODE = 'CS010';
         END IF;
-        IF NEW.content_sha256 IS DISTINCT FROM OLD.content_sha256 AND v_event <> 'amendment' THEN
-            RAISE EXCEPTION 'parcel %: the content changes only by an amendment (appType 2)',
-                OLD.logistics_no USING ERRCODE = 'CS010';
+        IF NEW.content_sha256 IS DISTINCT FROM OLD.content_sha256 AND v_event <> 'amendment'
+           AND NOT (v_event = 'declared' AND OLD.status_code = 1) THEN
+            RAISE EXCEPTION 'parcel %: the content changes only by an amendment (appType 2), '
+                            'or by the declaration of a saved (1) parcel', OLD.logistics_no
+                USING ERRCODE = 'CS010';
         END IF;
         v_refusal := customs.transition_refusal(OLD.status_code, NEW.status_code, v_event,
                                                 NEW.arrived_at IS NOT NULL,

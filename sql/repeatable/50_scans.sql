@@ -4,7 +4,8 @@
 --   arrival (运抵) of an accepted parcel (399)       -> released (800), a 'release' event
 --   arrival of a parcel held (300 review, 500 inspection) -> held: the arrival is recorded,
 --            the parcel waits for the officer; the officer's release then finds it arrived
---   arrival of any other parcel (100, 5xx, 700)      -> recorded (arrival noted, no change)
+--   arrival of any other parcel (1 saved, 100, 5xx, 700) -> recorded (arrival noted, no
+--            change; a saved parcel declared and accepted later is released at once)
 --   departure (离境) of a released parcel (800)       -> closed (899)
 --   a second arrival, a second departure             -> duplicate (no-op)
 --   a departure of a parcel not released, any scan after 899

@@ -10,6 +10,12 @@
 --            code of its own for a withdrawn declaration) with the reason 'cancelled by the
 --            declarer (appType 3)', cancelled_at set; nothing changes it afterwards; a
 --            'return' event tells the warehouse not to ship the parcel.
+--   appType 1 for a parcel saved before (status 1: its appStatus was 1, 暂存; pre-check 22)
+--            is its declaration: the content is replaced as by an amendment (event
+--            'declared'), and the status becomes what the rules gave: the decision, with a
+--            120 receipt before its receipt as for any new declaration, or 1 again when it
+--            is saved again (appStatus 1). apply_batch sends only such records here (an
+--            appType 1 for any other stored parcel is a conflict).
 --   Refused (released, closed, under inspection, detained, returned, cancelled, or no such
 --   declaration): the record is quarantined byte-exact with the reason, a refused_transitions
 --   row and a -1 receipt.
@@ -31,9 +37,10 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                        WHERE v.logistics_no = p_logistics_no AND v.content_sha256 = p_sha256)
 $$;
 
--- One amendment (appType 2) or cancellation (appType 3) record from the staging table of
--- apply_batch. The declaration, if any, is locked by the caller. Returns
--- (outcome, outbox rows): outcome amended | cancelled | duplicate | refused.
+-- One amendment (appType 2), cancellation (appType 3) or declaration of a saved parcel
+-- (appType 1) record from the staging table of apply_batch. The declaration, if any, is
+-- locked by the caller. Returns (outcome, outbox rows): outcome amended (also for appType 1)
+-- | cancelled | duplicate | refused.
 CREATE OR REPLACE FUNCTION customs.apply_change_record(
     p_logistics_no text, p_app_type text, p_sha256 text, p_payload text, p_decl jsonb,
     p_status_code integer, p_reasons jsonb, p_rules_version text, p_topic text,
@@ -42,8 +49,9 @@ CREATE OR REPLACE FUNCTION customs.apply_change_record(
 LANGUAGE plpgsql AS $$
 DECLARE
     v_d       customs.declarations;
-    v_event   text := CASE p_app_type WHEN '2' THEN 'amendment' ELSE 'cancellation' END;
-    v_to      integer := CASE p_app_type WHEN '2' THEN p_status_code ELSE 100 END;
+    v_event   text := CASE p_app_type WHEN '3' THEN 'cancellation' WHEN '2' THEN 'amendment'
+                                          ELSE 'declared' END;
+    v_to      integer := CASE p_app_type WHEN '3' THEN 100 ELSE p_status_code END;
     v_refusal text;
     v_actor   text;
     v_note    text;
@@ -58,14 +66,15 @@ BEGIN
         outcome := 'duplicate';
         RETURN;
     END IF;
-    v_actor := CASE WHEN p_app_type = '2'
+    v_actor := CASE WHEN p_app_type IS DISTINCT FROM '3'
                     THEN customs.rules_actor(p_rules_version)
                     ELSE 'declarer:' || coalesce(nullif(p_decl->>'agentCode', ''),
                                                  nullif(p_decl->>'ebcCode', ''), 'unknown') END;
     IF NOT v_found THEN
         v_refusal := format('%s refused: logisticsNo %s is not declared (appType 1 first)',
                             CASE p_app_type WHEN '2' THEN 'amendment (appType 2)'
-                                 ELSE 'cancellation (appType 3)' END, p_logistics_no);
+                                 WHEN '3' THEN 'cancellation (appType 3)'
+                                 ELSE 'declaration' END, p_logistics_no);
     ELSE
         v_refusal := customs.transition_refusal(v_d.status_code, v_to, v_event,
                                                 v_d.arrived_at IS NOT NULL,
@@ -113,9 +122,16 @@ BEGIN
     VALUES (p_logistics_no, v_d.version, 'replaced', v_d.app_type, v_d.content_sha256,
             v_d.payload, v_d.status_code, v_d.reasons, v_d.rules_version, v_d.source_topic,
             v_d.source_partition, v_d.source_offset);
-    v_note := format('amended by the declarer (appType 2): version %s replaces version %s',
-                     v_d.version + 1, v_d.version);
-    PERFORM set_config('customs.transition', 'amendment', true);
+    v_note := CASE WHEN p_app_type = '2' THEN
+                  format('amended by the declarer (appType 2): version %s replaces version %s',
+                         v_d.version + 1, v_d.version)
+              WHEN v_to = 1 THEN
+                  format('saved again (appStatus 1): version %s replaces the saved version %s',
+                         v_d.version + 1, v_d.version)
+              ELSE
+                  format('declared (appStatus 2): version %s replaces the saved version %s',
+                         v_d.version + 1, v_d.version) END;
+    PERFORM set_config('customs.transition', v_event, true);
     UPDATE customs.declarations d
        SET (order_no, cop_no, guid, app_type, app_time, app_status, ebp_code, ebc_code,
             ebc_name, logistics_code, agent_code, owner_code, customs_code, port_code,
@@ -137,9 +153,17 @@ BEGIN
          total_price)
     SELECT p_logistics_no, i.* FROM customs.ceb603_items(p_decl) i;
 
-    events := customs.record_change(p_logistics_no, v_d.status_code, 'amendment', v_actor,
-                                    v_note, p_reasons, p_rules_version, p_topic, p_partition,
-                                    p_offset);
+    -- A saved parcel now declared reaches customs: received (120) before its decision,
+    -- as a new declaration is (apply_batch_outbox).
+    IF v_d.status_code = 1 AND v_to <> 1 THEN
+        PERFORM customs.outbox_add('receipt', p_logistics_no, p_decl->>'copNo',
+                                   p_decl->>'guid', 120, '[]', p_rules_version, v_event, NULL,
+                                   NULL, v_d.status_code);
+        events := events + 1;
+    END IF;
+    events := events + customs.record_change(p_logistics_no, v_d.status_code, v_event, v_actor,
+                                             v_note, p_reasons, p_rules_version, p_topic,
+                                             p_partition, p_offset);
     outcome := 'amended';
 END;
 $$;

@@ -178,7 +178,7 @@ BEGIN
         OR (s.kind = 'declaration'
             AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
                  OR s.decl IS NULL OR s.status_code IS NULL
-                 OR s.status_code NOT IN (100, 300, 399, 500)))
+                 OR s.status_code NOT IN (1, 100, 300, 399, 500)))
         OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
         OR (s.kind = 'scan'
             AND (s.logistics_no IS NULL OR s.scan IS NULL
@@ -254,7 +254,10 @@ BEGIN
 
     -- Every other appType 1 record already has a row (stored before, earlier in this
     -- batch, or by a concurrent transaction that committed first; this statement sees all
-    -- three): the same bytes as the current or an earlier version are a duplicate.
+    -- three): the same bytes as the current or an earlier version are a duplicate. Other
+    -- bytes for a parcel saved (1, appStatus 1) are its declaration: left for step 6, which
+    -- replaces the saved content (customs.apply_change_record); for any other parcel they
+    -- are a conflict.
     UPDATE pg_temp.customs_apply_stage_v3 s
        SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
                                                          s.sha256)
@@ -262,14 +265,19 @@ BEGIN
            result_status = d.status_code -- the stored parcel's, which it keeps
       FROM customs.declarations d
      WHERE s.kind = 'declaration' AND s.outcome IS NULL AND d.logistics_no = s.logistics_no
-       AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3';
+       AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3'
+       AND (d.status_code <> 1
+            OR customs.is_stored_content(s.logistics_no, d.content_sha256, s.sha256));
     UPDATE pg_temp.customs_apply_stage_v3 s SET reason = c_conflict WHERE s.outcome = 'conflict';
 
     SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
            count(*) FILTER (WHERE s.outcome = 'conflict'),
            count(*) FILTER (WHERE s.kind = 'declaration' AND s.outcome IS NULL
                               AND s.app_type IS DISTINCT FROM '2'
-                              AND s.app_type IS DISTINCT FROM '3')
+                              AND s.app_type IS DISTINCT FROM '3'
+                              AND NOT EXISTS (SELECT 1 FROM customs.declarations d
+                                               WHERE d.logistics_no = s.logistics_no
+                                                 AND d.status_code = 1))
       INTO n_duplicates, n_conflicts, v_rows
       FROM pg_temp.customs_apply_stage_v3 s;
     IF v_rows <> 0 THEN
@@ -339,7 +347,8 @@ $$;
 ---------------------------------------------------------------------------------------------
 -- 5. Outbox, in consumption order (id order = commit order per parcel): per new
 --    declaration a 120 receipt (海关入库, received into the customs system: no reasons, no
---    invtNo), then the receipt of its decision and the warehouse event its status calls for (customs.event_type_for:
+--    invtNo; not for a saved one, status 1, which is not sent to customs), then the receipt
+--    of its decision (or of 1 saved) and the warehouse event its status calls for (customs.event_type_for:
 --    inspect for 500, return for 100), and a processing-error receipt (-1) per conflict or
 --    undecodable record whose sender is known. event_id is generated once per row and put
 --    in the payload too (customs.outbox_payload). Returns the rows written.
@@ -355,7 +364,7 @@ BEGIN
         SELECT s.seq, 0 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
                120 AS status_code, '[]'::jsonb AS reasons, s.rules_version
           FROM pg_temp.customs_apply_stage_v3 s
-         WHERE s.outcome = 'new'
+         WHERE s.outcome = 'new' AND s.status_code <> 1
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version
@@ -398,7 +407,7 @@ END;
 $$;
 
 ---------------------------------------------------------------------------------------------
--- 6. Amendments, cancellations and scans. Scans are kept first (pending), then
+-- 6. Amendments, cancellations, declarations of saved parcels, and scans. Scans are kept first (pending), then
 --    amendments/cancellations (customs.apply_change_record) and scans (customs.apply_scan)
 --    are applied one by one: they move existing parcels through the state machine, in
 --    order, and may chain (an amendment to 399 of an arrived parcel releases it). The

@@ -130,20 +130,20 @@ rules_copy() {
 
 # t_decl LNO [FIELD=VALUE...]: a CEB603 declaration of parcel LNO, one item (2 x 699.50 CNY,
 # HS 9207900000, 3.5 kg gross), accepted by the shipped rules. FIELD=VALUE sets appType (1),
-# ieFlag (E), note (""), gcode, qty, price, totalPrice, grossWeight, netWeight.
+# appStatus (2), ieFlag (E), note (""), gcode, qty, price, totalPrice, grossWeight, netWeight.
 t_decl() {
-    local lno=$1 kv appType=1 ieFlag=E note="" gcode=9207900000 qty=2 price=699.50 \
+    local lno=$1 kv appType=1 appStatus=2 ieFlag=E note="" gcode=9207900000 qty=2 price=699.50 \
         totalPrice=1399.00 grossWeight=3.5 netWeight=3.125
     shift
     for kv in "$@"; do
         case ${kv%%=*} in
-        appType | ieFlag | note | gcode | qty | price | totalPrice | grossWeight | netWeight)
+        appType | appStatus | ieFlag | note | gcode | qty | price | totalPrice | grossWeight | netWeight)
             printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
         *) echo "t_decl: unknown field ${kv%%=*}" >&2; return 1 ;;
         esac
     done
     cat <<JSON
-{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$appType","appTime":"20240512103000","appStatus":"2",
+{"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$appType","appTime":"20240512103000","appStatus":"$appStatus",
 "customsCode":"1900","portCode":"1900","ieFlag":"$ieFlag","ieDate":"20240512",
 "ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$lno",
 "ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",

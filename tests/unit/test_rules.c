@@ -24,6 +24,7 @@
 
 #include "declaration.h"
 #include "rules.h"
+#include "status.h"
 #include "util.h"
 
 static char path_buf[4096];
@@ -782,6 +783,58 @@ static void test_format_pre_rule(void **state)
     declaration_free(d);
     free(t1);
     free(t2);
+}
+
+/* Traces of a saved declaration: every rule skipped, saying why. */
+static void saved_trace_fn(void *ctx, const struct rule_trace *t)
+{
+    struct format_trace *ft = ctx;
+    ft->calls++;
+    ft->skipped += t->outcome == RULE_OUTCOME_SKIPPED && strstr(t->why, "appStatus 1");
+}
+
+/*
+ * appStatus 1 (暂存, saved; pre-check 22): status 1, no reasons, no rule of the file run
+ * (a 9-digit gcode, rejected when declared, is saved as it is); a format fault is still
+ * rejected by the pre-rule; appStatus 2 with the same content is decided.
+ */
+static void test_saved(void **state)
+{
+    static const char *const ids[] = {RULES_FORMAT_ID};
+    struct decision dec;
+    (void)state;
+
+    decide_with(mishan, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, STATUS_SAVED);
+    assert_int_equal(dec.n_reasons, 0);
+    decision_clear(&dec);
+
+    decide_with(mishan, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"", "\"9207900000\"",
+                "\"920790000\"", &dec);
+    assert_int_equal(dec.status_code, STATUS_SAVED);
+    assert_int_equal(dec.n_reasons, 0);
+    decision_clear(&dec);
+    decide_with(mishan, "\"9207900000\"", "\"920790000\"", NULL, NULL, &dec);
+    assert_int_equal(dec.status_code, 100);
+    decision_clear(&dec);
+
+    decide_with(mishan, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"", "\"price\": \"1099.00\"",
+                "\"price\": \"1,234.00\"", &dec);
+    assert_int_equal(dec.status_code, 100);
+    expect_rules(&dec, ids, 1);
+    decision_clear(&dec);
+
+    char *t = replace_once(valid_json, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"");
+    struct declaration *d = decode(t);
+    struct format_trace ft = {0};
+    memset(&dec, 0, sizeof(dec));
+    assert_int_equal(rules_evaluate_trace(mishan, d, &dec, saved_trace_fn, &ft), 0);
+    assert_int_equal(dec.status_code, STATUS_SAVED);
+    assert_int_equal(ft.calls, rules_count(mishan));
+    assert_int_equal(ft.skipped, rules_count(mishan));
+    decision_clear(&dec);
+    declaration_free(d);
+    free(t);
 }
 
 /* reject > review > inspect > accept; flag never changes the status. */
@@ -1986,6 +2039,7 @@ int main(void)
         cmocka_unit_test(test_hs_watch_list),
         cmocka_unit_test(test_reject_beats_inspect),
         cmocka_unit_test(test_format_pre_rule),
+        cmocka_unit_test(test_saved),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_message_truncation),
         cmocka_unit_test(test_value_escaping),
