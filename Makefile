@@ -201,12 +201,17 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	@echo "left $(DESTDIR)$(SYSCONFDIR)/customsd in place (configuration)"
 
-# The Debian package (debian/): needs debhelper and dpkg-dev (sh tests/stack/deps.sh deb);
-# the .deb lands in the parent directory. Not part of check.
+# The Debian package (debian/): needs debhelper, dpkg-dev and lintian (sh tests/stack/deps.sh
+# deb); dpkg-buildpackage writes to the parent directory, the results are moved to build-deb/.
+# Not part of check.
 .PHONY: deb
 deb:
 	@sh tests/stack/deps.sh deb
 	dpkg-buildpackage -us -uc -b
+	@mkdir -p build-deb
+	mv ../customsd_$(VERSION)_* ../customsd-dbgsym_$(VERSION)_* build-deb/ 2>/dev/null || true
+	lintian --fail-on error build-deb/customsd_$(VERSION)_*.changes
+	dpkg-deb -c build-deb/customsd_$(VERSION)_*.deb
 
 # Fuzzing (tests/fuzz/README.md): clang + libFuzzer + ASan/UBSan. The library is built a
 # second time by clang in build-fuzz/, instrumented for coverage (fuzzer-no-link); each
