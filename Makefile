@@ -213,6 +213,13 @@ deb:
 	lintian --fail-on error build-deb/customsd_$(VERSION)_*.changes
 	dpkg-deb -c build-deb/customsd_$(VERSION)_*.deb
 
+# The package built in a copy, linted and its contents checked (tests/deb.sh);
+# CUSTOMSD_DEB_INSTALL=1 also installs and purges it (as root, on a throwaway machine).
+.PHONY: deb-test
+deb-test:
+	@sh tests/stack/deps.sh deb
+	sh tests/deb.sh
+
 # Fuzzing (tests/fuzz/README.md): clang + libFuzzer + ASan/UBSan. The library is built a
 # second time by clang in build-fuzz/, instrumented for coverage (fuzzer-no-link); each
 # tests/fuzz/fuzz_NAME.c is linked with it into build-fuzz/fuzz/fuzz_NAME.
