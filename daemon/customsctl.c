@@ -7,9 +7,12 @@
  *   customsctl rules test FILE CASES
  *   customsctl decide RULES DECLARATION.json
  *   customsctl config check FILE
+ *   customsctl --help | --version;  customsctl COMMAND --help
  *
  * Exit status: 0 success, 1 the file or declaration is bad (the reason is printed),
- * 2 usage error. Subcommands are rows of `commands` below.
+ * 2 usage error (an unknown command or option, a wrong number of arguments: the usage goes
+ * to stderr). --help prints to stdout and exits 0. Subcommands are rows of `commands` below.
+ * The version comes from debian/changelog (build/version.h, made by the Makefile).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,6 +31,7 @@
 #include "status.h"
 #include "store.h"
 #include "util.h"
+#include "version.h"
 #include "yamlread.h"
 
 #define EXIT_USAGE 2
@@ -68,15 +72,67 @@ static const struct command commands[] = {
     {{"config", "check"}, "FILE", 1, "validate a customsd configuration file", cmd_config_check},
 };
 
-static void usage(FILE *out)
+/* One command's synopsis and, with `help`, what it does. */
+static void command_usage(FILE *out, const struct command *c, bool help)
 {
-    fprintf(out, "usage: customsctl COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(out, "usage: customsctl %s%s%s %s\n", c->words[0], c->words[1] ? " " : "",
+            c->words[1] ? c->words[1] : "", c->args);
+    if (help)
+        fprintf(out, "  %s\n\nexit status: 0 success, 1 bad file or declaration, 2 usage error\n",
+                c->help);
+}
+
+/* The usage of every command, or of those whose first word is `word` (NULL: all). */
+static void usage_of(FILE *out, const char *word)
+{
+    fprintf(out, "usage: customsctl COMMAND [ARGS]\n"
+                 "       customsctl COMMAND --help\n"
+                 "       customsctl --help | --version\n\ncommands:\n");
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         const struct command *c = &commands[i];
+        if (word && strcmp(word, c->words[0]) != 0)
+            continue;
         fprintf(out, "  customsctl %s%s%s %s\n      %s\n", c->words[0], c->words[1] ? " " : "",
                 c->words[1] ? c->words[1] : "", c->args, c->help);
     }
-    fprintf(out, "\nexit status: 0 success, 1 bad file or declaration, 2 usage error\n");
+    fprintf(out, "\nexit status: 0 success, 1 bad file or declaration, 2 usage error\n"
+                 "see customsctl(1)\n");
+}
+
+static void usage(FILE *out)
+{
+    usage_of(out, NULL);
+}
+
+static bool is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/*
+ * The options among a command's arguments: --help/-h anywhere prints its help (1); "--"
+ * ends the options and is removed; any other argument starting with '-' (but "-" alone)
+ * is an unknown option (-1, reported). 0 otherwise; *argc may shrink by the "--".
+ */
+static int command_options(const struct command *c, int *argc, char **argv)
+{
+    for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--") == 0) {
+            memmove(argv + i, argv + i + 1, (size_t)(*argc - i) * sizeof(*argv));
+            (*argc)--;
+            return 0;
+        }
+        if (is_help(argv[i])) {
+            command_usage(stdout, c, true);
+            return 1;
+        }
+        if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "customsctl: unknown option '%s'\n", argv[i]);
+            command_usage(stderr, c, false);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 static int cmd_rules_check(char **argv)
@@ -835,10 +891,18 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_USAGE;
     }
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return EXIT_SUCCESS;
+    }
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+        printf("customsctl %s\n", CUSTOMSD_VERSION);
+        return EXIT_SUCCESS;
+    }
+    if (argv[1][0] == '-') {
+        fprintf(stderr, "customsctl: unknown option '%s'\n\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
     }
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         const struct command *c = &commands[i];
@@ -848,19 +912,31 @@ int main(int argc, char **argv)
             continue;
         if (nwords == 2 && (argc < 3 || strcmp(argv[2], c->words[1]) != 0))
             continue;
-        if (argc - 1 - nwords != c->nargs) {
-            fprintf(stderr, "usage: customsctl %s%s%s %s\n", c->words[0], c->words[1] ? " " : "",
-                    c->words[1] ? c->words[1] : "", c->args);
+        int nargs = argc - 1 - nwords;
+        int opt = command_options(c, &nargs, argv + 1 + nwords);
+        if (opt != 0)
+            return opt > 0 ? EXIT_SUCCESS : EXIT_USAGE;
+        if (nargs != c->nargs) {
+            command_usage(stderr, c, false);
             return EXIT_USAGE;
         }
         return c->run(argv + 1 + nwords);
+    }
+    /* "customsctl rules --help": the commands under that word. */
+    if (argc == 3 && is_help(argv[2])) {
+        for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+            if (strcmp(argv[1], commands[i].words[0]) == 0) {
+                usage_of(stdout, argv[1]);
+                return EXIT_SUCCESS;
+            }
+        }
     }
     /* "customsctl rules" or "customsctl rules frob": name both words. */
     for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
         if (commands[i].words[1] && strcmp(argv[1], commands[i].words[0]) == 0) {
             fprintf(stderr, "customsctl: unknown command '%s%s%s'\n\n", argv[1],
                     argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
-            usage(stderr);
+            usage_of(stderr, argv[1]);
             return EXIT_USAGE;
         }
     }

@@ -5,9 +5,16 @@
  *   customsd -t [-c FILE]       check the configuration and rules, and the database's schema
  *                               release when the database answers; print "configuration OK"
  *   customsd -T [-c FILE]       the same without connecting to the database
- * Exit status of -t/-T: 0 OK (also when the database does not answer: a note says so), 1 the
- * configuration or the rules file is wrong, 3 the database is at another schema release
- * (the error names the migration or what to do); 2 a usage error.
+ *   customsd -V | -h            print the version or the usage, exit 0
+ * Every option has a long form: --config FILE, --debug, --test, --test-offline, --version,
+ * --help. Exit status of -t/-T: 0 OK (also when the database does not answer: a note says
+ * so), 1 the configuration or the rules file is wrong, 3 the database is at another schema
+ * release (the error names the migration or what to do); 2 a usage error (the usage on
+ * stderr). The version comes from debian/changelog (build/version.h, made by the Makefile).
+ *
+ * Credentials (systemd LoadCredential=): when $CREDENTIALS_DIRECTORY holds "pgpass" or
+ * "pg_service.conf" and PGPASSFILE / PGSERVICEFILE are not set, libpq is pointed at them, so
+ * the PostgreSQL password (or a whole connection service) need not be in the configuration.
  *
  * Signals: the first SIGTERM/SIGINT stops gracefully (the batch in flight is committed or
  * abandoned whole, the producer flushed); a second one exits at once (the database rolls
@@ -48,8 +55,8 @@
 #include "schema.h"
 #include "store.h"
 #include "util.h"
+#include "version.h"
 
-#define CUSTOMSD_VERSION  "0.1.0"
 #define DEFAULT_CONFIG    "/etc/customsd/customsd.yaml"
 #define RELAY_FLUSH_MS    5000
 #define STOP_CANCEL_MS    1000  /* a database call this old at a stop is cancelled ... */
@@ -179,14 +186,19 @@ static void notify_state(const struct consumer *p, struct readiness *r)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: customsd [-c FILE] [-d] [-t | -T] [-V]\n"
-                 "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
-                 "  -d       debug logging (overrides log.level)\n"
-                 "  -t       check the configuration, the rules file and, if the database\n"
-                 "           answers, its schema release, then exit (0 OK, 1 configuration\n"
-                 "           or rules error, 3 the database needs migrate.sh or a newer customsd)\n"
-                 "  -T       the same without connecting to the database\n"
-                 "  -V       print the version\n");
+    fprintf(out, "usage: customsd [-c FILE] [-d] [-t | -T] [-V] [-h]\n"
+                 "  -c, --config FILE   configuration file (default " DEFAULT_CONFIG ")\n"
+                 "  -d, --debug         debug logging (overrides log.level)\n"
+                 "  -t, --test          check the configuration, the rules file and, if the\n"
+                 "                      database answers, its schema release, then exit (0 OK,\n"
+                 "                      1 configuration or rules error, 3 the database needs\n"
+                 "                      migrate.sh or a newer customsd)\n"
+                 "  -T, --test-offline  the same without connecting to the database\n"
+                 "  -V, --version       print the version and exit\n"
+                 "  -h, --help          print this help and exit\n"
+                 "exit status: 0 success, 1 error, 2 usage error, 3 schema release mismatch\n"
+                 "signals: TERM/INT stop gracefully, HUP reloads the rules file\n"
+                 "see customsd(8), customsd.yaml(5), customsctl(1)\n");
 }
 
 /* What only the client libraries can judge in a configuration, asked of the adapters. */
@@ -244,13 +256,20 @@ struct options {
  */
 static int parse_args(int argc, char **argv, struct options *o)
 {
+    static const struct option longopts[] = {{"config", required_argument, NULL, 'c'},
+                                             {"debug", no_argument, NULL, 'd'},
+                                             {"test", no_argument, NULL, 't'},
+                                             {"test-offline", no_argument, NULL, 'T'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {NULL, 0, NULL, 0}};
     int opt;
 
     o->config_path = DEFAULT_CONFIG;
     o->test_only = 0;
     o->test_db = 0;
     o->debug = 0;
-    while ((opt = getopt(argc, argv, "c:dtThV")) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:dtThV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c':
             o->config_path = optarg;
@@ -278,10 +297,36 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (optind != argc) {
+        fprintf(stderr, "customsd: unexpected argument '%s'\n", argv[optind]);
         usage(stderr);
         return 2;
     }
     return -1;
+}
+
+/*
+ * systemd credentials: point libpq at $CREDENTIALS_DIRECTORY/pgpass (PGPASSFILE) and
+ * $CREDENTIALS_DIRECTORY/pg_service.conf (PGSERVICEFILE) when they exist and the variable
+ * is not set already (an explicit setting wins). Nothing is read here: libpq reads them.
+ */
+static void use_credentials(void)
+{
+    static const struct {
+        const char *file, *var;
+    } creds[] = {{"pgpass", "PGPASSFILE"}, {"pg_service.conf", "PGSERVICEFILE"}};
+    const char *dir = getenv("CREDENTIALS_DIRECTORY");
+    char path[4096];
+
+    if (!dir || !*dir)
+        return;
+    for (size_t i = 0; i < ARRAY_SIZE(creds); i++) {
+        if (getenv(creds[i].var))
+            continue;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, creds[i].file) >= sizeof(path))
+            continue;
+        if (access(path, R_OK) == 0)
+            setenv(creds[i].var, path, 1);
+    }
 }
 
 /*
@@ -458,6 +503,7 @@ int main(int argc, char **argv)
     if (rc >= 0)
         return rc;
     log_init("customsd", LOG_LEVEL_INFO);
+    use_credentials();
     if (load_and_check(o.config_path, &cfg, &rules) < 0)
         return 1;
     if (o.test_only) {

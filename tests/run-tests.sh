@@ -31,6 +31,10 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
         t=$(basename "$src" .c)
         run "unit/$t" "$BUILD/tests/$t"
     done
+    for t in tests/unit/test_*.sh; do
+        [ -e "$t" ] || continue
+        run "unit/$(basename "$t" .sh)" sh "$t"
+    done
     if [ -f tests/rules/cases.yaml ]; then
         run "rules/cases" "$BUILD/customsctl" rules test config/rules.yaml tests/rules/cases.yaml
     fi
