@@ -147,7 +147,7 @@ demo: deps
 	BUILD=$(BUILD) bash tests/demo.sh
 
 bench: tests
-	BUILD=$(BUILD) sh tests/bench.sh
+	BUILD=$(BUILD) BENCH_N=$(BENCH_N) bash tests/bench.sh
 
 # Configuration an operator has edited is never overwritten: a file that already exists is
 # installed beside it as FILE.dist instead.
