@@ -135,11 +135,15 @@ valgrind: deps
 	        $$t >/dev/null || exit 1; \
 	done; echo "=== valgrind: $(words $(UNIT_BINS)) unit test programs clean"
 
+# The sanitizer build's flags, for its build and for the tests: a test that runs make on
+# build-asan (test_install.sh: make install) must build with the same flags, or it relinks
+# customsd without the sanitizer runtime.
+ASAN_OPTFLAGS := -O1 -g
+ASAN_SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan: deps
-	$(MAKE) BUILD=build-asan OPTFLAGS="-O1 -g" \
-	    SANFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	    tests
-	BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	$(MAKE) BUILD=build-asan OPTFLAGS="$(ASAN_OPTFLAGS)" SANFLAGS="$(ASAN_SANFLAGS)" tests
+	BUILD=build-asan OPTFLAGS="$(ASAN_OPTFLAGS)" SANFLAGS="$(ASAN_SANFLAGS)" \
+	    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 sh tests/run-tests.sh
 
 demo: deps
