@@ -24,11 +24,18 @@ if ! sh tests/stack/stack.sh status >/dev/null 2>&1; then
     stack_started=1
 fi
 eval "$(sh tests/stack/stack.sh env)"
+# A database of its own, made for the run and dropped after it: the counts below are of
+# this run alone, and limit (b) empties the tables it copies (never a kept stack's data).
+bench_db=customsd_bench_$$
+psql -X -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE $bench_db" >/dev/null
+stack_db=${PGDATABASE:-postgres}
+drop_db() { psql -X -q -d "$stack_db" -c "DROP DATABASE IF EXISTS $bench_db" >/dev/null 2>&1 || true; }
+export PGDATABASE=$bench_db
 sh sql/migrate.sh >/dev/null
 # shellcheck source=tests/integration/lib.sh
 . tests/integration/lib.sh
 stop_stack() { [ "$stack_started" -eq 0 ] || sh tests/stack/stack.sh stop >/dev/null 2>&1 || true; }
-trap 't_cleanup; stop_stack' EXIT
+trap 't_cleanup; drop_db; stop_stack' EXIT
 
 name=bench$T_RUN
 "$BUILD/tools/gen_declarations" -n "$N" -s 20240512 -m 0 -e "$T_DIR/expect" \
