@@ -91,8 +91,13 @@ int fuzz_declaration(const uint8_t *data, size_t size)
         const struct rules *rules = declaration_rules();
         struct decision dec = {0};
         if (rules && rules_evaluate(rules, d, &dec) == 0) {
+            /* A decision, or 1 saved for appStatus 1 (never decided: no reasons). */
             if (dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_REVIEW &&
-                dec.status_code != STATUS_ACCEPTED && dec.status_code != STATUS_INSPECTION)
+                dec.status_code != STATUS_ACCEPTED && dec.status_code != STATUS_INSPECTION &&
+                dec.status_code != STATUS_SAVED)
+                abort();
+            if (dec.status_code == STATUS_SAVED &&
+                (dec.n_reasons != 0 || !d->appStatus || strcmp(d->appStatus, "1") != 0))
                 abort();
             for (size_t i = 0; i < dec.n_reasons; i++) {
                 if (!dec.reasons[i].rule_id)
