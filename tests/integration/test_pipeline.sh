@@ -17,7 +17,9 @@ grep -q 'enabled: false' "$T_DIR/rules/rules.yaml" || fail "could not disable th
 frames=$T_DIR/records.frames
 : > "$frames"
 
-# decl LNO GCODE QTY PRICE TOTAL GROSS NET: a CEB603 declaration, valid unless told.
+# decl LNO GCODE QTY PRICE TOTAL GROSS NET: a CEB603 declaration, valid unless told. Not
+# lib.sh's t_decl: NET goes in as written, unquoted, so that netWeight arrives as a JSON
+# number (the number form of an N19,5 decimal) where t_decl sends text.
 decl() {
     cat <<JSON
 {"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"1","appTime":"20240512103000","appStatus":"2",
