@@ -226,8 +226,8 @@ static int decode_string(struct decode_ctx *cx, json_object *v, const char *name
     /* A code point takes at least one byte: only a longer text needs counting. */
     if (slen > DECL_MAX_STRING && decl_utf8_length(s) > DECL_MAX_STRING)
         return fault_add(cx, name, v, err, errlen,
-                         "is longer than %d characters (the longest %s field)",
-                         DECL_MAX_STRING, cx->std);
+                         "is longer than %d characters (the longest %s field)", DECL_MAX_STRING,
+                         cx->std);
     *out = strndup(s, slen);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
@@ -249,8 +249,7 @@ static int decode_integer(struct decode_ctx *cx, json_object *v, const char *tex
     for (size_t i = 0; i < tlen; i++) {
         if (text[i] < '0' || text[i] > '9')
             return fault_add(cx, f->name, v, err, errlen,
-                             "is not a whole number (digits only, %s N%u)", cx->std,
-                             f->max_len);
+                             "is not a whole number (digits only, %s N%u)", cx->std, f->max_len);
         if (sig || text[i] != '0')
             sig++;
         if (sig > f->max_len)
@@ -496,8 +495,8 @@ static const char *usable_key(json_object *root, const struct decl_record_spec *
         snprintf(err, errlen, "%s", spec->key_missing);
         return NULL;
     }
-    return decl_check_string(v, name, spec->key_max ? spec->key_max : DECL_MAX_KEY, true, len,
-                             err, errlen);
+    return decl_check_string(v, name, spec->key_max ? spec->key_max : DECL_MAX_KEY, true, len, err,
+                             errlen);
 }
 
 struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
@@ -564,8 +563,8 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
     }
     struct decl_decode_into into = {&d->n_faults, &d->faults, "CEB603"};
     void *items = NULL;
-    int rc = decl_decode_fields(root, decl_head_fields, decl_head_field_count, d, &into, err,
-                                errlen);
+    int rc =
+        decl_decode_fields(root, decl_head_fields, decl_head_field_count, d, &into, err, errlen);
     if (rc == 0)
         rc = decl_decode_list(root, "items", DECL_MAX_ITEMS, sizeof(*d->items), decl_item_fields,
                               decl_item_field_count, &items, &d->n_items, &into, err, errlen);
