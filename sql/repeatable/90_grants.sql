@@ -47,6 +47,8 @@ GRANT DELETE ON customs.declaration_items TO customsd;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customs TO customsd;
 GRANT EXECUTE ON FUNCTION
     customs.apply_batch(text, jsonb),
+    customs.unique_holders(jsonb),
+    customs.unique_columns(text[]),
     customs.change_status(text, integer, text, text, text, jsonb, text, text, integer, bigint),
     customs.record_change(text, integer, text, text, text, jsonb, text, text, integer, bigint),
     customs.record_refusal(text, integer, text, integer, text, text, text, integer, bigint,
