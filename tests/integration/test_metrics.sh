@@ -8,7 +8,8 @@
 #     sample of a family declared by a TYPE line),
 #   - count decisions per status code exactly as customs.parcel_status holds them, records
 #     per topic as the offsets stored, quarantines as customs.quarantine, duplicates as sent,
-#   - show the rule set in use, lag 0 and an empty outbox once everything is through;
+#   - show the rule set in use, lag 0 and an empty outbox once everything is through, and
+#     count a refused reload (SIGHUP with a broken rules file) while the rule set stays;
 # /healthz answers 200, /readyz 200 while working and 503 naming PostgreSQL while it is
 # stopped (stack.sh pg-stop), 200 again after pg-start; other paths 404, POST 405; an
 # address in use is refused at start with the reason.
@@ -164,6 +165,16 @@ check "/readyz while running" 200 "$(curl -s -o "$T_DIR/r" -w '%{http_code}' "$U
 grep -q '^ready: consuming declarations' "$T_DIR/r" && ok "/readyz says: $(cat "$T_DIR/r")" || fail "/readyz: $(cat "$T_DIR/r")"
 check "unknown path" 404 "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nothing")"
 check "POST /metrics" 405 "$(curl -s -o /dev/null -w '%{http_code}' -X POST -d x "$URL/metrics")"
+
+# --- a refused reload is counted; the rule set in use stays -------------------------------------
+check "no failed reload yet" 0 "$(metric "$T_DIR/m2.txt" customsd_rules_reload_failures_total)"
+cp "$rules" "$rules.good"
+printf 'rules: [\n' >"$rules"
+kill -HUP "$CUSTOMSD_PID"
+if wait_metric customsd_rules_reload_failures_total 1 15; then ok "a refused reload counted"; else
+    fail "reload failures: $(metric "$T_DIR/m.txt" customsd_rules_reload_failures_total)"; fi
+check "rules_info still names the rule set in use" 1 "$(metric "$T_DIR/m.txt" "customsd_rules_info{version=\"$version\"}")"
+cp "$rules.good" "$rules"
 
 # --- PostgreSQL stopped: not ready, postgresql_up 0; started: ready again ---------------------
 PG_STOPPED=1
