@@ -27,6 +27,7 @@
 #include "scan.h"
 #include "status.h"
 #include "store.h"
+#include "unique.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
@@ -86,6 +87,7 @@ struct consumer {
     struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
     struct batch_offset *fences;        /* of the range being applied */
     size_t cap;
+    struct unique_table *unique; /* pre-check 19: the keys of the range being applied */
 
     struct consumer_stats stats;
     struct metrics *metrics; /* borrowed, may be NULL (consumer_set_metrics) */
@@ -349,7 +351,9 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->earlier = calloc(p->cap, sizeof(*p->earlier));
     p->fences = calloc(p->cap, sizeof(*p->fences));
     p->positions = positions_new();
-    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions) {
+    p->unique = unique_table_new();
+    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions ||
+        !p->unique) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -785,6 +789,89 @@ static int range_offsets(struct consumer *p, size_t lo, size_t hi)
     return (int)n_offsets;
 }
 
+/* For rules_unique_keys: add each key to the table, or claim it for w->logistics_no. */
+struct unique_walk {
+    struct unique_table *t;
+    const char *logistics_no; /* NULL: add */
+    bool failed;
+};
+
+static void unique_visit(void *ctx, const struct rules_key *k)
+{
+    struct unique_walk *w = ctx;
+    int rc = w->logistics_no ? unique_claim(w->t, k, w->logistics_no) : unique_add(w->t, k);
+    if (rc < 0)
+        w->failed = true;
+}
+
+/*
+ * Pre-check 19 (rules `unique`, docs/DESIGN.md "Uniqueness"): when the rules have unique
+ * keys and declarations of records[lo, hi) carry some, begin the transaction the range will
+ * be applied in (*txn = true), lock the keys and look up their holders
+ * (customs.unique_holders), and decide those declarations again with the answer, in batch
+ * order: a declaration decided before another in the range holds its keys unless it was
+ * rejected (or saved, or is a cancellation). Returns STORE_OK, or a store code with err
+ * (the caller ends the transaction with store_finish either way).
+ */
+static int unique_decide(struct consumer *p, size_t lo, size_t hi, bool *txn, char *err,
+                         size_t errlen)
+{
+    struct unique_walk w = {p->unique, NULL, false};
+    char *request, *answer = NULL;
+
+    *txn = false;
+    if (!rules_has_unique(p->rules))
+        return STORE_OK;
+    unique_table_reset(p->unique);
+    for (size_t i = lo; i < hi; i++) {
+        if (p->records[i].kind == BATCH_DECLARATION)
+            rules_unique_keys(p->rules, p->records[i].decl, unique_visit, &w);
+    }
+    if (!w.failed && unique_count(p->unique) == 0)
+        return STORE_OK;
+    if (w.failed || !(request = unique_request(p->unique))) {
+        snprintf(err, errlen, "looking up unique keys: out of memory");
+        return STORE_ERROR;
+    }
+    int rc = store_begin(p->store, err, errlen);
+    if (rc == STORE_OK) {
+        *txn = true;
+        rc = store_unique_holders(p->store, request, &answer, err, errlen);
+    }
+    free(request);
+    if (rc == STORE_OK && unique_answer(p->unique, answer, err, errlen) < 0)
+        rc = STORE_ERROR;
+    free(answer);
+    if (rc != STORE_OK)
+        return rc;
+
+    struct rules_lookup lookup = {unique_holder, p->unique};
+    for (size_t i = lo; i < hi; i++) {
+        struct batch_record *r = &p->records[i];
+        struct slot *s = &p->slots[i];
+        struct decision dec = {0};
+        if (r->kind != BATCH_DECLARATION)
+            continue;
+        if (rules_evaluate_lookup(p->rules, r->decl, &lookup, &dec, NULL, NULL) < 0) {
+            snprintf(err, errlen, "deciding with unique keys: out of memory");
+            return STORE_ERROR;
+        }
+        decision_clear(&s->decision);
+        s->decision = dec;
+        bool holds = dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
+                     !(r->decl->appType && strcmp(r->decl->appType, "3") == 0);
+        if (holds) {
+            w.logistics_no = r->decl->logisticsNo;
+            rules_unique_keys(p->rules, r->decl, unique_visit, &w);
+            if (w.failed) {
+                snprintf(err, errlen, "deciding with unique keys: out of memory");
+                return STORE_ERROR;
+            }
+        }
+    }
+    return STORE_OK;
+}
+
 /*
  * Apply records[lo, hi) in one transaction. When the database refuses the data of the
  * range (STORE_REJECTED), split it in halves and apply each, down to the one record that
@@ -810,9 +897,14 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     }
     size_t n_offsets = (size_t)n_fences;
     struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
-    int64_t apply_start = now_ms();
-    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
+    int64_t apply_start = now_ms(); /* the batch's transaction: lookups, apply, commit */
+    bool txn;
+    int rc = unique_decide(p, lo, hi, &txn, err, sizeof(err));
+    if (rc == STORE_OK)
+        rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
                                &res, &report, err, sizeof(err));
+    if (txn)
+        rc = store_finish(p->store, rc, err, sizeof(err));
     if (rc == STORE_OK) {
         resumed(p, "a batch committed");
         positions_commit(p->positions, p->fences, n_offsets);
@@ -1112,6 +1204,7 @@ void consumer_free(struct consumer *p)
     }
     store_close(p->store);
     positions_free(p->positions);
+    unique_table_free(p->unique);
     free(p->slots);
     free(p->records);
     free(p->outcomes);
