@@ -29,8 +29,14 @@
  * at this customsd's schema release and the group assigned partitions (or none: a standby
  * member). Until then, and whenever it pauses later, STATUS= says why ("paused: PostgreSQL
  * unavailable: ...; retrying", "waiting: database lacks migration ...: run ...migrate.sh",
- * "waiting for partition assignment"), and "consuming declarations: N records applied" when
- * it works; STATUS is sent when the state changes (the count at most every STATUS_REFRESH_MS).
+ * "waiting for partition assignment"), and "consuming declarations: N records applied, R
+ * declarations/s, lag L; PostgreSQL and Kafka up; last error at T UTC: ..." when it works;
+ * STATUS is sent when the state changes (the figures at most every STATUS_REFRESH_MS).
+ * WATCHDOG=1 (WatchdogSec= in the unit) is sent only after a step of the main loop returned.
+ *
+ * Metrics (metrics.h): one set made here, counted into by the consumer and the relay, the
+ * consumer's state, rules and relay totals pushed into it every step, served over HTTP
+ * (httpd.h) when metrics.listen is set.
  */
 #include <errno.h>
 #include <getopt.h>
