@@ -22,6 +22,7 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "positions.h"
 #include "scan.h"
 #include "status.h"
@@ -38,6 +39,8 @@
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)
+/* The lag of the assigned partitions is sampled this often (metrics.h consumer_lag). */
+#define LAG_SAMPLE_MS 5000
 
 /* One polled record and what became of it. */
 struct slot {
@@ -87,6 +90,8 @@ struct consumer {
     struct unique_table *unique; /* pre-check 19: the keys of the range being applied */
 
     struct consumer_stats stats;
+    struct metrics *metrics; /* borrowed, may be NULL (consumer_set_metrics) */
+    int64_t lag_at_ms;       /* next lag sample */
 };
 
 /* The first line of `text` into buf (libpq's messages run on over several lines). */
@@ -425,6 +430,51 @@ void consumer_set_rules(struct consumer *p, const struct rules *rules)
 const struct consumer_stats *consumer_stats(const struct consumer *p)
 {
     return &p->stats;
+}
+
+void consumer_set_metrics(struct consumer *p, struct metrics *m)
+{
+    p->metrics = m;
+}
+
+void consumer_connections(const struct consumer *p, bool *postgresql_up, bool *kafka_up,
+                          int *partitions)
+{
+    *postgresql_up = !p->db_down && store_connected(p->store);
+    *kafka_up = !p->kafka_down;
+    *partitions = p->n_assigned;
+}
+
+/*
+ * Every LAG_SAMPLE_MS: the lag of each assigned partition whose stored offset is known, from
+ * the high watermark librdkafka last saw in a fetch (rd_kafka_get_watermark_offsets: no
+ * request, no wait) minus the stored next offset (the low watermark when none is stored).
+ */
+static void sample_lag(struct consumer *p)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (!p->metrics || now_ms() < p->lag_at_ms)
+        return;
+    p->lag_at_ms = now_ms() + LAG_SAMPLE_MS;
+    if (rd_kafka_assignment(p->rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return;
+    struct metrics_lag *lags = calloc((size_t)assigned->cnt + 1, sizeof(*lags));
+    size_t n = 0;
+    for (int i = 0; lags && i < assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+        const struct positions_partition *pp =
+            positions_find(p->positions, tp->topic, tp->partition);
+        int64_t lo = -1, hi = -1;
+        if (!pp || !pp->loaded ||
+            rd_kafka_get_watermark_offsets(p->rk, tp->topic, tp->partition, &lo, &hi) || hi < 0)
+            continue;
+        int64_t from = pp->next >= 0 ? pp->next : lo;
+        lags[n++] = (struct metrics_lag){tp->topic, tp->partition, from >= 0 ? hi - from : hi};
+    }
+    if (lags)
+        metrics_set_lag(p->metrics, lags, n);
+    free(lags);
+    rd_kafka_topic_partition_list_destroy(assigned);
 }
 
 enum consumer_state consumer_state(const struct consumer *p, const char **why)
@@ -847,6 +897,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     }
     size_t n_offsets = (size_t)n_fences;
     struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
+    int64_t apply_start = now_ms(); /* the batch's transaction: lookups, apply, commit */
     bool txn;
     int rc = unique_decide(p, lo, hi, &txn, err, sizeof(err));
     if (rc == STORE_OK)
@@ -864,6 +915,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         p->stats.quarantined += res.quarantined;
         p->stats.batches++;
         p->stats.scans += res.scans;
+        metrics_batch_committed(p->metrics, p->records + lo, p->outcomes + lo, n,
+                                now_ms() - apply_start);
         log_outcomes(p, lo, hi);
         log_earlier_scans(p, report.n_earlier);
         log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
@@ -912,6 +965,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     }
     if (rc == STORE_FENCED) {
         p->stats.fenced++;
+        metrics_batch_abandoned(p->metrics, true);
         log_warn("batch of %zu records refused by the offset fence (another instance owns a "
                  "partition now): %s; nothing written, re-positioning at stored offsets",
                  n, err);
@@ -929,9 +983,11 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
             log_warn("batch of %zu records (first parcel %s): %s; abandoned whole (nothing "
                      "written), retrying in %d ms",
                      n, key, err, p->backoff_ms);
+        metrics_batch_abandoned(p->metrics, false);
         db_failed(p, NULL, err);
         return -1;
     }
+    metrics_batch_abandoned(p->metrics, false);
     db_failed(p, "applying a batch", err);
     log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
     return -1;
@@ -1011,6 +1067,7 @@ int consumer_step(struct consumer *p)
     char err[1024];
     size_t n = 0;
 
+    sample_lag(p);
     if (p->db_down)
         return step_paused(p);
     kafka_probe(p);

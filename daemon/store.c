@@ -92,6 +92,10 @@ static const struct {
      "UPDATE customs.outbox SET published_at = now()"
      " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
      1},
+    {"store_outbox_backlog",
+     "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8"
+     " FROM customs.outbox WHERE published_at IS NULL",
+     0},
 };
 
 /* --- errors ----------------------------------------------------------------------------- */
@@ -809,6 +813,18 @@ oom:
     PQclear(res);
     store_set_error(err, errlen, "fetching outbox events", "out of memory");
     return STORE_ERROR;
+}
+
+int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char *err, size_t errlen)
+{
+    PGresult *res;
+    if (store_exec(s, "store_outbox_backlog", 0, NULL, PGRES_TUPLES_OK, &res,
+                   "counting unpublished outbox events", err, errlen) != STORE_OK)
+        return STORE_ERROR;
+    *rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *oldest_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return STORE_OK;
 }
 
 void store_outbox_free(struct outbox_event *ev, size_t n)

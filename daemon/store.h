@@ -198,6 +198,13 @@ int store_outbox_fetch(struct store *s, size_t limit, struct outbox_event **out,
                        char *err, size_t errlen) __attribute__((warn_unused_result));
 void store_outbox_free(struct outbox_event *ev, size_t n);
 
+/*
+ * The outbox backlog: *rows unpublished rows, the oldest created *oldest_s seconds ago (0
+ * when there is none). STORE_OK, or STORE_ERROR / STORE_BUSY with err set.
+ */
+int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));
