@@ -25,6 +25,7 @@
 
 #include "config.h"
 #include "declaration.h"
+#include "documents.h"
 #include "kafka.h"
 #include "log.h"
 #include "rules.h"
@@ -212,6 +213,8 @@ static void collect_notes(void *ctx, const struct rule_trace *t)
  *       remove: [ebcCode, "items[1]"]
  *       stored:                        # parcels already in the database, for `unique`
  *         - {logisticsNo: YL1, ebpCode: "2301960001", orderNo: ORD1}
+ *       order: docs/order.json         # the parcel's CEB303 order and CEB505 waybill (files
+ *       waybill: docs/waybill.json     # relative to this file), for `match` rules
  *       expect:
  *         status: 100                  # 100, 300, 399 or 500
  *         rules: [CEB603-IEFLAG]       # exactly these rules matched (any order)
@@ -512,7 +515,8 @@ struct case_state {
     struct declaration *d;
     struct decision dec;
     struct failures f;
-    const struct ynode *stored; /* `stored`: parcels already in the database, or NULL */
+    const struct ynode *stored;       /* `stored`: parcels already in the database, or NULL */
+    struct document *order, *waybill; /* `order`, `waybill`: for `match` rules, or NULL */
 };
 
 /*
@@ -640,8 +644,8 @@ static void rules_test_close(struct rules_test *t)
 /* A case is a mapping with `name` and `expect` and only known keys. 0, or -1 printed. */
 static int case_validate(const struct rules_test *t, struct case_state *cs)
 {
-    static const char *const case_keys[] = {"name",   "declaration", "set", "remove",
-                                            "stored", "expect",      NULL};
+    static const char *const case_keys[] = {"name",  "declaration", "set",    "remove", "stored",
+                                            "order", "waybill",     "expect", NULL};
     static const char *const expect_keys[] = {"status",      "rules",       "matched",
                                               "not_matched", "passed",      "messages",
                                               "notes",       "undecodable", NULL};
@@ -743,6 +747,51 @@ static int case_load_body(const struct rules_test *t, struct case_state *cs)
 }
 
 /*
+ * The case's document under key (`order` or `waybill`): a file relative to the cases file,
+ * decoded as customsd decodes that topic's records. 0 with *out (NULL when the case has no
+ * such key), or -1 printed when it cannot be read or decoded or breaks its format.
+ */
+static int case_document(const struct rules_test *t, const struct case_state *cs, const char *key,
+                         enum doc_type type, struct document **out)
+{
+    const struct ynode *v = yamlread_get(cs->node, key);
+    char err[1024], *path = NULL, *raw;
+    size_t len = 0;
+
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (v->type != YNODE_SCALAR || !v->value[0]) {
+        fprintf(stderr, "%s:%zu:%zu: %s: a file name\n", t->cases_path, v->line, v->column, key);
+        return -1;
+    }
+    if (v->value[0] == '/' ? !(path = util_strdup(v->value))
+                           : asprintf(&path, "%s%s", t->dir, v->value) < 0) {
+        fprintf(stderr, "out of memory\n");
+        return -1;
+    }
+    raw = read_file(path, &len);
+    if (!raw) {
+        fprintf(stderr, "%s:%zu:%zu: %s: %s\n", t->cases_path, v->line, v->column, path,
+                strerror(errno));
+        free(path);
+        return -1;
+    }
+    *out = document_decode(type, raw, len, 0, NULL, err, sizeof(err));
+    free(raw);
+    if (!*out || (*out)->n_problems) {
+        fprintf(stderr, "%s:%zu:%zu: %s: %s\n", t->cases_path, v->line, v->column, path,
+                *out ? (*out)->problems[0] : err);
+        document_free(*out);
+        *out = NULL;
+        free(path);
+        return -1;
+    }
+    free(path);
+    return 0;
+}
+
+/*
  * Decode the body (or check that it is refused, for `undecodable`), decide it with a trace
  * of every rule, compare with `expect` and add the outcomes to the coverage. Returns 0, or
  * -1 when out of memory (printed).
@@ -767,7 +816,9 @@ static int case_decide(struct rules_test *t, struct case_state *cs)
     for (size_t i = 0; i < rules_count(t->r); i++)
         t->cr.outcome[i] = RULE_OUTCOME_SKIPPED;
     struct rules_lookup lookup = {stored_holder, (void *)cs->stored};
-    if (rules_evaluate_lookup(t->r, cs->d, &lookup, &cs->dec, case_trace, &t->cr) < 0) {
+    struct rules_documents docs = {cs->order, cs->waybill};
+    if (rules_evaluate_docs(t->r, cs->d, &lookup, cs->order || cs->waybill ? &docs : NULL, &cs->dec,
+                            case_trace, &t->cr) < 0) {
         fprintf(stderr, "out of memory\n");
         return -1;
     }
@@ -804,6 +855,8 @@ static void case_clear(struct case_state *cs)
     json_object_put(cs->json);
     free(cs->raw);
     free(cs->path);
+    document_free(cs->order);
+    document_free(cs->waybill);
 }
 
 /* Run case node k. Returns 0 (passed or failed), or -1 when the run must stop (printed). */
@@ -812,7 +865,10 @@ static int rules_test_case(struct rules_test *t, const struct ynode *k)
     struct case_state cs = {.node = k};
     int rc = -1;
 
-    if (case_validate(t, &cs) == 0 && case_load_body(t, &cs) == 0 && case_decide(t, &cs) == 0) {
+    if (case_validate(t, &cs) == 0 && case_load_body(t, &cs) == 0 &&
+        case_document(t, &cs, "order", DOC_ORDER, &cs.order) == 0 &&
+        case_document(t, &cs, "waybill", DOC_WAYBILL, &cs.waybill) == 0 &&
+        case_decide(t, &cs) == 0) {
         case_report(t, &cs);
         rc = 0;
     }

@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "declaration.h"
+#include "documents.h"
 
 /* The rule id of the built-in format pre-rule (config/RULES.md "Format pre-check"), and its
  * Chinese text for the declarer's receipt (like a rule's message_zh). */
@@ -165,6 +166,34 @@ int rules_has_unique(const struct rules *r);
 void rules_unique_keys(const struct rules *r, const struct declaration *d,
                        void (*fn)(void *ctx, const struct rules_key *k), void *ctx);
 
+/*
+ * Three-document matching (三单对碰, docs/DOMAIN.md section 4 #20 and #13; config/RULES.md
+ * "Matching"). The rules file's `matching:` section names the tradeMode values whose
+ * inventories need their order (CEB303, by ebpCode + orderNo) and waybill (CEB505, by
+ * logisticsCode + logisticsNo) before a decision, and the deadline for them; `match` rules
+ * compare the inventory with them. The documents are found by the caller (the daemon in
+ * PostgreSQL, a rules test from a case's `order:` and `waybill:` files) and handed in a
+ * struct rules_documents to rules_evaluate_docs. Without documents, `match` rules are not
+ * evaluated (traced as skipped).
+ */
+struct rules_documents {
+    const struct document *order;   /* a decoded CEB303 order with its lines (documents.h) */
+    const struct document *waybill; /* a decoded CEB505 waybill */
+};
+
+/* The default of `matching.deadline_hours`: hours from the declaration's first receipt. */
+#define RULES_MATCHING_DEADLINE_HOURS 24
+
+/*
+ * Whether d must wait for its order and waybill: the rules of the file judge it (no format
+ * fault, appStatus 2) and its tradeMode is one of `matching.trade_modes`. 0 when the rule
+ * set has no `matching:` section or an empty list (matching off).
+ */
+int rules_matching_needed(const struct rules *r, const struct declaration *d);
+
+/* `matching.deadline_hours` (1 .. 8760; RULES_MATCHING_DEADLINE_HOURS when not given). */
+unsigned rules_matching_deadline_hours(const struct rules *r);
+
 /* What happened to one rule on one declaration (for dry runs and rule tests). */
 enum rule_outcome {
     RULE_OUTCOME_SKIPPED, /* disabled, not in effect on ieDate, or `when` false */
@@ -196,6 +225,16 @@ int rules_evaluate_trace(const struct rules *r, const struct declaration *d, str
 int rules_evaluate_lookup(const struct rules *r, const struct declaration *d,
                           const struct rules_lookup *lookup, struct decision *out,
                           rules_trace_fn fn, void *ctx) __attribute__((warn_unused_result));
+
+/*
+ * rules_evaluate_lookup with the parcel's documents: `match` rules are evaluated when docs
+ * is not NULL and holds both the order and the waybill, skipped otherwise (traced why).
+ * Same returns as rules_evaluate.
+ */
+int rules_evaluate_docs(const struct rules *r, const struct declaration *d,
+                        const struct rules_lookup *lookup, const struct rules_documents *docs,
+                        struct decision *out, rules_trace_fn fn, void *ctx)
+    __attribute__((warn_unused_result));
 
 /* Free the reasons of a decision and zero it. Accepts a zeroed decision. */
 void decision_clear(struct decision *dec);

@@ -169,6 +169,11 @@ static const char *rule_skip_reason(const struct rule *rule, const struct eval_c
     if (rule->kind == &rules_check_kind_unique && !cx->lookup)
         return "not evaluated: the parcels already stored are not looked up here (the daemon "
                "looks them up in PostgreSQL; a rules test case lists them under 'stored')";
+    if (rule->kind == &rules_check_kind_match &&
+        (!cx->docs || !cx->docs->order || !cx->docs->waybill))
+        return "not evaluated: no order and waybill here (the daemon matches an inventory "
+               "once both are stored; a rules test case gives them under 'order' and "
+               "'waybill')";
     return NULL;
 }
 
@@ -314,12 +319,30 @@ void rules_unique_keys(const struct rules *r, const struct declaration *d,
     }
 }
 
+int rules_matching_needed(const struct rules *r, const struct declaration *d)
+{
+    return r->n_match_modes && judged(d) && d->tradeMode &&
+           in_values(r->match_modes, r->n_match_modes, d->tradeMode);
+}
+
+unsigned rules_matching_deadline_hours(const struct rules *r)
+{
+    return r->deadline_hours ? r->deadline_hours : RULES_MATCHING_DEADLINE_HOURS;
+}
+
 int rules_evaluate_lookup(const struct rules *r, const struct declaration *d,
                           const struct rules_lookup *lookup, struct decision *out,
                           rules_trace_fn fn, void *ctx)
 {
+    return rules_evaluate_docs(r, d, lookup, NULL, out, fn, ctx);
+}
+
+int rules_evaluate_docs(const struct rules *r, const struct declaration *d,
+                        const struct rules_lookup *lookup, const struct rules_documents *docs,
+                        struct decision *out, rules_trace_fn fn, void *ctx)
+{
     bool reject = false, review = false, inspect = false;
-    struct eval_ctx cx = {d, cebdate_date(d->ieDate), r, lookup};
+    struct eval_ctx cx = {d, cebdate_date(d->ieDate), r, lookup, docs};
     struct findings fs;
     struct rule_trace t;
     char why[256];

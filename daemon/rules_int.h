@@ -85,6 +85,9 @@ struct rules {
     size_t n_files;
     struct rules_file *files;
     struct rates *rates;
+    char **match_modes; /* `matching.trade_modes`, sorted (rules_free_values) */
+    size_t n_match_modes;
+    unsigned deadline_hours; /* `matching.deadline_hours` */
 };
 
 /* What every load step reads and writes: where errors go and the rule set being built. */
@@ -124,7 +127,8 @@ struct eval_ctx {
     const struct declaration *d;
     int ie_date; /* yyyymmdd of ieDate, 0 when absent or not a real date */
     const struct rules *rs;
-    const struct rules_lookup *lookup; /* holders of `unique` keys; NULL: not looked up */
+    const struct rules_lookup *lookup;  /* holders of `unique` keys; NULL: not looked up */
+    const struct rules_documents *docs; /* order and waybill for `match`; NULL: none here */
 };
 
 /*
@@ -200,7 +204,7 @@ extern const size_t rules_check_kinds_count;
 extern const struct check_kind rules_check_kind_required, rules_check_kind_together,
     rules_check_kind_length, rules_check_kind_one_of, rules_check_kind_pattern,
     rules_check_kind_same, rules_check_kind_absent, rules_check_kind_date,
-    rules_check_kind_hs_prefix, rules_check_kind_unique;
+    rules_check_kind_hs_prefix, rules_check_kind_unique, rules_check_kind_match;
 extern const struct check_kind rules_check_kind_decimal, rules_check_kind_count,
     rules_check_kind_sequence, rules_check_kind_product, rules_check_kind_compare,
     rules_check_kind_sum;

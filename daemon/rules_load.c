@@ -425,10 +425,54 @@ static int rule_parse(struct rules_parser *p, const struct ynode *node, struct r
     return r->kind->parse(p, node, &r->check);
 }
 
+/*
+ * The `matching:` section (rules.h, config/RULES.md "Matching"): `trade_modes`, a list of
+ * tradeMode values (4 digits) whose inventories wait for their order and waybill, empty =
+ * off; `deadline_hours`, 1 .. 8760 (default RULES_MATCHING_DEADLINE_HOURS).
+ */
+static int parse_matching(struct rules_parser *p, const struct ynode *m, struct rules *rs)
+{
+    static const char *const keys[] = {"trade_modes", "deadline_hours", NULL};
+    const struct ynode *modes, *hours;
+
+    if (rules_want_map(p, m, "matching") < 0 || rules_check_keys(p, m, "matching", keys) < 0)
+        return -1;
+    modes = ymap_get(m, "trade_modes");
+    if (modes) {
+        if (modes->type != YNODE_SEQ) /* empty is allowed: matching off */
+            return rules_perr(p, modes, "matching.trade_modes: expected a sequence, got %s",
+                              yamlread_type_name(modes));
+        for (size_t i = 0; i < modes->n; i++) {
+            const struct ynode *v = modes->kids[i];
+            if (rules_want_scalar(p, v, "matching.trade_modes") < 0)
+                return -1;
+            if (strlen(v->value) != 4 || strspn(v->value, "0123456789") != 4)
+                return rules_perr(p, v,
+                                  "matching.trade_modes: '%s' is not a tradeMode (4 digits, "
+                                  "e.g. \"9610\")",
+                                  v->value);
+        }
+        if (modes->n && rules_collect_values(p, (const struct ynode *const *)modes->kids, modes->n,
+                                             "matching.trade_modes", LIST_ANY, &rs->match_modes,
+                                             &rs->n_match_modes) < 0)
+            return -1;
+    }
+    hours = ymap_get(m, "deadline_hours");
+    if (hours) {
+        if (rules_parse_unsigned(p, hours, "matching.deadline_hours", 8760, &rs->deadline_hours) <
+            0)
+            return -1;
+        if (rs->deadline_hours == 0)
+            return rules_perr(p, hours, "matching.deadline_hours: must be 1 to 8760");
+    }
+    return 0;
+}
+
 static int rules_parse_tree(struct rules_parser *p, const struct ynode *root, struct rules *rs)
 {
-    static const char *const top_keys[] = {"version", "description", "rates", "rules", NULL};
-    const struct ynode *version, *list, *rates, *description;
+    static const char *const top_keys[] = {"version",  "description", "rates",
+                                           "matching", "rules",       NULL};
+    const struct ynode *version, *list, *rates, *description, *matching;
 
     if (!root || yamlread_is_null(root))
         return rules_perr(p, NULL, "empty rules file (expected 'version: 1' and 'rules:')");
@@ -438,8 +482,9 @@ static int rules_parse_tree(struct rules_parser *p, const struct ynode *root, st
     for (size_t i = 0; i < root->n; i += 2) {
         const struct ynode *k = root->kids[i];
         if (!rules_name_in(k->value, top_keys))
-            return rules_perr(p, k, "unknown key '%s' (known: version, description, rates, rules)",
-                              k->value);
+            return rules_perr(
+                p, k, "unknown key '%s' (known: version, description, rates, matching, rules)",
+                k->value);
     }
     version = ymap_get(root, "version");
     if (!version)
@@ -462,6 +507,9 @@ static int rules_parse_tree(struct rules_parser *p, const struct ynode *root, st
         if (rules_rates_parse(p, rates, rates->value) < 0)
             return -1;
     }
+    matching = ymap_get(root, "matching");
+    if (matching && parse_matching(p, matching, rs) < 0)
+        return -1;
     list = ymap_get(root, "rules");
     if (!list)
         return rules_perr(p, root, "missing 'rules'");
@@ -605,6 +653,7 @@ void rules_free(struct rules *r)
     }
     free(r->files);
     rules_rates_free(r->rates);
+    rules_free_values(r->match_modes, r->n_match_modes);
     free(r->text);
     free(r);
 }

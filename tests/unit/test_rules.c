@@ -958,6 +958,163 @@ static void test_unique(void **state)
     }
 }
 
+static struct rules *load_text(const char *name, const char *text);
+
+/* A CEB303 order or CEB505 waybill of the rules test fixtures, decoded. */
+static struct document *fixture_document(enum doc_type type, const char *rel)
+{
+    char err[512] = "";
+    size_t len = 0;
+    char *text = read_file(src(rel), &len);
+    struct document *doc;
+
+    if (!text)
+        fail_msg("%s: cannot read", rel);
+    doc = document_decode(type, text, len, 0, NULL, err, sizeof(err));
+    free(text);
+    if (!doc || doc->n_problems)
+        fail_msg("%s: %s", rel, doc ? doc->problems[0] : err);
+    return doc;
+}
+
+struct match_trace {
+    size_t skipped_match;
+    char why[256];
+};
+
+static void match_trace_fn(void *ctx, const struct rule_trace *t)
+{
+    struct match_trace *m = ctx;
+
+    if (strncmp(t->rule_id, "MATCH-", 6) == 0 && t->outcome == RULE_OUTCOME_SKIPPED) {
+        m->skipped_match++;
+        snprintf(m->why, sizeof(m->why), "%s", t->why);
+    }
+}
+
+/*
+ * Three-document matching: the `matching:` section (trade modes, deadline), the `match`
+ * rules against an order and a waybill naming both sides, skipped (traced why) without
+ * them, and the load errors of both.
+ */
+static void test_match(void **state)
+{
+    static const char *const head = "version: 1\nmatching:\n  trade_modes: [\"9610\", \"1210\"]\n"
+                                    "  deadline_hours: 2\nrules:\n";
+    struct document *order = fixture_document(DOC_ORDER, "tests/rules/docs/order.json");
+    struct document *waybill = fixture_document(DOC_WAYBILL, "tests/rules/docs/waybill.json");
+    struct document *bad = fixture_document(DOC_ORDER, "tests/rules/docs/order-mismatch.json");
+    struct document *heavy =
+        fixture_document(DOC_WAYBILL, "tests/rules/docs/waybill-heavier-2pack.json");
+    char *json = read_file(src("tests/rules/decl/parcel.json"), NULL);
+    struct declaration *d;
+    struct decision dec = {0};
+    struct match_trace mt = {0};
+    char *text;
+
+    (void)state;
+    assert_non_null(json);
+    d = decode(json);
+    /* The shipped set: matching off at Mishan (the platform matches upstream). */
+    assert_int_equal(rules_matching_needed(mishan, d), 0);
+    assert_int_equal(rules_matching_deadline_hours(mishan), 24);
+
+    /* Without documents, every match rule is skipped and says why. */
+    assert_int_equal(rules_evaluate_trace(mishan, d, &dec, match_trace_fn, &mt), 0);
+    assert_int_equal(mt.skipped_match, 6);
+    assert_non_null(strstr(mt.why, "no order and waybill here"));
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+
+    /* With the agreeing order and waybill: accepted. */
+    struct rules_documents docs = {order, waybill};
+    assert_int_equal(rules_evaluate_docs(mishan, d, NULL, &docs, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 399);
+    assert_int_equal(dec.n_reasons, 0);
+    /* Only one of the two: still not evaluated. */
+    struct rules_documents half = {order, NULL};
+    assert_int_equal(rules_evaluate_docs(mishan, d, NULL, &half, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 399);
+
+    /* The mismatching order and the heavier two-pack waybill: both sides named. */
+    struct rules_documents mism = {bad, heavy};
+    assert_int_equal(rules_evaluate_docs(mishan, d, NULL, &mism, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 100);
+    static const char *const ids[] = {"MATCH-GOODS-VALUE", "MATCH-CURRENCY", "MATCH-ITEMS",
+                                      "MATCH-WEIGHT", "MATCH-PACKNO"};
+    expect_rules(&dec, ids, sizeof(ids) / sizeof(ids[0]));
+    assert_string_equal(find_reason(&dec, "MATCH-GOODS-VALUE")->message,
+                        "goodsValue of order 'ORD20240512000001' is 1468.7, the inventory's "
+                        "items total 1368.7");
+    assert_string_equal(find_reason(&dec, "MATCH-PACKNO")->message,
+                        "packNo of waybill 'YL2024051200000001' is 2, the inventory's is 1");
+    assert_non_null(strstr(find_reason(&dec, "MATCH-WEIGHT")->message, "(1.15 kg apart"));
+    assert_non_null(find_reason(&dec, "MATCH-PACKNO")->message_zh);
+    decision_clear(&dec);
+
+    /* A rule set that turns matching on: by tradeMode, and not for what it does not judge. */
+    if (asprintf(&text,
+                 "%s  - {id: W, action: reject, check: match, compare: weight, "
+                 "tolerance: \"1.15\"}\n",
+                 head) < 0)
+        fail_msg("out of memory");
+    struct rules *r = load_text("m.yaml", text);
+    free(text);
+    assert_int_equal(rules_matching_deadline_hours(r), 2);
+    assert_int_equal(rules_matching_needed(r, d), 1);
+    assert_int_equal(rules_evaluate_docs(r, d, NULL, &mism, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 399); /* exactly the tolerance apart */
+    decision_clear(&dec);
+    declaration_free(d);
+    char *t = replace_once(json, "\"tradeMode\": \"9610\"", "\"tradeMode\": \"9710\"");
+    d = decode(t);
+    assert_int_equal(rules_matching_needed(r, d), 0);
+    declaration_free(d);
+    free(t);
+    t = replace_once(json, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"");
+    d = decode(t);
+    assert_int_equal(rules_matching_needed(r, d), 0); /* saved: not decided */
+    declaration_free(d);
+    free(t);
+    rules_free(r);
+
+    static const struct {
+        const char *text, *want;
+    } errs[] = {
+        {"version: 1\nmatching: {trade_modes: [\"96100\"]}\nrules:\n  - {id: A, action: flag, "
+         "check: always}\n",
+         "t.yaml:2:26: matching.trade_modes: '96100' is not a tradeMode"},
+        {"version: 1\nmatching: {deadline_hours: 0}\nrules:\n  - {id: A, action: flag, "
+         "check: always}\n",
+         "t.yaml:2:28: matching.deadline_hours: must be 1 to 8760"},
+        {"version: 1\nmatching: {trade_mode: []}\nrules:\n  - {id: A, action: flag, "
+         "check: always}\n",
+         "unknown key 'trade_mode'"},
+        {"version: 1\nrules:\n  - {id: M, action: reject, check: match, compare: weigth}\n",
+         "t.yaml:3:52: compare: 'weigth' is not one of goods_value, currency, items, "
+         "consignee, weight, pack_no"},
+        {"version: 1\nrules:\n  - {id: M, action: reject, check: match, compare: items, "
+         "tolerance: 1}\n",
+         "tolerance: only 'compare: weight' has a tolerance"},
+        {"version: 1\nrules:\n  - {id: M, action: reject, check: match}\n",
+         "t.yaml:3:5: missing 'compare'"},
+    };
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+        struct rules *x = NULL;
+        char err[512] = "";
+        assert_int_equal(
+            rules_load_buffer("t.yaml", errs[i].text, strlen(errs[i].text), &x, err, sizeof(err)),
+            -1);
+        if (!strstr(err, errs[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, errs[i].want);
+    }
+    free(json);
+    document_free(order);
+    document_free(waybill);
+    document_free(bad);
+    document_free(heavy);
+}
+
 /* reject > review > inspect > accept; flag never changes the status. */
 static void test_precedence(void **state)
 {
@@ -1219,7 +1376,7 @@ static void test_load_errors(void **state)
         "check: unknown check 'regex' (known: required, together, length, one_of, "
         "pattern, same, absent, decimal, date, count, sequence, product, sum, compare, "
         "hs_prefix, "
-        "threshold, unique, always)");
+        "threshold, unique, match, always)");
     expect_load_error("err_unknown_field.yaml", 10, 9,
                       "fields: unknown item field 'items[].hsCode'");
     expect_load_error("err_header_item_field.yaml", 6, 12,
@@ -2063,9 +2220,10 @@ static void test_trace_and_reason_fields(void **state)
     assert_int_equal(c.matched, 1);
     /* Not applicable to a 9610 parcel of 2024-05-12: the bonded-mode rule and the two
      * 9710/9810 rules (`when`), the EAEU limits of 2020, 2022 and 2026 (effective dates),
-     * and the two `unique` rules (no lookup of stored parcels here). */
-    assert_int_equal(c.skipped, 8);
-    assert_int_equal(c.passed, rules_count(mishan) - 9);
+     * the two `unique` rules (no lookup of stored parcels here) and the six `match` rules
+     * (no order and waybill here). */
+    assert_int_equal(c.skipped, 14);
+    assert_int_equal(c.passed, rules_count(mishan) - 15);
     assert_int_equal(dec.n_reasons, 1);
     assert_string_equal(dec.reasons[0].rule_id, "CEB603-IEFLAG");
     assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_MEDIUM);
@@ -2163,6 +2321,7 @@ int main(void)
         cmocka_unit_test(test_format_pre_rule),
         cmocka_unit_test(test_saved),
         cmocka_unit_test(test_unique),
+        cmocka_unit_test(test_match),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_message_truncation),
         cmocka_unit_test(test_value_escaping),
