@@ -92,7 +92,7 @@ static int batch_add_fields(struct json_object *obj, const void *base,
  * The decision's reasons: [{"rule_id", "action", "severity", "message", "message_zh"?,
  * "value"?}].
  */
-static struct json_object *batch_reasons(const struct decision *dec)
+struct json_object *batch_reasons(const struct decision *dec)
 {
     struct json_object *arr = json_object_new_array_ext((int)dec->n_reasons);
     if (!arr)

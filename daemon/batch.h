@@ -277,4 +277,12 @@ int batch_answer_parse(const char *text, size_t n_records, struct batch_result *
 /* The letter of an outcome code ('A' ... 'P'), '?' for BATCH_OUT_UNKNOWN. */
 char batch_outcome_letter(enum batch_outcome_code code);
 
+/*
+ * A decision's reasons as the batch document sends them: a new json-c array
+ * [{"rule_id", "action", "severity", "message", "message_zh"?, "value"?}] (the caller
+ * puts it), or NULL when out of memory. Also the reasons of matching's decisions.
+ */
+struct json_object;
+struct json_object *batch_reasons(const struct decision *dec);
+
 #endif

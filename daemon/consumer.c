@@ -22,6 +22,7 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "matching.h"
 #include "metrics.h"
 #include "positions.h"
 #include "scan.h"
@@ -93,6 +94,7 @@ struct consumer {
     struct consumer_stats stats;
     struct metrics *metrics; /* borrowed, may be NULL (consumer_set_metrics) */
     int64_t lag_at_ms;       /* next lag sample */
+    int64_t sweep_at_ms;     /* next matching sweep (matching.h); 0: at the next step */
 };
 
 /* The first line of `text` into buf (libpq's messages run on over several lines). */
@@ -591,6 +593,8 @@ static void prepare_record(struct consumer *p, struct slot *s, struct batch_reco
         s->decl = NULL;
         snprintf(s->reason, sizeof(s->reason), "rules evaluation failed: out of memory");
     }
+    if (s->decl)
+        matching_hold(p->rules, s->decl, &s->decision); /* 120 awaiting order / waybill */
     if (s->decl) {
         r->kind = BATCH_DECLARATION;
         r->key = s->decl->logisticsNo;
@@ -914,6 +918,7 @@ static int unique_decide(struct consumer *p, size_t lo, size_t hi, bool *txn, ch
             snprintf(err, errlen, "deciding with unique keys: out of memory");
             return STORE_ERROR;
         }
+        matching_hold(p->rules, r->decl, &dec);
         decision_clear(&s->decision);
         s->decision = dec;
         bool holds = dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
@@ -985,6 +990,13 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
                  res.pending_scans, res.duplicates, res.conflicts, res.refused, res.quarantined,
                  res.events);
         commit_kafka(p, n_offsets);
+        for (size_t i = lo; i < hi; i++) {
+            /* Documents stored or parcels waiting: match at the next step, not in 5 s. */
+            if (p->records[i].kind == BATCH_DOCUMENT ||
+                (p->records[i].kind == BATCH_DECLARATION &&
+                 p->records[i].decision->status_code == STATUS_STORED))
+                p->sweep_at_ms = 0;
+        }
         return (int)n;
     }
     if (rc == STORE_REJECTED) {
@@ -1126,6 +1138,35 @@ static void idle_check(struct consumer *p)
         resumed(p, "idle, no failure since"); /* nothing to write, and nothing failed */
 }
 
+/*
+ * Three-document matching (matching.h): decide the waiting parcels that are due, every
+ * MATCHING_SWEEP_MS and at once after a batch that stored documents or waiting parcels;
+ * a full page is followed by the next (at most 10 per step). A failure is logged and
+ * retried at the next interval: the batches notice an outage themselves.
+ */
+static void sweep_matching(struct consumer *p)
+{
+    char err[1024];
+    struct matching_stats st;
+
+    if (now_ms() < p->sweep_at_ms)
+        return;
+    p->sweep_at_ms = now_ms() + MATCHING_SWEEP_MS;
+    for (int round = 0; round < 10; round++) {
+        int rc = matching_sweep(p->store, p->rules, MATCHING_SWEEP_LIMIT, &st, err, sizeof(err));
+        if (rc != STORE_OK) {
+            log_warn("matching sweep: %s; retrying in %d ms", err, MATCHING_SWEEP_MS);
+            return;
+        }
+        if (st.matched || st.expired)
+            log_info("matching sweep: %zu parcels matched (%zu of them rejected for a "
+                     "mismatch), %zu rejected at the deadline, %zu skipped, %zu events",
+                     st.matched, st.rejected, st.expired, st.skipped, st.events);
+        if (st.due < MATCHING_SWEEP_LIMIT)
+            return;
+    }
+}
+
 int consumer_step(struct consumer *p)
 {
     char err[1024];
@@ -1134,6 +1175,8 @@ int consumer_step(struct consumer *p)
     sample_lag(p);
     if (p->db_down)
         return step_paused(p);
+    if (p->rules_registered)
+        sweep_matching(p);
     kafka_probe(p);
     if (p->need_reposition && reposition(p) < 0)
         return 0;

@@ -76,6 +76,8 @@ static const struct {
 } store_statements[] = {
     {"store_apply_batch", "SELECT customs.apply_batch($1, $2::jsonb)", 2},
     {"store_unique_holders", "SELECT customs.unique_holders($1::jsonb)::text", 1},
+    {"store_matching_due", "SELECT customs.matching_due($1::integer, $2::integer)::text", 2},
+    {"store_matching_apply", "SELECT customs.matching_apply($1::jsonb)::text", 1},
     {"store_load_offsets",
      "SELECT partition, next_offset FROM customs.consumer_offsets"
      " WHERE group_id = $1 AND topic = $2 AND partition = ANY ($3::integer[])",
@@ -659,6 +661,66 @@ int store_finish(struct store *s, int rc, char *err, size_t errlen)
     if (store_command(s, "ROLLBACK", ignored, sizeof(ignored)) != STORE_OK)
         store_disconnect(s); /* whatever state it is in, a new session starts clean */
     return rc;
+}
+
+/*
+ * One prepared statement returning one text value, in the open transaction: STORE_OK with
+ * *answer (heap), STORE_REJECTED for a value the database refuses (SQLSTATE class 22 or
+ * 23), else as store_failure; `what` names the call in errors.
+ */
+static int store_txn_text(struct store *s, const char *stmt, int n, const char *const *values,
+                          const char *what, char **answer, char *err, size_t errlen)
+{
+    *answer = NULL;
+    if (!s->in_txn) {
+        store_set_error(err, errlen, what, "not in a transaction");
+        return STORE_ERROR;
+    }
+    int rc = store_reconnect(s, err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    store_busy(s, true);
+    PGresult *r = PQexecPrepared(s->conn, stmt, n, values, NULL, NULL, 0);
+    store_busy(s, false);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (state && PQstatus(s->conn) == CONNECTION_OK &&
+            (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) {
+            store_result_error(s, r, what, err, errlen);
+            rc = STORE_REJECTED;
+        } else {
+            rc = store_failure(s, r, what, err, errlen);
+        }
+        PQclear(r);
+        return rc;
+    }
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        *answer = util_strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!*answer) {
+        store_set_error(err, errlen, what, "no answer (or out of memory)");
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
+int store_matching_due(struct store *s, int limit, unsigned deadline_hours, char **answer,
+                       char *err, size_t errlen)
+{
+    char tlimit[24], thours[24];
+    snprintf(tlimit, sizeof(tlimit), "%d", limit);
+    snprintf(thours, sizeof(thours), "%u", deadline_hours);
+    const char *values[] = {tlimit, thours};
+    return store_txn_text(s, "store_matching_due", 2, values, "taking the parcels due for matching",
+                          answer, err, errlen);
+}
+
+int store_matching_apply(struct store *s, const char *decisions, char **answer, char *err,
+                         size_t errlen)
+{
+    const char *values[] = {decisions};
+    return store_txn_text(s, "store_matching_apply", 1, values, "recording matching decisions",
+                          answer, err, errlen);
 }
 
 int store_unique_holders(struct store *s, const char *request, char **answer, char *err,

@@ -166,6 +166,21 @@ int store_finish(struct store *s, int rc, char *err, size_t errlen)
 int store_unique_holders(struct store *s, const char *request, char **answer, char *err,
                          size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * Three-document matching (docs/DESIGN.md "Three-document matching"), in the open
+ * transaction: store_matching_due calls customs.matching_due(limit, deadline_hours)
+ * (sql/repeatable/59_matching.sql): the waiting parcels (120) due now, locked, as a JSON
+ * array of {"logisticsNo", "payload", "order", "waybill", "missing", "expired"};
+ * store_matching_apply calls customs.matching_apply(decisions) with a JSON array of
+ * {"logisticsNo", "status_code", "reasons", "rules_version", "event", "note"} and answers
+ * {"decided", "skipped", "events"}. STORE_OK with *answer (heap text, the caller frees),
+ * STORE_REJECTED (a value the database refuses), STORE_BUSY or STORE_ERROR with err.
+ */
+int store_matching_due(struct store *s, int limit, unsigned deadline_hours, char **answer,
+                       char *err, size_t errlen) __attribute__((warn_unused_result));
+int store_matching_apply(struct store *s, const char *decisions, char **answer, char *err,
+                         size_t errlen) __attribute__((warn_unused_result));
+
 /* --- outbox relay --- */
 
 struct outbox_event {

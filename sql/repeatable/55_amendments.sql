@@ -155,7 +155,7 @@ BEGIN
 
     -- A saved parcel now declared reaches customs: received (120) before its decision,
     -- as a new declaration is (apply_batch_outbox).
-    IF v_d.status_code = 1 AND v_to <> 1 THEN
+    IF v_d.status_code = 1 AND v_to NOT IN (1, 120) THEN
         PERFORM customs.outbox_add('receipt', p_logistics_no, p_decl->>'copNo',
                                    p_decl->>'guid', 120, '[]', p_rules_version, v_event, NULL,
                                    NULL, v_d.status_code);

@@ -180,7 +180,7 @@ BEGIN
         OR (s.kind = 'declaration'
             AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
                  OR s.decl IS NULL OR s.status_code IS NULL
-                 OR s.status_code NOT IN (1, 100, 300, 399, 500)))
+                 OR s.status_code NOT IN (1, 100, 120, 300, 399, 500)))
         OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
         OR (s.kind IN ('order', 'waybill', 'payment') -- 58_documents.sql
             AND (s.sha256 IS NULL OR s.payload IS NULL OR s.decl IS NULL
@@ -207,6 +207,11 @@ BEGIN
         RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
             USING ERRCODE = 'CS002';
     END IF;
+    -- A declaration awaiting its order / waybill (120, three-document matching): its one
+    -- reason names what is missing now (59_matching.sql).
+    UPDATE pg_temp.customs_apply_stage_v3 s
+       SET reasons = customs.matching_wait_reasons(s.decl)
+     WHERE s.kind = 'declaration' AND s.status_code = 120;
 END;
 $$;
 
@@ -352,7 +357,8 @@ $$;
 ---------------------------------------------------------------------------------------------
 -- 5. Outbox, in consumption order (id order = commit order per parcel): per new
 --    declaration a 120 receipt (海关入库, received into the customs system: no reasons, no
---    invtNo; not for a saved one, status 1, which is not sent to customs), then the receipt
+--    invtNo; not for a saved one, status 1, which is not sent to customs, nor for one
+--    awaiting its order / waybill, whose decision receipt is that 120), then the receipt
 --    of its decision (or of 1 saved) and the warehouse event its status calls for (customs.event_type_for:
 --    inspect for 500, return for 100), and a processing-error receipt (-1) per conflict or
 --    undecodable record whose sender is known. event_id is generated once per row and put
@@ -369,7 +375,7 @@ BEGIN
         SELECT s.seq, 0 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
                120 AS status_code, '[]'::jsonb AS reasons, s.rules_version
           FROM pg_temp.customs_apply_stage_v3 s
-         WHERE s.outcome = 'new' AND s.status_code <> 1
+         WHERE s.outcome = 'new' AND s.status_code NOT IN (1, 120)
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version

@@ -87,6 +87,13 @@ GRANT EXECUTE ON FUNCTION
     customs.document_store(text, jsonb, text, text, text, integer, bigint, timestamptz),
     customs.apply_batch_documents(text)
     TO customsd;
+-- Three-document matching (59_matching.sql): the sweep's two calls and what they use.
+GRANT EXECUTE ON FUNCTION
+    customs.matching_missing(text, text, text, text),
+    customs.matching_wait_reasons(jsonb),
+    customs.matching_due(integer, integer),
+    customs.matching_apply(jsonb)
+    TO customsd;
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,
