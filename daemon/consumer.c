@@ -1140,9 +1140,10 @@ static void idle_check(struct consumer *p)
 
 /*
  * Three-document matching (matching.h): decide the waiting parcels that are due, every
- * MATCHING_SWEEP_MS and at once after a batch that stored documents or waiting parcels;
- * a full page is followed by the next (at most 10 per step). A failure is logged and
- * retried at the next interval: the batches notice an outage themselves.
+ * MATCHING_SWEEP_MS (MATCHING_IDLE_MS when the rules turn matching off) and at once after
+ * a batch that stored documents or waiting parcels; a full page is followed by the next (at
+ * most 10 per step). A database failure pauses the consumer as a batch's would; a lock or
+ * statement timeout, or a value refused, is logged and retried at the next interval.
  */
 static void sweep_matching(struct consumer *p)
 {
@@ -1151,11 +1152,16 @@ static void sweep_matching(struct consumer *p)
 
     if (now_ms() < p->sweep_at_ms)
         return;
-    p->sweep_at_ms = now_ms() + MATCHING_SWEEP_MS;
+    int every = rules_matching_on(p->rules) ? MATCHING_SWEEP_MS : MATCHING_IDLE_MS;
+    p->sweep_at_ms = now_ms() + every;
     for (int round = 0; round < 10; round++) {
         int rc = matching_sweep(p->store, p->rules, MATCHING_SWEEP_LIMIT, &st, err, sizeof(err));
+        if (rc == STORE_BUSY || rc == STORE_REJECTED) {
+            log_warn("matching sweep: %s; retrying in %d ms", err, every);
+            return;
+        }
         if (rc != STORE_OK) {
-            log_warn("matching sweep: %s; retrying in %d ms", err, MATCHING_SWEEP_MS);
+            db_failed(p, "matching sweep", err);
             return;
         }
         if (st.matched || st.expired)

@@ -17,6 +17,9 @@
 
 #define MATCHING_SWEEP_LIMIT 100  /* parcels taken by one sweep transaction */
 #define MATCHING_SWEEP_MS    5000 /* the consumer sweeps at least this often (ms) */
+#define MATCHING_IDLE_MS                                                                           \
+    60000 /* ... and this often when the rules turn matching off:                                  \
+             parcels left waiting by an earlier rule set */
 
 /* The rule ids of matching's own reasons (the wait and the deadline). */
 #define MATCHING_WAIT_ID     "MATCHING"

@@ -191,6 +191,9 @@ struct rules_documents {
  */
 int rules_matching_needed(const struct rules *r, const struct declaration *d);
 
+/* Whether matching is on: `matching.trade_modes` names at least one trade mode. */
+int rules_matching_on(const struct rules *r);
+
 /* `matching.deadline_hours` (1 .. 8760; RULES_MATCHING_DEADLINE_HOURS when not given). */
 unsigned rules_matching_deadline_hours(const struct rules *r);
 

@@ -325,6 +325,11 @@ int rules_matching_needed(const struct rules *r, const struct declaration *d)
            in_values(r->match_modes, r->n_match_modes, d->tradeMode);
 }
 
+int rules_matching_on(const struct rules *r)
+{
+    return r->n_match_modes > 0;
+}
+
 unsigned rules_matching_deadline_hours(const struct rules *r)
 {
     return r->deadline_hours ? r->deadline_hours : RULES_MATCHING_DEADLINE_HOURS;

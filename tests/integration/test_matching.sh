@@ -4,7 +4,8 @@
 # that turns matching on for 9610:
 #   - declaration first: recorded in 120 with one 120 receipt and a reason naming the missing
 #     order and waybill; the order alone leaves it waiting; the waybill then decides it
-#     (event 'matched': 399, invtNo, receipt), released at once when it had arrived
+#     (event 'matched': 399, invtNo, receipt), released at once when it had arrived; an
+#     amendment of a waiting parcel waits again and its amended content is matched
 #   - documents first (on their own topics and partitions), then the declaration: decided
 #     right after the batch that stored it
 #   - mismatches rejected naming both sides: goods value, currency, an item line, weight
@@ -102,6 +103,19 @@ check "A: receipts 120 then 399, with an invtNo" "120,399|t" \
 if wait_status "$H" 800; then ok "H (arrived) matched and released at once"; else fail "H: status $(status "$H")"; fi
 check "H: history" "120:declared,399:matched,800:release" "$(history_of "$H")"
 
+# An amendment (appType 2) of a waiting parcel waits again; the sweep decides the amended
+# content (grossWeight 3.9: 0.3 kg from the waybill's 3.6, within the tolerance).
+M=YL$N-M
+add_d "$M"
+send || fail "M not committed"
+add_d "$M" appType=2 grossWeight=3.9 netWeight=3.5
+send || fail "M's amendment not committed"
+check "M amended while waiting: still 120" "120:declared,120:amendment" "$(history_of "$M")"
+add_o "$M"; add_w "$M"
+send || fail "M's documents not committed"
+if wait_status "$M" 399 10; then ok "M matched on its amended content"; else fail "M: status $(status "$M")"; fi
+check "M: version 2 matched" "2|3.90000" "$(q "SELECT concat_ws('|', version, gross_weight) FROM customs.declarations WHERE logistics_no = '$M'")"
+
 # ---- 2. Documents first, on their own topics, then the declaration --------------------
 B=YL$N-B
 add_o "$B"; add_w "$B"
@@ -172,6 +186,12 @@ check "a late waybill does not reopen a rejected parcel" "120:declared,100:match
 
 # ---- 5. Two instances of the group: each parcel decided once --------------------------
 start_customsd "$cfg" "$T_DIR/b.log"
+deadline=$(( $(date +%s) + 45 ))
+until grep -q "partition(s) assigned" "$T_DIR/b.log" 2>/dev/null; do
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 0.2
+done
+grep -q "partition(s) assigned" "$T_DIR/b.log" && ok "the second instance was assigned partitions" || fail "the second instance never got partitions"
 G=()
 for i in $(seq 1 40); do G+=("YL$N-G$i"); add_d "YL$N-G$i"; done
 send || fail "group declarations not committed"
@@ -184,7 +204,6 @@ check "40 parcels matched" 40 "$(q "SELECT count(*) FROM customs.declarations WH
 check "each decided once: 40 'matched' history rows, 40 receipts 399" "40 40" \
     "$(q "SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE 'YL$N-G%' AND event = 'matched'") $(q "SELECT count(*) FROM customs.outbox WHERE key LIKE 'YL$N-G%' AND type = 'receipt' AND payload->>'returnStatus' = '399'")"
 check "no refused transition" 0 "$(q "SELECT count(*) FROM customs.refused_transitions WHERE logistics_no LIKE 'YL$N-%'")"
-grep -q "partition(s) assigned" "$T_DIR/b.log" && ok "the second instance was assigned partitions" || fail "the second instance never got partitions"
 grep -q "matched with its order and waybill" "$log" && ok "the log names matched parcels" || fail "no matching line in the log"
 if grep -q "matching sweep: .*; retrying" "$log" "$T_DIR/b.log"; then fail "a sweep failed: $(grep -h 'matching sweep: .*retrying' "$log" "$T_DIR/b.log" | head -1)"; else ok "no sweep failed"; fi
 finish

@@ -1017,6 +1017,7 @@ static void test_match(void **state)
     d = decode(json);
     /* The shipped set: matching off at Mishan (the platform matches upstream). */
     assert_int_equal(rules_matching_needed(mishan, d), 0);
+    assert_int_equal(rules_matching_on(mishan), 0);
     assert_int_equal(rules_matching_deadline_hours(mishan), 24);
 
     /* Without documents, every match rule is skipped and says why. */
@@ -1061,6 +1062,7 @@ static void test_match(void **state)
     struct rules *r = load_text("m.yaml", text);
     free(text);
     assert_int_equal(rules_matching_deadline_hours(r), 2);
+    assert_int_equal(rules_matching_on(r), 1);
     assert_int_equal(rules_matching_needed(r, d), 1);
     assert_int_equal(rules_evaluate_docs(r, d, NULL, &mism, &dec, NULL, NULL), 0);
     assert_int_equal(dec.status_code, 399); /* exactly the tolerance apart */
