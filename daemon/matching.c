@@ -6,6 +6,7 @@
 #include "matching.h"
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,10 @@ static int decide_one(const struct rules *r, struct json_object *due, struct dec
     return rc;
 }
 
-/* Decide every due parcel into the decisions array (JSON for customs.matching_apply). */
+/*
+ * Decide every due parcel into the decisions array (JSON for customs.matching_apply): per
+ * parcel {"logisticsNo", "status_code", "reasons", "rules_version", "event", "note"}.
+ */
 static int decide_all(const struct rules *r, struct json_object *due, struct json_object *out,
                       struct matching_stats *st)
 {
@@ -136,8 +140,13 @@ static int decide_all(const struct rules *r, struct json_object *due, struct jso
                  strcmp(event, "matched") == 0
                      ? "matched with its order and waybill (三单对碰)"
                      : "order / waybill not received by the deadline (三单对碰)");
-        if (!o || !reasons || json_object_array_add(out, o) ||
-            json_object_object_add(o, "logisticsNo",
+        if (!o || !reasons || json_object_array_add(out, o)) {
+            json_object_put(o);
+            json_object_put(reasons);
+            decision_clear(&dec);
+            return -1;
+        }
+        if (json_object_object_add(o, "logisticsNo",
                                    json_object_new_string(member_text(e, "logisticsNo"))) ||
             json_object_object_add(o, "status_code", json_object_new_int(dec.status_code)) ||
             json_object_object_add(o, "reasons", reasons) ||
@@ -147,25 +156,72 @@ static int decide_all(const struct rules *r, struct json_object *due, struct jso
             decision_clear(&dec);
             return -1;
         }
-        if (strcmp(event, "matched") == 0) {
-            st->matched++;
-            st->rejected += dec.status_code == STATUS_REJECTED;
-        } else {
-            st->expired++;
-        }
-        log_info("parcel %s: %s -> %d %s%s%s", member_text(e, "logisticsNo"),
-                 strcmp(event, "matched") == 0 ? "matched with its order and waybill"
-                                               : "matching deadline passed",
-                 dec.status_code, status_name(dec.status_code), dec.n_reasons ? ": " : "",
-                 dec.n_reasons ? dec.reasons[0].message : "");
         decision_clear(&dec);
     }
     return 0;
 }
 
+/* Whether lno is in the JSON array of texts `list`. */
+static bool listed(struct json_object *list, const char *lno)
+{
+    size_t n =
+        list && json_object_is_type(list, json_type_array) ? json_object_array_length(list) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *x = json_object_get_string(json_object_array_get_idx(list, i));
+        if (x && strcmp(x, lno) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * After the commit: count and log what was recorded, one line per parcel decided (the ones
+ * customs.matching_apply skipped, `skipped`, are counted only).
+ */
+static void report(struct json_object *decisions, struct json_object *skipped,
+                   struct json_object *after, struct matching_stats *st)
+{
+    size_t n = json_object_array_length(decisions);
+
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *o = json_object_array_get_idx(decisions, i), *v, *reasons;
+        const char *lno = member_text(o, "logisticsNo"), *event = member_text(o, "event");
+        const char *msg = NULL;
+        int code = json_object_object_get_ex(o, "status_code", &v) ? json_object_get_int(v) : 0;
+        if (!lno || !event)
+            continue;
+        if (listed(skipped, lno)) {
+            st->skipped++;
+            log_info("parcel %s: no longer awaiting its order / waybill (changed meanwhile): "
+                     "not decided by matching",
+                     lno);
+            continue;
+        }
+        if (json_object_object_get_ex(o, "reasons", &reasons) &&
+            json_object_array_length(reasons) > 0)
+            msg = member_text(json_object_array_get_idx(reasons, 0), "message");
+        bool matched = strcmp(event, "matched") == 0;
+        int now =
+            after && json_object_object_get_ex(after, lno, &v) ? json_object_get_int(v) : code;
+        char led[64] = "";
+        if (now != code)
+            snprintf(led, sizeof(led), ", now %d %s", now, status_name(now));
+        if (matched) {
+            st->matched++;
+            st->rejected += code == STATUS_REJECTED;
+        } else {
+            st->expired++;
+        }
+        log_info("parcel %s: %s -> %d %s%s%s%s", lno,
+                 matched ? "matched with its order and waybill" : "matching deadline passed", code,
+                 status_name(code), led, msg ? ": " : "", msg ? msg : "");
+    }
+}
+
 int matching_sweep(struct store *s, const struct rules *r, int limit, struct matching_stats *st,
                    char *err, size_t errlen)
 {
+    struct json_object *applied_json = NULL, *skipped = NULL, *after = NULL;
     char *answer = NULL, *applied = NULL;
     struct json_object *due = NULL, *decisions = NULL;
 
@@ -190,17 +246,23 @@ int matching_sweep(struct store *s, const struct rules *r, int limit, struct mat
             rc = store_matching_apply(
                 s, json_object_to_json_string_ext(decisions, JSON_C_TO_STRING_PLAIN), &applied, err,
                 errlen);
-            struct json_object *a = rc == STORE_OK ? json_tokener_parse(applied) : NULL, *v;
-            if (a && json_object_object_get_ex(a, "events", &v))
+            struct json_object *v;
+            applied_json = rc == STORE_OK ? json_tokener_parse(applied) : NULL;
+            if (applied_json && json_object_object_get_ex(applied_json, "events", &v))
                 st->events = (size_t)json_object_get_int64(v);
-            if (a && json_object_object_get_ex(a, "skipped", &v))
-                st->skipped += (size_t)json_object_get_int64(v);
-            json_object_put(a);
+            if (applied_json) {
+                json_object_object_get_ex(applied_json, "skipped", &skipped);
+                json_object_object_get_ex(applied_json, "after", &after);
+            }
         }
     }
+    rc = store_finish(s, rc, err, errlen);
+    if (rc == STORE_OK && decisions)
+        report(decisions, skipped, after, st);
+    json_object_put(applied_json);
     json_object_put(due);
     json_object_put(decisions);
     free(answer);
     free(applied);
-    return store_finish(s, rc, err, errlen);
+    return rc;
 }

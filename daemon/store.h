@@ -173,8 +173,9 @@ int store_unique_holders(struct store *s, const char *request, char **answer, ch
  * array of {"logisticsNo", "payload", "order", "waybill", "missing", "expired"};
  * store_matching_apply calls customs.matching_apply(decisions) with a JSON array of
  * {"logisticsNo", "status_code", "reasons", "rules_version", "event", "note"} and answers
- * {"decided", "skipped", "events"}. STORE_OK with *answer (heap text, the caller frees),
- * STORE_REJECTED (a value the database refuses), STORE_BUSY or STORE_ERROR with err.
+ * {"decided": n, "skipped": [logisticsNo...], "events": n, "after": {logisticsNo: status
+ * afterwards}}. STORE_OK with *answer (heap text, the
+ * caller frees), STORE_REJECTED (a value the database refuses), STORE_BUSY or STORE_ERROR with err.
  */
 int store_matching_due(struct store *s, int limit, unsigned deadline_hours, char **answer,
                        char *err, size_t errlen) __attribute__((warn_unused_result));

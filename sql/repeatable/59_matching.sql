@@ -98,15 +98,18 @@ $$;
 -- "rules_version", "event": "matched" | "matching_deadline", "note"}]. Each parcel still in
 -- 120 goes through customs.change_status (history, receipt, warehouse event, invtNo,
 -- release at once when arrived); one no longer in 120 (amended, cancelled meanwhile) is
--- skipped. Returns {"decided": parcels changed, "skipped": n, "events": outbox rows}.
+-- skipped. Returns {"decided": parcels changed, "skipped": [their logisticsNo], "events":
+-- outbox rows, "after": {logisticsNo: status afterwards} of the decided (800 when an
+-- accepted parcel had arrived)}.
 CREATE OR REPLACE FUNCTION customs.matching_apply(p_decisions jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     v_rec     record;
     v_decided integer := 0;
-    v_skipped integer := 0;
+    v_skipped text[] := '{}';
     v_events  integer := 0;
+    v_after   jsonb := '{}';
 BEGIN
     IF jsonb_typeof(p_decisions) IS DISTINCT FROM 'array' THEN
         RAISE EXCEPTION 'matching_apply: decisions must be a JSON array'
@@ -127,14 +130,17 @@ BEGIN
         END IF;
         IF NOT EXISTS (SELECT 1 FROM customs.declarations d
                         WHERE d.logistics_no = v_rec.lno AND d.status_code = 120) THEN
-            v_skipped := v_skipped + 1;
+            v_skipped := v_skipped || v_rec.lno;
             CONTINUE;
         END IF;
         v_events := v_events + customs.change_status(
             v_rec.lno, v_rec.status_code, v_rec.event, customs.rules_actor(v_rec.rules_version),
             v_rec.note, customs.array_or_empty(v_rec.reasons), v_rec.rules_version);
         v_decided := v_decided + 1;
+        v_after := v_after || jsonb_build_object(v_rec.lno, (
+            SELECT d.status_code FROM customs.declarations d WHERE d.logistics_no = v_rec.lno));
     END LOOP;
-    RETURN jsonb_build_object('decided', v_decided, 'skipped', v_skipped, 'events', v_events);
+    RETURN jsonb_build_object('decided', v_decided, 'skipped', to_jsonb(v_skipped),
+                              'events', v_events, 'after', v_after);
 END;
 $$;
