@@ -956,6 +956,13 @@ static int cmd_decide(char **argv)
      * shows why a dated limit did not apply. */
     for (size_t i = 0; i < notes.n; i++)
         printf("%s passed: %s\n", notes.ids[i], notes.texts[i]);
+    /* Three-document matching: what customsd records first, before the `match` rules. */
+    if (dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
+        !(d->appType && strcmp(d->appType, "3") == 0) && rules_matching_needed(r, d)) {
+        printf("matching: tradeMode %s waits for its order and waybill: customsd records it as "
+               "120 awaiting them, then decides it with the match rules (within %u h)\n",
+               d->tradeMode, rules_matching_deadline_hours(r));
+    }
     printf("rules version: %s\n", dec.rules_version);
     rc = EXIT_SUCCESS;
 out:

@@ -86,4 +86,14 @@ in_t() { (cd "$T" && "$@"); }
 expect 1 '' '^-dash.yaml:2:' in_t "$C" config check -- -dash.yaml
 expect 2 '' "unknown option '-dash.yaml'" in_t "$C" config check -dash.yaml
 
+# decide: the shipped rules decide a 9610 parcel at once (matching off); with matching on for
+# 9610 it says that customsd first records the parcel as 120 awaiting order and waybill.
+mkdir -p "$T/rules"
+cp -r config/rates.yaml config/lists "$T/rules/"
+sed 's/^  trade_modes: \[\]$/  trade_modes: ["9610"]/' config/rules.yaml >"$T/rules/rules.yaml"
+expect 0 '^decision: 399 accepted' '' "$C" decide config/rules.yaml tests/rules/decl/parcel.json
+if grep -q '^matching:' "$T/out"; then bad "decide: a matching line with matching off"; else ok "decide: no matching line with matching off"; fi
+expect 0 '^matching: tradeMode 9610 waits for its order and waybill: customsd records it as 120' '' \
+    "$C" decide "$T/rules/rules.yaml" tests/rules/decl/parcel.json
+
 [ "$fails" -eq 0 ] || { echo "$fails failed"; exit 1; }
