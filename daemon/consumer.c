@@ -622,6 +622,8 @@ static const char *decision_ids(const struct decision *d, char *ids, size_t len)
 {
     size_t used = 0;
     ids[0] = '\0';
+    if (d->status_code == STATUS_STORED && d->n_reasons == 0) /* matching_hold: the database */
+        snprintf(ids, len, "%s (awaiting order / waybill)", MATCHING_WAIT_ID); /* names them */
     for (size_t k = 0; k < d->n_reasons && used < len; k++) {
         int w = snprintf(ids + used, len - used, "%s%s", k ? "," : "", d->reasons[k].rule_id);
         if (w < 0)

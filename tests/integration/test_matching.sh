@@ -204,6 +204,7 @@ check "40 parcels matched" 40 "$(q "SELECT count(*) FROM customs.declarations WH
 check "each decided once: 40 'matched' history rows, 40 receipts 399" "40 40" \
     "$(q "SELECT count(*) FROM customs.status_history WHERE logistics_no LIKE 'YL$N-G%' AND event = 'matched'") $(q "SELECT count(*) FROM customs.outbox WHERE key LIKE 'YL$N-G%' AND type = 'receipt' AND payload->>'returnStatus' = '399'")"
 check "no refused transition" 0 "$(q "SELECT count(*) FROM customs.refused_transitions WHERE logistics_no LIKE 'YL$N-%'")"
+grep -q "parcel $A (.*): recorded 120 stored by MATCHING (awaiting order / waybill)$" "$log" && ok "the log says A waits" || fail "no waiting line for $A in the log"
 grep -q "parcel $A: matched with its order and waybill -> 399 accepted$" "$log" && ok "the log names matched parcels" || fail "no matching line for $A in the log"
 grep -q "parcel $H: matched with its order and waybill -> 399 accepted, now 800 released$" "$log" && ok "... with the release that followed" || fail "no matching line for $H with its release"
 grep -q "parcel $C1: matched with its order and waybill -> 100 rejected: goodsValue of order" "$log" && ok "... with the mismatch" || fail "no matching line for $C1"
