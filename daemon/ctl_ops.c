@@ -354,14 +354,26 @@ static const char sql_parcel_quarantine[] =
                                     "  source_offset, reason FROM customs.quarantine WHERE "
                                     "logistics_no = $1 ORDER BY id";
 
+/* An actor for people: "rules:<SHA-256>" cut to 12 digits of the version. */
+static void print_actor(const char *actor)
+{
+    if (strncmp(actor, "rules:", 6) == 0 && strlen(actor) > 6 + 12)
+        printf("rules:%.12s", actor + 6);
+    else
+        fputs(actor, stdout);
+}
+
 static void status_print(const PGresult *p, const PGresult *h, const PGresult *q)
 {
-    printf("%s: %s %s", PQgetvalue(p, 0, 0), PQgetvalue(p, 0, 1), PQgetvalue(p, 0, 2));
-    printf("  invtNo %s\n", val(p, 0, 3, "-"));
-    printf("  since %s by %s%s%s\n", val(p, 0, 7, "-"), val(p, 0, 8, "-"),
-           PQgetisnull(p, 0, 9) ? "" : ": ", val(p, 0, 9, ""));
-    printf("  declared %s, version %s, rules %s\n", val(p, 0, 6, "-"), val(p, 0, 13, "-"),
-           val(p, 0, 5, "-"));
+    const char *version = val(p, 0, 5, "-");
+
+    printf("%s: %s %s  invtNo %s\n", PQgetvalue(p, 0, 0), PQgetvalue(p, 0, 1), PQgetvalue(p, 0, 2),
+           val(p, 0, 3, "-"));
+    printf("  since %s by ", val(p, 0, 7, "-"));
+    print_actor(val(p, 0, 8, "-"));
+    printf("%s%s\n", PQgetisnull(p, 0, 9) ? "" : ": ", val(p, 0, 9, ""));
+    printf("  declared %s, version %s, rules %.12s\n", val(p, 0, 6, "-"), val(p, 0, 13, "-"),
+           version);
     if (!PQgetisnull(p, 0, 10))
         printf("  arrived %s at %s\n", PQgetvalue(p, 0, 10), val(p, 0, 11, "-"));
     if (!PQgetisnull(p, 0, 12))
@@ -374,13 +386,16 @@ static void status_print(const PGresult *p, const PGresult *h, const PGresult *q
     for (int r = 0; r < PQntuples(h); r++) {
         const char *kind = PQgetvalue(h, r, 1);
         printf("  %s  ", PQgetvalue(h, r, 0));
-        if (strcmp(kind, "scan") == 0)
+        if (strcmp(kind, "scan") == 0) {
             printf("%s scan: %s", PQgetvalue(h, r, 2), val(h, r, 6, "-"));
-        else
-            printf("%s%s %s %s -> %s %s", strcmp(kind, "refused") == 0 ? "REFUSED " : "",
-                   PQgetvalue(h, r, 2), val(h, r, 3, "-"), val(h, r, 4, "(new)"), val(h, r, 5, "-"),
-                   val(h, r, 6, ""));
-        printf("  by %s", PQgetvalue(h, r, 7));
+        } else {
+            printf("%s%-12s ", strcmp(kind, "refused") == 0 ? "REFUSED " : "", PQgetvalue(h, r, 2));
+            if (!PQgetisnull(h, r, 3))
+                printf("%s %s ", PQgetvalue(h, r, 3), val(h, r, 4, ""));
+            printf("-> %s %s", val(h, r, 5, "-"), val(h, r, 6, ""));
+        }
+        printf("  by ");
+        print_actor(PQgetvalue(h, r, 7));
         if (!PQgetisnull(h, r, 8) && *PQgetvalue(h, r, 8))
             printf(": %s", PQgetvalue(h, r, 8));
         if (!PQgetisnull(h, r, 10))
