@@ -96,8 +96,11 @@ static int ctl_parse(struct ctl_args *a, char **argv, unsigned allowed, int min,
                         : opt == 'f' ? OPT_FORCE
                                      : 0;
         if (opt == '?') {
-            fprintf(stderr, "customsctl %s: unknown option, or one without its value: '%s'\n",
-                    a->name, args[optind - 1]);
+            if (optopt == 'c' || optopt == 'n')
+                fprintf(stderr, "customsctl %s: option '%s' needs a value\n", a->name,
+                        args[optind - 1]);
+            else
+                fprintf(stderr, "customsctl %s: unknown option '%s'\n", a->name, args[optind - 1]);
             ctl_usage(a);
             return CTL_OPS_EXIT_USAGE;
         }
