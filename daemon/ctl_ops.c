@@ -642,8 +642,9 @@ int ctl_ops_lag(char **argv)
                     l->partition, rd_kafka_err2str(e));
             goto out;
         }
-        /* customsd starts a partition with no stored offset at the earliest record. */
-        l->lag = l->high - (l->stored >= 0 ? l->stored : l->low);
+        /* customsd starts a partition with no stored offset at the earliest record; one
+         * the brokers do not have (a topic deleted) has nothing to read. */
+        l->lag = !l->on_broker ? 0 : l->high - (l->stored >= 0 ? l->stored : l->low);
     }
     rc = lag_output(&c, &rows);
 out:
