@@ -78,6 +78,10 @@ GRANT EXECUTE ON FUNCTION
     customs.apply_batch_changes(),
     customs.apply_batch_report()
     TO customsd;
+-- customsctl's operator commands (85_operator.sql) use customsd's configuration.
+GRANT EXECUTE ON FUNCTION
+    customs.record_quarantine_replay(bigint, text, boolean, text, text, integer, bigint)
+    TO customsd;
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,

@@ -76,6 +76,24 @@ for cmd in "rules check" "rules test" "decide" "config check"; do
     # shellcheck disable=SC2086
     expect 2 '' "^usage: customsctl $cmd" "$C" $cmd
 done
+# The operator's commands (ctl_ops.h): their options anywhere, operands counted by them.
+for cmd in "status" "lag" "quarantine list" "quarantine show" "quarantine replay" "outbox status"; do
+    # shellcheck disable=SC2086
+    expect 0 "^usage: customsctl $cmd \[-c FILE\]" '' "$C" $cmd --help
+    # shellcheck disable=SC2086
+    expect 2 '' "unknown option '--bogus'" "$C" $cmd --bogus
+    # shellcheck disable=SC2086
+    expect 2 '' "needs a value" "$C" $cmd -c
+done
+for cmd in "status" "quarantine show" "quarantine replay"; do
+    # shellcheck disable=SC2086
+    expect 2 '' "^usage: customsctl $cmd" "$C" $cmd
+done
+expect 2 '' "^usage: customsctl lag" "$C" lag extra
+expect 2 '' "does not apply" "$C" lag --raw
+expect 2 '' "expected the number" "$C" quarantine show x1
+expect 2 '' "positive number" "$C" quarantine list --limit 0
+expect 0 'customsctl quarantine replay' '' "$C" quarantine --help
 expect 0 'customsctl rules check' '' "$C" rules --help
 expect 0 'customsctl config check' '' "$C" config --help
 expect 0 '^configuration OK' '' "$C" config check "$T/good.yaml"
