@@ -78,9 +78,9 @@ BEGIN
         IF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL
            AND nullif(p_scan.loct_no, '') <> nullif(v_d.arrival_loct_no, '') THEN
             v_outcome := 'refused';
-            v_note := format('arrival refused: the parcel arrived already at %s (%s); a '
-                             'second arrival at another site is an alert',
-                             v_d.arrival_loct_no,
+            -- (the note may reach the declarer in the -1 receipt: no site named)
+            v_note := format('arrival refused: the parcel arrived already (%s), at another '
+                             'site; a second arrival is an alert',
                              to_char(v_d.arrived_at AT TIME ZONE 'UTC',
                                      'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
             v_rows := customs.record_refusal(v_d.logistics_no, v_d.status_code, p_scan.scan,
