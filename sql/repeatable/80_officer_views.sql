@@ -67,7 +67,8 @@ COMMENT ON VIEW customs.inspection_queue IS
 
 -- Everything that happened to a parcel: status changes (kind 'status'), refused
 -- transitions ('refused'), warehouse scans ('scan', status = the scan's outcome), alerts
--- ('alert': event = the alert's kind, then 'resolved'; status 'alert N') and holds ('hold':
+-- ('alert': event = the alert's kind, status 'raised', then event and status 'resolved';
+-- the note names the alert's id) and holds ('hold':
 -- event 'hold' / 'unhold', status 'held' / 'lifted'; the officer and the note).
 -- Use: SELECT * FROM customs.parcel_history WHERE logistics_no = '...';
 CREATE VIEW customs.parcel_history AS
@@ -90,14 +91,15 @@ SELECT x.logistics_no, x.at, x.kind, x.event, x.from_code, x.status_code, x.stat
                NULL, w.source_topic, w.source_partition, w.source_offset
           FROM customs.warehouse_scans w
         UNION ALL
-        SELECT a.logistics_no, a.raised_at, 'alert', 3, a.id, a.kind, NULL, NULL,
-               'alert ' || a.id, customs.scan_actor(a.loct_no), a.details, '[]'::jsonb, NULL,
-               NULL, NULL, NULL
+        SELECT a.logistics_no, a.raised_at, 'alert', 3, a.id, a.kind, NULL, NULL, 'raised',
+               customs.scan_actor(a.loct_no), format('alert %s: %s', a.id, a.details),
+               '[]'::jsonb, NULL, NULL, NULL, NULL
           FROM customs.alert_log a
         UNION ALL
         SELECT a.logistics_no, a.resolved_at, 'alert', 5, a.id, 'resolved', NULL, NULL,
-               'alert ' || a.id, a.resolved_by, a.resolution_note, '[]'::jsonb, NULL, NULL,
-               NULL, NULL
+               'resolved', a.resolved_by, format('alert %s resolved: %s', a.id,
+                                                 a.resolution_note),
+               '[]'::jsonb, NULL, NULL, NULL, NULL
           FROM customs.alert_log a
          WHERE a.resolved_at IS NOT NULL
         UNION ALL
