@@ -145,8 +145,8 @@ int log_journal_fields(enum log_level level, const char *ident, const struct log
             return -1;
     }
     if (rec->logistics_no && *rec->logistics_no &&
-        field_add(iov, &n, buf, buflen, &used, "LOGISTICS_NO", rec->logistics_no,
-                  LOG_FIELD_MAX) < 0)
+        field_add(iov, &n, buf, buflen, &used, "LOGISTICS_NO", rec->logistics_no, LOG_FIELD_MAX) <
+            0)
         return -1;
     if (rec->rule_ids && *rec->rule_ids &&
         field_add(iov, &n, buf, buflen, &used, "RULE_IDS", rec->rule_ids, LOG_FIELD_MAX) < 0)
@@ -161,9 +161,8 @@ int log_journal_fields(enum log_level level, const char *ident, const struct log
 
 #define LOG_LINE_MAX 4096
 
-__attribute__((format(printf, 3, 0))) static void log_vemit(enum log_level level,
-                                                            const struct log_record *rec,
-                                                            const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+log_vemit(enum log_level level, const struct log_record *rec, const char *fmt, va_list ap)
 {
     static const char *const level_names[8] = {"", "", "", "error", "warn", "", "info", "debug"};
     char text[LOG_LINE_MAX];

@@ -45,7 +45,10 @@ struct log_record {
 };
 
 /* A log_record with nothing set. */
-#define LOG_RECORD_NONE {NULL, -1, -1, NULL, NULL, -1}
+#define LOG_RECORD_NONE                                                                            \
+    {                                                                                              \
+        NULL, -1, -1, NULL, NULL, -1                                                               \
+    }
 
 /* Set the program name printed on every line and the lowest level printed. */
 void log_init(const char *ident, enum log_level level);

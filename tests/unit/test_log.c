@@ -42,7 +42,9 @@ static void test_fold(void **state)
     fold_is("connection to server failed:\r\n\tConnection refused\n\n",
             "connection to server failed: Connection refused");
     fold_is("\nleading", "leading");
-    fold_is("a\x01" "b\x1b[31mc\x7f", "a?b?[31mc?");
+    fold_is("a\x01"
+            "b\x1b[31mc\x7f",
+            "a?b?[31mc?");
     fold_is("tab\tkept", "tab\tkept");
     fold_is("包裹 YL2024 \xe2\x80\x94 ok", "包裹 YL2024 \xe2\x80\x94 ok");
     fold_is("", "");
@@ -83,7 +85,7 @@ static void test_fields_record(void **state)
     (void)state;
     char buf[LOG_FIELDS_BUF + 128];
     struct iovec iov[LOG_MAX_FIELDS];
-    struct log_record r = {"customs.declarations", 3, 123456789012LL, "YL20240512000042",
+    struct log_record r = {"customs.declarations", 3,  123456789012LL, "YL20240512000042",
                            "R-HS-001,R-VALUE-002", 100};
     const char *msg = "parcel YL20240512000042 (customs.declarations [3] offset 123456789012): "
                       "recorded 100 rejected by R-HS-001,R-VALUE-002";
