@@ -566,8 +566,14 @@ static void log_declaration(const struct batch_record *r, const struct batch_out
     status_words(o->status, st, sizeof(st));
     /* The rule ids only where the decision was recorded. */
     bool decided_now = o->code == BATCH_OUT_APPLIED || o->code == BATCH_OUT_AMENDED;
-    struct log_record lr = {r->topic, r->partition, r->offset, r->key, decided_now ? ids : NULL,
-                            o->status};
+    struct log_record lr = {r->topic,
+                            r->partition,
+                            r->offset,
+                            r->key,
+                            decided_now ? ids : NULL,
+                            o->status >= 0 ? o->status
+                            : decided_now  ? d->status_code
+                                           : -1};
 
     switch (o->code) {
     case BATCH_OUT_APPLIED:
