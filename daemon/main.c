@@ -23,7 +23,9 @@
  * watcher thread (the handler only sets the flag), so stopping takes seconds whatever the
  * database does. The watcher also closes the connection of a call that outlives
  * postgresql.statement_timeout_ms by OVERDUE_GRACE_MS (a server that stopped answering). SIGHUP
- * reloads the rules file; a bad file keeps the old rules.
+ * reloads the rules file; a bad file keeps the old rules. The outcome (and the request id a
+ * sigqueue'd SIGHUP carried, from customsctl reload) goes to $RUNTIME_DIRECTORY/reload
+ * (reload.h) and, once READY=1 was sent, to systemd: RELOADING=1, then READY=1 with STATUS=.
  *
  * Under systemd (Type=notify) READY=1 is sent once the consumer works: the database answered
  * at this customsd's schema release and the group assigned partitions (or none: a standby
