@@ -7,6 +7,8 @@
  * $RUNTIME_DIRECTORY/reload (systemd's RuntimeDirectory=customsd: /run/customsd/reload).
  * customsd writes the file after every reload (and once at start, request 0): a failed
  * reload thus fails the systemctl command even when the rules changed after the check.
+ * Two requests at the same moment are one reload for customsd, which answers the later id
+ * (the earlier request then times out); systemd runs one reload job of a unit at a time.
  *
  * The file, four lines of text, replaced whole (written beside it, then renamed):
  *   request 123456789            the request id answered; 0: a plain SIGHUP, or the start
