@@ -45,6 +45,7 @@ enum config_kind {
     CK_PROPERTIES, /* mapping of librdkafka properties, text values (config_check) */
     CK_TOPIC,      /* a Kafka topic name: [A-Za-z0-9._-], 1..249 characters */
     CK_CONNINFO,   /* a libpq connection string or URI, may be empty (config_check) */
+    CK_LISTEN,     /* "" (off) or HOST:PORT, an IPv6 HOST in brackets, PORT 1..65535 */
 };
 
 struct config_key {
@@ -76,6 +77,7 @@ static const struct config_key config_keys[] = {
     {"batch.max_message_bytes", CK_SIZE, CFG(max_message_bytes), "1048576", 1024, 104857600},
     {"relay.batch", CK_UNSIGNED, CFG(relay_batch), "1000", 1, 100000},
     {"log.level", CK_LOG_LEVEL, CFG(log_level), "info", 0, 0},
+    {"metrics.listen", CK_LISTEN, CFG(metrics_listen), "", 0, 0},
 };
 
 /*
@@ -212,6 +214,32 @@ static int config_apply_properties(struct config *c, const struct ynode *v, cons
 }
 
 /*
+ * An HTTP listen address: "" (off) or HOST:PORT, HOST a name or an IPv4 address or an IPv6
+ * address in brackets ("[::1]:9187"), PORT a decimal 1..65535. 0 or -1.
+ */
+static int config_check_listen(const char *text)
+{
+    unsigned long long port;
+    const char *colon;
+
+    if (!*text)
+        return 0;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close == text + 1 || close[1] != ':')
+            return -1;
+        colon = close + 1;
+    } else {
+        colon = strrchr(text, ':');
+        if (!colon || colon == text || memchr(text, ':', (size_t)(colon - text)))
+            return -1;
+    }
+    if (config_parse_unsigned(colon + 1, &port) < 0 || port < 1 || port > 65535)
+        return -1;
+    return 0;
+}
+
+/*
  * Apply one scalar value (from the file, or a default written as text) to the key.
  * pos is where to point an error.
  */
@@ -271,6 +299,15 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
             return config_error(pos, err, errlen,
                                 "%s: '%s' is not a Kafka topic name (1 to 249 of "
                                 "A-Z a-z 0-9 . _ -)",
+                                key->path, text);
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
+    case CK_LISTEN:
+        if (config_check_listen(text) < 0)
+            return config_error(pos, err, errlen,
+                                "%s: expected HOST:PORT (an IPv6 address in brackets, PORT 1 "
+                                "to 65535) or \"\" for none, got '%s'",
                                 key->path, text);
         if (config_set_string((char **)(base + key->offset), text) < 0)
             return util_errf(err, errlen, "%s: out of memory", pos->file);
@@ -488,7 +525,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
         if (root->type != YNODE_MAP) {
             util_errf(err, errlen,
                       "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
-                      "rules, batch, relay, log), got %s",
+                      "rules, batch, relay, log, metrics), got %s",
                       path, root->line, root->column, yamlread_type_name(root));
             goto fail;
         }
@@ -580,5 +617,6 @@ void config_free(struct config *c)
     free(c->pg_conninfo);
     free(c->rules_path);
     free(c->log_level);
+    free(c->metrics_listen);
     free(c);
 }

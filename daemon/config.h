@@ -56,6 +56,9 @@ struct config {
 
     /* log: */
     char *log_level; /* "error", "warn", "info" (default), "debug" */
+
+    /* metrics: */
+    char *metrics_listen; /* HTTP /metrics, /healthz, /readyz on HOST:PORT; "" (default) = off */
 };
 
 /*

@@ -22,10 +22,12 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "positions.h"
 #include "scan.h"
 #include "status.h"
 #include "store.h"
+#include "unique.h"
 #include "util.h"
 
 #define BACKOFF_MIN_MS 250
@@ -37,6 +39,8 @@
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)
+/* The lag of the assigned partitions is sampled this often (metrics.h consumer_lag). */
+#define LAG_SAMPLE_MS 5000
 
 /* One polled record and what became of it. */
 struct slot {
@@ -83,8 +87,11 @@ struct consumer {
     struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
     struct batch_offset *fences;        /* of the range being applied */
     size_t cap;
+    struct unique_table *unique; /* pre-check 19: the keys of the range being applied */
 
     struct consumer_stats stats;
+    struct metrics *metrics; /* borrowed, may be NULL (consumer_set_metrics) */
+    int64_t lag_at_ms;       /* next lag sample */
 };
 
 /* The first line of `text` into buf (libpq's messages run on over several lines). */
@@ -344,7 +351,9 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->earlier = calloc(p->cap, sizeof(*p->earlier));
     p->fences = calloc(p->cap, sizeof(*p->fences));
     p->positions = positions_new();
-    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions) {
+    p->unique = unique_table_new();
+    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions ||
+        !p->unique) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -421,6 +430,51 @@ void consumer_set_rules(struct consumer *p, const struct rules *rules)
 const struct consumer_stats *consumer_stats(const struct consumer *p)
 {
     return &p->stats;
+}
+
+void consumer_set_metrics(struct consumer *p, struct metrics *m)
+{
+    p->metrics = m;
+}
+
+void consumer_connections(const struct consumer *p, bool *postgresql_up, bool *kafka_up,
+                          int *partitions)
+{
+    *postgresql_up = !p->db_down && store_connected(p->store);
+    *kafka_up = !p->kafka_down;
+    *partitions = p->n_assigned;
+}
+
+/*
+ * Every LAG_SAMPLE_MS: the lag of each assigned partition whose stored offset is known, from
+ * the high watermark librdkafka last saw in a fetch (rd_kafka_get_watermark_offsets: no
+ * request, no wait) minus the stored next offset (the low watermark when none is stored).
+ */
+static void sample_lag(struct consumer *p)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (!p->metrics || now_ms() < p->lag_at_ms)
+        return;
+    p->lag_at_ms = now_ms() + LAG_SAMPLE_MS;
+    if (rd_kafka_assignment(p->rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return;
+    struct metrics_lag *lags = calloc((size_t)assigned->cnt + 1, sizeof(*lags));
+    size_t n = 0;
+    for (int i = 0; lags && i < assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+        const struct positions_partition *pp =
+            positions_find(p->positions, tp->topic, tp->partition);
+        int64_t lo = -1, hi = -1;
+        if (!pp || !pp->loaded ||
+            rd_kafka_get_watermark_offsets(p->rk, tp->topic, tp->partition, &lo, &hi) || hi < 0)
+            continue;
+        int64_t from = pp->next >= 0 ? pp->next : lo;
+        lags[n++] = (struct metrics_lag){tp->topic, tp->partition, from >= 0 ? hi - from : hi};
+    }
+    if (lags)
+        metrics_set_lag(p->metrics, lags, n);
+    free(lags);
+    rd_kafka_topic_partition_list_destroy(assigned);
 }
 
 enum consumer_state consumer_state(const struct consumer *p, const char **why)
@@ -754,6 +808,89 @@ static int range_offsets(struct consumer *p, size_t lo, size_t hi)
     return (int)n_offsets;
 }
 
+/* For rules_unique_keys: add each key to the table, or claim it for w->logistics_no. */
+struct unique_walk {
+    struct unique_table *t;
+    const char *logistics_no; /* NULL: add */
+    bool failed;
+};
+
+static void unique_visit(void *ctx, const struct rules_key *k)
+{
+    struct unique_walk *w = ctx;
+    int rc = w->logistics_no ? unique_claim(w->t, k, w->logistics_no) : unique_add(w->t, k);
+    if (rc < 0)
+        w->failed = true;
+}
+
+/*
+ * Pre-check 19 (rules `unique`, docs/DESIGN.md "Uniqueness"): when the rules have unique
+ * keys and declarations of records[lo, hi) carry some, begin the transaction the range will
+ * be applied in (*txn = true), lock the keys and look up their holders
+ * (customs.unique_holders), and decide those declarations again with the answer, in batch
+ * order: a declaration decided before another in the range holds its keys unless it was
+ * rejected (or saved, or is a cancellation). Returns STORE_OK, or a store code with err
+ * (the caller ends the transaction with store_finish either way).
+ */
+static int unique_decide(struct consumer *p, size_t lo, size_t hi, bool *txn, char *err,
+                         size_t errlen)
+{
+    struct unique_walk w = {p->unique, NULL, false};
+    char *request, *answer = NULL;
+
+    *txn = false;
+    if (!rules_has_unique(p->rules))
+        return STORE_OK;
+    unique_table_reset(p->unique);
+    for (size_t i = lo; i < hi; i++) {
+        if (p->records[i].kind == BATCH_DECLARATION)
+            rules_unique_keys(p->rules, p->records[i].decl, unique_visit, &w);
+    }
+    if (!w.failed && unique_count(p->unique) == 0)
+        return STORE_OK;
+    if (w.failed || !(request = unique_request(p->unique))) {
+        snprintf(err, errlen, "looking up unique keys: out of memory");
+        return STORE_ERROR;
+    }
+    int rc = store_begin(p->store, err, errlen);
+    if (rc == STORE_OK) {
+        *txn = true;
+        rc = store_unique_holders(p->store, request, &answer, err, errlen);
+    }
+    free(request);
+    if (rc == STORE_OK && unique_answer(p->unique, answer, err, errlen) < 0)
+        rc = STORE_ERROR;
+    free(answer);
+    if (rc != STORE_OK)
+        return rc;
+
+    struct rules_lookup lookup = {unique_holder, p->unique};
+    for (size_t i = lo; i < hi; i++) {
+        struct batch_record *r = &p->records[i];
+        struct slot *s = &p->slots[i];
+        struct decision dec = {0};
+        if (r->kind != BATCH_DECLARATION)
+            continue;
+        if (rules_evaluate_lookup(p->rules, r->decl, &lookup, &dec, NULL, NULL) < 0) {
+            snprintf(err, errlen, "deciding with unique keys: out of memory");
+            return STORE_ERROR;
+        }
+        decision_clear(&s->decision);
+        s->decision = dec;
+        bool holds = dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
+                     !(r->decl->appType && strcmp(r->decl->appType, "3") == 0);
+        if (holds) {
+            w.logistics_no = r->decl->logisticsNo;
+            rules_unique_keys(p->rules, r->decl, unique_visit, &w);
+            if (w.failed) {
+                snprintf(err, errlen, "deciding with unique keys: out of memory");
+                return STORE_ERROR;
+            }
+        }
+    }
+    return STORE_OK;
+}
+
 /*
  * Apply records[lo, hi) in one transaction. When the database refuses the data of the
  * range (STORE_REJECTED), split it in halves and apply each, down to the one record that
@@ -779,8 +916,14 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     }
     size_t n_offsets = (size_t)n_fences;
     struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
-    int rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
+    int64_t apply_start = now_ms(); /* the batch's transaction: lookups, apply, commit */
+    bool txn;
+    int rc = unique_decide(p, lo, hi, &txn, err, sizeof(err));
+    if (rc == STORE_OK)
+        rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
                                &res, &report, err, sizeof(err));
+    if (txn)
+        rc = store_finish(p->store, rc, err, sizeof(err));
     if (rc == STORE_OK) {
         resumed(p, "a batch committed");
         positions_commit(p->positions, p->fences, n_offsets);
@@ -791,6 +934,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         p->stats.quarantined += res.quarantined;
         p->stats.batches++;
         p->stats.scans += res.scans;
+        metrics_batch_committed(p->metrics, p->records + lo, p->outcomes + lo, n,
+                                now_ms() - apply_start);
         log_outcomes(p, lo, hi);
         log_earlier_scans(p, report.n_earlier);
         log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
@@ -840,6 +985,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     }
     if (rc == STORE_FENCED) {
         p->stats.fenced++;
+        metrics_batch_abandoned(p->metrics, true);
         log_warn("batch of %zu records refused by the offset fence (another instance owns a "
                  "partition now): %s; nothing written, re-positioning at stored offsets",
                  n, err);
@@ -857,9 +1003,11 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
             log_warn("batch of %zu records (first parcel %s): %s; abandoned whole (nothing "
                      "written), retrying in %d ms",
                      n, key, err, p->backoff_ms);
+        metrics_batch_abandoned(p->metrics, false);
         db_failed(p, NULL, err);
         return -1;
     }
+    metrics_batch_abandoned(p->metrics, false);
     db_failed(p, "applying a batch", err);
     log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
     return -1;
@@ -939,6 +1087,7 @@ int consumer_step(struct consumer *p)
     char err[1024];
     size_t n = 0;
 
+    sample_lag(p);
     if (p->db_down)
         return step_paused(p);
     kafka_probe(p);
@@ -1075,6 +1224,7 @@ void consumer_free(struct consumer *p)
     }
     store_close(p->store);
     positions_free(p->positions);
+    unique_table_free(p->unique);
     free(p->slots);
     free(p->records);
     free(p->outcomes);

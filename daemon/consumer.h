@@ -21,10 +21,12 @@
 #ifndef CUSTOMSD_CONSUMER_H
 #define CUSTOMSD_CONSUMER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "rules.h"
 
 /* An idle consumer checks that its connection is still up this often (milliseconds). */
@@ -96,6 +98,21 @@ enum consumer_state consumer_state(const struct consumer *p, const char **why);
 
 /* Counters since consumer_new (see struct consumer_stats); valid while p lives. */
 const struct consumer_stats *consumer_stats(const struct consumer *p);
+
+/*
+ * Count into `m` (borrowed, NULL for none) from now on: committed batches with what they
+ * recorded, abandoned batches, and the lag of the assigned partitions sampled every 5 s
+ * (metrics.h). Call it before the first consumer_step.
+ */
+void consumer_set_metrics(struct consumer *p, struct metrics *m);
+
+/*
+ * The connections as of the last consumer_step, whatever consumer_state reports first:
+ * PostgreSQL connected and not paused, Kafka brokers reachable (no ALL_BROKERS_DOWN since a
+ * broker last answered), the number of partitions assigned.
+ */
+void consumer_connections(const struct consumer *p, bool *postgresql_up, bool *kafka_up,
+                          int *partitions);
 
 /*
  * Leave the consumer group cleanly (revoke, close) and free everything; the leave is waited

@@ -220,6 +220,8 @@ static void collect_notes(void *ctx, const struct rule_trace *t)
  *       declaration: decl/other.json   # optional, instead of base
  *       set: {ieFlag: I, "items[0].gcode": "12345678"}   # values are JSON strings
  *       remove: [ebcCode, "items[1]"]
+ *       stored:                        # parcels already in the database, for `unique`
+ *         - {logisticsNo: YL1, ebpCode: "2301960001", orderNo: ORD1}
  *       expect:
  *         status: 100                  # 100, 300, 399 or 500
  *         rules: [CEB603-IEFLAG]       # exactly these rules matched (any order)
@@ -520,7 +522,30 @@ struct case_state {
     struct declaration *d;
     struct decision dec;
     struct failures f;
+    const struct ynode *stored; /* `stored`: parcels already in the database, or NULL */
 };
+
+/*
+ * The case's `stored` parcels as the holders of `unique` keys (pre-check 19), as the
+ * daemon's lookup in PostgreSQL would answer: the first stored parcel, other than the one
+ * decided, whose fields equal every field of the key.
+ */
+static const char *stored_holder(void *ctx, const struct rules_key *k, const char *logistics_no)
+{
+    const struct ynode *stored = ctx;
+
+    for (size_t i = 0; stored && i < stored->n; i++) {
+        const struct ynode *p = stored->kids[i], *lno = yamlread_get(p, "logisticsNo");
+        bool all = lno && !(logistics_no && strcmp(lno->value, logistics_no) == 0);
+        for (size_t j = 0; all && j < k->n; j++) {
+            const struct ynode *v = yamlread_get(p, k->fields[j]);
+            all = v && strcmp(v->value, k->values[j]) == 0;
+        }
+        if (all)
+            return lno->value;
+    }
+    return NULL;
+}
 
 /* The first key of mapping `map` that is not in the NULL-terminated `known`, or NULL. */
 static const struct ynode *first_unknown_key(const struct ynode *map, const char *const *known)
@@ -625,7 +650,8 @@ static void rules_test_close(struct rules_test *t)
 /* A case is a mapping with `name` and `expect` and only known keys. 0, or -1 printed. */
 static int case_validate(const struct rules_test *t, struct case_state *cs)
 {
-    static const char *const case_keys[] = {"name", "declaration", "set", "remove", "expect", NULL};
+    static const char *const case_keys[] = {"name",   "declaration", "set", "remove",
+                                            "stored", "expect",      NULL};
     static const char *const expect_keys[] = {"status",      "rules",       "matched",
                                               "not_matched", "passed",      "messages",
                                               "notes",       "undecodable", NULL};
@@ -647,6 +673,28 @@ static int case_validate(const struct rules_test *t, struct case_state *cs)
         fprintf(stderr, "%s:%zu:%zu: unknown key '%s' in expect\n", t->cases_path, bad->line,
                 bad->column, bad->value);
         return -1;
+    }
+    cs->stored = yamlread_get(k, "stored");
+    const struct ynode *const *parcels =
+        cs->stored ? (const struct ynode *const *)cs->stored->kids : NULL;
+    size_t n_parcels = cs->stored ? cs->stored->n : 0;
+    if (cs->stored && cs->stored->type != YNODE_SEQ) {
+        parcels = &cs->stored; /* reported below as not a list */
+        n_parcels = 1;
+    }
+    for (size_t i = 0; i < n_parcels; i++) {
+        const struct ynode *p = parcels[i];
+        const struct ynode *lno = p->type == YNODE_MAP ? yamlread_get(p, "logisticsNo") : NULL;
+        bool scalars = p->type == YNODE_MAP;
+        for (size_t j = 1; scalars && j < p->n; j += 2)
+            scalars = p->kids[j]->type == YNODE_SCALAR;
+        if (cs->stored->type != YNODE_SEQ || !lno || !scalars) {
+            fprintf(stderr,
+                    "%s:%zu:%zu: stored: a list of parcels, each a mapping of CEB603 header "
+                    "fields to values with its logisticsNo\n",
+                    t->cases_path, p->line, p->column);
+            return -1;
+        }
     }
     return 0;
 }
@@ -728,7 +776,8 @@ static int case_decide(struct rules_test *t, struct case_state *cs)
         return 0;
     for (size_t i = 0; i < rules_count(t->r); i++)
         t->cr.outcome[i] = RULE_OUTCOME_SKIPPED;
-    if (rules_evaluate_trace(t->r, cs->d, &cs->dec, case_trace, &t->cr) < 0) {
+    struct rules_lookup lookup = {stored_holder, (void *)cs->stored};
+    if (rules_evaluate_lookup(t->r, cs->d, &lookup, &cs->dec, case_trace, &t->cr) < 0) {
         fprintf(stderr, "out of memory\n");
         return -1;
     }

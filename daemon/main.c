@@ -31,8 +31,14 @@
  * at this customsd's schema release and the group assigned partitions (or none: a standby
  * member). Until then, and whenever it pauses later, STATUS= says why ("paused: PostgreSQL
  * unavailable: ...; retrying", "waiting: database lacks migration ...: run ...migrate.sh",
- * "waiting for partition assignment"), and "consuming declarations: N records applied" when
- * it works; STATUS is sent when the state changes (the count at most every STATUS_REFRESH_MS).
+ * "waiting for partition assignment"), and "consuming declarations: N records applied, R
+ * declarations/s, lag L; PostgreSQL and Kafka up; last error at T UTC: ..." when it works;
+ * STATUS is sent when the state changes (the figures at most every STATUS_REFRESH_MS).
+ * WATCHDOG=1 (WatchdogSec= in the unit) is sent only after a step of the main loop returned.
+ *
+ * Metrics (metrics.h): one set made here, counted into by the consumer and the relay, the
+ * consumer's state, rules and relay totals pushed into it every step, served over HTTP
+ * (httpd.h) when metrics.listen is set.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,8 +56,10 @@
 
 #include "config.h"
 #include "consumer.h"
+#include "httpd.h"
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "relay.h"
 #include "reload.h"
 #include "rules.h"
@@ -120,19 +128,62 @@ static void *stop_watch(void *arg)
     return NULL;
 }
 
-/* What was told to systemd: READY=1 once, STATUS= on every change. */
+/* What was told to systemd: READY=1 once, STATUS= on every change, WATCHDOG=1. */
 struct readiness {
     bool ready;
     int state; /* enum consumer_state last sent, -1 none */
     char status[600];
     int64_t sent_ms;
+    struct metrics *metrics; /* may be NULL */
+
+    /* declarations/s in STATUS: over windows of STATUS_REFRESH_MS */
+    int64_t window_ms;        /* start of the current window, 0 = none yet */
+    uint64_t window_decls;    /* consumer_stats()->declarations at its start */
+    double decl_rate;         /* of the last full window, -1 = none yet */
+    char last_error[240];     /* the last reason the consumer paused, "" = none */
+    char last_error_at[16];   /* its time, "HH:MM:SS" UTC */
+    uint64_t watchdog_ms;     /* WATCHDOG=1 this often; 0 = no watchdog */
+    int64_t watchdog_sent_ms; /* the last WATCHDOG=1 */
 };
 
+/* Names of the consumer states for the metrics (metrics.h consumer_state). */
+static const char *state_name(enum consumer_state st)
+{
+    static const char *const names[] = {[CONSUMER_SCHEMA] = "schema",
+                                        [CONSUMER_DB_DOWN] = "postgresql_down",
+                                        [CONSUMER_DB_FAILING] = "postgresql_failing",
+                                        [CONSUMER_KAFKA_DOWN] = "kafka_down",
+                                        [CONSUMER_UNASSIGNED] = "unassigned",
+                                        [CONSUMER_STANDBY] = "standby",
+                                        [CONSUMER_RUNNING] = "running"};
+    return (size_t)st < ARRAY_SIZE(names) && names[st] ? names[st] : "other";
+}
+
+/*
+ * After "N records applied": the rate, the lag, the connections and the last error, as
+ * ", 12.5 declarations/s, lag 30; PostgreSQL and Kafka up; last error at 10:02:03 UTC:
+ * PostgreSQL unavailable: ..." (the rate once a window has passed, the lag once sampled).
+ */
+static void status_details(const struct readiness *r, char *buf, size_t len)
+{
+    int64_t lag = metrics_lag_total(r->metrics);
+    char rate[48] = "", lagtext[40] = "";
+    if (r->decl_rate >= 0)
+        snprintf(rate, sizeof(rate), ", %.1f declarations/s", r->decl_rate);
+    if (lag >= 0)
+        snprintf(lagtext, sizeof(lagtext), ", lag %lld", (long long)lag);
+    snprintf(buf, len, "%s%s; PostgreSQL and Kafka up%s%s%s%s", rate, lagtext,
+             r->last_error[0] ? "; last error at " : "", r->last_error_at,
+             r->last_error[0] ? " UTC: " : "", r->last_error);
+}
+
 /* The STATUS= line for a consumer state. */
-static void status_text(const struct consumer *p, enum consumer_state st, const char *why,
-                        char *buf, size_t len)
+static void status_text(const struct consumer *p, const struct readiness *r, enum consumer_state st,
+                        const char *why, char *buf, size_t len)
 {
     unsigned long long records = (unsigned long long)consumer_stats(p)->records;
+    char details[400];
+    status_details(r, details, sizeof(details));
     switch (st) {
     case CONSUMER_SCHEMA:
         snprintf(buf, len, "waiting: %s", why);
@@ -152,13 +203,57 @@ static void status_text(const struct consumer *p, enum consumer_state st, const 
     case CONSUMER_STANDBY:
         snprintf(buf, len,
                  "standby: no partitions assigned (more group members than partitions, or "
-                 "the topics do not exist yet); %llu records applied",
-                 records);
+                 "the topics do not exist yet); %llu records applied%s",
+                 records, details);
         break;
     case CONSUMER_RUNNING:
-        snprintf(buf, len, "consuming declarations: %llu records applied", records);
+        snprintf(buf, len, "consuming declarations: %llu records applied%s", records, details);
         break;
     }
+}
+
+/*
+ * Before a STATUS= line: close the rate window when STATUS_REFRESH_MS passed, and remember
+ * why the consumer is paused (the "last error" of the later lines).
+ */
+static void note_progress(const struct consumer *p, struct readiness *r, enum consumer_state st,
+                          const char *why)
+{
+    static const char *const what[] = {[CONSUMER_SCHEMA] = "waiting: ",
+                                       [CONSUMER_DB_DOWN] = "PostgreSQL unavailable: ",
+                                       [CONSUMER_DB_FAILING] = "PostgreSQL failing: ",
+                                       [CONSUMER_KAFKA_DOWN] = "Kafka brokers unreachable: "};
+    uint64_t decls = consumer_stats(p)->declarations;
+    int64_t now = now_ms();
+
+    if (r->window_ms == 0) {
+        r->window_ms = now;
+        r->window_decls = decls;
+    } else if (now - r->window_ms >= STATUS_REFRESH_MS) {
+        r->decl_rate = (double)(decls - r->window_decls) * 1000.0 / (double)(now - r->window_ms);
+        r->window_ms = now;
+        r->window_decls = decls;
+    }
+    if ((size_t)st < ARRAY_SIZE(what) && what[st] && why && *why) {
+        time_t t = time(NULL);
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(r->last_error_at, sizeof(r->last_error_at), "%H:%M:%S", &tm);
+        snprintf(r->last_error, sizeof(r->last_error), "%s%.200s", what[st], why);
+    }
+}
+
+/*
+ * WATCHDOG=1 (when systemd set WATCHDOG_USEC for this process) at most every quarter of the
+ * watchdog period. Called only where the main loop made progress (a consumer step returned),
+ * so a loop stuck in a call stops it, and systemd restarts customsd after WatchdogSec.
+ */
+static void watchdog_kick(struct readiness *r)
+{
+    if (r->watchdog_ms == 0 || now_ms() - r->watchdog_sent_ms < (int64_t)r->watchdog_ms)
+        return;
+    sd_notify(0, "WATCHDOG=1");
+    r->watchdog_sent_ms = now_ms();
 }
 
 /*
@@ -173,7 +268,13 @@ static void notify_state(const struct consumer *p, struct readiness *r)
     char status[sizeof(r->status)];
     char msg[sizeof(r->status) + 32];
 
-    status_text(p, st, why, status, sizeof(status));
+    note_progress(p, r, st, why);
+    status_text(p, r, st, why, status, sizeof(status));
+    bool pg_up, kafka_up;
+    int partitions;
+    consumer_connections(p, &pg_up, &kafka_up, &partitions);
+    metrics_set_state(r->metrics, state_name(st), pg_up, kafka_up, partitions,
+                      st == CONSUMER_RUNNING, status);
     bool changed = (int)st != r->state;
     if (!changed && (strcmp(status, r->status) == 0 || now_ms() - r->sent_ms < STATUS_REFRESH_MS))
         return;
@@ -443,22 +544,36 @@ static void prepare_run(const struct options *o, const struct config *cfg)
  * Step 4: consume until a stop signal (reloading the rules on SIGHUP). *rules may be
  * replaced by a reload. Returns 0, or 1 after a fatal Kafka error.
  */
-static int run_loop(const struct config *cfg, struct consumer *p, struct rules **rules)
+static int run_loop(const struct config *cfg, struct consumer *p, struct rules **rules,
+                    struct metrics *m, struct relay *relay)
 {
     unsigned reload_failures = 0;
-    struct readiness ready = {.ready = false, .state = -1};
+    struct readiness ready = {.ready = false, .state = -1, .metrics = m, .decl_rate = -1};
+    uint64_t watchdog_usec = 0;
 
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0)
+        ready.watchdog_ms = watchdog_usec / 4000 > 0 ? watchdog_usec / 4000 : 1;
+    metrics_set_rules(m, rules_version(*rules), reload_failures);
     notify_state(p, &ready);
+    watchdog_kick(&ready);
     while (!stop_requested) {
         if (reload_requested) {
             reload_requested = 0;
             reload_rules(cfg, p, rules, &reload_failures, ready.ready, reload_id);
+            metrics_set_rules(m, rules_version(*rules), reload_failures);
         }
         if (consumer_step(p) < 0) {
             log_error("stopping after a fatal Kafka error");
             return 1;
         }
+        metrics_loop_iteration(m);
+        if (relay) {
+            struct relay_stats rs;
+            relay_get_stats(relay, &rs);
+            metrics_set_relay(m, rs.published, rs.failed);
+        }
         notify_state(p, &ready);
+        watchdog_kick(&ready);
     }
     return 0;
 }
@@ -493,6 +608,9 @@ static int run(const struct config *cfg, struct rules **rules)
 {
     struct relay *relay = NULL;
     struct consumer *p = NULL;
+    struct httpd *http = NULL;
+    struct metrics *m = metrics_new(CUSTOMSD_VERSION);
+    bool serve = cfg->metrics_listen && cfg->metrics_listen[0];
     char err[1024];
     int rc;
     struct stop_watch watch = {.done = false, .overdue_ms = 0};
@@ -509,16 +627,25 @@ static int run(const struct config *cfg, struct rules **rules)
     struct reload_outcome start = {.request = 0, .live = 1, .message = "loaded at start"};
     snprintf(start.version, sizeof(start.version), "%s", rules_version(*rules));
     reload_tell(&start, false);
-    if (relay_start(cfg, &relay, err, sizeof(err)) < 0 ||
+    if (!m)
+        log_warn("no metrics: out of memory");
+    if ((serve && httpd_start(cfg->metrics_listen, m, &http, err, sizeof(err)) < 0) ||
+        relay_start(cfg, serve ? m : NULL, &relay, err, sizeof(err)) < 0 ||
         consumer_new(cfg, *rules, &p, err, sizeof(err)) < 0) {
         log_error("%s", err);
         rc = 1;
     } else {
-        rc = run_loop(cfg, p, rules);
+        if (serve)
+            log_info("metrics and health: http://%s/metrics, /healthz, /readyz",
+                     cfg->metrics_listen);
+        consumer_set_metrics(p, m);
+        rc = run_loop(cfg, p, rules, m, relay);
         sd_notify(0, "STOPPING=1");
         log_info("stopping: no new batch will start");
     }
+    httpd_stop(http);
     shutdown_all(p, relay);
+    metrics_free(m); /* after the relay thread and the endpoint are gone */
     if (watching) {
         atomic_store(&watch.done, true);
         pthread_join(watcher, NULL);

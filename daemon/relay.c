@@ -15,6 +15,7 @@
 
 #include "kafka.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 #include "util.h"
 
@@ -22,9 +23,12 @@
 #define RELAY_BACKOFF_MAX_MS 5000
 #define RELAY_REPEAT_LOG_MS  60000 /* the same database failure is said again this often */
 #define RELAY_STOP_GRACE_MS  5000
+#define RELAY_BACKLOG_MS     5000 /* the outbox backlog is counted this often (metrics) */
 
 struct relay {
     const struct config *cfg;
+    struct metrics *metrics; /* borrowed, may be NULL */
+    int64_t backlog_at_ms;   /* next count of the outbox backlog (relay thread) */
     rd_kafka_t *producer;
     pthread_t thread;
     bool thread_started;
@@ -154,6 +158,21 @@ static int relay_round(struct relay *r, struct store *s)
     return rc;
 }
 
+/* Every RELAY_BACKLOG_MS, when there are metrics: the outbox backlog into them. */
+static void relay_count_backlog(struct relay *r, struct store *s)
+{
+    int64_t rows;
+    double oldest_s;
+    char err[512];
+    if (!r->metrics || now_ms() < r->backlog_at_ms)
+        return;
+    r->backlog_at_ms = now_ms() + RELAY_BACKLOG_MS;
+    if (store_outbox_backlog(s, &rows, &oldest_s, err, sizeof(err)) == STORE_OK)
+        metrics_set_outbox(r->metrics, rows, oldest_s);
+    else
+        log_debug("outbox relay: %s", err);
+}
+
 static void *relay_main(void *arg)
 {
     struct relay *r = arg;
@@ -196,6 +215,7 @@ static void *relay_main(void *arg)
             log_info("outbox relay: database available again");
             failing[0] = '\0';
         }
+        relay_count_backlog(r, s);
         if (!leader) {
             int got = store_relay_lock(s);
             if (got != 1) {
@@ -230,7 +250,8 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
-int relay_start(const struct config *cfg, struct relay **out, char *err, size_t errlen)
+int relay_start(const struct config *cfg, struct metrics *m, struct relay **out, char *err,
+                size_t errlen)
 {
     struct relay *r = calloc(1, sizeof(*r));
     rd_kafka_conf_t *conf = NULL;
@@ -241,6 +262,7 @@ int relay_start(const struct config *cfg, struct relay **out, char *err, size_t 
         return -1;
     }
     r->cfg = cfg;
+    r->metrics = m;
     conf = kafka_conf_new(cfg, "customsd-relay", err, errlen);
     if (!conf)
         goto fail;

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "metrics.h"
 
 struct relay;
 
@@ -26,11 +27,13 @@ struct relay_stats {
 };
 
 /*
- * Create the producer and start the relay thread. `cfg` is borrowed for the relay's life.
+ * Create the producer and start the relay thread. `cfg` is borrowed for the relay's life,
+ * and so is `m` (NULL for none): the relay counts the outbox backlog into it every 5 s
+ * (store_outbox_backlog, also while another instance holds the relay lease).
  * Returns 0, or -1 with err set (bad Kafka property, thread creation failure).
  */
-int relay_start(const struct config *cfg, struct relay **out, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
+int relay_start(const struct config *cfg, struct metrics *m, struct relay **out, char *err,
+                size_t errlen) __attribute__((warn_unused_result));
 
 /*
  * Ask the relay thread to stop after its round in flight (whose deliveries it waits for

@@ -129,6 +129,42 @@ int rules_rule_enabled(const struct rules *r, size_t i);
 int rules_evaluate(const struct rules *r, const struct declaration *d, struct decision *out)
     __attribute__((warn_unused_result));
 
+/*
+ * Pre-check 19 (docs/DOMAIN.md section 4): `orderNo` unique per `ebpCode`, `copNo` unique
+ * per sender. The check kind `unique` (config/RULES.md) names a key of one to
+ * RULES_KEY_FIELDS header text fields; a declaration matches when another parcel (another
+ * logisticsNo) already holds the same values. Who holds what lives outside the engine (the
+ * database, or a rules test's `stored:` parcels): the caller hands a struct rules_lookup to
+ * rules_evaluate_lookup. Without one, `unique` rules are not evaluated (traced as skipped).
+ */
+#define RULES_KEY_FIELDS 4
+
+/* One key a `unique` rule reads on a declaration: every field present and not blank. */
+struct rules_key {
+    size_t n;                             /* 1 .. RULES_KEY_FIELDS */
+    const char *fields[RULES_KEY_FIELDS]; /* CEB603 head field names, e.g. "ebpCode" */
+    const char *values[RULES_KEY_FIELDS]; /* the declaration's values, borrowed from it */
+};
+
+struct rules_lookup {
+    /* The logisticsNo of a parcel other than logistics_no that holds k, or NULL when none.
+     * Must not allocate for the caller to free: the text must outlive the evaluation. */
+    const char *(*holder)(void *ctx, const struct rules_key *k, const char *logistics_no);
+    void *ctx;
+};
+
+/* Whether r has an enabled `unique` rule (then the caller should look keys up). */
+int rules_has_unique(const struct rules *r);
+
+/*
+ * Call fn for every key the enabled `unique` rules of r read on d, in rule order (one per
+ * rule whose fields are all present and not blank, whatever its `when` and dates). Nothing
+ * for a declaration the rules of the file do not judge (format faults, appStatus 1). The
+ * key's texts are borrowed from r and d.
+ */
+void rules_unique_keys(const struct rules *r, const struct declaration *d,
+                       void (*fn)(void *ctx, const struct rules_key *k), void *ctx);
+
 /* What happened to one rule on one declaration (for dry runs and rule tests). */
 enum rule_outcome {
     RULE_OUTCOME_SKIPPED, /* disabled, not in effect on ieDate, or `when` false */
@@ -152,6 +188,14 @@ typedef void (*rules_trace_fn)(void *ctx, const struct rule_trace *t);
 /* rules_evaluate, calling fn (if not NULL) once per rule in file order. */
 int rules_evaluate_trace(const struct rules *r, const struct declaration *d, struct decision *out,
                          rules_trace_fn fn, void *ctx) __attribute__((warn_unused_result));
+
+/*
+ * rules_evaluate_trace with the holders of `unique` keys (pre-check 19) answered by lookup
+ * (NULL: `unique` rules are skipped, traced "not evaluated: ...").
+ */
+int rules_evaluate_lookup(const struct rules *r, const struct declaration *d,
+                          const struct rules_lookup *lookup, struct decision *out,
+                          rules_trace_fn fn, void *ctx) __attribute__((warn_unused_result));
 
 /* Free the reasons of a decision and zero it. Accepts a zeroed decision. */
 void decision_clear(struct decision *dec);

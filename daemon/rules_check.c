@@ -35,7 +35,7 @@ const struct check_kind *const rules_check_kinds[] = {
     &rules_check_kind_absent,    &rules_check_kind_decimal,  &rules_check_kind_date,
     &rules_check_kind_count,     &rules_check_kind_sequence, &rules_check_kind_product,
     &rules_check_kind_sum,       &rules_check_kind_compare,  &rules_check_kind_hs_prefix,
-    &rules_check_kind_threshold, &rules_check_kind_always,
+    &rules_check_kind_threshold, &rules_check_kind_unique,   &rules_check_kind_always,
 };
 
 const size_t rules_check_kinds_count = ARRAY_SIZE(rules_check_kinds);

@@ -166,6 +166,9 @@ static const char *rule_skip_reason(const struct rule *rule, const struct eval_c
     }
     if (rule->has_when && !rules_cond_eval(&rule->when, cx->d, NULL))
         return "'when' condition not met";
+    if (rule->kind == &rules_check_kind_unique && !cx->lookup)
+        return "not evaluated: the parcels already stored are not looked up here (the daemon "
+               "looks them up in PostgreSQL; a rules test case lists them under 'stored')";
     return NULL;
 }
 
@@ -281,11 +284,42 @@ static int format_reject(const struct declaration *d, struct decision *out)
     return 0;
 }
 
-int rules_evaluate_trace(const struct rules *r, const struct declaration *d, struct decision *out,
-                         rules_trace_fn fn, void *ctx)
+/* Whether the rules of the file judge d (no format fault, not appStatus 1 saved). */
+static bool judged(const struct declaration *d)
+{
+    return !d->n_faults && !(d->appStatus && strcmp(d->appStatus, "1") == 0);
+}
+
+int rules_has_unique(const struct rules *r)
+{
+    for (size_t i = 0; i < r->n_rules; i++) {
+        if (r->rules[i].enabled && r->rules[i].kind == &rules_check_kind_unique)
+            return 1;
+    }
+    return 0;
+}
+
+void rules_unique_keys(const struct rules *r, const struct declaration *d,
+                       void (*fn)(void *ctx, const struct rules_key *k), void *ctx)
+{
+    struct rules_key k;
+
+    if (!judged(d))
+        return;
+    for (size_t i = 0; i < r->n_rules; i++) {
+        const struct rule *rule = &r->rules[i];
+        if (rule->enabled && rule->kind == &rules_check_kind_unique &&
+            rules_unique_key(rule->check, d, &k))
+            fn(ctx, &k);
+    }
+}
+
+int rules_evaluate_lookup(const struct rules *r, const struct declaration *d,
+                          const struct rules_lookup *lookup, struct decision *out,
+                          rules_trace_fn fn, void *ctx)
 {
     bool reject = false, review = false, inspect = false;
-    struct eval_ctx cx = {d, cebdate_date(d->ieDate), r};
+    struct eval_ctx cx = {d, cebdate_date(d->ieDate), r, lookup};
     struct findings fs;
     struct rule_trace t;
     char why[256];
@@ -368,6 +402,12 @@ int rules_evaluate_trace(const struct rules *r, const struct declaration *d, str
                        : inspect ? STATUS_INSPECTION
                                  : STATUS_ACCEPTED;
     return 0;
+}
+
+int rules_evaluate_trace(const struct rules *r, const struct declaration *d, struct decision *out,
+                         rules_trace_fn fn, void *ctx)
+{
+    return rules_evaluate_lookup(r, d, NULL, out, fn, ctx);
 }
 
 int rules_evaluate(const struct rules *r, const struct declaration *d, struct decision *out)

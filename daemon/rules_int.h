@@ -124,6 +124,7 @@ struct eval_ctx {
     const struct declaration *d;
     int ie_date; /* yyyymmdd of ieDate, 0 when absent or not a real date */
     const struct rules *rs;
+    const struct rules_lookup *lookup; /* holders of `unique` keys; NULL: not looked up */
 };
 
 /*
@@ -199,7 +200,7 @@ extern const size_t rules_check_kinds_count;
 extern const struct check_kind rules_check_kind_required, rules_check_kind_together,
     rules_check_kind_length, rules_check_kind_one_of, rules_check_kind_pattern,
     rules_check_kind_same, rules_check_kind_absent, rules_check_kind_date,
-    rules_check_kind_hs_prefix;
+    rules_check_kind_hs_prefix, rules_check_kind_unique;
 extern const struct check_kind rules_check_kind_decimal, rules_check_kind_count,
     rules_check_kind_sequence, rules_check_kind_product, rules_check_kind_compare,
     rules_check_kind_sum;
@@ -434,6 +435,10 @@ static inline bool in_values(char *const *values, size_t n, const char *s)
 {
     return bsearch(&s, values, n, sizeof(*values), str_cmp) != NULL;
 }
+
+/* rules_check_unique.c: the key a `unique` check (a rule's parsed check) reads on d into *k;
+ * false when a field of the key is absent or blank (then there is no key). */
+bool rules_unique_key(const void *check, const struct declaration *d, struct rules_key *k);
 
 /* rules_eval.c: findings. */
 /* Report one finding: count it and append it "; "-separated to fs->text, or count it as

@@ -54,6 +54,7 @@ struct store {
     char *topic_receipts;
     struct store_limits limits;
     bool relay_locked; /* this session holds the relay advisory lock */
+    bool in_txn;       /* store_begin'd: no reconnect until store_finish */
 
     /* Guarded by store_registry_lock: what store_interrupt_all needs from another thread. */
     struct store *next; /* in store_registry */
@@ -74,6 +75,7 @@ static const struct {
     int nparams;
 } store_statements[] = {
     {"store_apply_batch", "SELECT customs.apply_batch($1, $2::jsonb)", 2},
+    {"store_unique_holders", "SELECT customs.unique_holders($1::jsonb)::text", 1},
     {"store_load_offsets",
      "SELECT partition, next_offset FROM customs.consumer_offsets"
      " WHERE group_id = $1 AND topic = $2 AND partition = ANY ($3::integer[])",
@@ -90,6 +92,10 @@ static const struct {
      "UPDATE customs.outbox SET published_at = now()"
      " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
      1},
+    {"store_outbox_backlog",
+     "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8"
+     " FROM customs.outbox WHERE published_at IS NULL",
+     0},
 };
 
 /* --- errors ----------------------------------------------------------------------------- */
@@ -416,6 +422,13 @@ int store_reconnect(struct store *s, char *err, size_t errlen)
 {
     if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
         return STORE_OK;
+    if (s->in_txn) {
+        /* A new session would not hold what the transaction did (its locks): the work of
+         * the transaction is lost, never continued elsewhere. */
+        store_set_error(err, errlen, "connection to PostgreSQL lost in a transaction",
+                        s->conn ? PQerrorMessage(s->conn) : "not connected");
+        return STORE_ERROR;
+    }
     int rc = store_connect(s, err, errlen);
     if (rc == STORE_OK)
         log_info("connected to PostgreSQL (%s)", PQdb(s->conn));
@@ -597,6 +610,94 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
     return STORE_OK;
 }
 
+/* --- transactions around a batch (pre-check 19) ---------------------------------------- */
+
+/* Run a plain command (BEGIN, COMMIT, ROLLBACK) on the open connection. */
+static int store_command(struct store *s, const char *sql, char *err, size_t errlen)
+{
+    store_busy(s, true);
+    PGresult *r = PQexec(s->conn, sql);
+    store_busy(s, false);
+    int rc = STORE_OK;
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        rc = store_failure(s, r, sql, err, errlen);
+    else if (strcmp(sql, "COMMIT") == 0 && strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+        /* COMMIT of a failed transaction answers ROLLBACK: nothing was written. */
+        store_set_error(err, errlen, "COMMIT", "the transaction had failed and was rolled back");
+        rc = STORE_ERROR;
+    }
+    PQclear(r);
+    return rc;
+}
+
+int store_begin(struct store *s, char *err, size_t errlen)
+{
+    int rc = store_reconnect(s, err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    rc = store_command(s, "BEGIN", err, errlen);
+    s->in_txn = rc == STORE_OK;
+    return rc;
+}
+
+int store_finish(struct store *s, int rc, char *err, size_t errlen)
+{
+    if (!s->in_txn)
+        return rc;
+    s->in_txn = false;
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+        if (rc == STORE_OK) {
+            store_set_error(err, errlen, "connection to PostgreSQL lost before COMMIT",
+                            s->conn ? PQerrorMessage(s->conn) : "not connected");
+            rc = STORE_ERROR;
+        }
+        return rc;
+    }
+    if (rc == STORE_OK)
+        return store_command(s, "COMMIT", err, errlen);
+    char ignored[256];
+    if (store_command(s, "ROLLBACK", ignored, sizeof(ignored)) != STORE_OK)
+        store_disconnect(s); /* whatever state it is in, a new session starts clean */
+    return rc;
+}
+
+int store_unique_holders(struct store *s, const char *request, char **answer, char *err,
+                         size_t errlen)
+{
+    const char *values[] = {request};
+    *answer = NULL;
+    if (!s->in_txn) {
+        store_set_error(err, errlen, "looking up unique keys", "not in a transaction");
+        return STORE_ERROR;
+    }
+    int rc = store_reconnect(s, err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    store_busy(s, true);
+    PGresult *r = PQexecPrepared(s->conn, "store_unique_holders", 1, values, NULL, NULL, 0);
+    store_busy(s, false);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        if (state && PQstatus(s->conn) == CONNECTION_OK &&
+            (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)) {
+            store_result_error(s, r, "looking up unique keys", err, errlen);
+            rc = STORE_REJECTED; /* a value of the batch the database cannot take */
+        } else {
+            rc = store_failure(s, r, "looking up unique keys", err, errlen);
+        }
+        PQclear(r);
+        return rc;
+    }
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+        *answer = util_strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!*answer) {
+        store_set_error(err, errlen, "looking up unique keys", "no answer (or out of memory)");
+        return STORE_ERROR;
+    }
+    return STORE_OK;
+}
+
 /* --- outbox relay ----------------------------------------------------------------------- */
 
 int store_relay_lock(struct store *s)
@@ -712,6 +813,18 @@ oom:
     PQclear(res);
     store_set_error(err, errlen, "fetching outbox events", "out of memory");
     return STORE_ERROR;
+}
+
+int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char *err, size_t errlen)
+{
+    PGresult *res;
+    if (store_exec(s, "store_outbox_backlog", 0, NULL, PGRES_TUPLES_OK, &res,
+                   "counting unpublished outbox events", err, errlen) != STORE_OK)
+        return STORE_ERROR;
+    *rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    *oldest_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return STORE_OK;
 }
 
 void store_outbox_free(struct outbox_event *ev, size_t n)

@@ -139,6 +139,33 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
                       struct batch_result *res, struct batch_report *report, char *err,
                       size_t errlen) __attribute__((warn_unused_result));
 
+/*
+ * A transaction around store_apply_batch, for the lookups of pre-check 19 that must see and
+ * lock what the batch is decided on (docs/DESIGN.md, "Uniqueness"): store_begin, then
+ * store_unique_holders and store_apply_batch (which then write nothing until the commit),
+ * then store_finish. While it is open a lost connection is STORE_ERROR, never a reconnect.
+ * store_begin: STORE_OK, or STORE_ERROR / STORE_BUSY with err (nothing begun).
+ */
+int store_begin(struct store *s, char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Ends the transaction: COMMIT when rc is STORE_OK (returns STORE_OK, or STORE_ERROR /
+ * STORE_BUSY with err: then nothing was written), else ROLLBACK and returns rc unchanged (err
+ * untouched). Without an open transaction, returns rc.
+ */
+int store_finish(struct store *s, int rc, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/*
+ * In the open transaction: customs.unique_holders(request) (sql/repeatable/45_unique.sql;
+ * request and answer as daemon/unique.h defines them): locks the keys, names their holders.
+ * STORE_OK with *answer (heap text, the caller frees), STORE_REJECTED (a value of the
+ * request the database refuses), STORE_BUSY (a lock wait or statement timeout) or
+ * STORE_ERROR (unavailable, or a key field the database does not store).
+ */
+int store_unique_holders(struct store *s, const char *request, char **answer, char *err,
+                         size_t errlen) __attribute__((warn_unused_result));
+
 /* --- outbox relay --- */
 
 struct outbox_event {
@@ -170,6 +197,13 @@ int store_wait_notify(struct store *s, int timeout_ms);
 int store_outbox_fetch(struct store *s, size_t limit, struct outbox_event **out, size_t *n,
                        char *err, size_t errlen) __attribute__((warn_unused_result));
 void store_outbox_free(struct outbox_event *ev, size_t n);
+
+/*
+ * The outbox backlog: *rows unpublished rows, the oldest created *oldest_s seconds ago (0
+ * when there is none). STORE_OK, or STORE_ERROR / STORE_BUSY with err set.
+ */
+int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,

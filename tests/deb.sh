@@ -60,7 +60,9 @@ if [ "${CUSTOMSD_DEB_INSTALL:-}" = 1 ]; then
         ok "customsd.yaml root:customsd 0640" || bad "customsd.yaml $(stat -c '%U:%G %a' /etc/customsd/customsd.yaml)"
     [ -z "$(find /etc/systemd/system -name 'customsd*' 2>/dev/null)" ] && ok "unit not enabled" ||
         bad "unit enabled: $(find /etc/systemd/system -name 'customsd*')"
-    pgrep -x customsd >/dev/null && bad "customsd is running" || ok "customsd not started"
+    # The installed binary only: tests elsewhere on the machine may run a build's customsd.
+    pgrep -f '^/usr/sbin/customsd' >/dev/null && bad "the installed customsd is running" ||
+        ok "customsd not started"
     /usr/sbin/customsd --version | grep -q '^customsd ' && ok "customsd --version" || bad "customsd --version"
     dpkg --purge customsd >/dev/null 2>&1 && [ ! -e /usr/sbin/customsd ] && [ ! -e /etc/customsd ] &&
         ok "purged" || bad "purge left files"

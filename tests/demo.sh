@@ -7,7 +7,9 @@
 # records), produces them to Kafka, runs customsd (as a login in role customsd) until every
 # record is committed and every outbox event published; then the warehouse scans arrivals,
 # an officer (a login in role customs_officer) records a few inspection results in psql,
-# the warehouse scans departures of released parcels. It prints a summary that it checks
+# the warehouse scans departures of released parcels. Once the declarations are through, it
+# scrapes customsd's /metrics (metrics.listen on a free loopback port) and checks the
+# decisions per status code against customs.parcel_status. It prints a summary that it checks
 # against PostgreSQL and the topics, shows an officer's queries, and stops the stack.
 #
 # Environment: DEMO_COUNT (10000), DEMO_MALFORMED (20), DEMO_SEED (2024),
@@ -58,6 +60,9 @@ say "producing to customs.declarations"
 "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t customs.declarations \
     -f "$work/declarations.frames"
 
+# A free loopback port for metrics.listen (nothing answers on it now).
+METRICS_PORT=$((9187 + RANDOM % 1000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$METRICS_PORT") 2>/dev/null; do METRICS_PORT=$((METRICS_PORT + 1)); done
 cat > "$work/customsd.yaml" <<YAML
 # Written by tests/demo.sh: the example configuration's defaults, pointed at the local stack.
 kafka:
@@ -74,6 +79,8 @@ batch:
   max_wait_ms: 200
 log:
   level: info
+metrics:
+  listen: "127.0.0.1:$METRICS_PORT"
 YAML
 "$BUILD/customsd" -t -c "$work/customsd.yaml"
 
@@ -96,6 +103,28 @@ while :; do
     [ "$(date +%s)" -lt "$deadline" ] || die "timed out: $done_records/$TOTAL records committed, $unpublished events unpublished"
     sleep 0.1
 done
+
+say "metrics: curl -s 127.0.0.1:$METRICS_PORT/metrics"
+# The lag and the outbox backlog are sampled every 5 s: wait for the samples that see the end.
+deadline=$(( $(date +%s) + 20 ))
+while :; do
+    curl -s --max-time 5 "127.0.0.1:$METRICS_PORT/metrics" >"$work/metrics.txt" || die "/metrics did not answer"
+    grep -q '^customsd_consumer_lag_total 0$' "$work/metrics.txt" &&
+        grep -q '^customsd_outbox_backlog 0$' "$work/metrics.txt" && break
+    [ "$(date +%s)" -lt "$deadline" ] || die "/metrics: lag or outbox backlog not 0 after 20 s"
+    sleep 0.5
+done
+grep -E '^customsd_(decisions_total|quarantined_total|consumer_lag_total|outbox_backlog|ready) ?' "$work/metrics.txt" |
+    sed 's/^/  /'
+# Every line a HELP, TYPE or sample line of the text format; every decision count equal to
+# customs.parcel_status (nothing but the declarations has changed a status yet).
+bad=$(grep -Ev '^# (HELP|TYPE) customsd_[a-z_]+ .+$|^customsd_[a-z_]+(\{[a-z_]+="([^"\\]|\\.)*"(,[a-z_]+="([^"\\]|\\.)*")*\})? -?[0-9]+(\.[0-9]+)?(e[-+]?[0-9]+)?$' "$work/metrics.txt" || true)
+[ -z "$bad" ] || die "/metrics is not Prometheus text: $(printf '%s' "$bad" | head -3)"
+while IFS='|' read -r code n; do
+    got=$(awk -v k="customsd_decisions_total{status_code=\"$code\"}" '$1 == k { print $2 }' "$work/metrics.txt")
+    [ "$got" = "$n" ] || die "customsd_decisions_total for $code is '${got:-absent}', customs.parcel_status has $n"
+done < <(q "SELECT status_code, count(*) FROM customs.parcel_status GROUP BY 1")
+echo "  decisions per status code = customs.parcel_status; the text parses as Prometheus text"
 
 # committed TOPIC N: wait until N records of TOPIC are committed and the outbox is drained.
 committed() {

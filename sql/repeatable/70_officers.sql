@@ -23,6 +23,11 @@
 --       returned  -> 700, note required ('return' event)
 --   release_review(logisticsNo, note)  300 -> 399, and 800 at once when arrived
 --   return_review(logisticsNo, note)   300 -> 700, note required ('return' event)
+--   order_inspection(logisticsNo, note)  布控: 399, or 800 not departed -> 500, note
+--       required ('inspect' event: the warehouse holds the parcel for inspection)
+--   reopen_detained(logisticsNo, outcome, note)  a detained parcel (501-503, 599) whose case
+--       is settled: released -> 800 ('release' event; it must have arrived), returned -> 700
+--       ('return' event); note required
 --
 -- Errors: SQLSTATE CS010 with the reason when the parcel is not in a state for it (e.g.
 -- 'inspection result refused: the parcel is not under inspection (status 399 accepted)'),
@@ -105,3 +110,56 @@ END;
 $$;
 COMMENT ON FUNCTION customs.return_review(text, text) IS
     'Officer: a parcel in manual review (300) is returned (700); the note says why.';
+
+-- A note an officer must give: trimmed, or the error naming what it is for.
+CREATE OR REPLACE FUNCTION customs.officer_note(p_what text, p_note text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE AS $$
+DECLARE
+    v_note text := nullif(btrim(coalesce(p_note, '')), '');
+BEGIN
+    IF v_note IS NULL THEN
+        RAISE EXCEPTION '%: the note is required (why, for the record)', p_what
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN v_note;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION customs.order_inspection(p_logistics_no text, p_note text)
+RETURNS TABLE (logistics_no text, status_code integer, status text, arrived boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, customs, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_note text := customs.officer_note('order_inspection', p_note);
+BEGIN
+    PERFORM customs.change_status(p_logistics_no, 500, 'control', customs.officer_actor(),
+                                  'inspection ordered (布控); ' || v_note);
+    RETURN QUERY SELECT d.logistics_no, d.status_code, d.status, d.arrived_at IS NOT NULL
+                   FROM customs.declarations d WHERE d.logistics_no = p_logistics_no;
+END;
+$$;
+COMMENT ON FUNCTION customs.order_inspection(text, text) IS
+    'Officer: order the inspection (布控) of an accepted (399) or released, not departed (800) parcel: 500.';
+
+CREATE OR REPLACE FUNCTION customs.reopen_detained(p_logistics_no text, p_outcome text,
+                                                   p_note text)
+RETURNS TABLE (logistics_no text, status_code integer, status text, arrived boolean)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, customs, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+    v_note text := customs.officer_note('reopen_detained', p_note);
+BEGIN
+    IF p_outcome IS NULL OR p_outcome NOT IN ('released', 'returned') THEN
+        RAISE EXCEPTION 'reopen_detained: outcome must be released or returned, not %',
+            coalesce(p_outcome, 'NULL') USING ERRCODE = '22023';
+    END IF;
+    PERFORM customs.change_status(p_logistics_no,
+                                  CASE p_outcome WHEN 'released' THEN 800 ELSE 700 END,
+                                  'reopen', customs.officer_actor(),
+                                  'detention case settled: ' || p_outcome || '; ' || v_note);
+    RETURN QUERY SELECT d.logistics_no, d.status_code, d.status, d.arrived_at IS NOT NULL
+                   FROM customs.declarations d WHERE d.logistics_no = p_logistics_no;
+END;
+$$;
+COMMENT ON FUNCTION customs.reopen_detained(text, text, text) IS
+    'Officer: a detained parcel (501-503, 599) whose case is settled: released (800) or returned (700).';

@@ -3,7 +3,7 @@
 -- columns needs nothing more than an edit here; 90_grants.sql then grants them again.
 
 DROP VIEW IF EXISTS customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                    customs.daily_summary;
+                    customs.daily_summary, customs.parcel_goods;
 
 -- Current state per parcel: identity, status and who set it, arrival and departure.
 CREATE VIEW customs.parcel_status AS
@@ -111,3 +111,82 @@ SELECT (d.declared_at AT TIME ZONE 'Asia/Shanghai')::date AS day,
 COMMENT ON VIEW customs.daily_summary IS
     'Per day, destination country, HS chapter and status: parcels, items, value in CNY.';
 
+
+-- The goods of a parcel, one row per declared item (CEB603 InventoryList) with the
+-- parcel's weights beside them (CEB603 declares weights per parcel, in kg), amounts in the
+-- item's currency (customs code, 142 = CNY). Use:
+--   SELECT * FROM customs.parcel_goods WHERE logistics_no = '...';
+CREATE VIEW customs.parcel_goods AS
+SELECT d.logistics_no,
+       d.invt_no,
+       d.status_code,
+       i.line_no,
+       i.gnum,
+       i.item_no,
+       i.gcode,
+       i.gname,
+       i.item_name,
+       i.gmodel,
+       i.country AS origin_country,
+       i.qty,
+       i.unit,
+       i.qty1,
+       i.unit1,
+       i.price,
+       i.total_price,
+       i.currency,
+       d.gross_weight AS parcel_gross_weight_kg,
+       d.net_weight AS parcel_net_weight_kg
+  FROM customs.declarations d
+       JOIN customs.declaration_items i ON i.logistics_no = d.logistics_no
+ ORDER BY d.logistics_no, i.line_no;
+COMMENT ON VIEW customs.parcel_goods IS
+    'The declared goods of each parcel: HS code, name, quantity, value, with the parcel weights.';
+
+-- The search officers need: every argument optional, those given must all match; at least
+-- one is required. enterprise matches any of the parcel's enterprise codes (ebpCode,
+-- ebcCode, agentCode, ownerCode, logisticsCode); gcode matches an item's HS code by prefix
+-- (a chapter "84", a heading "8471" or the 10 digits); day is the day the declaration was
+-- first received, China Standard Time. Use, e.g.:
+--   SELECT * FROM customs.find_parcels(p_gcode => '8471', p_day => '2024-05-12');
+-- logisticsNo, invtNo, orderNo and copNo are indexed; the others scan.
+DROP FUNCTION IF EXISTS customs.find_parcels(text, text, text, text, text, text, date);
+CREATE FUNCTION customs.find_parcels(
+    p_logistics_no text DEFAULT NULL, p_invt_no text DEFAULT NULL, p_order_no text DEFAULT NULL,
+    p_cop_no text DEFAULT NULL, p_enterprise text DEFAULT NULL, p_gcode text DEFAULT NULL,
+    p_day date DEFAULT NULL)
+RETURNS TABLE (logistics_no text, invt_no text, order_no text, cop_no text, ebp_code text,
+               ebc_code text, agent_code text, status_code integer, status text,
+               declared_at timestamptz, arrived_at timestamptz, departed_at timestamptz,
+               total_value numeric, currency text, item_count integer)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, customs, pg_temp AS $$
+BEGIN
+    IF num_nonnulls(p_logistics_no, p_invt_no, p_order_no, p_cop_no, p_enterprise, p_gcode,
+                    p_day) = 0 THEN
+        RAISE EXCEPTION 'find_parcels: give at least one of p_logistics_no, p_invt_no, '
+                        'p_order_no, p_cop_no, p_enterprise, p_gcode, p_day'
+            USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    SELECT d.logistics_no, d.invt_no, d.order_no, d.cop_no, d.ebp_code, d.ebc_code,
+           d.agent_code, d.status_code, d.status, d.declared_at, d.arrived_at, d.departed_at,
+           d.total_price, d.currency, d.item_count
+      FROM customs.declarations d
+     WHERE (p_logistics_no IS NULL OR d.logistics_no = p_logistics_no)
+       AND (p_invt_no IS NULL OR d.invt_no = p_invt_no)
+       AND (p_order_no IS NULL OR d.order_no = p_order_no)
+       AND (p_cop_no IS NULL OR d.cop_no = p_cop_no)
+       AND (p_enterprise IS NULL
+            OR p_enterprise IN (d.ebp_code, d.ebc_code, d.agent_code, d.owner_code,
+                                d.logistics_code))
+       AND (p_gcode IS NULL
+            OR EXISTS (SELECT 1 FROM customs.declaration_items i
+                        WHERE i.logistics_no = d.logistics_no
+                          AND left(i.gcode, length(p_gcode)) = p_gcode))
+       AND (p_day IS NULL
+            OR (d.declared_at AT TIME ZONE 'Asia/Shanghai')::date = p_day)
+     ORDER BY d.declared_at, d.logistics_no;
+END;
+$$;
+COMMENT ON FUNCTION customs.find_parcels(text, text, text, text, text, text, date) IS
+    'Officer: parcels by logisticsNo, invtNo, orderNo, copNo, enterprise code, HS code prefix, day.';

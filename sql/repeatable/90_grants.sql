@@ -11,8 +11,9 @@
 --                    change the schema. (Temporary tables stay allowed: apply_batch stages
 --                    in one.)
 --   customs_officer  SELECT on the officer views (parcel_status, inspection_queue,
---                    parcel_history, daily_summary), EXECUTE on the officer functions
---                    (record_inspection, release_review, return_review); nothing else: no
+--                    parcel_history, daily_summary, parcel_goods), EXECUTE on the officer
+--                    functions (record_inspection, release_review, return_review,
+--                    order_inspection, reopen_detained, find_parcels); nothing else: no
 --                    table, no daemon function.
 --
 -- This file is the whole truth: every run first takes back everything PUBLIC, customsd and
@@ -47,6 +48,8 @@ GRANT DELETE ON customs.declaration_items TO customsd;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customs TO customsd;
 GRANT EXECUTE ON FUNCTION
     customs.apply_batch(text, jsonb),
+    customs.unique_holders(jsonb),
+    customs.unique_columns(text[]),
     customs.change_status(text, integer, text, text, text, jsonb, text, text, integer, bigint),
     customs.record_change(text, integer, text, text, text, jsonb, text, text, integer, bigint),
     customs.record_refusal(text, integer, text, integer, text, text, text, integer, bigint,
@@ -78,10 +81,13 @@ GRANT EXECUTE ON FUNCTION
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                customs.daily_summary
+                customs.daily_summary, customs.parcel_goods
     TO customs_officer;
 GRANT EXECUTE ON FUNCTION
     customs.record_inspection(text, text, text, integer),
     customs.release_review(text, text),
-    customs.return_review(text, text)
+    customs.return_review(text, text),
+    customs.order_inspection(text, text),
+    customs.reopen_detained(text, text, text),
+    customs.find_parcels(text, text, text, text, text, text, date)
     TO customs_officer;

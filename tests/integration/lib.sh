@@ -130,14 +130,17 @@ rules_copy() {
 
 # t_decl LNO [FIELD=VALUE...]: a CEB603 declaration of parcel LNO, one item (2 x 699.50 CNY,
 # HS 9207900000, 3.5 kg gross), accepted by the shipped rules. FIELD=VALUE sets appType (1),
-# appStatus (2), ieFlag (E), note (""), gcode, qty, price, totalPrice, grossWeight, netWeight.
+# appStatus (2), ieFlag (E), note (""), gcode, qty, price, totalPrice, grossWeight, netWeight,
+# ebpCode (2303960001), orderNo (ORD-LNO), copNo (COP-LNO).
 t_decl() {
     local lno=$1 kv appType=1 appStatus=2 ieFlag=E note="" gcode=9207900000 qty=2 price=699.50 \
-        totalPrice=1399.00 grossWeight=3.5 netWeight=3.125
+        totalPrice=1399.00 grossWeight=3.5 netWeight=3.125 ebpCode=2303960001
+    local orderNo=ORD-$lno copNo=COP-$lno
     shift
     for kv in "$@"; do
         case ${kv%%=*} in
-        appType | appStatus | ieFlag | note | gcode | qty | price | totalPrice | grossWeight | netWeight)
+        appType | appStatus | ieFlag | note | gcode | qty | price | totalPrice | grossWeight | \
+            netWeight | ebpCode | orderNo | copNo)
             printf -v "${kv%%=*}" '%s' "${kv#*=}" ;;
         *) echo "t_decl: unknown field ${kv%%=*}" >&2; return 1 ;;
         esac
@@ -145,10 +148,10 @@ t_decl() {
     cat <<JSON
 {"guid":"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9","appType":"$appType","appTime":"20240512103000","appStatus":"$appStatus",
 "customsCode":"1900","portCode":"1900","ieFlag":"$ieFlag","ieDate":"20240512",
-"ebpCode":"2303960001","ebpName":"鸡西跨境电商平台","orderNo":"ORD-$lno",
+"ebpCode":"$ebpCode","ebpName":"鸡西跨境电商平台","orderNo":"$orderNo",
 "ebcCode":"2303960002","ebcName":"鸡西市石墨乐器电子商务有限公司",
 "logisticsCode":"2303960003","logisticsName":"密山国际物流有限公司","logisticsNo":"$lno",
-"copNo":"COP-$lno","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
+"copNo":"$copNo","agentCode":"2303960004","agentName":"密山报关行","ownerCode":"NO","ownerName":"鸡西市石墨乐器电子商务有限公司",
 "tradeMode":"9610","statisticsFlag":"A","trafMode":"4","country":"344","POD":"RUS",
 "freight":"0","fCurrency":"142","fFlag":"3","insuredFee":0,"iCurrency":"142","iFlag":"3",
 "wrapType":"2","packNo":1,"grossWeight":"$grossWeight","netWeight":"$netWeight","note":"$note",

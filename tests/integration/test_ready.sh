@@ -13,7 +13,13 @@
 #   - PostgreSQL going away mid-run: STATUS paused, then "consuming declarations" again when
 #     it is back, and a declaration produced then is applied;
 #   - every Kafka broker down at start (stack.sh kafka-down): no READY, STATUS says the
-#     brokers are unreachable; after kafka-up, READY.
+#     brokers are unreachable; after kafka-up, READY;
+#   - STATUS kept current while consuming: the records, declarations/s and lag, the
+#     connections, and the last error (the PostgreSQL outage, with its time);
+#   - the watchdog (WATCHDOG_USEC set as systemd sets it): WATCHDOG=1 comes regularly while
+#     the main loop makes progress, and stops while the loop is stuck: without lock or
+#     statement timeouts, an amendment waits for a row lock another session holds, so the
+#     consumer's database call never returns; once the lock goes, WATCHDOG=1 comes again.
 source "$(dirname "$0")/lib.sh"
 N=rd${T_RUN}
 DB=it_ready_$N
@@ -174,7 +180,10 @@ check "no second READY=1" 0 "$(since | grep -c '^READY=1$')"
 produce "$N.declarations" "$T_DIR/d.frames"
 if PGDATABASE=$DB wait_committed "$N" "$N.declarations" 3 60; then ok "declarations applied after the outage"; else
     fail "not applied: $(PGDATABASE=$DB committed "$N" "$N.declarations")"; tail -20 "$log"; fi
-expect_note "the count in STATUS" '^STATUS=consuming declarations: 3 records applied$' 15
+expect_note "the count in STATUS, with the connections and the last error" \
+    '^STATUS=consuming declarations: 3 records applied(, [0-9]+\.[0-9] declarations/s)?(, lag [0-9]+)?; PostgreSQL and Kafka up; last error at [0-2][0-9]:[0-5][0-9]:[0-5][0-9] UTC: PostgreSQL unavailable: .+$' 15
+expect_note "declarations/s and lag in STATUS" \
+    '^STATUS=consuming declarations: 3 records applied, [0-9]+\.[0-9] declarations/s, lag 0; ' 25
 stop_customsd TERM
 check "exit status" 0 "$STOP_RC"
 
@@ -188,6 +197,52 @@ $STACK kafka-up 2>"$T_DIR/stack.err" || { fail "kafka-up: $(cat "$T_DIR/stack.er
 KAFKA_STOPPED=0
 expect_note "Kafka up: READY" '^READY=1$' 40
 expect_note "Kafka up: STATUS" '^STATUS=consuming declarations' 5
+stop_customsd TERM
+check "exit status" 0 "$STOP_RC"
+
+# --- (iv) the watchdog: regular while the loop works, silent while it is stuck --------------
+sed -i "s/^  connect_timeout_s: 2$/  connect_timeout_s: 2\n  statement_timeout_ms: 0\n  lock_timeout_ms: 0/" "$cfg"
+grep -q 'lock_timeout_ms: 0' "$cfg" || { fail "could not switch the timeouts off"; finish; }
+X=$N-W
+frame_json "$T_DIR/w1.frames" "$X" "$(t_decl "$X")"
+produce "$N.declarations" "$T_DIR/w1.frames"
+export WATCHDOG_USEC=1000000 # 1 s: WATCHDOG=1 every 250 ms
+run_ready
+unset WATCHDOG_USEC
+expect_note "watchdog: READY" '^READY=1$' 30
+if PGDATABASE=$DB wait_committed "$N" "$N.declarations" 4 60; then ok "X stored"; else fail "X not stored"; tail -20 "$log"; finish; fi
+mark
+sleep 2 # a window to count the kicks in
+kicks=$(since | grep -c '^WATCHDOG=1$' || true)
+[ "$kicks" -ge 4 ] && ok "WATCHDOG=1 $kicks times in 2 s while the loop works" || fail "only $kicks WATCHDOG=1 in 2 s"
+# Another session holds X's row lock; an amendment of X makes the consumer wait for it.
+PGAPPNAME=locker-$N psql -X -q -d "$DB" -c "BEGIN; SELECT 1 FROM customs.declarations WHERE logistics_no = '$X' FOR UPDATE; SELECT pg_sleep(120)" >/dev/null 2>&1 &
+T_PIDS+=("$!")
+release() { qdb "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'locker-$N'" >/dev/null; }
+deadline=$(( $(date +%s) + 10 ))
+until [ "$(qdb "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE a.application_name = 'locker-$N' AND l.locktype = 'transactionid'")" -ge 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "the locking session did not start"; finish; }
+    sleep 0.1
+done
+frame_json "$T_DIR/w2.frames" "$X" "$(t_decl "$X" appType=2 note=amended)"
+produce "$N.declarations" "$T_DIR/w2.frames"
+deadline=$(( $(date +%s) + 30 ))
+until [ "$(qdb "SELECT count(*) FROM pg_stat_activity WHERE datname = '$DB' AND application_name = 'customsd' AND wait_event_type = 'Lock'")" -ge 1 ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { fail "customsd never waited for the lock"; release; finish; }
+    sleep 0.1
+done
+mark
+t_stuck=$(date +%s%N)
+sleep 3 # a negative: no WATCHDOG=1 may come while the loop waits (12 would in 3 s)
+kicks=$(since | grep -c '^WATCHDOG=1$' || true)
+check "WATCHDOG=1 while the loop is stuck on the lock (3 s)" 0 "$kicks"
+kill -0 "$CUSTOMSD_PID" 2>/dev/null && ok "customsd is alive meanwhile (only stuck)" || fail "customsd exited"
+check "the amendment waits, not committed" 4 "$(PGDATABASE=$DB committed "$N" "$N.declarations")"
+release
+expect_note "lock released: WATCHDOG=1 again" '^WATCHDOG=1$' 10
+first=$(tail -n +"$((MARK + 1))" "$notes" | grep -m1 ' WATCHDOG=1$' | cut -d ' ' -f 1)
+ok "silent for $(( first - t_stuck / 1000000 )) ms after the loop got stuck"
+if PGDATABASE=$DB wait_committed "$N" "$N.declarations" 5 30; then ok "the amendment committed after the release"; else fail "amendment not committed"; fi
 stop_customsd TERM
 check "exit status" 0 "$STOP_RC"
 finish

@@ -78,14 +78,16 @@ check "... the 120 receipt has no invtNo, the 399 and 800 receipts the parcel's"
 check "... its history: saved, then declared" "declared:1,declared:399,release:800" \
     "$(q "SELECT string_agg(event || ':' || status_code, ',' ORDER BY id) FROM customs.status_history WHERE logistics_no = '$S1'")"
 check "a saved 9-digit gcode, declared: rejected by the rules" "100" "$(status "$S4")"
-check "saved again: still 1, version 2, two receipts 1 (then the departure's -1)" "1|2|1,1,-1" \
-    "$(q "SELECT concat_ws('|', status_code, version, '$(receipts_of "$S5")') FROM customs.declarations WHERE logistics_no = '$S5'")"
+# The declaration and the departure scan come on two topics, which are not ordered against
+# each other: the receipts are compared as a set.
+check "saved again: still 1, version 2, two receipts 1 and the departure's -1" "1|2|-1,1,1" \
+    "$(q "SELECT concat_ws('|', status_code, version, (SELECT string_agg(payload->>'returnStatus', ',' ORDER BY payload->>'returnStatus') FROM customs.outbox WHERE key = '$S5' AND type = 'receipt')) FROM customs.declarations WHERE logistics_no = '$S5'")"
 check "a saved parcel cancelled: 100, cancelled" "100|t" \
     "$(q "SELECT concat_ws('|', status_code, cancelled_at IS NOT NULL) FROM customs.declarations WHERE logistics_no = '$S6'")"
 check "a saved parcel amended with appStatus 2: decided (399), receipts 1, 120, 399" "399|1,120,399" \
     "$(q "SELECT concat_ws('|', status_code, '$(receipts_of "$S7")') FROM customs.declarations WHERE logistics_no = '$S7'")"
 check "the departure of a saved parcel refused, -1 receipt, the parcel stays saved" "1|1|-1" \
-    "$(q "SELECT concat_ws('|', d.status_code, (SELECT count(*) FROM customs.refused_transitions t WHERE t.logistics_no = d.logistics_no AND t.event = 'departure'), (SELECT payload->>'returnStatus' FROM customs.outbox o WHERE o.key = d.logistics_no ORDER BY id DESC LIMIT 1)) FROM customs.declarations d WHERE d.logistics_no = '$S5'")"
+    "$(q "SELECT concat_ws('|', d.status_code, (SELECT count(*) FROM customs.refused_transitions t WHERE t.logistics_no = d.logistics_no AND t.event = 'departure'), (SELECT string_agg(payload->>'returnStatus', ',') FROM customs.outbox o WHERE o.key = d.logistics_no AND payload->>'returnStatus' = '-1')) FROM customs.declarations d WHERE d.logistics_no = '$S5'")"
 check "nothing quarantined" "" \
     "$(q "SELECT coalesce(string_agg(logistics_no, ','), '') FROM customs.quarantine WHERE logistics_no LIKE '$N-%'")"
 check "the parcel still saved has no invtNo and no 120 receipt" "$S5|f|0" \

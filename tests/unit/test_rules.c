@@ -837,6 +837,127 @@ static void test_saved(void **state)
     free(t);
 }
 
+/* A lookup for `unique` keys: one stored parcel holding one key (fields and values). */
+struct fake_holder {
+    const char *fields[2], *values[2];
+    const char *holder;
+    const char *asked_by; /* the logisticsNo of the last question */
+    int calls;
+};
+
+static const char *fake_holder_fn(void *ctx, const struct rules_key *k, const char *lno)
+{
+    struct fake_holder *h = ctx;
+
+    h->calls++;
+    h->asked_by = lno;
+    if (k->n != 2)
+        return NULL;
+    for (size_t i = 0; i < 2; i++) {
+        if (strcmp(k->fields[i], h->fields[i]) != 0 || strcmp(k->values[i], h->values[i]) != 0)
+            return NULL;
+    }
+    return strcmp(h->holder, lno) != 0 ? h->holder : NULL;
+}
+
+static void count_key(void *ctx, const struct rules_key *k)
+{
+    (void)k;
+    (*(int *)ctx)++;
+}
+
+/* Pre-check 19: `unique` keys, asked of the caller's lookup; skipped without one. */
+static void test_unique(void **state)
+{
+    struct fake_holder h = {
+        {"ebpCode", "orderNo"}, {"2301960001", "ORD20240512000001"}, "YL-OTHER", NULL, 0};
+    struct rules_lookup lookup = {fake_holder_fn, &h};
+    struct declaration *d = decode(valid_json);
+    struct decision dec = {0};
+    int keys = 0;
+    (void)state;
+
+    assert_true(rules_has_unique(mishan));
+    rules_unique_keys(mishan, d, count_key, &keys);
+    assert_int_equal(keys, 2); /* [ebpCode, orderNo] and [agentCode, copNo] */
+
+    /* Without a lookup the rule is not evaluated. */
+    assert_int_equal(rules_evaluate(mishan, d, &dec), 0);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+
+    /* Another parcel holds the order: rejected, naming it. */
+    assert_int_equal(rules_evaluate_lookup(mishan, d, &lookup, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 100);
+    expect_reason(&dec, "CEB603-UNIQUE-ORDERNO", RULE_REJECT,
+                  "ebpCode '2301960001', orderNo 'ORD20240512000001' already declared for "
+                  "parcel 'YL-OTHER'");
+    assert_non_null(find_reason(&dec, "CEB603-UNIQUE-ORDERNO")->message_zh);
+    assert_null(find_reason(&dec, "CEB603-UNIQUE-COPNO"));
+    assert_string_equal(h.asked_by, "YL2024051200000001");
+    assert_int_equal(h.calls, 2);
+    decision_clear(&dec);
+
+    /* The holder is the parcel itself (a redelivery, an amendment): no collision. */
+    h.holder = "YL2024051200000001";
+    assert_int_equal(rules_evaluate_lookup(mishan, d, &lookup, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    declaration_free(d);
+
+    /* Another platform's order of the same number is another key. */
+    h.holder = "YL-OTHER";
+    char *t =
+        replace_once(valid_json, "\"2301960001\", \"ebpName\"", "\"2301960009\", \"ebpName\"");
+    d = decode(t);
+    assert_int_equal(rules_evaluate_lookup(mishan, d, &lookup, &dec, NULL, NULL), 0);
+    assert_int_equal(dec.status_code, 399);
+    decision_clear(&dec);
+    declaration_free(d);
+    free(t);
+
+    /* No copNo: one key. Saved (appStatus 1): none, the rules do not judge it. */
+    t = replace_once(valid_json, "\"COP2024051200000001\"", "\"  \"");
+    d = decode(t);
+    keys = 0;
+    rules_unique_keys(mishan, d, count_key, &keys);
+    assert_int_equal(keys, 1);
+    declaration_free(d);
+    free(t);
+    t = replace_once(valid_json, "\"appStatus\": \"2\"", "\"appStatus\": \"1\"");
+    d = decode(t);
+    keys = 0;
+    rules_unique_keys(mishan, d, count_key, &keys);
+    assert_int_equal(keys, 0);
+    declaration_free(d);
+    free(t);
+
+    /* Load errors, at the position of the offending node. */
+    static const struct {
+        const char *text, *want;
+    } bad[] = {
+        {"version: 1\nrules:\n  - {id: U, action: reject, check: unique}\n",
+         "t.yaml:3:5: missing 'fields'"},
+        {"version: 1\nrules:\n  - {id: U, action: reject, check: unique, fields: [ebpCode, "
+         "\"items[].gcode\"]}\n",
+         "t.yaml:3:62: fields: 'items[].gcode' cannot be part of a key"},
+        {"version: 1\nrules:\n  - {id: U, action: reject, check: unique, fields: [grossWeight]}\n",
+         "t.yaml:3:53: fields: field 'grossWeight' is a decimal; this check reads text"},
+        {"version: 1\nrules:\n  - {id: U, action: reject, check: unique, fields: [ebpCode, "
+         "orderNo, copNo, agentCode, ebcCode]}\n",
+         "t.yaml:3:52: fields: a key has one to 4 fields, not 5"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct rules *r = NULL;
+        char err[512] = "";
+        assert_int_equal(
+            rules_load_buffer("t.yaml", bad[i].text, strlen(bad[i].text), &r, err, sizeof(err)),
+            -1);
+        if (!strstr(err, bad[i].want))
+            fail_msg("case %zu: '%s' does not contain '%s'", i, err, bad[i].want);
+    }
+}
+
 /* reject > review > inspect > accept; flag never changes the status. */
 static void test_precedence(void **state)
 {
@@ -1098,7 +1219,7 @@ static void test_load_errors(void **state)
         "check: unknown check 'regex' (known: required, together, length, one_of, "
         "pattern, same, absent, decimal, date, count, sequence, product, sum, compare, "
         "hs_prefix, "
-        "threshold, always)");
+        "threshold, unique, always)");
     expect_load_error("err_unknown_field.yaml", 10, 9,
                       "fields: unknown item field 'items[].hsCode'");
     expect_load_error("err_header_item_field.yaml", 6, 12,
@@ -1941,9 +2062,10 @@ static void test_trace_and_reason_fields(void **state)
     assert_true(c.in_order);
     assert_int_equal(c.matched, 1);
     /* Not applicable to a 9610 parcel of 2024-05-12: the bonded-mode rule and the two
-     * 9710/9810 rules (`when`), and the EAEU limits of 2020, 2022 and 2026 (effective dates). */
-    assert_int_equal(c.skipped, 6);
-    assert_int_equal(c.passed, rules_count(mishan) - 7);
+     * 9710/9810 rules (`when`), the EAEU limits of 2020, 2022 and 2026 (effective dates),
+     * and the two `unique` rules (no lookup of stored parcels here). */
+    assert_int_equal(c.skipped, 8);
+    assert_int_equal(c.passed, rules_count(mishan) - 9);
     assert_int_equal(dec.n_reasons, 1);
     assert_string_equal(dec.reasons[0].rule_id, "CEB603-IEFLAG");
     assert_int_equal(dec.reasons[0].severity, RULE_SEVERITY_MEDIUM);
@@ -2040,6 +2162,7 @@ int main(void)
         cmocka_unit_test(test_reject_beats_inspect),
         cmocka_unit_test(test_format_pre_rule),
         cmocka_unit_test(test_saved),
+        cmocka_unit_test(test_unique),
         cmocka_unit_test(test_precedence),
         cmocka_unit_test(test_message_truncation),
         cmocka_unit_test(test_value_escaping),
