@@ -9,6 +9,7 @@
  *   customsctl decide RULES DECLARATION.json
  *   customsctl config check FILE
  *   customsctl status | lag | quarantine list|show|replay | outbox status  (ctl_ops.h)
+ *   customsctl reload CONFIG PID      (systemd's ExecReload=: check, SIGHUP, await the outcome)
  *   customsctl --help | --version;  customsctl COMMAND --help
  *
  * Exit status: 0 success, 1 the file or declaration is bad, or not found (the reason is
@@ -31,6 +32,7 @@
 #include "declaration.h"
 #include "kafka.h"
 #include "log.h"
+#include "reload.h"
 #include "rules.h"
 #include "status.h"
 #include "store.h"
@@ -53,6 +55,7 @@ static int cmd_rules_check(char **argv);
 static int cmd_rules_test(char **argv);
 static int cmd_decide(char **argv);
 static int cmd_config_check(char **argv);
+static int cmd_reload(char **argv);
 
 static const struct command commands[] = {
     {{"rules", "check"},
@@ -108,6 +111,13 @@ static const struct command commands[] = {
      -1,
      "unpublished outbox rows per topic and the age of the oldest",
      ctl_ops_outbox_status},
+    {{"reload", NULL},
+     "CONFIG PID",
+     2,
+     "reload customsd's rules (systemd's ExecReload=): check the configuration and the rules "
+     "it names, signal process PID (SIGHUP) and wait up to 60 s for its answer in "
+     "$RUNTIME_DIRECTORY/reload; exit 1 when a check fails or customsd refuses the rules",
+     cmd_reload},
 };
 
 #define EXIT_STATUS_TEXT                                                                           \
@@ -972,6 +982,51 @@ static int cmd_config_check(char **argv)
     }
     printf("configuration OK\n");
     config_free(c);
+    return EXIT_SUCCESS;
+}
+
+#define RELOAD_TIMEOUT_MS 60000
+
+/* customsctl reload CONFIG PID: see reload.h. */
+static int cmd_reload(char **argv)
+{
+    struct config *c = NULL;
+    struct rules *r = NULL;
+    struct reload_outcome o;
+    char err[1024], dir[4096], *end;
+
+    errno = 0;
+    long pid = strtol(argv[1], &end, 10);
+    if (errno || end == argv[1] || *end || pid <= 1) {
+        fprintf(stderr, "customsctl reload: '%s' is not a process id\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (cmd_config_check(argv) != EXIT_SUCCESS)
+        return EXIT_FAILURE;
+    if (config_load(argv[0], &c, err, sizeof(err)) < 0 ||
+        rules_load(c->rules_path, &r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(c);
+        return EXIT_FAILURE;
+    }
+    printf("rules OK: %zu rules, version %s\n", rules_count(r), rules_version(r));
+    rules_free(r);
+    config_free(c);
+    if (reload_dir(dir, sizeof(dir)) < 0) {
+        fprintf(stderr, "customsctl reload: $RUNTIME_DIRECTORY is not set (systemd sets it "
+                        "from RuntimeDirectory=); customsd answers a reload there\n");
+        return EXIT_FAILURE;
+    }
+    if (reload_request((pid_t)pid, dir, RELOAD_TIMEOUT_MS, &o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "customsctl reload: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    if (!o.live) {
+        fprintf(stderr, "customsd refused the reload, rule set %s still live: %s\n", o.version,
+                o.message);
+        return EXIT_FAILURE;
+    }
+    printf("customsd: rule set %s live (%s)\n", o.version, o.message);
     return EXIT_SUCCESS;
 }
 
