@@ -108,7 +108,10 @@ else
     ok "baseline counted as applied ($baseline)"
 fi
 check "no warning" "" "$(grep -i warning "$T_DIR/migrate.out" || true)"
-same "every row kept" "$before_sums" "$(sums "$UP")"
+upgraded_sums=$(sums "$UP")
+# The tables the fixture had (a later migration's new tables start empty, and are not its).
+same "every row kept" "$before_sums" \
+    "$(awk 'NR == FNR { had[$1]; next } $1 in had' <(printf '%s\n' "$before_sums") - <<<"$upgraded_sums")"
 check "the transitions from 1 saved added (010_saved.sql)" "1:1 1:100 1:300 1:399 1:500" \
     "$(qd "$UP" "SELECT string_agg(from_code || ':' || to_code, ' ' ORDER BY to_code)
                    FROM customs.status_transitions WHERE from_code = 1")"
@@ -174,7 +177,7 @@ migrate "$UP" || fail "second run: $(cat "$T_DIR/migrate.out")"
 check "second run: nothing applied" "" "$(grep applying "$T_DIR/migrate.out" || true)"
 if schema "$UP" | cmp -s - "$T_DIR/schema.up"; then ok "second run: schema unchanged"; else
     fail "second run changed the schema"; fi
-same "second run: rows unchanged" "$before_sums" "$(sums "$UP")"
+same "second run: rows unchanged" "$upgraded_sums" "$(sums "$UP")"
 
 # --- migrate.sh's rules on the upgraded database (on copies) -------------------------------
 mkdir -p "$T_DIR/sql"
