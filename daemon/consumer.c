@@ -696,9 +696,8 @@ static void log_document(const struct batch_record *r, const struct batch_outcom
                  o->code == BATCH_OUT_DUPLICATE ? "duplicate, nothing changed: " : "stored ",
                  o->note);
     else if (o->code == BATCH_OUT_DOC_REJECTED)
-        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100), receipt sent: "
-                 "%s",
-                 sp->name, a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
+        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100): %s", sp->name,
+                 a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
     else
         log_debug("%s %s (%s [%" PRId32 "] offset %" PRId64 "): committed; outcome not reported",
                   sp->name, r->key, r->topic, r->partition, r->offset);

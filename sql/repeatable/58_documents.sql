@@ -207,7 +207,9 @@ BEGIN
             n_rejected := n_rejected + 1;
             UPDATE pg_temp.customs_apply_stage_v3 st
                SET outcome = 'rejected', result_status = 100,
-                   result_note = left(customs.reasons_text(s.reasons), 300)
+                   result_note = CASE WHEN v_rows = 1 THEN 'receipt sent: '
+                                      ELSE 'rejected before, no second receipt: ' END
+                                 || left(customs.reasons_text(s.reasons), 300)
              WHERE st.seq = s.seq;
         ELSE
             SELECT * INTO v_res

@@ -108,8 +108,8 @@ case $r in *goodsValue*"'1,399.10'"*) ok "receipt gives the reason (goodsValue '
 *) fail "receipt reason: $r" ;; esac
 grep -q "order 2303960001 $O1 ($N.orders \[[0-9]*\] offset [0-9]*): stored order version 2" "$log" &&
     ok "log: version 2 stored" || fail "no 'stored order version 2' line in the log"
-grep -q "rejected (100), receipt sent: CEB303-FORMAT" "$log" && ok "log: rejection" ||
-    fail "no rejection line in the log"
+grep -q "$OB ($N.orders \[[0-9]*\] offset [0-9]*): rejected (100): receipt sent: CEB303-FORMAT" "$log" &&
+    ok "log: rejection" || fail "no rejection line in the log"
 
 # Every record delivered again: nothing recorded twice, no second receipt.
 stop_customsd TERM
@@ -122,6 +122,11 @@ if wait_all; then ok "all re-read after the rewind"; else fail "re-read stalled"
 stop_customsd TERM
 check "after redelivery: nothing twice" "$want" "$(counts)"
 check "after redelivery: O1 still at version 2" 2 "$(q "SELECT version FROM customs.orders WHERE order_no = '$O1'")"
+grep -q "$OB ($N.orders \[[0-9]*\] offset [0-9]*): rejected (100): rejected before, no second receipt" "$log" &&
+    ok "log: the rejection delivered again sends no second receipt" ||
+    fail "no 'rejected before' line in the log"
+grep -q "order 2303960001 $O1 ($N.orders \[[0-9]*\] offset [0-9]*): duplicate, nothing changed: order: the content of version 2" "$log" &&
+    ok "log: version 2 delivered again is a duplicate" || fail "no duplicate line for version 2"
 
 # The fence: a batch on an orders partition that expects an offset not stored is refused.
 part=$(q "SELECT partition FROM customs.consumer_offsets WHERE group_id = '$N' AND topic = '$N.orders' AND next_offset > 0 LIMIT 1")
