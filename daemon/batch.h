@@ -114,7 +114,8 @@
  *                                    -- when none): R the refusal's reason, Q the quarantine
  *                                    -- reason, S what the scan did ("released", "held",
  *                                    -- "recorded", "closed"), D why a scan is a duplicate.
- *                                    -- M, C, X, S always have a status, R and Q a note.
+ *                                    -- M, C, X, S, J always have a status; R, Q, V, J a
+ *                                    -- note.
  *   "earlier_scans": [{"logisticsNo": "YL...", "scan": "arrival", "scannedAt":
  *                      "2024-05-12T02:30:00Z", "topic": "...", "partition": 0, "offset": 7,
  *                      "outcome": "S", "status": 800, "note": "released"}, ...]

@@ -186,7 +186,7 @@ struct document *document_decode(enum doc_type type, const char *data, size_t le
         .default_max_bytes = DECL_DEFAULT_MAX_BYTES,
         .max_depth = DOC_MAX_DEPTH,
         .key_missing = missing,
-        .key_despite_duplicate = false,
+        .key_despite_duplicate = true, /* as declarations: the sender may get a receipt */
         .key_name = sp->key_b,
         .key_max = kf ? kf->max_len : 0,
     };

@@ -47,7 +47,7 @@ frame_json "$of" "$OB" "$(order "$OB" 1,399.10 2)"      # readable, breaks CEB30
 frame_json "$of" "x" 'not json {'                       # unreadable: quarantined
 frame_json "$wf" "$W1" "$(waybill "$W1" 3.50000)"
 frame_json "$wf" "$W1" "$(waybill "$W1" 3.6)"           # version 2
-frame_json "$wf" "y" '{"logisticsNo":"YLQ","packNo":1,"packNo":2}' # duplicate key: quarantined
+frame_json "$wf" "y" "{\"logisticsNo\":\"YLQ$N\",\"packNo\":1,\"packNo\":2}" # a key twice: quarantined
 frame_json "$pf" "$O1" "$(payment "$O1" 2098.65)"
 produce "$N.orders" "$of"
 produce "$N.waybills" "$wf"
@@ -71,8 +71,9 @@ counts() {
               (SELECT count(*) FROM customs.quarantine WHERE source_topic LIKE '$N.%') || ' ' ||
               (SELECT count(*) FROM customs.outbox WHERE topic = '$N.receipts')"
 }
-# orders, lines, waybills, payments, versions, rejections, quarantined, receipts
-want="2 2 1 1 2 1 2 1"
+# orders, lines, waybills, payments, versions, rejections, quarantined, receipts (the
+# rejected order's, the -1 of the quarantined waybill, whose logisticsNo could be read)
+want="2 2 1 1 2 1 2 2"
 check "stored: orders lines waybills payments versions rejections quarantined receipts" "$want" "$(counts)"
 check "order O1: version 2 is current, exact decimals" "2|2098.65000|3.00000|2098.65000" \
     "$(q "SELECT o.version, o.goods_value, i.qty, i.total_price FROM customs.orders o
@@ -95,7 +96,10 @@ check "rejection kept with its reason" "order|2303960001|t" \
 check "quarantined byte-exact, with reasons" "2" \
     "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic LIKE '$N.%'
           AND (raw = convert_to('not json {', 'UTF8') AND reason LIKE 'invalid JSON%'
-               OR reason LIKE 'duplicate key \"packNo\"%')")"
+                   AND logistics_no IS NULL
+               OR reason LIKE 'duplicate key \"packNo\"%' AND logistics_no = 'YLQ$N')")"
+check "the quarantined waybill's sender gets a -1 receipt" "-1" \
+    "$(q "SELECT payload->>'returnStatus' FROM customs.outbox WHERE topic = '$N.receipts' AND key = 'YLQ$N'")"
 
 # The receipt on the topic: the document kind, its key, 100 and the reason.
 receipt=$(consume "$N.receipts" '%k %s\n' | grep "^$OB " || true)

@@ -131,6 +131,13 @@ static void test_refused(void **state)
     assert_null(decode(DOC_ORDER, "{\"orderNo\":\"A\",\"orderNo\":\"B\"}", &key, err));
     assert_non_null(strstr(err, "duplicate key \"orderNo\""));
     assert_null(key);
+    /* another key twice: refused, but the sender is known (a -1 receipt for a waybill) */
+    assert_null(
+        decode(DOC_WAYBILL, "{\"logisticsNo\":\"YL9\",\"packNo\":1,\"packNo\":2}", &key, err));
+    assert_non_null(strstr(err, "duplicate key \"packNo\""));
+    assert_string_equal(key, "YL9");
+    free(key);
+    key = NULL;
     assert_null(decode(DOC_WAYBILL, "{\"logisticsNo\":\"YL1\",", &key, err));
     assert_non_null(strstr(err, "invalid JSON"));
     /* orderNo is C..60 */
