@@ -132,6 +132,22 @@ grep -q "$OB ($N.orders \[[0-9]*\] offset [0-9]*): rejected (100): rejected befo
 grep -q "order 2303960001 $O1 ($N.orders \[[0-9]*\] offset [0-9]*): duplicate, nothing changed: order: the content of version 2" "$log" &&
     ok "log: version 2 delivered again is a duplicate" || fail "no duplicate line for version 2"
 
+# As the daemon's role (customsd: no DELETE but on the lines an order's new version
+# replaces): an order, its second version, a rejected one.
+rec() { # OFFSET DOC SHA STATUS
+    printf '{"kind":"order","topic":"%s.r","partition":0,"offset":%s,"timestamp_ms":-1,"doc":%s,"sha256":"%s","payload":"{}","status_code":%s,"reasons":[{"rule_id":"CEB303-FORMAT","action":"reject","message":"x"}]}' \
+        "$N" "$1" "$2" "$3" "$4"
+}
+batch="{\"offsets\":[{\"topic\":\"$N.r\",\"partition\":0,\"expected\":-1,\"next\":3}],\"records\":[
+$(rec 0 "{\"orderNo\":\"R$N\",\"ebpCode\":\"E\",\"items\":[{\"gnum\":1}]}" s1 120),
+$(rec 1 "{\"orderNo\":\"R$N\",\"ebpCode\":\"E\",\"items\":[{\"gnum\":2}]}" s2 120),
+$(rec 2 "{\"orderNo\":\"R$N\"}" s3 100)],\"topic_events\":\"$N.events\",\"topic_receipts\":\"$N.receipts\"}"
+check "as role customsd: an order, its second version, a rejection" "VVJ" \
+    "$(psql -X -A -t -q -v ON_ERROR_STOP=1 -c "SET ROLE customsd" \
+        -c "SELECT customs.apply_batch('$N-role', \$\$$batch\$\$)->>'outcomes'" 2>&1)"
+check "... the second version's lines" "2" \
+    "$(q "SELECT string_agg(gnum::text, ',') FROM customs.order_items WHERE order_no = 'R$N'")"
+
 # The fence: a batch on an orders partition that expects an offset not stored is refused.
 part=$(q "SELECT partition FROM customs.consumer_offsets WHERE group_id = '$N' AND topic = '$N.orders' AND next_offset > 0 LIMIT 1")
 out=$(psql -X -A -t -q -c "SELECT customs.apply_batch('$N', '{\"offsets\":[{\"topic\":\"$N.orders\",
