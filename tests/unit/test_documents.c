@@ -196,6 +196,13 @@ static void test_payment(void **state)
         d, "charge: '0.000001' has more than 5 digits after the decimal point (CEB403 N19,5)"));
     assert_true(has_problem(d, "accountingDate: '2024' has 4 characters, CEB403 C14 expected"));
     document_free(d);
+
+    /* a value with a control character is not shown */
+    snprintf(json, sizeof(json), PAYMENT, "1", "2024\\n");
+    d = decode(DOC_PAYMENT, json, NULL, err);
+    assert_non_null(d);
+    assert_true(has_problem(d, "accountingDate: '...' has 5 characters, CEB403 C14 expected"));
+    document_free(d);
 }
 
 static void test_specs(void **state)
