@@ -234,6 +234,84 @@ static struct json_object *batch_scan(const struct batch_record *r)
     return o;
 }
 
+/* The problems of a rejected document as reasons: [{"rule_id": "CEB303-FORMAT", "action":
+ * "reject", "severity": "high", "message": problem, "message_zh"}], one per kept problem and
+ * one saying how many more there were. */
+static struct json_object *batch_document_reasons(const struct document *doc)
+{
+    char rule[32], more[64];
+    snprintf(rule, sizeof(rule), "%s-FORMAT", doc->spec->standard);
+    size_t kept = doc->n_problems < DOC_MAX_PROBLEMS ? doc->n_problems : DOC_MAX_PROBLEMS;
+    struct json_object *arr = json_object_new_array_ext((int)kept + 1);
+    if (!arr)
+        return NULL;
+    for (size_t i = 0; i <= kept; i++) {
+        const char *msg = doc->problems[i < kept ? i : 0];
+        if (i == kept) {
+            if (doc->n_problems == kept)
+                break;
+            snprintf(more, sizeof(more), "and %zu more", doc->n_problems - kept);
+            msg = more;
+        }
+        struct json_object *o = json_object_new_object();
+        if (!o || json_object_array_add(arr, o)) {
+            json_object_put(o);
+            json_object_put(arr);
+            return NULL;
+        }
+        if (batch_add_string(o, "rule_id", rule) || batch_add_string(o, "action", "reject") ||
+            batch_add_string(o, "severity", "high") || batch_add_string(o, "message", msg) ||
+            batch_add_string(o, "message_zh", "报文格式不符")) {
+            json_object_put(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+/* An order, waybill or payment: its fields, the raw value, and 120 or 100 with reasons. */
+static struct json_object *batch_doc(const struct batch_record *r)
+{
+    const struct document *doc = r->doc;
+    const struct doc_spec *sp = doc->spec;
+    char sha[65];
+
+    if (!json_strict_text(r->value, r->value_len)) /* as for declarations: a caller bug */
+        return batch_quarantine(r, NULL, BATCH_NOT_TEXT);
+    if (sha256_hex(r->value, r->value_len, sha) != 0)
+        return NULL;
+    struct json_object *o = batch_record_start(sp->name, r);
+    if (!o)
+        return NULL;
+    struct json_object *fields = json_object_new_object();
+    if (batch_add(o, "doc", fields))
+        goto fail;
+    if (sp->lines_name) {
+        struct json_object *lines = json_object_new_array_ext((int)doc->n_lines);
+        if (batch_add(fields, "items", lines))
+            goto fail;
+        for (size_t i = 0; i < doc->n_lines; i++) {
+            struct json_object *it = json_object_new_object();
+            if (!it || json_object_array_add(lines, it)) {
+                json_object_put(it);
+                goto fail;
+            }
+            if (batch_add_fields(it, (const char *)doc->lines + i * sp->line_size, sp->lines,
+                                 sp->n_lines))
+                goto fail;
+        }
+    }
+    if (batch_add_fields(fields, doc->head, sp->head, sp->n_head) ||
+        batch_add_string(o, "sha256", sha) || batch_add_payload(o, r) ||
+        batch_add(o, "status_code", json_object_new_int(doc->n_problems ? 100 : 120)) ||
+        (doc->n_problems && batch_add(o, "reasons", batch_document_reasons(doc))))
+        goto fail;
+    return o;
+fail:
+    json_object_put(o);
+    return NULL;
+}
+
 /* A caller bug in a record (batch.h), or NULL when the record is well-formed. */
 static const char *batch_record_bug(const struct batch_record *r)
 {
@@ -244,6 +322,8 @@ static const char *batch_record_bug(const struct batch_record *r)
     if (r->kind == BATCH_SCAN &&
         (!r->scan || !r->scan->scanned_at || (!r->scan->logisticsNo && !r->key)))
         return "scan record without scan, scannedAt or logisticsNo";
+    if (r->kind == BATCH_DOCUMENT && !r->doc)
+        return "document record without document";
     return NULL;
 }
 
@@ -255,6 +335,8 @@ static struct json_object *batch_record(const struct batch_record *r)
         return batch_declaration(r);
     case BATCH_SCAN:
         return batch_scan(r);
+    case BATCH_DOCUMENT:
+        return batch_doc(r);
     case BATCH_QUARANTINE:
         break;
     }
@@ -358,6 +440,9 @@ static void batch_counts(struct json_object *counts, struct batch_result *res)
     res->refused = batch_count(counts, "refused");
     res->scans = batch_count(counts, "scans");
     res->pending_scans = batch_count(counts, "pending_scans");
+    res->documents = batch_count(counts, "documents");
+    res->document_duplicates = batch_count(counts, "document_duplicates");
+    res->documents_rejected = batch_count(counts, "documents_rejected");
 }
 
 int batch_result_parse(const char *text, struct batch_result *res)
@@ -376,7 +461,7 @@ int batch_result_parse(const char *text, struct batch_result *res)
 /* ---- the per-record report of the answer ---- */
 
 /* The letters of "outcomes" (batch.h), indexed by enum batch_outcome_code. */
-static const char batch_letters[] = "?ADMCXRQSP";
+static const char batch_letters[] = "?ADMCXRQSPVJ";
 
 char batch_outcome_letter(enum batch_outcome_code code)
 {
@@ -476,8 +561,10 @@ static int batch_report(struct json_object *ans, size_t n_records, struct batch_
     for (size_t i = 0; i < n; i++) {
         const struct batch_outcome *o = &outcomes[i];
         bool need_status = o->code == BATCH_OUT_AMENDED || o->code == BATCH_OUT_CANCELLED ||
-                           o->code == BATCH_OUT_CONFLICT || o->code == BATCH_OUT_SCAN;
-        bool need_note = o->code == BATCH_OUT_REFUSED || o->code == BATCH_OUT_QUARANTINED;
+                           o->code == BATCH_OUT_CONFLICT || o->code == BATCH_OUT_SCAN ||
+                           o->code == BATCH_OUT_DOC_REJECTED;
+        bool need_note = o->code == BATCH_OUT_REFUSED || o->code == BATCH_OUT_QUARANTINED ||
+                         o->code == BATCH_OUT_DOC_STORED || o->code == BATCH_OUT_DOC_REJECTED;
         if (need_status && o->status < 0)
             return util_errf(err, errlen, "record %zu (outcome %c): no status", i, letters[i]);
         if (need_note && !o->note[0])

@@ -22,7 +22,7 @@
  *   }
  *
  * Every RECORD starts with
- *     "kind": "declaration" | "quarantine" | "scan",
+ *     "kind": "declaration" | "quarantine" | "scan" | "order" | "waybill" | "payment",
  *     "topic": "...", "partition": 0, "offset": 41,   -- where it was consumed (integers)
  *     "timestamp_ms": 1715480000000                   -- Kafka record timestamp, milliseconds
  *                                                     -- since the Unix epoch; -1 = none
@@ -56,6 +56,18 @@
  *     "sha256": "<lowercase hex SHA-256 of the raw value>",
  *     "payload": "<the raw value as a JSON string>"
  *
+ *   order | waybill | payment (BATCH_DOCUMENT, a decoded CEB303, CEB505 or CEB403, documents.h)
+ *     "doc": {"items": [LINE, ...], HEAD...},    -- its fields (documents.h tables), by CEB
+ *                                                -- name, as "decl" (absent ones left out);
+ *                                                -- "items" for an order only
+ *     "sha256": "<lowercase hex SHA-256 of the raw value>",
+ *     "payload": "<the raw value as a JSON string>",
+ *     "status_code": 120 | 100,                  -- 120 well-formed: stored; 100 rejected
+ *                                                -- for its format (a receipt is sent)
+ *     "reasons": [...]                           -- 100 only: one per problem, as above,
+ *                                                -- rule_id "CEB303-FORMAT" (CEB505-,
+ *                                                -- CEB403-), action "reject"
+ *
  *   quarantine (BATCH_QUARANTINE, a record kept byte-exact because it could not be decoded)
  *     "raw_b64": "<base64 of the raw value>",    -- RFC 4648 with padding; "" when empty
  *     "reason": "invalid JSON at byte 17: ...",  -- why; "unknown" when none was given
@@ -70,6 +82,8 @@
  * apply_batch answers with one JSON object, read by batch_answer_parse: the counts
  *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
  *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result)
+ * and, only when the batch had orders, waybills or payments, {"documents",
+ * "document_duplicates", "documents_rejected"} (stored as a new version, sent again, rejected),
  * and the per-record report of what was recorded (struct batch_outcome):
  *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
  *                                    -- batch order (the document's "records"):
@@ -86,6 +100,11 @@
  * machine (an amendment, cancellation or scan), or an amendment/cancellation of a logisticsNo not
  * declared; kept with the reason Q  quarantined: could not be decoded, or stored as such by
  * apply_batch S  scan applied (arrival or departure) P  scan kept, pending its declaration
+ *       V  document (order, waybill, payment) stored: its first version or a later one
+ *          replacing the current one (note "order version 2"); D for one with the bytes of
+ *          a stored version (note "order: the content of version 1")
+ *       J  document rejected for its format: kept with its reasons, receipt 100 sent
+ *          (status 100, note: the reasons)
  *   "details": [{"i": 4, "status": 399, "note": "..."}, ...]
  *                                    -- for the records that are not A, in batch order:
  *                                    -- "i" the record's 0-based index in "outcomes",
@@ -95,7 +114,8 @@
  *                                    -- when none): R the refusal's reason, Q the quarantine
  *                                    -- reason, S what the scan did ("released", "held",
  *                                    -- "recorded", "closed"), D why a scan is a duplicate.
- *                                    -- M, C, X, S always have a status, R and Q a note.
+ *                                    -- M, C, X, S, J always have a status; R, Q, V, J a
+ *                                    -- note.
  *   "earlier_scans": [{"logisticsNo": "YL...", "scan": "arrival", "scannedAt":
  *                      "2024-05-12T02:30:00Z", "topic": "...", "partition": 0, "offset": 7,
  *                      "outcome": "S", "status": 800, "note": "released"}, ...]
@@ -112,6 +132,7 @@
 #include <stdint.h>
 
 #include "declaration.h"
+#include "documents.h"
 #include "rules.h"
 #include "scan.h"
 
@@ -119,6 +140,7 @@ enum batch_kind {
     BATCH_DECLARATION, /* a decided declaration (customs.declarations topic) */
     BATCH_QUARANTINE,  /* a record that could not be decoded (either topic) */
     BATCH_SCAN,        /* a warehouse scan (mishan.warehouse.scans topic) */
+    BATCH_DOCUMENT,    /* an order, waybill or payment (their topics, documents.h) */
 };
 
 /* One Kafka record of the batch, in consumption order. Nothing here is owned. */
@@ -136,6 +158,7 @@ struct batch_record {
     const struct decision *decision;   /* DECLARATION only */
     const char *reason;                /* QUARANTINE only: why it could not be decoded */
     const struct warehouse_scan *scan; /* SCAN only */
+    const struct document *doc;        /* DOCUMENT only */
 };
 
 /* Offset fence for one partition touched by the batch (positions_fence_add fills them). */
@@ -159,20 +182,25 @@ struct batch_result {
                              (kept with the reason and a -1 receipt) */
     size_t scans;         /* warehouse scans recorded (customs.warehouse_scans) */
     size_t pending_scans; /* of those, waiting for their declaration */
+    size_t documents;     /* orders, waybills, payments stored (a first or later version) */
+    size_t document_duplicates; /* documents with the bytes of a stored version: no-op */
+    size_t documents_rejected;  /* documents rejected for their format (receipt 100) */
 };
 
 /* What apply_batch recorded for one record (the "outcomes" letters above). */
 enum batch_outcome_code {
-    BATCH_OUT_UNKNOWN = 0, /* not reported: the answer had no readable report */
-    BATCH_OUT_APPLIED,     /* A */
-    BATCH_OUT_DUPLICATE,   /* D */
-    BATCH_OUT_AMENDED,     /* M */
-    BATCH_OUT_CANCELLED,   /* C */
-    BATCH_OUT_CONFLICT,    /* X */
-    BATCH_OUT_REFUSED,     /* R */
-    BATCH_OUT_QUARANTINED, /* Q */
-    BATCH_OUT_SCAN,        /* S */
-    BATCH_OUT_PENDING,     /* P */
+    BATCH_OUT_UNKNOWN = 0,  /* not reported: the answer had no readable report */
+    BATCH_OUT_APPLIED,      /* A */
+    BATCH_OUT_DUPLICATE,    /* D */
+    BATCH_OUT_AMENDED,      /* M */
+    BATCH_OUT_CANCELLED,    /* C */
+    BATCH_OUT_CONFLICT,     /* X */
+    BATCH_OUT_REFUSED,      /* R */
+    BATCH_OUT_QUARANTINED,  /* Q */
+    BATCH_OUT_SCAN,         /* S */
+    BATCH_OUT_PENDING,      /* P */
+    BATCH_OUT_DOC_STORED,   /* V */
+    BATCH_OUT_DOC_REJECTED, /* J */
 };
 
 /* Longest note kept (bytes with the NUL); a longer one is cut at a UTF-8 boundary. */
@@ -211,7 +239,8 @@ struct batch_report {
  * with err set: "batch too large" (more than INT_MAX records or offsets), "record without
  * topic or value", "declaration record without declaration or decision", "scan record
  * without scan, scannedAt or logisticsNo" (caller bugs: nothing is built), or "out of
- * memory building the batch" / "out of memory serialising the batch".
+ * memory building the batch" / "out of memory serialising the batch". A document record
+ * without its document is the caller bug "document record without document".
  */
 char *batch_document(const struct batch_record *records, size_t n_records,
                      const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,

@@ -44,6 +44,7 @@ enum config_kind {
     CK_PATH,       /* non-empty; relative to the configuration file's directory */
     CK_PROPERTIES, /* mapping of librdkafka properties, text values (config_check) */
     CK_TOPIC,      /* a Kafka topic name: [A-Za-z0-9._-], 1..249 characters */
+    CK_TOPIC_OPT,  /* a Kafka topic name, or empty: not consumed */
     CK_CONNINFO,   /* a libpq connection string or URI, may be empty (config_check) */
     CK_LISTEN,     /* "" (off) or HOST:PORT, an IPv6 HOST in brackets, PORT 1..65535 */
 };
@@ -65,6 +66,9 @@ static const struct config_key config_keys[] = {
     {"kafka.topics.scans", CK_TOPIC, CFG(topic_scans), "mishan.warehouse.scans", 0, 0},
     {"kafka.topics.events", CK_TOPIC, CFG(topic_events), "mishan.warehouse.events", 0, 0},
     {"kafka.topics.receipts", CK_TOPIC, CFG(topic_receipts), "customs.receipts", 0, 0},
+    {"kafka.topics.orders", CK_TOPIC, CFG(topic_orders), "customs.orders", 0, 0},
+    {"kafka.topics.waybills", CK_TOPIC, CFG(topic_waybills), "customs.waybills", 0, 0},
+    {"kafka.topics.payments", CK_TOPIC_OPT, CFG(topic_payments), "", 0, 0},
     {"kafka.properties", CK_PROPERTIES, 0, NULL, 0, 0},
     {"postgresql.conninfo", CK_CONNINFO, CFG(pg_conninfo), "", 0, 0},
     {"postgresql.connect_timeout_s", CK_UNSIGNED, CFG(pg_connect_timeout_s), "5", 1, 3600},
@@ -292,14 +296,16 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
     case CK_PROPERTIES:
         return 0; /* a mapping, handled by config_apply_properties */
     case CK_TOPIC:
-        if (!*text || strlen(text) > 249 ||
+    case CK_TOPIC_OPT:
+        if ((!*text && key->kind == CK_TOPIC) || strlen(text) > 249 ||
             strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                          "abcdefghijklmnopqrstuvwxyz"
                          "0123456789._-") != strlen(text))
             return config_error(pos, err, errlen,
                                 "%s: '%s' is not a Kafka topic name (1 to 249 of "
-                                "A-Z a-z 0-9 . _ -)",
-                                key->path, text);
+                                "A-Z a-z 0-9 . _ -%s)",
+                                key->path, text,
+                                key->kind == CK_TOPIC_OPT ? ", or empty: not consumed" : "");
         if (config_set_string((char **)(base + key->offset), text) < 0)
             return util_errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
@@ -453,7 +459,7 @@ fail:
 }
 
 /*
- * The four topics must differ: reading our own events as declarations, or publishing
+ * The topics must differ: reading our own events as declarations, or publishing
  * receipts into the warehouse's topic, would be a silent disaster.
  */
 static int config_check_topics(const struct config *c, const struct ynode *root, char *err,
@@ -464,11 +470,14 @@ static int config_check_topics(const struct config *c, const struct ynode *root,
     } t[] = {{"declarations", c->topic_declarations},
              {"scans", c->topic_scans},
              {"events", c->topic_events},
-             {"receipts", c->topic_receipts}};
+             {"receipts", c->topic_receipts},
+             {"orders", c->topic_orders},
+             {"waybills", c->topic_waybills},
+             {"payments", c->topic_payments}};
 
     for (size_t i = 0; i < ARRAY_SIZE(t); i++) {
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(t[i].value, t[j].value) != 0)
+            if (!*t[i].value || strcmp(t[i].value, t[j].value) != 0)
                 continue;
             /* Point at the later of the two in the file (or the top when both defaulted). */
             struct config_pos pos = {c->path, 1, 1};
@@ -609,6 +618,9 @@ void config_free(struct config *c)
     free(c->topic_scans);
     free(c->topic_events);
     free(c->topic_receipts);
+    free(c->topic_orders);
+    free(c->topic_waybills);
+    free(c->topic_payments);
     for (size_t i = 0; i < c->n_kafka_properties; i++) {
         free(c->kafka_properties[i].name);
         free(c->kafka_properties[i].value);

@@ -32,6 +32,9 @@ struct config {
     char *topic_scans;         /* default "mishan.warehouse.scans" */
     char *topic_events;        /* default "mishan.warehouse.events" */
     char *topic_receipts;      /* default "customs.receipts" */
+    char *topic_orders;        /* default "customs.orders" (CEB303) */
+    char *topic_waybills;      /* default "customs.waybills" (CEB505) */
+    char *topic_payments;      /* default "" = not consumed (CEB403) */
     size_t n_kafka_properties; /* passthrough to librdkafka (TLS, SASL, tuning) */
     struct config_property *kafka_properties;
 

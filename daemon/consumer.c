@@ -47,6 +47,7 @@ struct slot {
     rd_kafka_message_t *msg;
     struct declaration *decl;
     struct warehouse_scan *scan;
+    struct document *doc;
     struct decision decision;
     char *key;
     char reason[512];
@@ -403,6 +404,12 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(2);
     rd_kafka_topic_partition_list_add(topics, cfg->topic_declarations, RD_KAFKA_PARTITION_UA);
     rd_kafka_topic_partition_list_add(topics, cfg->topic_scans, RD_KAFKA_PARTITION_UA);
+    /* orders, waybills, payments (the payments topic is optional: "" = not consumed) */
+    const char *doc_topics[] = {cfg->topic_orders, cfg->topic_waybills, cfg->topic_payments};
+    for (size_t i = 0; i < 3; i++) {
+        if (doc_topics[i] && *doc_topics[i])
+            rd_kafka_topic_partition_list_add(topics, doc_topics[i], RD_KAFKA_PARTITION_UA);
+    }
     rd_kafka_resp_err_t kerr = rd_kafka_subscribe(p->rk, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     if (kerr) {
@@ -410,8 +417,10 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
                  cfg->topic_scans, rd_kafka_err2str(kerr));
         goto fail;
     }
-    log_info("consuming %s and %s as group %s from %s", cfg->topic_declarations, cfg->topic_scans,
-             cfg->group_id, cfg->bootstrap_servers);
+    log_info("consuming %s and %s as group %s from %s; orders %s, waybills %s, payments %s",
+             cfg->topic_declarations, cfg->topic_scans, cfg->group_id, cfg->bootstrap_servers,
+             cfg->topic_orders, cfg->topic_waybills,
+             *cfg->topic_payments ? cfg->topic_payments : "(not consumed)");
     *out = p;
     return 0;
 fail:
@@ -507,6 +516,7 @@ static void slot_clear(struct slot *s)
         rd_kafka_message_destroy(s->msg);
     declaration_free(s->decl);
     scan_free(s->scan);
+    document_free(s->doc);
     decision_clear(&s->decision);
     free(s->key);
     memset(s, 0, sizeof(*s));
@@ -519,11 +529,24 @@ static void batch_clear(struct consumer *p, size_t n)
     positions_batch_reset(p->positions);
 }
 
+/* The document type of an orders, waybills or payments topic; -1 for another topic. */
+static int document_topic(const struct config *cfg, const char *topic)
+{
+    if (strcmp(topic, cfg->topic_orders) == 0)
+        return DOC_ORDER;
+    if (strcmp(topic, cfg->topic_waybills) == 0)
+        return DOC_WAYBILL;
+    if (*cfg->topic_payments && strcmp(topic, cfg->topic_payments) == 0)
+        return DOC_PAYMENT;
+    return -1;
+}
+
 /* Decode and decide one record into slot s and its batch record r. */
 static void prepare_record(struct consumer *p, struct slot *s, struct batch_record *r)
 {
     rd_kafka_message_t *m = s->msg;
     rd_kafka_timestamp_type_t tstype;
+    int dt;
 
     memset(r, 0, sizeof(*r));
     r->topic = rd_kafka_topic_name(m->rkt);
@@ -543,6 +566,20 @@ static void prepare_record(struct consumer *p, struct slot *s, struct batch_reco
             r->key = s->scan->logisticsNo;
             r->scan = s->scan;
             return;
+        }
+    } else if ((dt = document_topic(p->cfg, r->topic)) >= 0) {
+        s->doc = document_decode((enum doc_type)dt, m->payload, m->len, p->cfg->max_message_bytes,
+                                 &s->key, s->reason, sizeof(s->reason));
+        if (s->doc) {
+            r->kind = BATCH_DOCUMENT;
+            r->key = document_string(s->doc, s->doc->spec->key_b);
+            r->doc = s->doc;
+            return;
+        }
+        /* Quarantined: only a waybill's key is a logisticsNo, that a receipt can carry. */
+        if (dt != DOC_WAYBILL) {
+            free(s->key);
+            s->key = NULL;
         }
     } else {
         s->decl = declaration_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key,
@@ -718,6 +755,24 @@ static void log_scan(const struct batch_record *r, const struct batch_outcome *o
     }
 }
 
+/* One order, waybill or payment record: what apply_batch recorded for it (o). */
+static void log_document(const struct batch_record *r, const struct batch_outcome *o)
+{
+    const struct doc_spec *sp = r->doc->spec;
+    const char *a = document_string(r->doc, sp->key_a);
+    if (o->code == BATCH_OUT_DOC_STORED || o->code == BATCH_OUT_DUPLICATE)
+        log_info("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): %s%s", sp->name, a ? a : "?",
+                 r->key, r->topic, r->partition, r->offset,
+                 o->code == BATCH_OUT_DUPLICATE ? "duplicate, nothing changed: " : "stored ",
+                 o->note);
+    else if (o->code == BATCH_OUT_DOC_REJECTED)
+        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100): %s", sp->name,
+                 a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
+    else
+        log_debug("%s %s (%s [%" PRId32 "] offset %" PRId64 "): committed; outcome not reported",
+                  sp->name, r->key, r->topic, r->partition, r->offset);
+}
+
 /*
  * One line per record of the committed range records[lo, hi), derived from what apply_batch
  * recorded (p->outcomes), never from the decision alone: a decision is only named where it
@@ -735,6 +790,8 @@ static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
             log_scan(r, o);
         } else if (r->kind == BATCH_DECLARATION) {
             log_declaration(r, o);
+        } else if (r->kind == BATCH_DOCUMENT) {
+            log_document(r, o);
         } else if (o->code == BATCH_OUT_QUARANTINED) {
             rec_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", o->note);
@@ -968,6 +1025,11 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
                      " (logisticsNo %s) refused by the database: %s; quarantining it",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", err);
             snprintf(sl->reason, sizeof(sl->reason), "refused by the database: %.480s", err);
+            if (r->kind == BATCH_DOCUMENT && r->doc->spec->type != DOC_WAYBILL) {
+                r->key = NULL; /* an orderNo is not a logisticsNo: no receipt */
+                free(sl->key);
+                sl->key = NULL;
+            }
             if (!sl->key && r->key)
                 sl->key = strdup(r->key);
             r->kind = BATCH_QUARANTINE;
@@ -976,6 +1038,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
             r->decl = NULL;
             r->decision = NULL;
             r->scan = NULL;
+            r->doc = NULL;
             p->stats.refused++;
             return apply_range(p, lo, hi);
         }

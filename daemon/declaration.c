@@ -115,10 +115,13 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
 /* ------------------------------------------------------------------------------------ */
 /* Faults: a known field that breaks the CEB603 format (declaration.h).                   */
 
-/* Where decoding stands: the declaration (its faults) and the item being decoded. */
+/* Where decoding stands: the record's fault list, the item being decoded, and the name of
+ * the standard the fault texts cite ("CEB603"). */
 struct decode_ctx {
-    struct declaration *d;
-    long item; /* -1 for the header */
+    size_t *n_faults;
+    struct decl_fault **faults;
+    long item;       /* -1 for the header */
+    const char *std; /* "CEB603", "CEB303", ... */
 };
 
 /* `src` (len bytes, valid UTF-8) into out (DECL_FAULT_SHOW * 6 + 4 bytes): control
@@ -173,16 +176,15 @@ static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, ch
 static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, char *err,
                      size_t errlen, const char *fmt, ...)
 {
-    struct declaration *d = cx->d;
     va_list ap;
 
-    if (d->n_faults++ >= DECL_MAX_FAULTS)
+    if ((*cx->n_faults)++ >= DECL_MAX_FAULTS)
         return 0; /* counted, not kept */
-    if (!d->faults && !(d->faults = calloc(DECL_MAX_FAULTS, sizeof(*d->faults)))) {
+    if (!*cx->faults && !(*cx->faults = calloc(DECL_MAX_FAULTS, sizeof(**cx->faults)))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    struct decl_fault *f = &d->faults[d->n_faults - 1];
+    struct decl_fault *f = &(*cx->faults)[*cx->n_faults - 1];
     f->item = cx->item;
     snprintf(f->name, sizeof(f->name), "%s", name);
     if (v) {
@@ -224,8 +226,8 @@ static int decode_string(struct decode_ctx *cx, json_object *v, const char *name
     /* A code point takes at least one byte: only a longer text needs counting. */
     if (slen > DECL_MAX_STRING && decl_utf8_length(s) > DECL_MAX_STRING)
         return fault_add(cx, name, v, err, errlen,
-                         "is longer than %d characters (the longest CEB603 field)",
-                         DECL_MAX_STRING);
+                         "is longer than %d characters (the longest %s field)", DECL_MAX_STRING,
+                         cx->std);
     *out = strndup(s, slen);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
@@ -247,12 +249,12 @@ static int decode_integer(struct decode_ctx *cx, json_object *v, const char *tex
     for (size_t i = 0; i < tlen; i++) {
         if (text[i] < '0' || text[i] > '9')
             return fault_add(cx, f->name, v, err, errlen,
-                             "is not a whole number (digits only, CEB603 N%u)", f->max_len);
+                             "is not a whole number (digits only, %s N%u)", cx->std, f->max_len);
         if (sig || text[i] != '0')
             sig++;
         if (sig > f->max_len)
-            return fault_add(cx, f->name, v, err, errlen, "has more than %u digits (CEB603 N%u)",
-                             f->max_len, f->max_len);
+            return fault_add(cx, f->name, v, err, errlen, "has more than %u digits (%s N%u)",
+                             f->max_len, cx->std, f->max_len);
         val = val * 10 + (text[i] - '0');
     }
     out->present = true;
@@ -278,7 +280,7 @@ static int decode_decimal(struct decode_ctx *cx, json_object *v, const char *tex
     if (decimal_parse(text, tlen, &out->value, why, sizeof(why)) < 0) {
         if (strncmp(why, "not a decimal number", 20) == 0)
             return fault_add(cx, f->name, v, err, errlen, "is %s (plain N19,5 expected)", why);
-        return fault_add(cx, f->name, v, err, errlen, "has %s (CEB603 N19,5)", why);
+        return fault_add(cx, f->name, v, err, errlen, "has %s (%s N19,5)", why, cx->std);
     }
     out->present = true;
     return 0;
@@ -311,8 +313,8 @@ static int decode_field(struct decode_ctx *cx, json_object *obj, const struct de
         (strcmp(text, "18446744073709551615") == 0 || strcmp(text, "9223372036854775807") == 0 ||
          strcmp(text, "-9223372036854775808") == 0))
         return fault_add(cx, f->name, NULL, err, errlen,
-                         "is a number of 19 or more digits, too large for CEB603 N%u%s", f->max_len,
-                         f->kind == DECL_DECIMAL ? ",5" : "");
+                         "is a number of 19 or more digits, too large for %s N%u%s", cx->std,
+                         f->max_len, f->kind == DECL_DECIMAL ? ",5" : "");
     if (f->kind == DECL_INTEGER)
         return decode_integer(cx, v, text, tlen, f, (struct decl_integer *)(void *)member, err,
                               errlen);
@@ -329,12 +331,60 @@ static int decode_fields(struct decode_ctx *cx, json_object *obj, const struct d
     return 0;
 }
 
-static void free_strings(const struct decl_field *table, size_t n, void *base)
+void decl_free_fields(const struct decl_field *table, size_t n, void *base)
 {
+    if (!base)
+        return;
     for (size_t i = 0; i < n; i++) {
         if (table[i].kind == DECL_STRING)
             free(*(char **)((char *)base + table[i].offset));
     }
+}
+
+int decl_decode_fields(struct json_object *obj, const struct decl_field *table, size_t n,
+                       void *base, const struct decl_decode_into *into, char *err, size_t errlen)
+{
+    struct decode_ctx cx = {into->n_faults, into->faults, -1, into->std};
+    return decode_fields(&cx, obj, table, n, base, err, errlen);
+}
+
+int decl_decode_list(struct json_object *obj, const char *list, size_t max, size_t entry_size,
+                     const struct decl_field *table, size_t n, void **entries, size_t *n_entries,
+                     const struct decl_decode_into *into, char *err, size_t errlen)
+{
+    struct decode_ctx cx = {into->n_faults, into->faults, -1, into->std};
+    json_object *arr;
+    if (!json_object_object_get_ex(obj, list, &arr) || arr == NULL)
+        return 0; /* absent or null */
+    if (json_object_get_type(arr) != json_type_array)
+        return fault_add(&cx, list, arr, err, errlen, "is %s, a list of %s expected",
+                         fault_type_words(json_object_get_type(arr)), list);
+    size_t count = json_object_array_length(arr);
+    if (count > max)
+        return fault_add(&cx, list, NULL, err, errlen, "has %zu entries, %s allows at most %zu",
+                         count, into->std, max);
+    if (count > 0) {
+        *entries = calloc(count, entry_size);
+        if (!*entries) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < count; i++) {
+        json_object *it = json_object_array_get_idx(arr, i);
+        *n_entries = i + 1; /* so that the caller frees what was decoded */
+        cx.item = (long)i;
+        if (it == NULL || json_object_get_type(it) != json_type_object) {
+            /* kept as an entry without fields, so that positions stay as sent */
+            if (fault_add(&cx, "", it, err, errlen, "is %s, an item (object) expected",
+                          fault_type_words(json_object_get_type(it))) < 0)
+                return -1;
+            continue;
+        }
+        if (decode_fields(&cx, it, table, n, (char *)*entries + i * entry_size, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 void declaration_free(struct declaration *d)
@@ -342,10 +392,10 @@ void declaration_free(struct declaration *d)
     if (!d)
         return;
     for (size_t i = 0; i < d->n_items; i++)
-        free_strings(decl_item_fields, decl_item_field_count, &d->items[i]);
+        decl_free_fields(decl_item_fields, decl_item_field_count, &d->items[i]);
     free(d->items);
     free(d->faults);
-    free_strings(decl_head_fields, decl_head_field_count, d);
+    decl_free_fields(decl_head_fields, decl_head_field_count, d);
     free(d);
 }
 
@@ -439,12 +489,14 @@ static json_object *record_object(const char *data, size_t len, size_t max_bytes
 static const char *usable_key(json_object *root, const struct decl_record_spec *spec, size_t *len,
                               char *err, size_t errlen)
 {
+    const char *name = spec->key_name ? spec->key_name : "logisticsNo";
     json_object *v;
-    if (!json_object_object_get_ex(root, "logisticsNo", &v) || v == NULL) {
+    if (!json_object_object_get_ex(root, name, &v) || v == NULL) {
         snprintf(err, errlen, "%s", spec->key_missing);
         return NULL;
     }
-    return decl_check_string(v, "logisticsNo", DECL_MAX_KEY, true, len, err, errlen);
+    return decl_check_string(v, name, spec->key_max ? spec->key_max : DECL_MAX_KEY, true, len, err,
+                             errlen);
 }
 
 struct json_object *decl_record_parse(const char *data, size_t len, size_t max_bytes,
@@ -463,8 +515,10 @@ struct json_object *decl_record_parse(const char *data, size_t len, size_t max_b
     size_t klen = 0;
     char key_err[256];
     const char *k = usable_key(root, spec, &klen, key_err, sizeof(key_err));
-    /* With a duplicated logisticsNo the sender is ambiguous: no receipt key then. */
-    if (k && key_out && !strstr(dup_err, "\"logisticsNo\"") && !(*key_out = strndup(k, klen))) {
+    /* With a duplicated key the sender is ambiguous: no receipt key then. */
+    char quoted[40];
+    snprintf(quoted, sizeof(quoted), "\"%s\"", spec->key_name ? spec->key_name : "logisticsNo");
+    if (k && key_out && !strstr(dup_err, quoted) && !(*key_out = strndup(k, klen))) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -487,46 +541,6 @@ fail:
 /* ------------------------------------------------------------------------------------ */
 /* The declaration.                                                                       */
 
-/* The items array into d->items (faults for a list that is not one, too long, or an entry
- * that is not an object). Returns 0, or -1 when out of memory (err set). */
-static int decode_items(json_object *root, struct declaration *d, char *err, size_t errlen)
-{
-    struct decode_ctx cx = {d, -1};
-    json_object *items;
-    if (!json_object_object_get_ex(root, "items", &items) || items == NULL)
-        return 0; /* absent or null */
-    if (json_object_get_type(items) != json_type_array)
-        return fault_add(&cx, "items", items, err, errlen, "is %s, a list of items expected",
-                         fault_type_words(json_object_get_type(items)));
-    size_t n = json_object_array_length(items);
-    if (n > DECL_MAX_ITEMS)
-        return fault_add(&cx, "items", NULL, err, errlen,
-                         "has %zu entries, CEB603 allows at most %d", n, DECL_MAX_ITEMS);
-    if (n > 0) {
-        d->items = calloc(n, sizeof(*d->items));
-        if (!d->items) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_object *it = json_object_array_get_idx(items, i);
-        d->n_items = i + 1; /* so declaration_free frees what was decoded */
-        cx.item = (long)i;
-        if (it == NULL || json_object_get_type(it) != json_type_object) {
-            /* kept as an item without fields, so that positions stay as declared */
-            if (fault_add(&cx, "", it, err, errlen, "is %s, an item (object) expected",
-                          fault_type_words(json_object_get_type(it))) < 0)
-                return -1;
-            continue;
-        }
-        if (decode_fields(&cx, it, decl_item_fields, decl_item_field_count, &d->items[i], err,
-                          errlen) < 0)
-            return -1;
-    }
-    return 0;
-}
-
 struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
                                        char **key_out, char *err, size_t errlen)
 {
@@ -542,12 +556,20 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
         return NULL;
 
     struct declaration *d = calloc(1, sizeof(*d));
-    struct decode_ctx cx = {d, -1};
     if (!d) {
         snprintf(err, errlen, "out of memory");
-    } else if (decode_fields(&cx, root, decl_head_fields, decl_head_field_count, d, err, errlen) <
-                   0 ||
-               decode_items(root, d, err, errlen) < 0) {
+        json_object_put(root);
+        return NULL;
+    }
+    struct decl_decode_into into = {&d->n_faults, &d->faults, "CEB603"};
+    void *items = NULL;
+    int rc =
+        decl_decode_fields(root, decl_head_fields, decl_head_field_count, d, &into, err, errlen);
+    if (rc == 0)
+        rc = decl_decode_list(root, "items", DECL_MAX_ITEMS, sizeof(*d->items), decl_item_fields,
+                              decl_item_field_count, &items, &d->n_items, &into, err, errlen);
+    d->items = items;
+    if (rc < 0) {
         declaration_free(d);
         d = NULL;
     }

@@ -264,6 +264,8 @@ struct decl_record_spec {
     bool json_c_words;          /* when json-c refuses what the validator took (a bare top-level
                                    number, "12"): "invalid JSON: <json-c's words>" instead of the
                                    byte position */
+    const char *key_name;       /* the key member; NULL = "logisticsNo" (documents.h: "orderNo") */
+    size_t key_max;             /* its longest length in characters; 0 = DECL_MAX_KEY */
 };
 
 struct json_object;
@@ -301,6 +303,41 @@ struct json_object *decl_record_parse(const char *data, size_t len, size_t max_b
  */
 const char *decl_check_string(struct json_object *v, const char *name, size_t max_chars,
                               bool nonempty, size_t *len, char *err, size_t errlen);
+
+/*
+ * The field decoding every record with a field table shares (declarations here, the orders,
+ * waybills and payments of documents.h): where the faults go and which standard their texts
+ * cite ("CEB603": "has more than 9 digits (CEB603 N9)").
+ */
+struct decl_decode_into {
+    size_t *n_faults;           /* counts every fault */
+    struct decl_fault **faults; /* allocated at the first fault: DECL_MAX_FAULTS entries */
+    const char *std;            /* "CEB603", "CEB303", ... */
+};
+
+/*
+ * Decode the fields of `table` (n entries) from the JSON object `obj` into the struct at
+ * `base` (members at the table's offsets, zeroed by the caller): absent or null fields stay
+ * absent, a field breaking its format is a fault (see the top of this file) and stays
+ * absent. Returns 0, or -1 when out of memory (err set); the caller frees the strings with
+ * decl_free_fields either way.
+ */
+int decl_decode_fields(struct json_object *obj, const struct decl_field *table, size_t n,
+                       void *base, const struct decl_decode_into *into, char *err, size_t errlen);
+
+/*
+ * Decode the array member `list` of `obj` ("items") into *entries: a calloc'd array of
+ * *n_entries structs of entry_size bytes, each decoded with `table` as decl_decode_fields
+ * does. Absent or null: nothing. Faults: not an array, more than `max` entries (none
+ * decoded), an entry that is not an object (kept without fields). Returns 0, or -1 when out
+ * of memory (err set); *entries and *n_entries cover what was decoded either way.
+ */
+int decl_decode_list(struct json_object *obj, const char *list, size_t max, size_t entry_size,
+                     const struct decl_field *table, size_t n, void **entries, size_t *n_entries,
+                     const struct decl_decode_into *into, char *err, size_t errlen);
+
+/* Free the string members (per `table`, n entries) of the struct at base. Accepts NULL. */
+void decl_free_fields(const struct decl_field *table, size_t n, void *base);
 
 /* Free a declaration and everything it owns. Accepts NULL. */
 void declaration_free(struct declaration *d);

@@ -9,6 +9,7 @@
 --   5. apply_batch_outbox      receipts and warehouse events of steps 3 and 4
 --   6. apply_batch_changes     amendments, cancellations and scans, one by one through the
 --                              state machine (they write their own outbox rows)
+--   6b. apply_batch_documents  orders, waybills and payments (58_documents.sql)
 --   7. apply_batch_report      the answer's per-record report: what was recorded for each
 -- Steps 3 to 5 are set-based: a batch of 1000 declarations is a handful of INSERT ... SELECT
 -- statements, not 1000 round trips or a loop per row. Outbox ids follow this order, so a
@@ -150,18 +151,18 @@ BEGIN
            r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
            r.payload, r.status_code, r.rules_version,
            customs.array_or_empty(r.reasons),
-           r.decl, decode(r.raw_b64, 'base64'), r.reason, r.scan,
+           coalesce(r.decl, r.doc), decode(r.raw_b64, 'base64'), r.reason, r.scan,
            customs.scan_time(r."scannedAt"), r."loctNo", r."totalPackageNo"
       FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
                AS (kind text, topic text, partition integer, "offset" bigint,
                    timestamp_ms bigint, "logisticsNo" text, sha256 text, payload text,
                    status_code integer, rules_version text, reasons jsonb, decl jsonb,
                    raw_b64 text, reason text, scan text, "scannedAt" text, "loctNo" text,
-                   "totalPackageNo" text))
+                   "totalPackageNo" text, doc jsonb))
            WITH ORDINALITY
            AS r(kind, topic, partition, "offset", timestamp_ms, "logisticsNo", sha256,
                 payload, status_code, rules_version, reasons, decl, raw_b64, reason, scan,
-                "scannedAt", "loctNo", "totalPackageNo", seq);
+                "scannedAt", "loctNo", "totalPackageNo", doc, seq);
 
     -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
     -- a client other than customsd might): kept in quarantine, not a reason to stall.
@@ -173,13 +174,17 @@ BEGIN
     SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
       INTO v_bad
       FROM pg_temp.customs_apply_stage_v3 s
-     WHERE s.kind IS NULL OR s.kind NOT IN ('declaration', 'quarantine', 'scan')
+     WHERE s.kind IS NULL
+        OR s.kind NOT IN ('declaration', 'quarantine', 'scan', 'order', 'waybill', 'payment')
         OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
         OR (s.kind = 'declaration'
             AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
                  OR s.decl IS NULL OR s.status_code IS NULL
                  OR s.status_code NOT IN (1, 100, 300, 399, 500)))
         OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
+        OR (s.kind IN ('order', 'waybill', 'payment') -- 58_documents.sql
+            AND (s.sha256 IS NULL OR s.payload IS NULL OR s.decl IS NULL
+                 OR s.status_code IS NULL OR s.status_code NOT IN (100, 120)))
         OR (s.kind = 'scan'
             AND (s.logistics_no IS NULL OR s.scan IS NULL
                  OR s.scan NOT IN ('arrival', 'departure') OR s.scanned_at IS NULL
@@ -585,6 +590,9 @@ BEGIN
                                  WHEN s.outcome = 'refused' THEN 'R'
                                  WHEN s.outcome IN ('released', 'held', 'recorded', 'closed')
                                  THEN 'S' END
+                        WHEN s.kind IN ('order', 'waybill', 'payment') THEN
+                            CASE s.outcome WHEN 'stored' THEN 'V' WHEN 'duplicate' THEN 'D'
+                                           WHEN 'rejected' THEN 'J' END
                    END AS code,
                    CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE s.result_note END AS note
               FROM pg_temp.customs_apply_stage_v3 s
@@ -627,6 +635,7 @@ DECLARE
     v_topic_receipts text := p_batch->>'topic_receipts';
     v_declare        record;
     v_changes        record;
+    v_documents      record;
     v_quarantined    bigint;
     v_events         bigint;
 BEGIN
@@ -650,6 +659,8 @@ BEGIN
     v_events := customs.apply_batch_outbox(v_topic_events, v_topic_receipts);
     SELECT * INTO v_changes FROM customs.apply_batch_changes();
     v_events := v_events + v_changes.n_events;
+    SELECT * INTO v_documents FROM customs.apply_batch_documents(v_topic_receipts);
+    v_events := v_events + v_documents.n_events;
 
     -- Wake the relay once per batch (delivered at commit, coalesced per transaction).
     IF v_events > 0 THEN
@@ -666,14 +677,22 @@ BEGIN
         'cancellations', v_changes.n_cancellations,
         'refused', v_changes.n_refused,
         'scans', v_changes.n_scans,
-        'pending_scans', v_changes.n_pending);
+        'pending_scans', v_changes.n_pending)
+        -- only when the batch had orders, waybills or payments (58_documents.sql)
+        || CASE WHEN v_documents.n_stored + v_documents.n_duplicates + v_documents.n_rejected > 0
+                THEN jsonb_build_object('documents', v_documents.n_stored,
+                                        'document_duplicates', v_documents.n_duplicates,
+                                        'documents_rejected', v_documents.n_rejected)
+                ELSE '{}'::jsonb END;
 END;
 $$;
 
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
-"cancellations", "refused", "scans", "pending_scans"} (counts, struct batch_result) and
+"cancellations", "refused", "scans", "pending_scans"} and, for a batch with orders, waybills
+or payments, {"documents", "document_duplicates", "documents_rejected"} (counts, struct
+batch_result) and
 {"outcomes", "details"} (what was recorded for each record, in batch order, struct
 batch_outcome), each described in daemon/batch.h, their one description.
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the
@@ -681,5 +700,6 @@ transaction must roll back); CS002 = malformed batch (a caller bug).
 
 Batch (jsonb): the document defined in daemon/batch.h, its one definition: "offsets"
 (per partition: topic, partition, the fence "expected" and "next"), "records" in consumption
-order (kind "declaration", "quarantine" or "scan"), "topic_events", "topic_receipts".
+order (kind "declaration", "quarantine", "scan", "order", "waybill" or "payment"),
+"topic_events", "topic_receipts".
 $c$;

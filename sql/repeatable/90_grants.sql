@@ -89,6 +89,15 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     customs.record_quarantine_replay(bigint, text, boolean, text, text, integer, bigint)
     TO customsd;
+-- Orders, waybills and payments (58_documents.sql); an order's lines are replaced with it.
+GRANT DELETE ON customs.order_items TO customsd;
+GRANT EXECUTE ON FUNCTION
+    customs.document_keys(text),
+    customs.document_row(jsonb),
+    customs.document_receipt(uuid, text, text, text, text, integer, jsonb),
+    customs.document_store(text, jsonb, text, text, text, integer, bigint, timestamptz),
+    customs.apply_batch_documents(text)
+    TO customsd;
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,

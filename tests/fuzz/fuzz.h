@@ -19,6 +19,9 @@ int fuzz_declaration(const uint8_t *data, size_t size);
 int fuzz_rules(const uint8_t *data, size_t size);
 int fuzz_config(const uint8_t *data, size_t size);
 int fuzz_scan(const uint8_t *data, size_t size);
+int fuzz_order(const uint8_t *data, size_t size);
+int fuzz_waybill(const uint8_t *data, size_t size);
+int fuzz_payment(const uint8_t *data, size_t size);
 
 /*
  * A path under the source tree: CUSTOMSD_SRCDIR/rel when that variable is set, else rel

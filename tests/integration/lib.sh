@@ -61,6 +61,8 @@ kafka:
     scans: $name.scans
     events: $name.events
     receipts: $name.receipts
+    orders: $name.orders
+    waybills: $name.waybills
   properties:
     session.timeout.ms: "6000"
     # The test's topics are created by its producers, possibly after customsd subscribed.

@@ -109,7 +109,10 @@ else
     ok "baseline counted as applied ($baseline)"
 fi
 check "no warning" "" "$(grep -i warning "$T_DIR/migrate.out" || true)"
-same "every row kept" "$before_sums" "$(sums "$UP")"
+upgraded_sums=$(sums "$UP")
+# The tables the fixture had (a later migration's new tables start empty, and are not its).
+same "every row kept" "$before_sums" \
+    "$(awk 'NR == FNR { had[$1]; next } $1 in had' <(printf '%s\n' "$before_sums") - <<<"$upgraded_sums")"
 check "the tables 016_holds_alerts.sql adds are empty: no alert, no hold" "0 0" \
     "$(qd "$UP" "SELECT (SELECT count(*) FROM customs.alert_log) || ' ' ||
                         (SELECT count(*) FROM customs.parcel_holds)")"
@@ -178,7 +181,7 @@ migrate "$UP" || fail "second run: $(cat "$T_DIR/migrate.out")"
 check "second run: nothing applied" "" "$(grep applying "$T_DIR/migrate.out" || true)"
 if schema "$UP" | cmp -s - "$T_DIR/schema.up"; then ok "second run: schema unchanged"; else
     fail "second run changed the schema"; fi
-same "second run: rows unchanged" "$before_sums" "$(sums "$UP")"
+same "second run: rows unchanged" "$upgraded_sums" "$(sums "$UP")"
 
 # --- migrate.sh's rules on the upgraded database (on copies) -------------------------------
 mkdir -p "$T_DIR/sql"

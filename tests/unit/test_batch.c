@@ -319,6 +319,118 @@ static void test_scan_records(void **state)
     expect_document(r, 2, &o, 1, TOPIC_EVENTS, TOPIC_RCPT, WANT_SCAN);
 }
 
+/* ---- orders, waybills, payments ---- */
+
+static int parse_answer(const char *text, size_t n, struct batch_result *res,
+                        struct batch_outcome *out, char *err, size_t errlen);
+
+static void test_document_records(void **state)
+{
+    (void)state;
+    static const char order[] =
+        "{\"guid\":\"0A1B2C3D-4E5F-4071-8293-A4B5C6D7E8F9\",\"appType\":\"1\","
+        "\"appTime\":\"20240512103000\",\"appStatus\":\"2\",\"orderType\":\"E\","
+        "\"orderNo\":\"O1\",\"ebpCode\":\"E1\",\"ebpName\":\"P\",\"ebcCode\":\"C1\","
+        "\"ebcName\":\"C\",\"goodsValue\":\"10.50\",\"freight\":\"0\",\"currency\":\"142\","
+        "\"items\":[{\"gnum\":1,\"itemName\":\"x\",\"unit\":\"011\",\"currency\":\"142\","
+        "\"qty\":2,\"price\":\"5.25\",\"totalPrice\":\"10.5\"}]}";
+    static const char waybill[] = "{\"logisticsNo\":\"YL1\",\"grossWeight\":\"1e3\"}";
+    char err[256];
+    struct document *o = document_decode(DOC_ORDER, order, strlen(order), 0, NULL, err, 256);
+    struct document *w =
+        document_decode(DOC_WAYBILL, waybill, strlen(waybill), 0, NULL, err, sizeof(err));
+    assert_non_null(o);
+    assert_non_null(w);
+    struct batch_record r[2] = {
+        {.kind = BATCH_DOCUMENT,
+         .topic = "customs.orders",
+         .partition = 0,
+         .offset = 5,
+         .timestamp_ms = -1,
+         .value = order,
+         .value_len = strlen(order),
+         .key = "O1",
+         .doc = o},
+        {.kind = BATCH_DOCUMENT,
+         .topic = "customs.waybills",
+         .partition = 1,
+         .offset = 7,
+         .timestamp_ms = -1,
+         .value = waybill,
+         .value_len = strlen(waybill),
+         .key = "YL1",
+         .doc = w},
+    };
+    struct batch_offset off[2] = {{"customs.orders", 0, -1, 6}, {"customs.waybills", 1, 7, 8}};
+    char *text = batch_document(r, 2, off, 2, TOPIC_EVENTS, TOPIC_RCPT, err, sizeof(err));
+    assert_non_null(text);
+    struct json_object *root = json_tokener_parse(text), *recs, *v, *m;
+    assert_true(json_object_object_get_ex(root, "records", &recs));
+    struct json_object *r0 = json_object_array_get_idx(recs, 0);
+    struct json_object *r1 = json_object_array_get_idx(recs, 1);
+    assert_true(json_object_object_get_ex(r0, "kind", &v));
+    assert_string_equal(json_object_get_string(v), "order");
+    assert_true(json_object_object_get_ex(r0, "status_code", &v));
+    assert_int_equal(json_object_get_int(v), 120);
+    assert_false(json_object_object_get_ex(r0, "reasons", &v));
+    assert_true(json_object_object_get_ex(r0, "doc", &v));
+    /* decimals in their canonical text, the lines under items */
+    assert_true(json_object_object_get_ex(v, "goodsValue", &m));
+    assert_string_equal(json_object_get_string(m), "10.5");
+    assert_true(json_object_object_get_ex(v, "items", &m));
+    assert_string_equal(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN),
+                        "[{\"gnum\":1,\"itemName\":\"x\",\"unit\":\"011\",\"currency\":\"142\","
+                        "\"qty\":\"2\",\"price\":\"5.25\",\"totalPrice\":\"10.5\"}]");
+    assert_true(json_object_object_get_ex(r1, "kind", &v));
+    assert_string_equal(json_object_get_string(v), "waybill");
+    assert_true(json_object_object_get_ex(r1, "status_code", &v));
+    assert_int_equal(json_object_get_int(v), 100);
+    assert_true(json_object_object_get_ex(r1, "reasons", &v));
+    assert_int_equal(json_object_array_length(v), (int)w->n_problems);
+    struct json_object *first = json_object_array_get_idx(v, 0);
+    assert_true(json_object_object_get_ex(first, "rule_id", &m));
+    assert_string_equal(json_object_get_string(m), "CEB505-FORMAT");
+    assert_true(json_object_object_get_ex(first, "message", &m));
+    assert_string_equal(json_object_get_string(m),
+                        "grossWeight: '1e3' is not a plain decimal number (exponent notation)");
+    assert_true(json_object_object_get_ex(r1, "doc", &v));
+    assert_false(json_object_object_get_ex(v, "items", &m)); /* a waybill has no lines */
+    json_object_put(root);
+    free(text);
+
+    /* a document record without its document is a caller bug */
+    r[0].doc = NULL;
+    assert_null(batch_document(r, 1, off, 1, TOPIC_EVENTS, TOPIC_RCPT, err, sizeof(err)));
+    assert_string_equal(err, "document record without document");
+    document_free(o);
+    document_free(w);
+
+    /* the answer: V stored (note), D duplicate, J rejected (status and note) */
+    struct batch_result res;
+    struct batch_outcome out[3];
+    const char *ans = "{\"documents\":1,\"document_duplicates\":1,\"documents_rejected\":1,"
+                      "\"outcomes\":\"VDJ\",\"details\":[{\"i\":0,\"note\":\"order version 2\"},"
+                      "{\"i\":1,\"note\":\"order: the content of version 1\"},"
+                      "{\"i\":2,\"status\":100,\"note\":\"CEB505-FORMAT: x\"}]}";
+    assert_int_equal(parse_answer(ans, 3, &res, out, err, sizeof(err)), 0);
+    assert_int_equal(res.documents, 1);
+    assert_int_equal(res.document_duplicates, 1);
+    assert_int_equal(res.documents_rejected, 1);
+    assert_int_equal(out[0].code, BATCH_OUT_DOC_STORED);
+    assert_string_equal(out[0].note, "order version 2");
+    assert_int_equal(out[1].code, BATCH_OUT_DUPLICATE);
+    assert_int_equal(out[2].code, BATCH_OUT_DOC_REJECTED);
+    assert_int_equal(out[2].status, 100);
+    assert_int_equal(batch_outcome_letter(BATCH_OUT_DOC_REJECTED), 'J');
+    /* J without its status, V without its note: malformed */
+    assert_int_equal(parse_answer("{\"outcomes\":\"J\",\"details\":[{\"i\":0,\"note\":\"x\"}]}", 1,
+                                  &res, out, err, sizeof(err)),
+                     -1);
+    assert_string_equal(err, "record 0 (outcome J): no status");
+    assert_int_equal(parse_answer("{\"outcomes\":\"V\"}", 1, &res, out, err, sizeof(err)), -1);
+    assert_string_equal(err, "record 0 (outcome V): no note");
+}
+
 /* ---- quarantine ---- */
 
 static void test_quarantine_records(void **state)
@@ -787,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_declaration_columns),
         cmocka_unit_test(test_declaration_with_faults),
         cmocka_unit_test(test_scan_records),
+        cmocka_unit_test(test_document_records),
         cmocka_unit_test(test_quarantine_records),
         cmocka_unit_test(test_not_text_is_quarantined),
         cmocka_unit_test(test_text_check),

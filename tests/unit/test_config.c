@@ -127,6 +127,9 @@ static void test_defaults(void **state)
     assert_string_equal(c->topic_scans, "mishan.warehouse.scans");
     assert_string_equal(c->topic_events, "mishan.warehouse.events");
     assert_string_equal(c->topic_receipts, "customs.receipts");
+    assert_string_equal(c->topic_orders, "customs.orders");
+    assert_string_equal(c->topic_waybills, "customs.waybills");
+    assert_string_equal(c->topic_payments, ""); /* not consumed */
     assert_int_equal(c->n_kafka_properties, 0);
     assert_string_equal(c->pg_conninfo, "");
     assert_int_equal(c->pg_connect_timeout_s, 5);
@@ -281,12 +284,18 @@ static void test_unknown_keys(void **state)
         "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, metrics)");
     expect_error("err_unknown_nested.yaml", 4, 5,
                  "unknown key 'scan' in kafka.topics (known: declarations, scans, events, "
-                 "receipts)");
+                 "receipts, orders, waybills, payments)");
     /* A dotted key is not a shortcut for a nested one. */
     expect_error("err_dotted_key.yaml", 1, 1, "unknown key 'kafka.group_id'");
     /* Checked at load, so `customsd -t` catches them, not the daemon's start. */
     expect_error("err_topic_same.yaml", 3, 13,
                  "kafka.topics.declarations and kafka.topics.events are the same topic");
+    expect_error("err_topic_orders_same.yaml", 3, 13,
+                 "kafka.topics.orders and kafka.topics.waybills are the same topic");
+    struct config *docs = load_ok("documents_topics.yaml");
+    assert_string_equal(docs->topic_payments, "customs.payments");
+    assert_string_equal(docs->topic_orders, "o.1");
+    config_free(docs);
     expect_error("err_topic_name.yaml", 3, 13,
                  "kafka.topics.events: 'bad topic!' is not a Kafka topic name");
     expect_check_error("err_property_unknown.yaml", 3, 19,

@@ -26,7 +26,10 @@
 #include "../fuzz/fuzz_config.c"
 #include "../fuzz/fuzz_declaration.c"
 #include "../fuzz/fuzz_rules.c"
+#include "../fuzz/fuzz_order.c"
+#include "../fuzz/fuzz_payment.c"
 #include "../fuzz/fuzz_scan.c"
+#include "../fuzz/fuzz_waybill.c"
 
 /* The input being replayed, for the crash handler. */
 static const char *replay_current;
@@ -130,6 +133,24 @@ static void test_replay_scan(void **state)
     replay("scan", fuzz_scan);
 }
 
+static void test_replay_order(void **state)
+{
+    (void)state;
+    replay("order", fuzz_order);
+}
+
+static void test_replay_waybill(void **state)
+{
+    (void)state;
+    replay("waybill", fuzz_waybill);
+}
+
+static void test_replay_payment(void **state)
+{
+    (void)state;
+    replay("payment", fuzz_payment);
+}
+
 static void test_replay_config(void **state)
 {
     (void)state;
@@ -142,10 +163,10 @@ int main(void)
      * (abort_on_error); faults are left to ASan's and cmocka's own handlers. */
     signal(SIGABRT, replay_crashed);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_replay_declaration),
-        cmocka_unit_test(test_replay_rules),
-        cmocka_unit_test(test_replay_scan),
-        cmocka_unit_test(test_replay_config),
+        cmocka_unit_test(test_replay_declaration), cmocka_unit_test(test_replay_rules),
+        cmocka_unit_test(test_replay_scan),        cmocka_unit_test(test_replay_config),
+        cmocka_unit_test(test_replay_order),       cmocka_unit_test(test_replay_waybill),
+        cmocka_unit_test(test_replay_payment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
