@@ -192,7 +192,7 @@ install: all
 	install -m 644 sql/*.sql sql/README.md $(DESTDIR)$(DATADIR)/sql/
 	install -m 644 sql/repeatable/*.sql $(DESTDIR)$(DATADIR)/sql/repeatable/
 	install -m 755 sql/migrate.sh $(DESTDIR)$(DATADIR)/sql/
-	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@DOCDIR@|$(DOCDIR)|g' \
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g; s|@DOCDIR@|$(DOCDIR)|g' \
 	    systemd/customsd.service > $(DESTDIR)$(UNITDIR)/customsd.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/customsd.service
 

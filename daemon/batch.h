@@ -82,8 +82,8 @@
  * apply_batch answers with one JSON object, read by batch_answer_parse: the counts
  *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
  *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result)
- * and {"documents", "document_duplicates", "documents_rejected"} (orders, waybills and
- * payments stored as a new version, sent again, rejected),
+ * and, only when the batch had orders, waybills or payments, {"documents",
+ * "document_duplicates", "documents_rejected"} (stored as a new version, sent again, rejected),
  * and the per-record report of what was recorded (struct batch_outcome):
  *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
  *                                    -- batch order (the document's "records"):
@@ -114,7 +114,8 @@
  *                                    -- when none): R the refusal's reason, Q the quarantine
  *                                    -- reason, S what the scan did ("released", "held",
  *                                    -- "recorded", "closed"), D why a scan is a duplicate.
- *                                    -- M, C, X, S always have a status, R and Q a note.
+ *                                    -- M, C, X, S, J always have a status; R, Q, V, J a
+ *                                    -- note.
  *   "earlier_scans": [{"logisticsNo": "YL...", "scan": "arrival", "scannedAt":
  *                      "2024-05-12T02:30:00Z", "topic": "...", "partition": 0, "offset": 7,
  *                      "outcome": "S", "status": 800, "note": "released"}, ...]

@@ -647,6 +647,11 @@ static const char *app_type_words(const struct batch_record *r)
 /* Every line names the parcel and the record: "parcel X (topic [p] offset o): ". */
 #define REC_FMT     "parcel %s (%s [%" PRId32 "] offset %" PRId64 "): "
 #define REC_ARGS(r) (r)->key ? (r)->key : "unknown", (r)->topic, (r)->partition, (r)->offset
+/* A per-record line with the journal's fields of the record: `lr` (struct log_record, log.h)
+ * of the enclosing block. */
+#define rec_info(...)  log_record_line(LOG_LEVEL_INFO, &lr, __VA_ARGS__)
+#define rec_warn(...)  log_record_line(LOG_LEVEL_WARN, &lr, __VA_ARGS__)
+#define rec_debug(...) log_record_line(LOG_LEVEL_DEBUG, &lr, __VA_ARGS__)
 
 /* One declaration record: what apply_batch recorded for it (o). */
 static void log_declaration(const struct batch_record *r, const struct batch_outcome *o)
@@ -656,57 +661,67 @@ static void log_declaration(const struct batch_record *r, const struct batch_out
     decision_ids(d, ids, sizeof(ids));
     status_words(d->status_code, decided, sizeof(decided));
     status_words(o->status, st, sizeof(st));
+    /* The rule ids only where the decision was recorded. */
+    bool decided_now = o->code == BATCH_OUT_APPLIED || o->code == BATCH_OUT_AMENDED;
+    struct log_record lr = {r->topic,
+                            r->partition,
+                            r->offset,
+                            r->key,
+                            decided_now ? ids : NULL,
+                            o->status >= 0 ? o->status
+                            : decided_now  ? d->status_code
+                                           : -1};
 
     switch (o->code) {
     case BATCH_OUT_APPLIED:
         /* Recorded with the decision's status; the decision's rule ids are its reasons. */
         if (d->status_code == STATUS_SAVED)
-            log_info(REC_FMT "saved (appStatus 1): recorded as %s, not sent for decision",
+            rec_info(REC_FMT "saved (appStatus 1): recorded as %s, not sent for decision",
                      REC_ARGS(r), decided);
         else if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
-            log_debug(REC_FMT "recorded %s", REC_ARGS(r), decided);
+            rec_info(REC_FMT "recorded %s", REC_ARGS(r), decided);
         else
-            log_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
+            rec_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
         break;
     case BATCH_OUT_DUPLICATE:
-        log_info(REC_FMT "%s with the content of a stored version: nothing changed (parcel at "
+        rec_info(REC_FMT "%s with the content of a stored version: nothing changed (parcel at "
                          "%s)",
                  REC_ARGS(r), app_type_words(r), st);
         break;
     case BATCH_OUT_AMENDED:
         if (r->decl && r->decl->appType && strcmp(r->decl->appType, "2") != 0)
             /* appType 1 replacing a saved (1) declaration: saved again or now decided */
-            log_info(REC_FMT "declaration replaced the saved one: %s %s%s%s%s%s", REC_ARGS(r),
+            rec_info(REC_FMT "declaration replaced the saved one: %s %s%s%s%s%s", REC_ARGS(r),
                      d->status_code == STATUS_SAVED ? "saved again as" : "decided", decided,
                      ids[0] ? " by " : "", ids, o->status != d->status_code ? ", now " : "",
                      o->status != d->status_code ? st : "");
         else if (o->status == d->status_code)
-            log_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
+            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
                      decided, ids[0] ? " by " : "", ids);
         else /* the re-decision led on at once (e.g. 399 of an arrived parcel: released) */
-            log_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s, now %s",
+            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s, now %s",
                      REC_ARGS(r), decided, ids[0] ? " by " : "", ids, st);
         break;
     case BATCH_OUT_CANCELLED:
-        log_info(REC_FMT "cancellation (appType 3) applied: now %s, cancelled by the declarer",
+        rec_info(REC_FMT "cancellation (appType 3) applied: now %s, cancelled by the declarer",
                  REC_ARGS(r), st);
         break;
     case BATCH_OUT_CONFLICT:
-        log_warn(REC_FMT "second declaration with other content (appType %s): quarantined as a "
+        rec_warn(REC_FMT "second declaration with other content (appType %s): quarantined as a "
                          "conflict; stored parcel kept at %s",
                  REC_ARGS(r), r->decl && r->decl->appType ? r->decl->appType : "none", st);
         break;
     case BATCH_OUT_REFUSED:
         if (o->status >= 0)
-            log_warn(REC_FMT "%s; parcel stays at %s", REC_ARGS(r), o->note, st);
+            rec_warn(REC_FMT "%s; parcel stays at %s", REC_ARGS(r), o->note, st);
         else
-            log_warn(REC_FMT "%s", REC_ARGS(r), o->note);
+            rec_warn(REC_FMT "%s", REC_ARGS(r), o->note);
         break;
     case BATCH_OUT_QUARANTINED:
-        log_warn(REC_FMT "quarantined: %s", REC_ARGS(r), o->note);
+        rec_warn(REC_FMT "quarantined: %s", REC_ARGS(r), o->note);
         break;
     default: /* S, P, or not reported */
-        log_debug(REC_FMT "committed; outcome not reported", REC_ARGS(r));
+        rec_debug(REC_FMT "committed; outcome not reported", REC_ARGS(r));
         break;
     }
 }
@@ -717,29 +732,30 @@ static void log_scan(const struct batch_record *r, const struct batch_outcome *o
     const char *kind = scan_kind_name(r->scan->kind);
     char st[96];
     status_words(o->status, st, sizeof(st));
+    struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
 
     switch (o->code) {
     case BATCH_OUT_SCAN:
-        log_info(REC_FMT "%s scan at %s: %s, now %s", REC_ARGS(r), kind, r->scan->scanned_at,
+        rec_info(REC_FMT "%s scan at %s: %s, now %s", REC_ARGS(r), kind, r->scan->scanned_at,
                  o->note[0] ? o->note : "recorded", st);
         break;
     case BATCH_OUT_PENDING:
-        log_info(REC_FMT "%s scan at %s: kept, pending its declaration", REC_ARGS(r), kind,
+        rec_info(REC_FMT "%s scan at %s: kept, pending its declaration", REC_ARGS(r), kind,
                  r->scan->scanned_at);
         break;
     case BATCH_OUT_DUPLICATE:
-        log_info(REC_FMT "%s scan at %s: duplicate, nothing changed (%s)", REC_ARGS(r), kind,
+        rec_info(REC_FMT "%s scan at %s: duplicate, nothing changed (%s)", REC_ARGS(r), kind,
                  r->scan->scanned_at, o->note[0] ? o->note : "sent before");
         break;
     case BATCH_OUT_REFUSED:
-        log_warn(REC_FMT "%s scan at %s: %s; parcel stays at %s", REC_ARGS(r), kind,
+        rec_warn(REC_FMT "%s scan at %s: %s; parcel stays at %s", REC_ARGS(r), kind,
                  r->scan->scanned_at, o->note, st);
         break;
     case BATCH_OUT_QUARANTINED:
-        log_warn(REC_FMT "%s scan quarantined: %s", REC_ARGS(r), kind, o->note);
+        rec_warn(REC_FMT "%s scan quarantined: %s", REC_ARGS(r), kind, o->note);
         break;
     default:
-        log_debug(REC_FMT "%s scan at %s: committed; outcome not reported", REC_ARGS(r), kind,
+        rec_debug(REC_FMT "%s scan at %s: committed; outcome not reported", REC_ARGS(r), kind,
                   r->scan->scanned_at);
         break;
     }
@@ -756,9 +772,8 @@ static void log_document(const struct batch_record *r, const struct batch_outcom
                  o->code == BATCH_OUT_DUPLICATE ? "duplicate, nothing changed: " : "stored ",
                  o->note);
     else if (o->code == BATCH_OUT_DOC_REJECTED)
-        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100), receipt sent: "
-                 "%s",
-                 sp->name, a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
+        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100): %s", sp->name,
+                 a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
     else
         log_debug("%s %s (%s [%" PRId32 "] offset %" PRId64 "): committed; outcome not reported",
                   sp->name, r->key, r->topic, r->partition, r->offset);
@@ -767,14 +782,16 @@ static void log_document(const struct batch_record *r, const struct batch_outcom
 /*
  * One line per record of the committed range records[lo, hi), derived from what apply_batch
  * recorded (p->outcomes), never from the decision alone: a decision is only named where it
- * is what was recorded (a new declaration, an amendment's re-decision). Volume as before:
- * plain accepted declarations at debug, the rest at info, quarantines and refusals at warn.
+ * is what was recorded (a new declaration, an amendment's re-decision). Every record at
+ * info (a plain acceptance too, so the journal finds every parcel), quarantines and refusals
+ * at warn; only records whose outcome was not reported at debug.
  */
 static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
 {
     for (size_t i = lo; i < hi; i++) {
         const struct batch_record *r = &p->records[i];
         const struct batch_outcome *o = &p->outcomes[i];
+        struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
         if (r->kind == BATCH_SCAN) {
             log_scan(r, o);
         } else if (r->kind == BATCH_DECLARATION) {
@@ -782,10 +799,10 @@ static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
         } else if (r->kind == BATCH_DOCUMENT) {
             log_document(r, o);
         } else if (o->code == BATCH_OUT_QUARANTINED) {
-            log_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
+            rec_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", o->note);
         } else {
-            log_debug("record %s [%" PRId32 "] offset %" PRId64 " (logisticsNo %s): committed; "
+            rec_debug("record %s [%" PRId32 "] offset %" PRId64 " (logisticsNo %s): committed; "
                       "outcome not reported",
                       r->topic, r->partition, r->offset, r->key ? r->key : "unknown");
         }
@@ -801,18 +818,19 @@ static void log_earlier_scans(struct consumer *p, size_t n)
         const struct batch_outcome *o = &e->outcome;
         char st[96];
         status_words(o->status, st, sizeof(st));
+        struct log_record lr = {e->topic, e->partition, e->offset, e->logisticsNo, NULL, o->status};
         if (o->code == BATCH_OUT_REFUSED)
-            log_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+            rec_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
                      "until its declaration came: %s; parcel stays at %s",
                      e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
                      o->note, st);
         else if (o->code == BATCH_OUT_DUPLICATE)
-            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
                      "until its declaration came: duplicate, nothing changed (%s)",
                      e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
                      o->note[0] ? o->note : "sent before");
         else
-            log_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
+            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
                      "until its declaration came: %s, now %s",
                      e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
                      o->note[0] ? o->note : "recorded", st);
@@ -1016,7 +1034,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         struct batch_record *r = &p->records[lo];
         if (r->kind != BATCH_QUARANTINE) {
             struct slot *sl = &p->slots[lo];
-            log_warn("record %s [%" PRId32 "] offset %" PRId64
+            struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, -1};
+            rec_warn("record %s [%" PRId32 "] offset %" PRId64
                      " (logisticsNo %s) refused by the database: %s; quarantining it",
                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown", err);
             snprintf(sl->reason, sizeof(sl->reason), "refused by the database: %.480s", err);

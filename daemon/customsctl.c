@@ -1,18 +1,22 @@
 /*
  * customsctl.c - the customsd operator's tool: check a configuration or rules file before
  * it goes live, test a rule set against fixture declarations, and dry-run the rules on one
- * declaration. Touches no server.
+ * declaration (these touch no server); and the operator's commands of ctl_ops.h, which
+ * read the database and brokers of a customsd configuration.
  *
  *   customsctl rules check FILE
  *   customsctl rules test FILE CASES
  *   customsctl decide RULES DECLARATION.json
  *   customsctl config check FILE
+ *   customsctl status | lag | quarantine list|show|replay | outbox status  (ctl_ops.h)
+ *   customsctl reload CONFIG PID      (systemd's ExecReload=: check, SIGHUP, await the outcome)
  *   customsctl --help | --version;  customsctl COMMAND --help
  *
- * Exit status: 0 success, 1 the file or declaration is bad (the reason is printed),
- * 2 usage error (an unknown command or option, a wrong number of arguments: the usage goes
- * to stderr). --help prints to stdout and exits 0. Subcommands are rows of `commands` below.
- * The version comes from debian/changelog (build/version.h, made by the Makefile).
+ * Exit status: 0 success, 1 the file or declaration is bad, or not found (the reason is
+ * printed), 2 usage error (an unknown command or option, a wrong number of arguments: the
+ * usage goes to stderr), 3 the database or the Kafka brokers cannot be reached. --help prints to
+ * stdout and exits 0. Subcommands are rows of `commands` below. The version comes from
+ * debian/changelog (build/version.h, made by the Makefile).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,10 +28,12 @@
 #include <json-c/json.h>
 
 #include "config.h"
+#include "ctl_ops.h"
 #include "declaration.h"
 #include "documents.h"
 #include "kafka.h"
 #include "log.h"
+#include "reload.h"
 #include "rules.h"
 #include "status.h"
 #include "store.h"
@@ -40,7 +46,8 @@
 struct command {
     const char *words[2]; /* "rules", "check"; words[1] NULL for a one-word command */
     const char *args;     /* argument synopsis */
-    int nargs;            /* exact number of arguments after the words */
+    int nargs;            /* exact number of arguments after the words; -1: the command
+                             parses its own options and arguments (ctl_ops.h) */
     const char *help;
     int (*run)(char **argv); /* argv = the arguments after the words */
 };
@@ -49,6 +56,7 @@ static int cmd_rules_check(char **argv);
 static int cmd_rules_test(char **argv);
 static int cmd_decide(char **argv);
 static int cmd_config_check(char **argv);
+static int cmd_reload(char **argv);
 
 static const struct command commands[] = {
     {{"rules", "check"},
@@ -71,7 +79,51 @@ static const struct command commands[] = {
      "rules version",
      cmd_decide},
     {{"config", "check"}, "FILE", 1, "validate a customsd configuration file", cmd_config_check},
+    {{"status", NULL},
+     CTL_OPS_STATUS_ARGS,
+     -1,
+     "a parcel's current status, invtNo and reasons, and its history (time, from -> to, "
+     "actor, note)",
+     ctl_ops_status},
+    {{"lag", NULL},
+     CTL_OPS_LAG_ARGS,
+     -1,
+     "per partition of the consumed topics: the offset customsd stored, the high watermark "
+     "and the difference",
+     ctl_ops_lag},
+    {{"quarantine", "list"},
+     CTL_OPS_QLIST_ARGS,
+     -1,
+     "the newest quarantined records (id, when, topic/partition/offset, reason, replay)",
+     ctl_ops_quarantine_list},
+    {{"quarantine", "show"},
+     CTL_OPS_QSHOW_ARGS,
+     -1,
+     "one quarantined record with its raw bytes and its replays (--raw: the bytes alone)",
+     ctl_ops_quarantine_show},
+    {{"quarantine", "replay"},
+     CTL_OPS_QREPLAY_ARGS,
+     -1,
+     "produce a quarantined record again, corrected (from FILE, or stdin for -) or unchanged, "
+     "to the topic customsd consumes, and record the replay",
+     ctl_ops_quarantine_replay},
+    {{"outbox", "status"},
+     CTL_OPS_OUTBOX_STATUS_ARGS,
+     -1,
+     "unpublished outbox rows per topic and the age of the oldest",
+     ctl_ops_outbox_status},
+    {{"reload", NULL},
+     "CONFIG PID",
+     2,
+     "reload customsd's rules (systemd's ExecReload=): check the configuration and the rules "
+     "it names, signal process PID (SIGHUP) and wait up to 60 s for its answer in "
+     "$RUNTIME_DIRECTORY/reload; exit 1 when a check fails or customsd refuses the rules",
+     cmd_reload},
 };
+
+#define EXIT_STATUS_TEXT                                                                           \
+    "exit status: 0 success, 1 bad file or declaration, or not found, 2 usage error, 3 "           \
+    "database or Kafka unreachable\n"
 
 /* One command's synopsis and, with `help`, what it does. */
 static void command_usage(FILE *out, const struct command *c, bool help)
@@ -79,8 +131,7 @@ static void command_usage(FILE *out, const struct command *c, bool help)
     fprintf(out, "usage: customsctl %s%s%s %s\n", c->words[0], c->words[1] ? " " : "",
             c->words[1] ? c->words[1] : "", c->args);
     if (help)
-        fprintf(out, "  %s\n\nexit status: 0 success, 1 bad file or declaration, 2 usage error\n",
-                c->help);
+        fprintf(out, "  %s\n\n" EXIT_STATUS_TEXT, c->help);
 }
 
 /* The usage of every command, or of those whose first word is `word` (NULL: all). */
@@ -96,8 +147,7 @@ static void usage_of(FILE *out, const char *word)
         fprintf(out, "  customsctl %s%s%s %s\n      %s\n", c->words[0], c->words[1] ? " " : "",
                 c->words[1] ? c->words[1] : "", c->args, c->help);
     }
-    fprintf(out, "\nexit status: 0 success, 1 bad file or declaration, 2 usage error\n"
-                 "see customsctl(1)\n");
+    fprintf(out, "\n" EXIT_STATUS_TEXT "see customsctl(1)\n");
 }
 
 static void usage(FILE *out)
@@ -118,6 +168,8 @@ static bool is_help(const char *arg)
 static int command_options(const struct command *c, int *argc, char **argv)
 {
     for (int i = 0; i < *argc; i++) {
+        if (strcmp(argv[i], "--") == 0 && c->nargs < 0)
+            return 0; /* the command's own parser sees the "--" */
         if (strcmp(argv[i], "--") == 0) {
             memmove(argv + i, argv + i + 1, (size_t)(*argc - i) * sizeof(*argv));
             (*argc)--;
@@ -127,7 +179,7 @@ static int command_options(const struct command *c, int *argc, char **argv)
             command_usage(stdout, c, true);
             return 1;
         }
-        if (argv[i][0] == '-' && argv[i][1]) {
+        if (argv[i][0] == '-' && argv[i][1] && c->nargs >= 0) {
             fprintf(stderr, "customsctl: unknown option '%s'\n", argv[i]);
             command_usage(stderr, c, false);
             return -1;
@@ -996,6 +1048,51 @@ static int cmd_config_check(char **argv)
     return EXIT_SUCCESS;
 }
 
+#define RELOAD_TIMEOUT_MS 60000
+
+/* customsctl reload CONFIG PID: see reload.h. */
+static int cmd_reload(char **argv)
+{
+    struct config *c = NULL;
+    struct rules *r = NULL;
+    struct reload_outcome o;
+    char err[1024], dir[4096], *end;
+
+    errno = 0;
+    long pid = strtol(argv[1], &end, 10);
+    if (errno || end == argv[1] || *end || pid <= 1) {
+        fprintf(stderr, "customsctl reload: '%s' is not a process id\n", argv[1]);
+        return EXIT_USAGE;
+    }
+    if (cmd_config_check(argv) != EXIT_SUCCESS)
+        return EXIT_FAILURE;
+    if (config_load(argv[0], &c, err, sizeof(err)) < 0 ||
+        rules_load(c->rules_path, &r, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        config_free(c);
+        return EXIT_FAILURE;
+    }
+    printf("rules OK: %zu rules, version %s\n", rules_count(r), rules_version(r));
+    rules_free(r);
+    config_free(c);
+    if (reload_dir(dir, sizeof(dir)) < 0) {
+        fprintf(stderr, "customsctl reload: $RUNTIME_DIRECTORY is not set (systemd sets it "
+                        "from RuntimeDirectory=); customsd answers a reload there\n");
+        return EXIT_FAILURE;
+    }
+    if (reload_request((pid_t)pid, dir, RELOAD_TIMEOUT_MS, &o, err, sizeof(err)) < 0) {
+        fprintf(stderr, "customsctl reload: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    if (!o.live) {
+        fprintf(stderr, "customsd refused the reload, rule set %s still live: %s\n", o.version,
+                o.message);
+        return EXIT_FAILURE;
+    }
+    printf("customsd: rule set %s live (%s)\n", o.version, o.message);
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     log_init("customsctl", LOG_LEVEL_WARN);
@@ -1028,7 +1125,7 @@ int main(int argc, char **argv)
         int opt = command_options(c, &nargs, argv + 1 + nwords);
         if (opt != 0)
             return opt > 0 ? EXIT_SUCCESS : EXIT_USAGE;
-        if (nargs != c->nargs) {
+        if (c->nargs >= 0 && nargs != c->nargs) {
             command_usage(stderr, c, false);
             return EXIT_USAGE;
         }

@@ -75,6 +75,16 @@ static const char *where(const char *lines, long item, const char *name, char *b
     return buf;
 }
 
+/* True when s has no control character (it may be shown in a reason, a log line). */
+static bool printable(const char *s)
+{
+    for (; *s; s++) {
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return false;
+    }
+    return true;
+}
+
 /* Required fields present, texts within their lengths; the fields of one head or line. */
 static void check_fields(struct document *doc, const struct decl_field *t, size_t n,
                          const void *base, long item)
@@ -101,7 +111,7 @@ static void check_fields(struct document *doc, const struct decl_field *t, size_
                 else if (f->min_len && chars < f->min_len)
                     problem(doc, "%s: '%s' has %zu characters, %s C%u%s expected",
                             where(doc->spec->lines_name, item, f->name, at, sizeof(at)),
-                            chars <= 40 ? s : "...", chars, doc->spec->standard, f->min_len,
+                            printable(s) ? s : "...", chars, doc->spec->standard, f->min_len,
                             f->min_len == f->max_len ? "" : " or more");
             }
         } else if (f->kind == DECL_DECIMAL) {
@@ -186,7 +196,7 @@ struct document *document_decode(enum doc_type type, const char *data, size_t le
         .default_max_bytes = DECL_DEFAULT_MAX_BYTES,
         .max_depth = DOC_MAX_DEPTH,
         .key_missing = missing,
-        .key_despite_duplicate = false,
+        .key_despite_duplicate = true, /* as declarations: the sender may get a receipt */
         .key_name = sp->key_b,
         .key_max = kf ? kf->max_len : 0,
     };

@@ -174,7 +174,8 @@ struct document {
  * n_problems > 0 when it breaks its format (see the top), or NULL with the reason in err
  * (e.g. "orderNo: missing (it is the order's key)", "invalid JSON at byte 3: ...", "out of
  * memory"). *key_out (if not NULL) receives a malloc'd copy of the key member (orderNo or
- * logisticsNo) when it could be read, else NULL; the caller frees it.
+ * logisticsNo) when it could be read, else NULL (also for a record refused for a key given
+ * twice when that key is the key member itself); the caller frees it.
  */
 struct document *document_decode(enum doc_type type, const char *data, size_t len, size_t max_bytes,
                                  char **key_out, char *err, size_t errlen);

@@ -23,7 +23,9 @@
  * watcher thread (the handler only sets the flag), so stopping takes seconds whatever the
  * database does. The watcher also closes the connection of a call that outlives
  * postgresql.statement_timeout_ms by OVERDUE_GRACE_MS (a server that stopped answering). SIGHUP
- * reloads the rules file; a bad file keeps the old rules.
+ * reloads the rules file; a bad file keeps the old rules. The outcome (and the request id a
+ * sigqueue'd SIGHUP carried, from customsctl reload) goes to $RUNTIME_DIRECTORY/reload
+ * (reload.h) and, once READY=1 was sent, to systemd: RELOADING=1, then READY=1 with STATUS=.
  *
  * Under systemd (Type=notify) READY=1 is sent once the consumer works: the database answered
  * at this customsd's schema release and the group assigned partitions (or none: a standby
@@ -59,6 +61,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "relay.h"
+#include "reload.h"
 #include "rules.h"
 #include "schema.h"
 #include "store.h"
@@ -76,6 +79,7 @@
 /* The signal flags: with the log state, the only globals. */
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+static volatile sig_atomic_t reload_id; /* request id of the last SIGHUP (sigqueue), 0 none */
 
 static void on_stop(int sig)
 {
@@ -89,9 +93,11 @@ static void on_stop(int sig)
     stop_requested = 1;
 }
 
-static void on_reload(int sig)
+static void on_reload(int sig, siginfo_t *info, void *ctx)
 {
     (void)sig;
+    (void)ctx;
+    reload_id = info && info->si_code == SI_QUEUE ? info->si_value.sival_int : 0;
     reload_requested = 1;
 }
 
@@ -318,31 +324,54 @@ static struct rules *load_rules(const struct config *cfg, char *err, size_t errl
     return r;
 }
 
-/* `ready`: READY=1 was sent, so the reload is told to systemd (RELOADING=1 ... READY=1). */
+/*
+ * Tell the outcome of a reload (or of the start: request 0) to `customsctl reload`, in
+ * $RUNTIME_DIRECTORY/reload (reload.h), and, when READY=1 was sent, to systemd: READY=1
+ * ending the RELOADING=1 with STATUS= naming the rule set live or why the reload was refused.
+ */
+static void reload_tell(const struct reload_outcome *o, bool ready)
+{
+    char dir[4096], err[1024];
+    if (reload_dir(dir, sizeof(dir)) == 0 && reload_outcome_write(dir, o, err, sizeof(err)) < 0)
+        log_warn("reload outcome not written: %s", err);
+    if (ready)
+        sd_notifyf(0, "READY=1\nSTATUS=%s rule set %s%s%s",
+                   o->live ? "rules live:" : "reload refused,", o->version,
+                   o->live ? "; " : " still live: ", o->message);
+}
+
+/* `ready`: READY=1 was sent, so the reload is told to systemd (RELOADING=1 ... READY=1).
+ * `request`: the id customsctl reload sent with SIGHUP (0: none), answered in reload_tell. */
 static void reload_rules(const struct config *cfg, struct consumer *p, struct rules **current,
-                         unsigned *failures, bool ready)
+                         unsigned *failures, bool ready, int request)
 {
     char err[1024];
+    struct reload_outcome out = {.request = request, .live = 1};
 
     if (ready)
         sd_notify(0, "RELOADING=1");
     struct rules *fresh = load_rules(cfg, err, sizeof(err));
     if (!fresh) {
         (*failures)++;
+        out.live = 0;
+        snprintf(out.message, sizeof(out.message), "%s", err);
         log_error("reload refused, keeping rule set %s: %s (%u failed reloads)",
                   rules_version(*current), err, *failures);
     } else if (strcmp(rules_version(fresh), rules_version(*current)) == 0) {
+        snprintf(out.message, sizeof(out.message), "rules file unchanged");
         log_info("reload: rules file unchanged (version %s)", rules_version(fresh));
         rules_free(fresh);
     } else {
+        snprintf(out.message, sizeof(out.message), "reloaded, replaces %s",
+                 rules_version(*current));
         log_info("reload: rule set %s replaces %s", rules_version(fresh), rules_version(*current));
         consumer_set_rules(p, fresh);
         rules_free(*current);
         *current = fresh;
     }
+    snprintf(out.version, sizeof(out.version), "%s", rules_version(*current));
     log_info("reload: configuration keys other than the rules take effect on restart");
-    if (ready)
-        sd_notify(0, "READY=1");
+    reload_tell(&out, ready);
 }
 
 /* What the command line asked for. */
@@ -505,7 +534,8 @@ static void prepare_run(const struct options *o, const struct config *cfg)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
-    sa.sa_handler = on_reload;
+    sa.sa_flags = SA_SIGINFO; /* the request id of customsctl reload (sigqueue) */
+    sa.sa_sigaction = on_reload;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 }
@@ -529,7 +559,7 @@ static int run_loop(const struct config *cfg, struct consumer *p, struct rules *
     while (!stop_requested) {
         if (reload_requested) {
             reload_requested = 0;
-            reload_rules(cfg, p, rules, &reload_failures, ready.ready);
+            reload_rules(cfg, p, rules, &reload_failures, ready.ready, reload_id);
             metrics_set_rules(m, rules_version(*rules), reload_failures);
         }
         if (consumer_step(p) < 0) {
@@ -594,6 +624,9 @@ static int run(const struct config *cfg, struct rules **rules)
 
     log_info("customsd %s starting: config %s, rules %s (version %s, %zu rules)", CUSTOMSD_VERSION,
              cfg->path, cfg->rules_path, rules_version(*rules), rules_count(*rules));
+    struct reload_outcome start = {.request = 0, .live = 1, .message = "loaded at start"};
+    snprintf(start.version, sizeof(start.version), "%s", rules_version(*rules));
+    reload_tell(&start, false);
     if (!m)
         log_warn("no metrics: out of memory");
     if ((serve && httpd_start(cfg->metrics_listen, m, &http, err, sizeof(err)) < 0) ||

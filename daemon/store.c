@@ -969,6 +969,36 @@ void store_interrupt_all(int hard, int min_busy_ms)
     pthread_mutex_unlock(&store_registry_lock);
 }
 
+/*
+ * libpq's parse error with what it quotes from the connection string replaced by
+ * "(hidden)" (it may be a piece of a password), but for "=" and the name of an unknown
+ * option (useful, and a name, not a value).
+ */
+static void conninfo_redact(const char *msg, char *out, size_t outlen)
+{
+    bool names = strncmp(msg, "invalid connection option", 25) == 0 ||
+                 strncmp(msg, "invalid URI query parameter", 27) == 0;
+    size_t w = 0;
+    const char *p = msg;
+    while (*p && w + 1 < outlen) {
+        const char *close = *p == '"' ? strchr(p + 1, '"') : NULL;
+        if (!close || names || (close == p + 2 && p[1] == '=')) {
+            size_t n = close ? (size_t)(close - p) + 1 : 1;
+            if (n > outlen - 1 - w)
+                n = outlen - 1 - w;
+            memcpy(out + w, p, n);
+            w += n;
+            p += close ? (size_t)(close - p) + 1 : 1;
+            continue;
+        }
+        w += (size_t)snprintf(out + w, outlen - w, "\"(hidden)\"");
+        if (w >= outlen)
+            w = outlen - 1;
+        p = close + 1;
+    }
+    out[w] = '\0';
+}
+
 int store_check_conninfo(const char *conninfo, char *why, size_t whylen)
 {
     char *msg = NULL;
@@ -978,7 +1008,10 @@ int store_check_conninfo(const char *conninfo, char *why, size_t whylen)
         PQconninfoFree(opts);
         return 0;
     }
-    snprintf(why, whylen, "%s", msg ? msg : "cannot parse the connection string");
+    if (msg)
+        conninfo_redact(msg, why, whylen);
+    else
+        snprintf(why, whylen, "cannot parse the connection string");
     PQfreemem(msg);
     size_t n = strlen(why);
     while (n > 0 && why[n - 1] == '\n') /* libpq ends its messages with one */

@@ -244,7 +244,9 @@ void store_interrupt_all(int hard, int min_busy_ms);
 /*
  * Can libpq parse `conninfo` (a connection string or URI, "" allowed)? Connects to
  * nothing: `customsd -t` runs it through config_check (struct config_checks.conninfo).
- * Returns 0, or -1 with libpq's reason in why (one line, no trailing newline).
+ * Returns 0, or -1 with libpq's reason in why (one line, no trailing newline). The pieces of
+ * the string libpq quotes are shown as "(hidden)" (a password may be what did not parse:
+ * `password=a b` gives 'missing "=" after "b"'), except an unknown option's name.
  */
 int store_check_conninfo(const char *conninfo, char *why, size_t whylen);
 

@@ -245,6 +245,12 @@ officer -P pager=off -c "SELECT hs_chapter, sum(parcels) AS parcels,
        sum(parcels) FILTER (WHERE status_code = 500) AS inspection, sum(value_cny) AS value_cny
   FROM customs.daily_summary GROUP BY 1 ORDER BY 2 DESC LIMIT 6"
 
+say "the operator's view (customsctl, same configuration)"
+"$BUILD/customsctl" status -c "$work/customsd.yaml" "${held[0]}"
+"$BUILD/customsctl" lag -c "$work/customsd.yaml" | tail -n 1
+"$BUILD/customsctl" quarantine list -c "$work/customsd.yaml" --limit 3
+"$BUILD/customsctl" outbox status -c "$work/customsd.yaml"
+
 if [ "${KEEP:-}" = 1 ]; then
     say "stack kept running: eval \"\$(sh tests/stack/stack.sh env)\"; psql; sh tests/stack/stack.sh stop"
 else

@@ -97,7 +97,8 @@ COMMENT ON FUNCTION customs.transition_refusal(integer, integer, text, boolean, 
 -- The guard: every UPDATE of customs.declarations passes here. A status or content change
 -- must come with its cause (the transaction-local setting customs.transition, set by
 -- change_status and by the amendment step) and be allowed by transition_refusal(); after
--- 899 nothing changes; arrival and departure, once recorded, stay.
+-- 899 nothing changes; arrival and departure, once recorded, stay; a held parcel
+-- (25_holds.sql) is neither released nor closed.
 CREATE OR REPLACE FUNCTION customs.declarations_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -128,9 +129,12 @@ BEGIN
                             'or by the declaration of a saved (1) parcel', OLD.logistics_no
                 USING ERRCODE = 'CS010';
         END IF;
-        v_refusal := customs.transition_refusal(OLD.status_code, NEW.status_code, v_event,
-                                                NEW.arrived_at IS NOT NULL,
-                                                OLD.cancelled_at IS NOT NULL);
+        v_refusal := coalesce(
+            customs.transition_refusal(OLD.status_code, NEW.status_code, v_event,
+                                       NEW.arrived_at IS NOT NULL,
+                                       OLD.cancelled_at IS NOT NULL),
+            CASE WHEN NEW.status_code IS DISTINCT FROM OLD.status_code THEN
+                customs.hold_refusal(OLD.logistics_no, NEW.status_code, v_event) END);
         IF v_refusal IS NOT NULL THEN
             RAISE EXCEPTION 'parcel %: %', OLD.logistics_no, v_refusal USING ERRCODE = 'CS010';
         END IF;
@@ -150,8 +154,9 @@ CREATE OR REPLACE TRIGGER declarations_guard
 
 -- After a status change of p_logistics_no (from p_from; the row holds the new status):
 -- the history row, the receipt, the warehouse event if the status calls for one, the
--- relay's wake-up; then, when the parcel is now accepted (399) and has already arrived, its
--- release (399 -> 800) at once. Returns the number of outbox rows written.
+-- relay's wake-up; then, when the parcel is now accepted (399), has already arrived and is
+-- not held (25_holds.sql), its release (399 -> 800) at once. Returns the number of outbox
+-- rows written.
 CREATE OR REPLACE FUNCTION customs.record_change(
     p_logistics_no text, p_from integer, p_event text, p_actor text, p_note text,
     p_reasons jsonb, p_rules_version text, p_source_topic text, p_source_partition integer,
@@ -185,7 +190,8 @@ BEGIN
         v_rows := v_rows + 1;
     END IF;
     PERFORM pg_notify('customs_outbox', ''); -- delivered at commit, once per transaction
-    IF v_d.status_code = 399 AND v_d.arrived_at IS NOT NULL THEN
+    IF v_d.status_code = 399 AND v_d.arrived_at IS NOT NULL
+       AND NOT customs.parcel_held(p_logistics_no) THEN
         v_rows := v_rows + customs.change_status(
             p_logistics_no, 800, 'release', p_actor,
             format('accepted; arrived %s at %s: released',
@@ -198,8 +204,8 @@ END;
 $$;
 
 -- THE way to change a parcel's status (apply_batch's scans, the officer functions):
--- locks the row, refuses a transition customs.transition_refusal() does not allow
--- (SQLSTATE CS010, the reason as the message; P0002 for an unknown parcel), updates it
+-- locks the row, refuses a transition customs.transition_refusal() does not allow, or a
+-- release or departure of a held parcel (customs.hold_refusal) (SQLSTATE CS010, the reason as the message; P0002 for an unknown parcel), updates it
 -- (the guard trigger checks again), then customs.record_change(). p_reasons replaces the
 -- declaration's reasons when not NULL (cancellation); the history row gets p_reasons or [].
 -- Returns the number of outbox rows written.
@@ -219,9 +225,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'parcel % is not declared', p_logistics_no USING ERRCODE = 'P0002';
     END IF;
-    v_refusal := customs.transition_refusal(v_d.status_code, p_to, p_event,
-                                            v_d.arrived_at IS NOT NULL,
-                                            v_d.cancelled_at IS NOT NULL);
+    v_refusal := coalesce(customs.transition_refusal(v_d.status_code, p_to, p_event,
+                                                     v_d.arrived_at IS NOT NULL,
+                                                     v_d.cancelled_at IS NOT NULL),
+                          customs.hold_refusal(p_logistics_no, p_to, p_event));
     IF v_refusal IS NOT NULL THEN
         RAISE EXCEPTION 'parcel %: %', p_logistics_no, v_refusal USING ERRCODE = 'CS010';
     END IF;

@@ -4,12 +4,18 @@
 --   arrival (运抵) of an accepted parcel (399)       -> released (800), a 'release' event
 --   arrival of a parcel held (300 review, 500 inspection) -> held: the arrival is recorded,
 --            the parcel waits for the officer; the officer's release then finds it arrived
+--   arrival of an accepted parcel held by customs (25_holds.sql) -> held: recorded, not
+--            released; lifting the hold releases it
 --   arrival of any other parcel (1 saved, 100, 5xx, 700) -> recorded (arrival noted, no
 --            change; a saved parcel declared and accepted later is released at once)
---   departure (离境) of a released parcel (800)       -> closed (899)
---   a second arrival, a second departure             -> duplicate (no-op)
---   a departure of a parcel not released, any scan after 899
---                                                     -> refused (refused_transitions, -1 receipt)
+--   departure (离境) of a released parcel (800) not held -> closed (899)
+--   a second arrival at the same site, a second departure -> duplicate (no-op)
+--   a second arrival at another site (both scans name their loctNo, and they differ)
+--                                                     -> refused (refused_transitions, -1
+--            receipt), the first arrival stays; a 'second_arrival' alert, the parcel held
+--   a departure of a parcel not released (or held)    -> refused (refused_transitions, -1
+--            receipt); a 'departure_not_released' alert, the parcel held
+--   any scan after 899                                -> refused (refused_transitions, -1 receipt)
 --   a scan for a logisticsNo not declared yet        -> pending, applied (in scan order) by the
 --            batch that brings the declaration: the two topics are not ordered against each
 --            other. Every batch also retries the pending scans whose declaration now exists
@@ -49,6 +55,7 @@ DECLARE
     v_outcome text;
     v_note    text;
     v_refusal text;
+    v_held    boolean;
     v_rows    integer := 0;
 BEGIN
     -- Locked already by apply_batch in the usual case; not when the declaration was
@@ -65,8 +72,29 @@ BEGIN
         v_outcome := 'duplicate';
         v_note := 'the same scan was received before';
     ELSIF p_scan.scan = 'arrival' THEN
-        v_to := CASE WHEN v_d.status_code = 399 THEN 800 ELSE v_d.status_code END;
-        IF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL THEN
+        v_held := customs.parcel_held(v_d.logistics_no);
+        v_to := CASE WHEN v_d.status_code = 399 AND NOT v_held THEN 800
+                     ELSE v_d.status_code END;
+        IF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL
+           AND nullif(p_scan.loct_no, '') <> nullif(v_d.arrival_loct_no, '') THEN
+            v_outcome := 'refused';
+            -- (the note may reach the declarer in the -1 receipt: no site named)
+            v_note := format('arrival refused: the parcel arrived already (%s), at another '
+                             'site; a second arrival is an alert',
+                             to_char(v_d.arrived_at AT TIME ZONE 'UTC',
+                                     'YYYY-MM-DD"T"HH24:MI:SS"Z"'));
+            v_rows := customs.record_refusal(v_d.logistics_no, v_d.status_code, p_scan.scan,
+                                             v_d.status_code, v_note, v_actor,
+                                             p_scan.source_topic, p_scan.source_partition,
+                                             p_scan.source_offset, v_d.cop_no, v_d.guid)
+                      + customs.raise_alert('second_arrival', v_d.logistics_no,
+                                            p_scan.loct_no, p_scan.scanned_at,
+                                            format('%s; the parcel arrived at %s on %s',
+                                                   v_when, v_d.arrival_loct_no,
+                                                   to_char(v_d.arrived_at AT TIME ZONE 'UTC',
+                                                           'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+                                            p_scan.id);
+        ELSIF v_d.status_code <> 899 AND v_d.arrived_at IS NOT NULL THEN
             v_outcome := 'duplicate';
             v_note := format('arrival already recorded (%s)', v_d.arrived_at);
         END IF;
@@ -80,8 +108,10 @@ BEGIN
     IF v_outcome IS NULL THEN
         -- An arrival that changes no status is only recorded, but after 899 nothing is.
         IF v_to <> v_d.status_code OR v_d.status_code = 899 THEN
-            v_refusal := customs.transition_refusal(v_d.status_code, v_to, p_scan.scan, true,
-                                                    v_d.cancelled_at IS NOT NULL);
+            v_refusal := coalesce(
+                customs.transition_refusal(v_d.status_code, v_to, p_scan.scan, true,
+                                           v_d.cancelled_at IS NOT NULL),
+                customs.hold_refusal(v_d.logistics_no, v_to, p_scan.scan));
         END IF;
         IF v_refusal IS NOT NULL THEN
             v_outcome := 'refused';
@@ -90,6 +120,14 @@ BEGIN
                                              v_to, v_refusal, v_actor, p_scan.source_topic,
                                              p_scan.source_partition, p_scan.source_offset,
                                              v_d.cop_no, v_d.guid);
+            IF p_scan.scan = 'departure' THEN
+                v_rows := v_rows + customs.raise_alert(
+                    'departure_not_released', v_d.logistics_no, p_scan.loct_no,
+                    p_scan.scanned_at,
+                    format('%s, but customs has not released the parcel: %s', v_when,
+                           v_refusal),
+                    p_scan.id);
+            END IF;
         ELSIF p_scan.scan = 'arrival' THEN
             UPDATE customs.declarations d
                SET arrived_at = p_scan.scanned_at, arrival_loct_no = p_scan.loct_no
@@ -100,6 +138,10 @@ BEGIN
                 v_rows := customs.change_status(v_d.logistics_no, 800, 'arrival', v_actor,
                                                 v_note, NULL, NULL, p_scan.source_topic,
                                                 p_scan.source_partition, p_scan.source_offset);
+            ELSIF v_d.status_code = 399 THEN
+                v_outcome := 'held';
+                v_note := format('%s: held by customs (a hold is on the parcel); released '
+                                 'when it is lifted', v_when);
             ELSIF v_d.status_code IN (300, 500) THEN
                 v_outcome := 'held';
                 v_note := format('%s: held, waiting for %s', v_when,

@@ -174,11 +174,26 @@ DECLARE
     v_res  record;
     v_id   uuid;
     v_rows bigint;
+    v_lock integer;
 BEGIN
     n_stored := 0;
     n_duplicates := 0;
     n_rejected := 0;
     n_events := 0;
+    -- The keys of the documents to store, locked first and in one order (transaction
+    -- advisory locks of class 58, by a hash of document and key; two keys of one hash only
+    -- wait for each other), so that two instances storing documents of the same keys in
+    -- other orders never wait on each other in a cycle.
+    FOR v_lock IN
+        SELECT DISTINCT hashtext(concat_ws('|', st.kind, st.decl->>dk.json_a,
+                                           st.decl->>dk.json_b)) AS h
+          FROM pg_temp.customs_apply_stage_v3 st
+               CROSS JOIN LATERAL customs.document_keys(st.kind) AS dk
+         WHERE st.kind IN ('order', 'waybill', 'payment') AND st.status_code = 120
+         ORDER BY 1
+    LOOP
+        PERFORM pg_advisory_xact_lock(58, v_lock);
+    END LOOP;
     FOR s IN
         SELECT st.seq, st.kind, st.topic, st.partition, st."offset", st.ts, st.sha256,
                st.payload, st.status_code, st.reasons, st.decl
@@ -207,7 +222,9 @@ BEGIN
             n_rejected := n_rejected + 1;
             UPDATE pg_temp.customs_apply_stage_v3 st
                SET outcome = 'rejected', result_status = 100,
-                   result_note = left(customs.reasons_text(s.reasons), 300)
+                   result_note = CASE WHEN v_rows = 1 THEN 'receipt sent: '
+                                      ELSE 'rejected before, no second receipt: ' END
+                                 || left(customs.reasons_text(s.reasons), 300)
              WHERE st.seq = s.seq;
         ELSE
             SELECT * INTO v_res

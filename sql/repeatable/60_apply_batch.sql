@@ -683,18 +683,22 @@ BEGIN
         'cancellations', v_changes.n_cancellations,
         'refused', v_changes.n_refused,
         'scans', v_changes.n_scans,
-        'pending_scans', v_changes.n_pending,
-        'documents', v_documents.n_stored,
-        'document_duplicates', v_documents.n_duplicates,
-        'documents_rejected', v_documents.n_rejected);
+        'pending_scans', v_changes.n_pending)
+        -- only when the batch had orders, waybills or payments (58_documents.sql)
+        || CASE WHEN v_documents.n_stored + v_documents.n_duplicates + v_documents.n_rejected > 0
+                THEN jsonb_build_object('documents', v_documents.n_stored,
+                                        'document_duplicates', v_documents.n_duplicates,
+                                        'documents_rejected', v_documents.n_rejected)
+                ELSE '{}'::jsonb END;
 END;
 $$;
 
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
-"cancellations", "refused", "scans", "pending_scans", "documents", "document_duplicates",
-"documents_rejected"} (counts, struct batch_result) and
+"cancellations", "refused", "scans", "pending_scans"} and, for a batch with orders, waybills
+or payments, {"documents", "document_duplicates", "documents_rejected"} (counts, struct
+batch_result) and
 {"outcomes", "details"} (what was recorded for each record, in batch order, struct
 batch_outcome), each described in daemon/batch.h, their one description.
 Errors: SQLSTATE CS001 = an offset fence failed (another instance owns the partition; the

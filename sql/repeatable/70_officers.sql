@@ -28,6 +28,9 @@
 --   reopen_detained(logisticsNo, outcome, note)  a detained parcel (501-503, 599) whose case
 --       is settled: released -> 800 ('release' event; it must have arrived), returned -> 700
 --       ('return' event); note required
+--   hold_parcel, unhold_parcel, resolve_alert: 75_officer_holds.sql. While a parcel is held
+--   (25_holds.sql), what would release it is refused (CS010): release_review and
+--   record_inspection 'passed' of an arrived parcel, reopen_detained 'released'.
 --
 -- Errors: SQLSTATE CS010 with the reason when the parcel is not in a state for it (e.g.
 -- 'inspection result refused: the parcel is not under inspection (status 399 accepted)'),
@@ -36,6 +39,21 @@
 -- The officer's name as recorded: the login, not the SECURITY DEFINER owner.
 CREATE OR REPLACE FUNCTION customs.officer_actor() RETURNS text
 LANGUAGE sql STABLE AS $$ SELECT 'officer:' || session_user $$;
+
+-- A decision that would release the parcel at once (it has arrived) is refused while it is
+-- held (25_holds.sql): CS010, the decision named (p_what), the hold lifted first.
+CREATE OR REPLACE FUNCTION customs.refuse_if_held(p_logistics_no text, p_what text)
+RETURNS void
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF customs.parcel_held(p_logistics_no) THEN
+        RAISE EXCEPTION 'parcel %: % refused: it would release the parcel, which is held by '
+                        'customs; lift the hold first (customs.unhold_parcel, or '
+                        'customs.resolve_alert for an alert''s hold; see customs.alerts)',
+            p_logistics_no, p_what USING ERRCODE = 'CS010';
+    END IF;
+END;
+$$;
 
 CREATE OR REPLACE FUNCTION customs.record_inspection(
     p_logistics_no text, p_result text, p_note text, p_detention_code integer DEFAULT 599)
@@ -62,6 +80,9 @@ BEGIN
     END IF;
     SELECT d.arrived_at IS NOT NULL INTO v_arrived
       FROM customs.declarations d WHERE d.logistics_no = p_logistics_no;
+    IF p_result = 'passed' AND coalesce(v_arrived, false) THEN
+        PERFORM customs.refuse_if_held(p_logistics_no, 'inspection result passed');
+    END IF;
     v_to := CASE p_result WHEN 'passed' THEN 399 WHEN 'returned' THEN 700
                           ELSE p_detention_code END;
     PERFORM customs.change_status(
@@ -81,6 +102,10 @@ RETURNS TABLE (logistics_no text, status_code integer, status text, arrived bool
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, customs, pg_temp AS $$
 #variable_conflict use_column
 BEGIN
+    IF EXISTS (SELECT 1 FROM customs.declarations d
+                WHERE d.logistics_no = p_logistics_no AND d.arrived_at IS NOT NULL) THEN
+        PERFORM customs.refuse_if_held(p_logistics_no, 'manual review decision');
+    END IF;
     PERFORM customs.change_status(
         p_logistics_no, 399, 'review', customs.officer_actor(),
         concat_ws('; ', 'manual review passed', nullif(btrim(coalesce(p_note, '')), '')));

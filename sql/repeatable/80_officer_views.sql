@@ -3,7 +3,7 @@
 -- columns needs nothing more than an edit here; 90_grants.sql then grants them again.
 
 DROP VIEW IF EXISTS customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                    customs.daily_summary, customs.parcel_goods;
+                    customs.daily_summary, customs.parcel_goods, customs.alerts;
 
 -- Current state per parcel: identity, status and who set it, arrival and departure.
 CREATE VIEW customs.parcel_status AS
@@ -29,10 +29,12 @@ SELECT d.logistics_no,
        d.arrival_loct_no,
        d.departed_at,
        d.version,
-       d.cancelled_at
+       d.cancelled_at,
+       EXISTS (SELECT 1 FROM customs.parcel_holds h
+                WHERE h.logistics_no = d.logistics_no AND h.lifted_at IS NULL) AS held
   FROM customs.declarations d;
 COMMENT ON VIEW customs.parcel_status IS
-    'Current clearance status per parcel (logisticsNo), with arrival/departure and who set it.';
+    'Current clearance status per parcel (logisticsNo), with arrival/departure, who set it, held.';
 
 -- Parcels waiting for an officer: inspection (500) and manual review (300), oldest first.
 CREATE VIEW customs.inspection_queue AS
@@ -64,7 +66,10 @@ COMMENT ON VIEW customs.inspection_queue IS
     'Parcels held for an officer (500 inspection, 300 manual review), oldest first.';
 
 -- Everything that happened to a parcel: status changes (kind 'status'), refused
--- transitions ('refused'), warehouse scans ('scan', status = the scan's outcome).
+-- transitions ('refused'), warehouse scans ('scan', status = the scan's outcome), alerts
+-- ('alert': event = the alert's kind, status 'raised', then event and status 'resolved';
+-- the note names the alert's id) and holds ('hold':
+-- event 'hold' / 'unhold', status 'held' / 'lifted'; the officer and the note).
 -- Use: SELECT * FROM customs.parcel_history WHERE logistics_no = '...';
 CREATE VIEW customs.parcel_history AS
 SELECT x.logistics_no, x.at, x.kind, x.event, x.from_code, x.status_code, x.status,
@@ -84,10 +89,62 @@ SELECT x.logistics_no, x.at, x.kind, x.event, x.from_code, x.status_code, x.stat
                w.outcome, customs.scan_actor(w.loct_no),
                coalesce(w.note, format('%s scanned %s', w.scan, w.scanned_at)), '[]'::jsonb,
                NULL, w.source_topic, w.source_partition, w.source_offset
-          FROM customs.warehouse_scans w) x
+          FROM customs.warehouse_scans w
+        UNION ALL
+        SELECT a.logistics_no, a.raised_at, 'alert', 3, a.id, a.kind, NULL, NULL, 'raised',
+               customs.scan_actor(a.loct_no), format('alert %s: %s', a.id, a.details),
+               '[]'::jsonb, NULL, NULL, NULL, NULL
+          FROM customs.alert_log a
+        UNION ALL
+        SELECT a.logistics_no, a.resolved_at, 'alert', 5, a.id, 'resolved', NULL, NULL,
+               'resolved', a.resolved_by, format('alert %s resolved: %s', a.id,
+                                                 a.resolution_note),
+               '[]'::jsonb, NULL, NULL, NULL, NULL
+          FROM customs.alert_log a
+         WHERE a.resolved_at IS NOT NULL
+        UNION ALL
+        SELECT h.logistics_no, h.held_at, 'hold', 4, h.id, 'hold', NULL, NULL, 'held',
+               h.held_by, h.reason, '[]'::jsonb, NULL, NULL, NULL, NULL
+          FROM customs.parcel_holds h
+        UNION ALL
+        SELECT h.logistics_no, h.lifted_at, 'hold', 6, h.id, 'unhold', NULL, NULL, 'lifted',
+               h.lifted_by, h.lift_note, '[]'::jsonb, NULL, NULL, NULL, NULL
+          FROM customs.parcel_holds h
+         WHERE h.lifted_at IS NOT NULL) x
  ORDER BY x.logistics_no, x.at, x.kind_order, x.id;
 COMMENT ON VIEW customs.parcel_history IS
-    'Every status change, refused transition and warehouse scan of a parcel, in order.';
+    'Every status change, refused transition, warehouse scan, alert and hold of a parcel, in order.';
+
+-- Alerts for officers (25_holds.sql says which scans raise them), open ones first, oldest
+-- first: what happened (kind, details), to which parcel, where (site = the scan's loctNo)
+-- and when (occurred_at = scannedAt, raised_at), who must act ('supervised warehouse' or
+-- 'customs officer'), the parcel's status then and now, whether it is still held, and the
+-- resolution. Resolve with customs.resolve_alert(id, note). Use:
+--   SELECT * FROM customs.alerts WHERE open;
+CREATE VIEW customs.alerts AS
+SELECT a.id,
+       a.kind,
+       a.logistics_no,
+       a.loct_no AS site,
+       a.occurred_at,
+       a.raised_at,
+       a.details,
+       a.must_act,
+       a.resolved_at IS NULL AS open,
+       a.status_code AS status_code_then,
+       d.status_code,
+       d.status,
+       EXISTS (SELECT 1 FROM customs.parcel_holds h
+                WHERE h.logistics_no = a.logistics_no AND h.lifted_at IS NULL) AS held,
+       a.resolved_at,
+       a.resolved_by,
+       a.resolution_note,
+       a.scan_id
+  FROM customs.alert_log a
+       LEFT JOIN customs.declarations d ON d.logistics_no = a.logistics_no
+ ORDER BY a.resolved_at IS NOT NULL, a.id;
+COMMENT ON VIEW customs.alerts IS
+    'Alerts from warehouse scans: kind, parcel, site, when, who must act; open ones first.';
 
 -- Per day (China Standard Time, the date the declaration was first received), destination
 -- country, HS chapter (first two digits of gcode) and current status: parcels, items and

@@ -11,10 +11,11 @@
 --                    change the schema. (Temporary tables stay allowed: apply_batch stages
 --                    in one.)
 --   customs_officer  SELECT on the officer views (parcel_status, inspection_queue,
---                    parcel_history, daily_summary, parcel_goods), EXECUTE on the officer
---                    functions (record_inspection, release_review, return_review,
---                    order_inspection, reopen_detained, find_parcels); nothing else: no
---                    table, no daemon function.
+--                    parcel_history, daily_summary, parcel_goods, alerts), EXECUTE on the
+--                    officer functions (record_inspection, release_review, return_review,
+--                    order_inspection, reopen_detained, find_parcels, hold_parcel,
+--                    unhold_parcel, resolve_alert); nothing else: no table, no daemon
+--                    function.
 --
 -- This file is the whole truth: every run first takes back everything PUBLIC, customsd and
 -- customs_officer had in the schema, then grants what is listed here, in this order (the
@@ -76,7 +77,17 @@ GRANT EXECUTE ON FUNCTION
     customs.apply_batch_quarantine(),
     customs.apply_batch_outbox(text, text),
     customs.apply_batch_changes(),
-    customs.apply_batch_report()
+    customs.apply_batch_report(),
+    customs.parcel_held(text),
+    customs.hold_refusal(text, integer, text),
+    customs.hold_event(text, text, text),
+    customs.hold_place(text, text, text, bigint),
+    customs.raise_alert(text, text, text, timestamptz, text, bigint),
+    customs.sweep_alerts(interval)
+    TO customsd;
+-- customsctl's operator commands (85_operator.sql) use customsd's configuration.
+GRANT EXECUTE ON FUNCTION
+    customs.record_quarantine_replay(bigint, text, boolean, text, text, integer, bigint)
     TO customsd;
 -- Orders, waybills and payments (58_documents.sql); an order's lines are replaced with it.
 GRANT DELETE ON customs.order_items TO customsd;
@@ -97,7 +108,7 @@ GRANT EXECUTE ON FUNCTION
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                customs.daily_summary, customs.parcel_goods
+                customs.daily_summary, customs.parcel_goods, customs.alerts
     TO customs_officer;
 GRANT EXECUTE ON FUNCTION
     customs.record_inspection(text, text, text, integer),
@@ -105,5 +116,8 @@ GRANT EXECUTE ON FUNCTION
     customs.return_review(text, text),
     customs.order_inspection(text, text),
     customs.reopen_detained(text, text, text),
-    customs.find_parcels(text, text, text, text, text, text, date)
+    customs.find_parcels(text, text, text, text, text, text, date),
+    customs.hold_parcel(text, text),
+    customs.unhold_parcel(text, text),
+    customs.resolve_alert(bigint, text)
     TO customs_officer;

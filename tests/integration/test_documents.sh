@@ -47,7 +47,7 @@ frame_json "$of" "$OB" "$(order "$OB" 1,399.10 2)"      # readable, breaks CEB30
 frame_json "$of" "x" 'not json {'                       # unreadable: quarantined
 frame_json "$wf" "$W1" "$(waybill "$W1" 3.50000)"
 frame_json "$wf" "$W1" "$(waybill "$W1" 3.6)"           # version 2
-frame_json "$wf" "y" '{"logisticsNo":"YLQ","packNo":1,"packNo":2}' # duplicate key: quarantined
+frame_json "$wf" "y" "{\"logisticsNo\":\"YLQ$N\",\"packNo\":1,\"packNo\":2}" # a key twice: quarantined
 frame_json "$pf" "$O1" "$(payment "$O1" 2098.65)"
 produce "$N.orders" "$of"
 produce "$N.waybills" "$wf"
@@ -71,8 +71,9 @@ counts() {
               (SELECT count(*) FROM customs.quarantine WHERE source_topic LIKE '$N.%') || ' ' ||
               (SELECT count(*) FROM customs.outbox WHERE topic = '$N.receipts')"
 }
-# orders, lines, waybills, payments, versions, rejections, quarantined, receipts
-want="2 2 1 1 2 1 2 1"
+# orders, lines, waybills, payments, versions, rejections, quarantined, receipts (the
+# rejected order's, the -1 of the quarantined waybill, whose logisticsNo could be read)
+want="2 2 1 1 2 1 2 2"
 check "stored: orders lines waybills payments versions rejections quarantined receipts" "$want" "$(counts)"
 check "order O1: version 2 is current, exact decimals" "2|2098.65000|3.00000|2098.65000" \
     "$(q "SELECT o.version, o.goods_value, i.qty, i.total_price FROM customs.orders o
@@ -95,7 +96,10 @@ check "rejection kept with its reason" "order|2303960001|t" \
 check "quarantined byte-exact, with reasons" "2" \
     "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic LIKE '$N.%'
           AND (raw = convert_to('not json {', 'UTF8') AND reason LIKE 'invalid JSON%'
-               OR reason LIKE 'duplicate key \"packNo\"%')")"
+                   AND logistics_no IS NULL
+               OR reason LIKE 'duplicate key \"packNo\"%' AND logistics_no = 'YLQ$N')")"
+check "the quarantined waybill's sender gets a -1 receipt" "-1" \
+    "$(q "SELECT payload->>'returnStatus' FROM customs.outbox WHERE topic = '$N.receipts' AND key = 'YLQ$N'")"
 
 # The receipt on the topic: the document kind, its key, 100 and the reason.
 receipt=$(consume "$N.receipts" '%k %s\n' | grep "^$OB " || true)
@@ -108,8 +112,8 @@ case $r in *goodsValue*"'1,399.10'"*) ok "receipt gives the reason (goodsValue '
 *) fail "receipt reason: $r" ;; esac
 grep -q "order 2303960001 $O1 ($N.orders \[[0-9]*\] offset [0-9]*): stored order version 2" "$log" &&
     ok "log: version 2 stored" || fail "no 'stored order version 2' line in the log"
-grep -q "rejected (100), receipt sent: CEB303-FORMAT" "$log" && ok "log: rejection" ||
-    fail "no rejection line in the log"
+grep -q "$OB ($N.orders \[[0-9]*\] offset [0-9]*): rejected (100): receipt sent: CEB303-FORMAT" "$log" &&
+    ok "log: rejection" || fail "no rejection line in the log"
 
 # Every record delivered again: nothing recorded twice, no second receipt.
 stop_customsd TERM
@@ -122,6 +126,27 @@ if wait_all; then ok "all re-read after the rewind"; else fail "re-read stalled"
 stop_customsd TERM
 check "after redelivery: nothing twice" "$want" "$(counts)"
 check "after redelivery: O1 still at version 2" 2 "$(q "SELECT version FROM customs.orders WHERE order_no = '$O1'")"
+grep -q "$OB ($N.orders \[[0-9]*\] offset [0-9]*): rejected (100): rejected before, no second receipt" "$log" &&
+    ok "log: the rejection delivered again sends no second receipt" ||
+    fail "no 'rejected before' line in the log"
+grep -q "order 2303960001 $O1 ($N.orders \[[0-9]*\] offset [0-9]*): duplicate, nothing changed: order: the content of version 2" "$log" &&
+    ok "log: version 2 delivered again is a duplicate" || fail "no duplicate line for version 2"
+
+# As the daemon's role (customsd: no DELETE but on the lines an order's new version
+# replaces): an order, its second version, a rejected one.
+rec() { # OFFSET DOC SHA STATUS
+    printf '{"kind":"order","topic":"%s.r","partition":0,"offset":%s,"timestamp_ms":-1,"doc":%s,"sha256":"%s","payload":"{}","status_code":%s,"reasons":[{"rule_id":"CEB303-FORMAT","action":"reject","message":"x"}]}' \
+        "$N" "$1" "$2" "$3" "$4"
+}
+batch="{\"offsets\":[{\"topic\":\"$N.r\",\"partition\":0,\"expected\":-1,\"next\":3}],\"records\":[
+$(rec 0 "{\"orderNo\":\"R$N\",\"ebpCode\":\"E\",\"items\":[{\"gnum\":1}]}" s1 120),
+$(rec 1 "{\"orderNo\":\"R$N\",\"ebpCode\":\"E\",\"items\":[{\"gnum\":2}]}" s2 120),
+$(rec 2 "{\"orderNo\":\"R$N\"}" s3 100)],\"topic_events\":\"$N.events\",\"topic_receipts\":\"$N.receipts\"}"
+check "as role customsd: an order, its second version, a rejection" "VVJ" \
+    "$(psql -X -A -t -q -v ON_ERROR_STOP=1 -c "SET ROLE customsd" \
+        -c "SELECT customs.apply_batch('$N-role', \$\$$batch\$\$)->>'outcomes'" 2>&1)"
+check "... the second version's lines" "2" \
+    "$(q "SELECT string_agg(gnum::text, ',') FROM customs.order_items WHERE order_no = 'R$N'")"
 
 # The fence: a batch on an orders partition that expects an offset not stored is refused.
 part=$(q "SELECT partition FROM customs.consumer_offsets WHERE group_id = '$N' AND topic = '$N.orders' AND next_offset > 0 LIMIT 1")

@@ -107,7 +107,8 @@ check "every event read back from $N.events" \
 check "receipt kinds: decisions, officers' results, -1 refusals" \
     "-1 100 120 300 399 500 502 700 800 899" \
     "$(grep -o '"returnStatus": *"[-0-9]*"' "$T_DIR/receipts" | sed 's/.*"\([-0-9]*\)"$/\1/' | sort -n -u | tr '\n' ' ' | sed 's/ $//')"
-check "event kinds: every warehouse action" "detain inspect release return" \
+# (alert and hold: a departure scan of a parcel not released, 25_holds.sql)
+check "event kinds: every warehouse action" "alert detain hold inspect release return" \
     "$(grep -o '"type": *"[a-z]*"' "$T_DIR/events" | sed 's/.*"\([a-z]*\)"$/\1/' | sort -u | tr '\n' ' ' | sed 's/ $//')"
 # Risk information stays with customs: the reasons a rule sent a parcel to inspection (500)
 # or manual review (300) are in customs.declarations, and in no receipt; a rejection's (100)

@@ -1578,8 +1578,9 @@ static void test_scan_before_declaration(void **state)
                      "SELECT next_offset FROM customs.consumer_offsets WHERE topic = 't.wf2.d'");
 }
 
-/* A departure of a parcel that was not released: refused and recorded; an arrival of a
- * parcel under inspection or review: held (recorded, no release). */
+/* A departure of a parcel that was not released: refused and recorded, an alert raised and
+ * the parcel held (25_holds.sql); an arrival of a parcel under inspection or review: held
+ * (recorded, no release). */
 static void test_scan_held_and_refused(void **state)
 {
     FIXTURE(state);
@@ -1600,7 +1601,7 @@ static void test_scan_held_and_refused(void **state)
     APPLY(f, &ts, &res, rec_scan(&x_dep), rec_scan(&x_arr), rec_scan(&r_arr), rec_scan(&j_arr));
     assert_int_equal(res.scans, 4);
     assert_int_equal(res.refused, 1);
-    assert_int_equal(res.events, 1); /* the refusal's -1 receipt only */
+    assert_int_equal(res.events, 3); /* the refusal's -1 receipt, the alert, the hold */
     assert_int_equal(status_of(f, "YL-WF3-X"), 500);
     assert_int_equal(status_of(f, "YL-WF3-R"), 300);
     assert_int_equal(status_of(f, "YL-WF3-J"), 100);
@@ -1614,15 +1615,22 @@ static void test_scan_held_and_refused(void **state)
                      " customs.refused_transitions WHERE logistics_no = 'YL-WF3-X'");
     assert_sql_value(f->db, "receipt:-1:COP-YL-WF3-X",
                      "SELECT concat_ws(':', type, payload->>'returnStatus', payload->>'copNo')"
-                     " FROM customs.outbox WHERE key = 'YL-WF3-X' ORDER BY id DESC LIMIT 1");
+                     " FROM customs.outbox WHERE key = 'YL-WF3-X' AND type = 'receipt'"
+                     " ORDER BY id DESC LIMIT 1");
+    assert_sql_value(f->db, "alert:departure_not_released:500,hold:hold:500",
+                     "SELECT string_agg(concat_ws(':', type, payload->>'event',"
+                     " payload->>'status_code'), ',' ORDER BY id) FROM customs.outbox"
+                     " WHERE key = 'YL-WF3-X' AND type IN ('alert', 'hold')");
     /* the officers' queue: both held parcels, arrived, with their reasons */
     assert_sql_value(f->db, "YL-WF3-R:300:t:,YL-WF3-X:500:t:R-SAMPLE: random sampling 1/100",
                      "SELECT string_agg(concat_ws(':', logistics_no, status_code, arrived,"
                      " coalesce(reasons_text, '')), ',' ORDER BY waiting_since, logistics_no)"
                      " FROM customs.inspection_queue"
                      " WHERE logistics_no LIKE 'YL-WF3-%%'");
-    /* parcel_history: the scans, the refusal and the status rows */
-    assert_sql_value(f->db, "status:inspection scan:refused scan:held refused:closed",
+    /* parcel_history: the scans, the refusal, the status rows, the alert and the hold */
+    assert_sql_value(f->db,
+                     "status:inspection scan:refused scan:held refused:closed alert:raised"
+                     " hold:held",
                      "SELECT string_agg(kind || ':' || status, ' ') FROM"
                      " customs.parcel_history WHERE logistics_no = 'YL-WF3-X'");
 }
@@ -2138,7 +2146,8 @@ static void test_no_internal_in_outbox(void **state)
                   "receipt:120 receipt:500 inspect:500 receipt:399 receipt:800 release:800");
     assert_outbox(f, "YL-NL-I2", "receipt:120 receipt:500 inspect:500 receipt:502 detain:502");
     assert_outbox(f, "YL-NL-I3",
-                  "receipt:120 receipt:500 inspect:500 receipt:-1 receipt:700 return:700");
+                  "receipt:120 receipt:500 inspect:500 receipt:-1 alert:500 hold:500"
+                  " receipt:700 return:700"); /* a departure refused: alert, hold */
     assert_outbox(f, "YL-NL-I4",
                   "receipt:120 receipt:500 inspect:500 receipt:399 receipt:800 release:800");
     assert_outbox(f, "YL-NL-R1", "receipt:120 receipt:300 receipt:399 receipt:800 release:800");
@@ -2146,8 +2155,8 @@ static void test_no_internal_in_outbox(void **state)
     assert_outbox(f, "YL-NL-Q", "receipt:-1");
     assert_sql_value(f->db,
                      "amendment:inspect arrival:release cancellation:return declared:inspect"
-                     " declared:return inspection:detain inspection:return release:release"
-                     " review:return",
+                     " declared:return departure_not_released:alert hold:hold inspection:detain"
+                     " inspection:return release:release review:return",
                      "SELECT string_agg(DISTINCT concat(payload->>'event', ':', type), ' ')"
                      " FROM customs.outbox WHERE key LIKE 'YL-NL-%%' AND type <> 'receipt'");
 

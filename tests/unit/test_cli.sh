@@ -66,7 +66,7 @@ expect 2 '' "unknown option '--bogus'" "$C" --bogus
 expect 2 '' "unknown command 'frob'" "$C" frob
 expect 2 '' "unknown command 'rules frob'" "$C" rules frob
 # --help on every command (stdout, 0), an unknown option after it (stderr, 2).
-for cmd in "rules check" "rules test" "decide" "config check"; do
+for cmd in "rules check" "rules test" "decide" "config check" "reload"; do
     # shellcheck disable=SC2086
     expect 0 "^usage: customsctl $cmd" '' "$C" $cmd --help
     # shellcheck disable=SC2086
@@ -76,10 +76,34 @@ for cmd in "rules check" "rules test" "decide" "config check"; do
     # shellcheck disable=SC2086
     expect 2 '' "^usage: customsctl $cmd" "$C" $cmd
 done
+# The operator's commands (ctl_ops.h): their options anywhere, operands counted by them.
+for cmd in "status" "lag" "quarantine list" "quarantine show" "quarantine replay" "outbox status"; do
+    # shellcheck disable=SC2086
+    expect 0 "^usage: customsctl $cmd \[-c FILE\]" '' "$C" $cmd --help
+    # shellcheck disable=SC2086
+    expect 2 '' "unknown option '--bogus'" "$C" $cmd --bogus
+    # shellcheck disable=SC2086
+    expect 2 '' "needs a value" "$C" $cmd -c
+done
+for cmd in "status" "quarantine show" "quarantine replay"; do
+    # shellcheck disable=SC2086
+    expect 2 '' "^usage: customsctl $cmd" "$C" $cmd
+done
+expect 2 '' "^usage: customsctl lag" "$C" lag extra
+expect 2 '' "does not apply" "$C" lag --raw
+expect 2 '' "expected the number" "$C" quarantine show x1
+expect 2 '' "positive number" "$C" quarantine list --limit 0
+expect 0 'customsctl quarantine replay' '' "$C" quarantine --help
 expect 0 'customsctl rules check' '' "$C" rules --help
 expect 0 'customsctl config check' '' "$C" config --help
 expect 0 '^configuration OK' '' "$C" config check "$T/good.yaml"
 expect 1 '' 'bad.yaml:2:' "$C" config check "$T/bad.yaml"
+# customsctl reload CONFIG PID: a bad process id is a usage error; a bad configuration fails
+# the check before anything is signalled; without $RUNTIME_DIRECTORY there is nowhere to
+# hear customsd's answer (test_reload.sh runs the rest against customsd).
+expect 2 '' "'abc' is not a process id" "$C" reload "$T/good.yaml" abc
+expect 1 '' 'bad.yaml:2:' "$C" reload "$T/bad.yaml" 12345
+expect 1 '^rules OK' 'RUNTIME_DIRECTORY is not set' env -u RUNTIME_DIRECTORY "$C" reload "$T/good.yaml" 12345
 # "--" ends the options: a file named "-dash.yaml" is a file after it, an option before.
 cp "$T/bad.yaml" "$T/-dash.yaml"
 in_t() { (cd "$T" && "$@"); }

@@ -131,6 +131,13 @@ static void test_refused(void **state)
     assert_null(decode(DOC_ORDER, "{\"orderNo\":\"A\",\"orderNo\":\"B\"}", &key, err));
     assert_non_null(strstr(err, "duplicate key \"orderNo\""));
     assert_null(key);
+    /* another key twice: refused, but the sender is known (a -1 receipt for a waybill) */
+    assert_null(
+        decode(DOC_WAYBILL, "{\"logisticsNo\":\"YL9\",\"packNo\":1,\"packNo\":2}", &key, err));
+    assert_non_null(strstr(err, "duplicate key \"packNo\""));
+    assert_string_equal(key, "YL9");
+    free(key);
+    key = NULL;
     assert_null(decode(DOC_WAYBILL, "{\"logisticsNo\":\"YL1\",", &key, err));
     assert_non_null(strstr(err, "invalid JSON"));
     /* orderNo is C..60 */
@@ -188,6 +195,13 @@ static void test_payment(void **state)
     assert_true(has_problem(
         d, "charge: '0.000001' has more than 5 digits after the decimal point (CEB403 N19,5)"));
     assert_true(has_problem(d, "accountingDate: '2024' has 4 characters, CEB403 C14 expected"));
+    document_free(d);
+
+    /* a value with a control character is not shown */
+    snprintf(json, sizeof(json), PAYMENT, "1", "2024\\n");
+    d = decode(DOC_PAYMENT, json, NULL, err);
+    assert_non_null(d);
+    assert_true(has_problem(d, "accountingDate: '...' has 5 characters, CEB403 C14 expected"));
     document_free(d);
 }
 

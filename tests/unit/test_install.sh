@@ -51,6 +51,10 @@ if [ "$(id -u)" = 0 ] && getent group customsd >/dev/null; then
 fi
 grep -q '^ExecStart=/usr/sbin/customsd -c /etc/customsd/customsd.yaml$' "$R/lib/systemd/system/customsd.service" &&
     ok "unit runs /usr/sbin/customsd" || bad "unit ExecStart: $(grep ^ExecStart= "$R/lib/systemd/system/customsd.service")"
+grep -q '^ExecReload=/usr/bin/customsctl reload /etc/customsd/customsd.yaml $MAINPID$' "$R/lib/systemd/system/customsd.service" &&
+    grep -q '^RuntimeDirectory=customsd$' "$R/lib/systemd/system/customsd.service" &&
+    ok "unit reloads through customsctl reload, RuntimeDirectory=customsd" ||
+    bad "unit ExecReload: $(grep ^ExecReload= "$R/lib/systemd/system/customsd.service")"
 grep -q '@[A-Z]*@' "$R/lib/systemd/system/customsd.service" && bad "unit keeps @...@ names" || ok "unit paths filled in"
 grep -q '^u customsd ' "$R/usr/lib/sysusers.d/customsd.conf" && ok "sysusers.d creates user customsd" ||
     bad "sysusers.d lacks user customsd"

@@ -204,6 +204,39 @@ static void test_fences_of_a_range(void **state)
 }
 
 /*
+ * The documents topics (orders, waybills, payments) share partition numbers with the
+ * declarations: positions and fences are per (topic, partition), so partition 0 of each
+ * is fenced and committed on its own.
+ */
+static void test_document_topics(void **state)
+{
+    struct positions *ps = *state;
+    static const char *const topics[] = {DECL, "customs.orders", "customs.waybills",
+                                         "customs.payments"};
+    struct batch_offset fences[8];
+    size_t n = 0;
+
+    for (int64_t t = 0; t < 4; t++)
+        assign(ps, topics[t], 0, t == 1 ? -1 : 10 * t);
+    for (int64_t t = 0; t < 4; t++)
+        assert_int_equal(positions_fence_add(ps, fences, &n, topics[t], 0, 10 * t + 2), 0);
+    assert_int_equal(n, 4);
+    for (int64_t t = 0; t < 4; t++) {
+        assert_string_equal(fences[t].topic, topics[t]);
+        assert_int_equal(fences[t].partition, 0);
+        assert_int_equal(fences[t].expected, t == 1 ? -1 : 10 * t);
+        assert_int_equal(fences[t].next, 10 * t + 3);
+    }
+    positions_commit(ps, fences, n);
+    assert_int_equal(positions_find(ps, "customs.orders", 0)->next, 13);
+    assert_int_equal(positions_find(ps, "customs.waybills", 0)->next, 23);
+    /* a record of the orders topic at an offset already applied is skipped; waybills' not */
+    int64_t gap = -1;
+    assert_false(positions_take(ps, "customs.orders", 0, 12, &gap));
+    assert_true(positions_take(ps, "customs.waybills", 0, 23, &gap));
+}
+
+/*
  * A batch split in halves: the second half's fences expect what the first half
  * committed, and a redelivery of the first half is skipped afterwards.
  */
@@ -314,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_skip_applied_offsets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gap_after_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fences_of_a_range, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_document_topics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_ranges, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cooperative_rebalance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_eager_rebalance, setup, teardown),
