@@ -7,7 +7,11 @@
 # records), produces them to Kafka, runs customsd (as a login in role customsd) until every
 # record is committed and every outbox event published; then the warehouse scans arrivals,
 # an officer (a login in role customs_officer) records a few inspection results in psql,
-# the warehouse scans departures of released parcels. Once the declarations are through, it
+# orders an inspection of an accepted parcel (its release held until the result) and releases a
+# detained parcel whose case is settled, the warehouse scans departures of released parcels
+# (and one of a parcel under inspection: an alert);
+# then three-document matching on 300 more declarations with their orders and waybills
+# (tests/demo_matching.sh). Once the declarations are through, it
 # scrapes customsd's /metrics (metrics.listen on a free loopback port) and checks the
 # decisions per status code against customs.parcel_status. It prints a summary that it checks
 # against PostgreSQL and the topics, shows an officer's queries, and stops the stack.
@@ -160,8 +164,8 @@ say "an officer in psql (demo_officer): the queue, three inspections passed, two
 officer -P pager=off -c "SELECT logistics_no, waiting_for, arrived, left(reasons_text, 60) AS reasons
   FROM customs.inspection_queue LIMIT 5"
 mapfile -t held < <(psql -X -A -t -q -U demo_officer -c \
-    "SELECT logistics_no FROM customs.inspection_queue WHERE arrived LIMIT 6")
-[ "${#held[@]}" -eq 6 ] || die "expected 6 arrived parcels in the inspection queue, got ${#held[@]}"
+    "SELECT logistics_no FROM customs.inspection_queue WHERE arrived LIMIT 7")
+[ "${#held[@]}" -eq 7 ] || die "expected 7 arrived parcels in the inspection queue, got ${#held[@]}"
 t0=$(date +%s%3N)
 officer -P pager=off -c "SELECT * FROM customs.record_inspection('${held[0]}', 'passed', 'opened: as declared')"
 release=""
@@ -177,6 +181,27 @@ officer -A -t -c "SELECT * FROM customs.record_inspection('${held[1]}', 'passed'
     -c "SELECT * FROM customs.record_inspection('${held[3]}', 'detained', 'graphite above the licence quantity', 503)" \
     -c "SELECT * FROM customs.record_inspection('${held[4]}', 'detained', 'undeclared goods in the parcel')" \
     -c "SELECT * FROM customs.record_inspection('${held[5]}', 'returned', 'consignee refused, sender asks it back')"
+
+say "the officer's controls: a parcel's goods, an inspection ordered (布控), a detention settled"
+control=$(q "SELECT logistics_no FROM customs.declarations WHERE status_code = 399 AND arrived_at IS NULL
+             ORDER BY logistics_no LIMIT 1")
+[ -n "$control" ] || die "no accepted parcel waiting for its arrival"
+officer -P pager=off -c "SELECT gnum, gcode, gname, qty, unit, total_price, currency,
+       parcel_gross_weight_kg FROM customs.parcel_goods WHERE logistics_no = '$control'"
+officer -P pager=off -c "SELECT * FROM customs.order_inspection('$control', 'risk tip: value looks low')"
+n=$(scans "$work/control.frames" arrival "SELECT '$control' AS logistics_no")
+"$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.scans -f "$work/control.frames"
+arrivals=$((arrivals + n))
+committed mishan.warehouse.scans "$arrivals"
+outcome=$(q "SELECT outcome FROM customs.warehouse_scans WHERE logistics_no = '$control' AND scan = 'arrival'")
+[ "$outcome" = held ] || die "the arrival of $control (inspection ordered) was '$outcome', not held"
+echo "its arrival is recorded, its release held until the result (scan outcome: $outcome)"
+officer -P pager=off -c "SELECT * FROM customs.record_inspection('$control', 'passed', 'opened: as declared')"
+officer -A -t -c "SELECT * FROM customs.record_inspection('${held[6]}', 'detained', 'papers missing', 502)" >/dev/null
+echo "${held[6]} detained (502) for missing papers; the case settled, the officer releases it:"
+officer -P pager=off -c "SELECT * FROM customs.reopen_detained('${held[6]}', 'released', 'papers produced, case closed')"
+[ "$(q "SELECT status_code FROM customs.declarations WHERE logistics_no = '${held[6]}'")" = 800 ] ||
+    die "${held[6]} not released after reopen_detained"
 echo "an officer cannot write the tables:"
 officer -c "UPDATE customs.declarations SET status_code = 800 WHERE logistics_no = '${held[3]}'" 2>&1 || true
 
@@ -186,6 +211,19 @@ departures=$(scans "$work/departures.frames" departure "SELECT logistics_no FROM
 "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.scans -f "$work/departures.frames"
 committed mishan.warehouse.scans $((arrivals + departures))
 echo "$departures departures: parcels closed (899)"
+
+say "an alert: a departure scan of a parcel customs has not released (under inspection)"
+n=$(scans "$work/alert.frames" departure "SELECT logistics_no FROM customs.declarations
+    WHERE status_code = 500 ORDER BY logistics_no LIMIT 1")
+[ "$n" = 1 ] || die "no parcel under inspection to scan out"
+"$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t mishan.warehouse.scans -f "$work/alert.frames"
+departures=$((departures + n))
+committed mishan.warehouse.scans $((arrivals + departures))
+officer -P pager=off -c "SELECT id, kind, logistics_no, site, must_act, status_code, left(details, 70) AS details
+  FROM customs.alerts WHERE open"
+[ "$(q "SELECT count(*) FROM customs.alerts WHERE kind = 'departure_not_released' AND open")" = 1 ] ||
+    die "no open departure_not_released alert"
+echo "the departure was refused (-1 receipt), the parcel held, the warehouse told (alert and hold events)"
 
 kill -TERM "$customsd_pid"
 stop_start=$(date +%s%N)
@@ -220,7 +258,9 @@ echo "  declarations:        $declared (status counts above add up to this)"
 echo "  quarantined:         $quarantined"
 echo "  warehouse events:    $events published ($topic_events on mishan.warehouse.events)"
 echo "  receipts:            $receipts published ($topic_receipts on customs.receipts): $decision_receipts for $changes status changes,"
-echo "                       $((receipts - decision_receipts)) processing-error receipts (-1) for refused or undecodable records whose sender is known"
+received=$(q "SELECT count(*) FROM customs.outbox WHERE type = 'receipt' AND (payload->>'status_code')::int = 120")
+echo "                       $received received into the customs system (120), one per declaration before its decision,"
+echo "                       $((receipts - decision_receipts - received)) processing-error receipts (-1) for refused or undecodable records whose sender is known"
 echo "  warehouse scans:     $((arrivals + departures)) ($scanned)"
 echo "  throughput:          $rate declarations/s ($((TOTAL - first_records)) records of customs.declarations, $MALFORMED of them malformed, from the first commit seen to the last: ${elapsed_ms} ms)"
 
@@ -236,6 +276,8 @@ done
 echo "  checks:              status counts = declarations produced, quarantined = malformed,"
 echo "                       one receipt per status change, parcels in 800, 899, 500, 503, 599, 700,"
 echo "                       topics hold every published event"
+
+. tests/demo_matching.sh
 
 say "officer's queries: one parcel's history; today's summary by HS chapter"
 officer -P pager=off -c "SELECT at::time(0), kind, event, from_code, status_code, actor, left(note, 60) AS note
