@@ -3,7 +3,8 @@
 -- columns needs nothing more than an edit here; 90_grants.sql then grants them again.
 
 DROP VIEW IF EXISTS customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                    customs.daily_summary, customs.parcel_goods, customs.alerts;
+                    customs.daily_summary, customs.parcel_goods, customs.alerts,
+                    customs.parcel_documents;
 
 -- Current state per parcel: identity, status and who set it, arrival and departure.
 CREATE VIEW customs.parcel_status AS
@@ -199,6 +200,36 @@ SELECT d.logistics_no,
  ORDER BY d.logistics_no, i.line_no;
 COMMENT ON VIEW customs.parcel_goods IS
     'The declared goods of each parcel: HS code, name, quantity, value, with the parcel weights.';
+
+-- The other documents of each parcel (三单): its order (CEB303, by the declaration's ebpCode
+-- and orderNo) and its waybill (CEB505, by logisticsCode and logisticsNo), as currently
+-- stored, beside the declaration's own figures; NULL where the document has not come.
+-- Amounts in their currency's units, weights in kg. Use:
+--   SELECT * FROM customs.parcel_documents WHERE logistics_no = '...';
+CREATE VIEW customs.parcel_documents AS
+SELECT d.logistics_no,
+       d.status_code,
+       d.order_no,
+       d.total_price AS items_total,
+       d.currency AS items_currency,
+       o.goods_value AS order_goods_value,
+       o.currency AS order_currency,
+       o.consignee AS order_consignee,
+       o.version AS order_version,
+       o.received_at AS order_received_at,
+       d.gross_weight AS declared_gross_weight_kg,
+       w.gross_weight AS waybill_gross_weight_kg,
+       d.pack_no AS declared_pack_no,
+       w.pack_no AS waybill_pack_no,
+       w.consignee AS waybill_consignee,
+       w.version AS waybill_version,
+       w.received_at AS waybill_received_at
+  FROM customs.declarations d
+       LEFT JOIN customs.orders o ON o.ebp_code = d.ebp_code AND o.order_no = d.order_no
+       LEFT JOIN customs.waybills w
+              ON w.logistics_code = d.logistics_code AND w.logistics_no = d.logistics_no;
+COMMENT ON VIEW customs.parcel_documents IS
+    'Each parcel''s order (CEB303) and waybill (CEB505) as stored, beside the declaration''s figures.';
 
 -- The search officers need: every argument optional, those given must all match; at least
 -- one is required. enterprise matches any of the parcel's enterprise codes (ebpCode,

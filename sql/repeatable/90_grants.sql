@@ -11,7 +11,8 @@
 --                    change the schema. (Temporary tables stay allowed: apply_batch stages
 --                    in one.)
 --   customs_officer  SELECT on the officer views (parcel_status, inspection_queue,
---                    parcel_history, daily_summary, parcel_goods, alerts), EXECUTE on the
+--                    parcel_history, daily_summary, parcel_goods, alerts,
+--                    parcel_documents), EXECUTE on the
 --                    officer functions (record_inspection, release_review, return_review,
 --                    order_inspection, reopen_detained, find_parcels, hold_parcel,
 --                    unhold_parcel, resolve_alert); nothing else: no table, no daemon
@@ -108,7 +109,8 @@ GRANT EXECUTE ON FUNCTION
 
 -- Officers.
 GRANT SELECT ON customs.parcel_status, customs.inspection_queue, customs.parcel_history,
-                customs.daily_summary, customs.parcel_goods, customs.alerts
+                customs.daily_summary, customs.parcel_goods, customs.alerts,
+                customs.parcel_documents
     TO customs_officer;
 GRANT EXECUTE ON FUNCTION
     customs.record_inspection(text, text, text, integer),

@@ -93,11 +93,15 @@ add_o "$A"; add_o "$H"
 send || fail "orders not committed"
 sleep 1 # the sweep after the batch had its chance: A must still wait (no waybill)
 check "A with its order only still waits" 120 "$(status "$A")"
+check "officers' parcel_documents: A's order beside its items, no waybill yet" "1399.00|1399.00|142|none" \
+    "$(q "SELECT concat_ws('|', items_total::numeric(19,2), order_goods_value::numeric(19,2), order_currency, coalesce(waybill_gross_weight_kg::text, 'none')) FROM customs.parcel_documents WHERE logistics_no = '$A'")"
 check "H arrived while waiting, still 120" "120|t" "$(q "SELECT concat_ws('|', status_code, arrived_at IS NOT NULL) FROM customs.declarations WHERE logistics_no = '$H'")"
 add_w "$A"; add_w "$H"
 send || fail "waybills not committed"
 if wait_status "$A" 399; then ok "A matched: 399 once its waybill came"; else fail "A: status $(status "$A")"; fi
 check "A: history declared 120, then matched 399" "120:declared,399:matched" "$(history_of "$A")"
+check "officers' parcel_documents: A's waybill beside its declared weight and packs" "3.50000|3.60000|1|1" \
+    "$(q "SELECT concat_ws('|', declared_gross_weight_kg, waybill_gross_weight_kg, declared_pack_no, waybill_pack_no) FROM customs.parcel_documents WHERE logistics_no = '$A'")"
 check "A: receipts 120 then 399, with an invtNo" "120,399|t" \
     "$(receipts_of "$A")|$(q "SELECT invt_no IS NOT NULL FROM customs.declarations WHERE logistics_no = '$A'")"
 if wait_status "$H" 800; then ok "H (arrived) matched and released at once"; else fail "H: status $(status "$H")"; fi

@@ -73,6 +73,8 @@ check "... the warehouse is told (return event)" "inspect,detain,return" "$(even
 check "parcel_goods: the parcel's item with HS code, quantity, value, weights" \
     "$E|1|9207900000|货物|2.00000|011|1399.00000|142|3.50000" \
     "$(as_officer "SELECT concat_ws('|', logistics_no, gnum, gcode, gname, qty, unit, total_price, currency, parcel_gross_weight_kg) FROM customs.parcel_goods WHERE logistics_no = '$E'")"
+check "parcel_documents: the officer reads a parcel's order and waybill (none came here)" "$E|t|t" \
+    "$(as_officer "SELECT concat_ws('|', logistics_no, order_goods_value IS NULL, waybill_gross_weight_kg IS NULL) FROM customs.parcel_documents WHERE logistics_no = '$E'")"
 invt=$(q "SELECT invt_no FROM customs.declarations WHERE logistics_no = '$E'")
 check "find_parcels by orderNo" "$E" "$(as_officer "SELECT logistics_no FROM customs.find_parcels(p_order_no => 'ORD-$E')")"
 check "find_parcels by copNo" "$D" "$(as_officer "SELECT logistics_no FROM customs.find_parcels(p_cop_no => 'COP-$D')")"
