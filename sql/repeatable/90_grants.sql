@@ -70,6 +70,7 @@ GRANT EXECUTE ON FUNCTION
                                 integer, bigint, timestamptz, boolean),
     customs.outbox_topics_set(text, text),
     customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text, jsonb),
+    customs.outbox_payload_of(uuid, text, text, text, text, integer, jsonb, jsonb, text),
     customs.ceb603_head(jsonb),
     customs.ceb603_items(jsonb),
     customs.apply_batch_fence(text, jsonb),

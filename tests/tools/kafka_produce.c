@@ -3,7 +3,12 @@
  * byte-exact (values may hold NUL bytes, invalid UTF-8 and newlines).
  *
  *   kafka_produce -b BOOTSTRAP -t TOPIC [-f FILE|-] [-p PARTITION] [-T TIMEOUT_S]
- *                 [-X prop=val ...]
+ *                 [-r RATE] [-X prop=val ...]
+ *
+ * -r RATE: an offered load of RATE records/s (1..1000000), paced from the start (record i
+ * is produced at start + i / RATE s, no earlier; a late producer catches up without
+ * bursting past the schedule), with linger.ms 0 so each record leaves at once. The record's
+ * timestamp (CreateTime) is the time it was produced: make bench's latency figure.
  *
  * Input framing, one record after another (gen_declarations writes it):
  *   "<key_len> <value_len>\n" <key bytes> <value bytes> "\n"
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -43,7 +49,7 @@ struct reader {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: kafka_produce -b BOOTSTRAP -t TOPIC [-f FILE|-] [-p PARTITION] "
-                 "[-T TIMEOUT_S] [-X prop=val ...]\n"
+                 "[-T TIMEOUT_S] [-r RATE] [-X prop=val ...]\n"
                  "input: records framed as \"<key_len> <value_len>\\n\" key value \"\\n\" "
                  "(-1 = null)\n");
 }
@@ -195,9 +201,10 @@ int main(int argc, char **argv)
     rd_kafka_t *rk = NULL;
     char errstr[512];
     uint64_t produced = 0;
-    int rc = 2, r = 0;
+    int rc = 2, r = 0, rate = 0;
+    struct timespec start;
 
-    while ((c = getopt(argc, argv, "b:t:f:p:T:X:h")) != -1) {
+    while ((c = getopt(argc, argv, "b:t:f:p:T:r:X:h")) != -1) {
         switch (c) {
         case 'b':
             bootstrap = optarg;
@@ -217,6 +224,12 @@ int main(int argc, char **argv)
         case 'T':
             if (parse_int(optarg, 1, 86400, &timeout_s) < 0) {
                 fprintf(stderr, "kafka_produce: -T wants 1..86400 seconds\n");
+                return 2;
+            }
+            break;
+        case 'r':
+            if (parse_int(optarg, 1, 1000000, &rate) < 0) {
+                fprintf(stderr, "kafka_produce: -r wants 1..1000000 records/s\n");
                 return 2;
             }
             break;
@@ -261,7 +274,8 @@ int main(int argc, char **argv)
         set_conf(conf, "enable.idempotence", "true") < 0 || set_conf(conf, "linger.ms", "5") < 0 ||
         set_conf(conf, "queue.buffering.max.messages", "1000000") < 0 ||
         set_conf(conf, "queue.buffering.max.kbytes", "1048576") < 0 ||
-        set_conf(conf, "batch.num.messages", "10000") < 0)
+        set_conf(conf, "batch.num.messages", "10000") < 0 ||
+        (rate > 0 && set_conf(conf, "linger.ms", "0") < 0))
         goto out;
     for (int i = 0; i < n_xprops; i++) {
         char name[256];
@@ -289,6 +303,7 @@ int main(int argc, char **argv)
     conf = NULL; /* owned by rk now */
 
     rc = 1;
+    clock_gettime(CLOCK_MONOTONIC, &start);
     for (;;) {
         char *key, *val;
         long long klen, vlen;
@@ -301,6 +316,18 @@ int main(int argc, char **argv)
         }
         if (r == 0)
             break;
+        if (rate > 0) { /* record `produced` is due at start + produced / rate */
+            int64_t due_ns = (int64_t)(produced * 1000000000ULL / (uint64_t)rate);
+            struct timespec at = {start.tv_sec + (time_t)(due_ns / 1000000000),
+                                  start.tv_nsec + (long)(due_ns % 1000000000)};
+            if (at.tv_nsec >= 1000000000L) {
+                at.tv_sec++;
+                at.tv_nsec -= 1000000000L;
+            }
+            while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
+                ;
+            rd_kafka_poll(rk, 0);
+        }
         for (;;) {
             err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(partition),
                                     RD_KAFKA_V_KEY(key, key ? (size_t)klen : 0),
