@@ -82,6 +82,7 @@ static const struct config_key config_keys[] = {
     {"relay.batch", CK_UNSIGNED, CFG(relay_batch), "1000", 1, 100000},
     {"log.level", CK_LOG_LEVEL, CFG(log_level), "info", 0, 0},
     {"metrics.listen", CK_LISTEN, CFG(metrics_listen), "", 0, 0},
+    {"alerts.unknown_parcel_hours", CK_UNSIGNED, CFG(alerts_unknown_parcel_hours), "24", 0, 8760},
 };
 
 /*

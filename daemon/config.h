@@ -62,6 +62,10 @@ struct config {
 
     /* metrics: */
     char *metrics_listen; /* HTTP /metrics, /healthz, /readyz on HOST:PORT; "" (default) = off */
+
+    /* alerts: */
+    unsigned alerts_unknown_parcel_hours; /* scan of an undeclared parcel -> alert after N h;
+                                             default 24, 0 = customsd does not sweep */
 };
 
 /*

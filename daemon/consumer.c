@@ -95,6 +95,7 @@ struct consumer {
     struct metrics *metrics; /* borrowed, may be NULL (consumer_set_metrics) */
     int64_t lag_at_ms;       /* next lag sample */
     int64_t sweep_at_ms;     /* next matching sweep (matching.h); 0: at the next step */
+    int64_t alerts_at_ms;    /* next unknown-parcel sweep (alerts.unknown_parcel_hours) */
 };
 
 /* The first line of `text` into buf (libpq's messages run on over several lines). */
@@ -1194,6 +1195,29 @@ static void sweep_matching(struct consumer *p)
     }
 }
 
+/*
+ * Alerts (sql/repeatable/25_holds.sql): every ALERTS_SWEEP_MS, an unknown_parcel alert for
+ * each scan that has waited alerts.unknown_parcel_hours for its declaration (0: off). A
+ * failure is logged and retried at the next interval: the next batch meets the outage.
+ */
+#define ALERTS_SWEEP_MS 10000
+static void sweep_alerts(struct consumer *p)
+{
+    char err[1024];
+    long raised = 0;
+
+    if (!p->cfg->alerts_unknown_parcel_hours || now_ms() < p->alerts_at_ms)
+        return;
+    p->alerts_at_ms = now_ms() + ALERTS_SWEEP_MS;
+    if (store_sweep_alerts(p->store, p->cfg->alerts_unknown_parcel_hours, &raised, err,
+                           sizeof(err)) != STORE_OK)
+        log_warn("alerts sweep: %s; retrying in %d ms", err, ALERTS_SWEEP_MS);
+    else if (raised)
+        log_warn("alerts sweep: %ld unknown_parcel alert(s) raised: warehouse scans waiting "
+                 "more than %u h for their declaration (customs.alerts)",
+                 raised, p->cfg->alerts_unknown_parcel_hours);
+}
+
 int consumer_step(struct consumer *p)
 {
     char err[1024];
@@ -1202,8 +1226,10 @@ int consumer_step(struct consumer *p)
     sample_lag(p);
     if (p->db_down)
         return step_paused(p);
-    if (p->rules_registered)
+    if (p->rules_registered) {
         sweep_matching(p);
+        sweep_alerts(p);
+    }
     kafka_probe(p);
     if (p->need_reposition && reposition(p) < 0)
         return 0;

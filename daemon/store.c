@@ -94,6 +94,7 @@ static const struct {
      "UPDATE customs.outbox SET published_at = now()"
      " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
      1},
+    {"store_sweep_alerts", "SELECT customs.sweep_alerts(make_interval(hours => $1::integer))", 1},
     {"store_outbox_backlog",
      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8"
      " FROM customs.outbox WHERE published_at IS NULL",
@@ -894,6 +895,21 @@ int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char 
         return STORE_ERROR;
     *rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     *oldest_s = strtod(PQgetvalue(res, 0, 1), NULL);
+    PQclear(res);
+    return STORE_OK;
+}
+
+int store_sweep_alerts(struct store *s, unsigned hours, long *raised, char *err, size_t errlen)
+{
+    char h[16];
+    const char *values[] = {h};
+    PGresult *res;
+    snprintf(h, sizeof(h), "%u", hours);
+    int rc = store_exec(s, "store_sweep_alerts", 1, values, PGRES_TUPLES_OK, &res,
+                        "sweeping for unknown parcels", err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    *raised = strtol(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);
     return STORE_OK;
 }

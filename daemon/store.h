@@ -221,6 +221,15 @@ void store_outbox_free(struct outbox_event *ev, size_t n);
 int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/*
+ * customs.sweep_alerts (sql/repeatable/25_holds.sql): an unknown_parcel alert for each
+ * parcel whose warehouse scan has waited more than `hours` hours for its declaration; one
+ * instance at a time (the others skip). *raised: the alerts raised. STORE_OK, or
+ * STORE_ERROR / STORE_BUSY with err set.
+ */
+int store_sweep_alerts(struct store *s, unsigned hours, long *raised, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));

@@ -129,10 +129,11 @@ COMMENT ON FUNCTION customs.raise_alert(text, text, text, timestamptz, text, big
     'An alert for officers (customs.alerts), its ''alert'' event, and the parcel held.';
 
 -- The deadline sweep: an 'unknown_parcel' alert for each parcel with a warehouse scan still
--- pending (no declaration) received more than p_unknown_after ago, once per parcel. Run it
--- periodically (cron or a systemd timer, as a login in role customsd, e.g.
+-- pending (no declaration) received more than p_unknown_after ago, once per parcel.
+-- customsd runs it every 10 s (alerts.unknown_parcel_hours, customsd.yaml(5)); with that
+-- set to 0, run it from cron as a login in role customsd, e.g.
 --   psql -c "SELECT customs.sweep_alerts('24 hours')"
--- ); it is cheap (the pending scans are indexed). Returns the number of alerts raised.
+-- It is cheap (the pending scans are indexed). Returns the number of alerts raised.
 CREATE OR REPLACE FUNCTION customs.sweep_alerts(p_unknown_after interval DEFAULT '24 hours')
 RETURNS integer
 LANGUAGE plpgsql AS $$
@@ -143,6 +144,11 @@ BEGIN
     IF p_unknown_after IS NULL OR p_unknown_after < interval '0' THEN
         RAISE EXCEPTION 'sweep_alerts: the deadline must be an interval of 0 or more, not %',
             coalesce(p_unknown_after::text, 'NULL') USING ERRCODE = '22023';
+    END IF;
+    -- One sweep at a time (instances of the consumer group, cron): another one running
+    -- raises the same alerts; this one has nothing to add.
+    IF NOT pg_try_advisory_xact_lock(603025, 1) THEN
+        RETURN 0;
     END IF;
     FOR v_w IN
         SELECT DISTINCT ON (w.logistics_no) w.*

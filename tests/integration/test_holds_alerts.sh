@@ -142,7 +142,15 @@ check "the departure of HB, unheld, closes it" "899" "$(status "$HB")"
 
 check "sweep: the unknown parcel's scan is not past a 1 hour deadline" "0" \
     "$(as_daemon "SELECT customs.sweep_alerts('1 hour'); SELECT count(*) FROM customs.alert_log WHERE logistics_no = '$AU'" | tail -1)"
-as_daemon "SELECT customs.sweep_alerts('0 seconds')" >/dev/null
+# 25 hours pass for AU's scan: customsd's own sweep (every 10 s, alerts.unknown_parcel_hours
+# 24 by default) raises the alert; a sweep by hand afterwards raises no second one.
+q "UPDATE customs.warehouse_scans SET received_at = received_at - interval '25 hours' WHERE logistics_no = '$AU'" >/dev/null
+for _ in $(seq 150); do
+    [ "$(q "SELECT count(*) FROM customs.alert_log WHERE logistics_no = '$AU'")" = 0 ] || break
+    sleep 0.1
+done
+check "customsd's sweep raised the unknown_parcel alert" "1" \
+    "$(q "SELECT count(*) FROM customs.alert_log WHERE logistics_no = '$AU' AND kind = 'unknown_parcel'")"
 as_daemon "SELECT customs.sweep_alerts('0 seconds')" >/dev/null
 check "past the deadline: one unknown_parcel alert for the warehouse, held before it is declared" \
     "1900W00001|supervised warehouse|t|t" "$(alert_of "$AU" unknown_parcel | cut -d'|' -f2-)"
