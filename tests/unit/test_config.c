@@ -140,6 +140,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->batch_max_wait_ms, 200);
     assert_int_equal(c->max_message_bytes, 1048576);
     assert_int_equal(c->relay_batch, 1000);
+    assert_int_equal(c->alerts_unknown_parcel_hours, 24);
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->pg_conninfo_at.line, 0); /* a default: no position in a file */
     assert_int_equal(config_check(c, &adapter_checks, NULL, 0), 0);
@@ -198,6 +199,7 @@ static void test_full_file(void **state)
     assert_int_equal(c->batch_max_wait_ms, 1);
     assert_int_equal(c->max_message_bytes, 1024);
     assert_int_equal(c->relay_batch, 7);
+    assert_int_equal(c->alerts_unknown_parcel_hours, 6);
     assert_string_equal(c->log_level, "debug");
     config_free(c);
 }
@@ -281,7 +283,7 @@ static void test_unknown_keys(void **state)
     (void)state;
     expect_error(
         "err_unknown_key.yaml", 3, 1,
-        "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, metrics)");
+        "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, metrics, alerts)");
     expect_error("err_unknown_nested.yaml", 4, 5,
                  "unknown key 'scan' in kafka.topics (known: declarations, scans, events, "
                  "receipts, orders, waybills, payments)");
