@@ -66,7 +66,7 @@ ch_init() {
     PGDATABASE=$CH_DB sh "$REPO/sql/migrate.sh" >/dev/null ||
         { echo "scenario $CH_NAME: migration failed"; exit 1; }
     local t
-    for t in declarations:$CH_PARTITIONS events:32 receipts:32 scans:4; do
+    for t in declarations:$CH_PARTITIONS events:32 receipts:32 scans:4 orders:4 waybills:4; do
         sh "$REPO/tests/stack/stack.sh" topic "$CH_TOPIC.${t%%:*}" "${t##*:}" 2>/dev/null ||
             { echo "scenario $CH_NAME: cannot create topic $CH_TOPIC.${t%%:*}"; exit 1; }
     done
@@ -86,6 +86,8 @@ kafka:
     scans: $CH_TOPIC.scans
     events: $CH_TOPIC.events
     receipts: $CH_TOPIC.receipts
+    orders: $CH_TOPIC.orders
+    waybills: $CH_TOPIC.waybills
   properties:
     session.timeout.ms: "6000"
 $props

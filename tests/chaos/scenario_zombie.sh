@@ -54,10 +54,14 @@ wait_log B 'chaos: start' 'partition\(s\) assigned' 30 || ch_fail "B got no part
 ch_gen_produce 4000 $((SEED0 + 1)) 2
 ch_wait_committed "$(ch_produced)" 60 || ch_fail "A and B did not catch up"
 
-# backend_of ID: pid of the instance's consumer session (the one that applies batches).
+# backend_of ID: pid of the instance's consumer session (the one that applies batches), by
+# its last statement: apply_batch, or the COMMIT / ROLLBACK of a batch applied in an explicit
+# transaction (pre-check 19's key lookups), or one of its sweeps (matching, alerts). The
+# relay's session runs none of these.
 backend_of() {
     q "SELECT pid FROM pg_stat_activity WHERE application_name = 'chaos-$CH_NAME-$1'
-          AND query LIKE '%apply_batch%' AND state = 'idle' ORDER BY backend_start LIMIT 1"
+          AND query ~ '(apply_batch|^COMMIT|^ROLLBACK|unique_holders|matching_|sweep_alerts)'
+          AND state = 'idle' ORDER BY backend_start LIMIT 1"
 }
 state_of() { q "SELECT state FROM pg_stat_activity WHERE pid = $1"; }
 
@@ -84,12 +88,13 @@ for attempt in 1 2 3; do
         ch_say "attempt $attempt: A does not seem to wait in libpq (syscall $(cut -d' ' -f1 "/proc/${CH_PID[A]}/task/${CH_PID[A]}/syscall" 2>/dev/null))"
     mark B "A frozen ($attempt)"
     ch_signal A STOP
-    # B must take over every partition and move every stored offset on before A wakes.
-    wait_log B "A frozen ($attempt)" "rebalance: $((CH_PARTITIONS + 4)) partition\\(s\\) assigned" 30 ||
+    # B must take over every partition (declarations, and 4 each of scans, orders, waybills)
+    # and move every stored offset on before A wakes.
+    wait_log B "A frozen ($attempt)" "rebalance: $((CH_PARTITIONS + 12)) partition\\(s\\) assigned" 30 ||
         ch_fail "B did not take over A's partitions within 30 s"
     ch_gen_produce 2000 $((SEED0 + 10 * attempt + 1)) 1
     ch_wait_progress "$(ch_produced)" 60 || ch_fail "B did not consume everything while A was frozen"
-    ch_say "attempt $attempt: A and its backend frozen, B took all $((CH_PARTITIONS + 4)) partitions; $(ch_committed) of $(ch_produced) committed"
+    ch_say "attempt $attempt: A and its backend frozen, B took all $((CH_PARTITIONS + 12)) partitions; $(ch_committed) of $(ch_produced) committed"
     ch_signal A CONT
     kill -CONT "$bpid"
     if wait_log A 'SIGCONT to A' 'refused by the offset fence' 10; then
