@@ -281,9 +281,9 @@ static void test_missing_file(void **state)
 static void test_unknown_keys(void **state)
 {
     (void)state;
-    expect_error(
-        "err_unknown_key.yaml", 3, 1,
-        "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, metrics, alerts)");
+    expect_error("err_unknown_key.yaml", 3, 1,
+                 "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, "
+                 "metrics, alerts)");
     expect_error("err_unknown_nested.yaml", 4, 5,
                  "unknown key 'scan' in kafka.topics (known: declarations, scans, events, "
                  "receipts, orders, waybills, payments)");
