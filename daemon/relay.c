@@ -23,12 +23,14 @@
 #define RELAY_BACKOFF_MAX_MS 5000
 #define RELAY_REPEAT_LOG_MS  60000 /* the same database failure is said again this often */
 #define RELAY_STOP_GRACE_MS  5000
-#define RELAY_BACKLOG_MS     5000 /* the outbox backlog is counted this often (metrics) */
+#define RELAY_BACKLOG_MS     5000    /* the outbox backlog is counted this often (metrics) */
+#define RELAY_MAINTAIN_MS    3600000 /* partitions ahead and outbox pruning, this often */
 
 struct relay {
     const struct config *cfg;
     struct metrics *metrics; /* borrowed, may be NULL */
     int64_t backlog_at_ms;   /* next count of the outbox backlog (relay thread) */
+    int64_t maintain_at_ms;  /* next partition upkeep and pruning (relay thread; 0: now) */
     rd_kafka_t *producer;
     pthread_t thread;
     bool thread_started;
@@ -173,6 +175,32 @@ static void relay_count_backlog(struct relay *r, struct store *s)
         log_debug("outbox relay: %s", err);
 }
 
+/*
+ * Every RELAY_MAINTAIN_MS, and when this instance takes the relay lease: the partitions
+ * ahead and the published outbox rows past relay.retention_days pruned
+ * (store_outbox_maintain). Only the lease holder runs it, so one instance of the group at
+ * a time. A failure is said and retried at the next interval: the DEFAULT partitions take
+ * the rows meanwhile.
+ */
+static void relay_maintain(struct relay *r, struct store *s)
+{
+    long created, dropped, deleted;
+    char err[512];
+    if (now_ms() < r->maintain_at_ms)
+        return;
+    r->maintain_at_ms = now_ms() + RELAY_MAINTAIN_MS;
+    if (store_outbox_maintain(s, r->cfg->relay_retention_days, &created, &dropped, &deleted, err,
+                              sizeof(err)) != STORE_OK) {
+        log_warn("outbox relay: partition upkeep: %s; next try in %d s", err,
+                 RELAY_MAINTAIN_MS / 1000);
+        return;
+    }
+    if (created || dropped || deleted)
+        log_info("outbox relay: partition upkeep: %ld partitions created ahead; outbox pruned "
+                 "(published more than %u days ago): %ld partitions dropped, %ld rows deleted",
+                 created, r->cfg->relay_retention_days, dropped, deleted);
+}
+
 static void *relay_main(void *arg)
 {
     struct relay *r = arg;
@@ -225,6 +253,7 @@ static void *relay_main(void *arg)
                 continue;
             }
             leader = true;
+            r->maintain_at_ms = 0;
             log_info("outbox relay: publishing (this instance holds the relay lease)");
         }
         if (!listening) {
@@ -234,6 +263,7 @@ static void *relay_main(void *arg)
             }
             listening = true;
         }
+        relay_maintain(r, s);
         int got = relay_round(r, s);
         if (got < 0) {
             /* A broken connection also drops the lease and LISTEN: take them again. */

@@ -95,6 +95,9 @@ static const struct {
      " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
      1},
     {"store_sweep_alerts", "SELECT customs.sweep_alerts(make_interval(hours => $1::integer))", 1},
+    {"store_partitions_ensure", "SELECT customs.partitions_ensure(7)", 0},
+    {"store_outbox_prune",
+     "SELECT dropped, deleted FROM customs.outbox_prune(make_interval(days => $1::integer))", 1},
     {"store_outbox_backlog",
      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8"
      " FROM customs.outbox WHERE published_at IS NULL",
@@ -910,6 +913,32 @@ int store_sweep_alerts(struct store *s, unsigned hours, long *raised, char *err,
     if (rc != STORE_OK)
         return rc;
     *raised = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return STORE_OK;
+}
+
+int store_outbox_maintain(struct store *s, unsigned retention_days, long *created, long *dropped,
+                          long *deleted, char *err, size_t errlen)
+{
+    PGresult *res;
+    *created = *dropped = *deleted = 0;
+    int rc = store_exec(s, "store_partitions_ensure", 0, NULL, PGRES_TUPLES_OK, &res,
+                        "creating the partitions ahead", err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    *created = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (retention_days == 0)
+        return STORE_OK;
+    char d[16];
+    const char *values[] = {d};
+    snprintf(d, sizeof(d), "%u", retention_days);
+    rc = store_exec(s, "store_outbox_prune", 1, values, PGRES_TUPLES_OK, &res,
+                    "pruning the published outbox rows", err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    *dropped = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    *deleted = strtol(PQgetvalue(res, 0, 1), NULL, 10);
     PQclear(res);
     return STORE_OK;
 }

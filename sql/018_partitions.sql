@@ -2,16 +2,17 @@
 -- time (PostgreSQL declarative partitioning, RANGE by month), their rows moved:
 --
 --   customs.status_history  by recorded_at   partitions status_history_pYYYYMM
---   customs.outbox          by created_at    partitions outbox_pYYYYMM
+--   customs.outbox          by created_at    partitions outbox_pYYYYMMDD
 --   customs.quarantine      by received_at   partitions quarantine_pYYYYMM
 --
+-- (the outbox: by month for the months before this one, by day from this month on).
 -- Receipts have no table of their own: they are outbox rows of type 'receipt', partitioned
 -- with the outbox. Each table also gets a DEFAULT partition (…_default) so that an insert
 -- never fails for want of a partition; customs.partitions_ensure()
--- (sql/repeatable/22_partitions.sql) creates the months ahead, and customs.outbox_prune()
--- drops the outbox's old, fully published months (customsd's relay calls both, see
--- docs/DESIGN.md "Scale"). Here, the months that hold rows and the current one to two
--- months ahead are created.
+-- (sql/repeatable/22_partitions.sql) creates the periods ahead, and customs.outbox_prune()
+-- drops the outbox's old, fully published days (customsd's relay calls both once an hour,
+-- see docs/DESIGN.md "Scale"). Here, the periods that hold rows and those up to two months
+-- (the outbox: a week) ahead are created.
 --
 -- Keys. PostgreSQL requires a partitioned table's primary and unique keys to include the
 -- partition key:
@@ -39,19 +40,23 @@
 --     key of its own: it now references quarantine_keys(quarantine_id) (UNIQUE), which
 --     names exactly the quarantined records.
 
--- Month partitions of a table from p_first's month to p_last's: created unless present.
+-- Partitions of a table from p_first's period to p_last's, p_unit 'month' or 'day' (UTC),
+-- created unless present: <table>_pYYYYMM or <table>_pYYYYMMDD (customs.partition_name).
 -- A transient helper of this migration (the live one is customs.partitions_ensure).
-CREATE FUNCTION customs.tmp_018_months(p_table text, p_first timestamptz, p_last timestamptz)
+CREATE FUNCTION customs.tmp_018_parts(p_table text, p_first timestamptz, p_last timestamptz,
+                                      p_unit text)
 RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    v_m timestamp := date_trunc('month', p_first AT TIME ZONE 'UTC'); -- months are UTC
+    v_m timestamp := date_trunc(p_unit, p_first AT TIME ZONE 'UTC');
+    v_step interval := ('1 ' || p_unit)::interval;
 BEGIN
-    WHILE v_m <= date_trunc('month', p_last AT TIME ZONE 'UTC') LOOP
+    WHILE v_m <= date_trunc(p_unit, p_last AT TIME ZONE 'UTC') LOOP
         EXECUTE format('CREATE TABLE IF NOT EXISTS customs.%I PARTITION OF customs.%I
                             FOR VALUES FROM (%L) TO (%L)',
-                       p_table || '_p' || to_char(v_m, 'YYYYMM'), p_table,
-                       v_m AT TIME ZONE 'UTC', (v_m + interval '1 month') AT TIME ZONE 'UTC');
-        v_m := v_m + interval '1 month';
+                       p_table || '_p'
+                           || to_char(v_m, CASE p_unit WHEN 'day' THEN 'YYYYMMDD' ELSE 'YYYYMM' END),
+                       p_table, v_m AT TIME ZONE 'UTC', (v_m + v_step) AT TIME ZONE 'UTC');
+        v_m := v_m + v_step;
     END LOOP;
 END;
 $$;
@@ -112,9 +117,9 @@ COMMENT ON COLUMN customs.status_history.event IS
     'declared | amendment | cancellation | arrival | departure | release | inspection | review';
 CREATE INDEX status_history_parcel_idx ON customs.status_history (logistics_no, id);
 CREATE TABLE customs.status_history_default PARTITION OF customs.status_history DEFAULT;
-SELECT customs.tmp_018_months('status_history',
-                              least(now(), (SELECT min(recorded_at) FROM customs.status_history_018)),
-                              now() + interval '2 months');
+SELECT customs.tmp_018_parts('status_history',
+                             least(now(), (SELECT min(recorded_at) FROM customs.status_history_018)),
+                             now() + interval '2 months', 'month');
 INSERT INTO customs.status_history SELECT * FROM customs.status_history_018 ORDER BY id;
 DROP TABLE customs.status_history_018;
 
@@ -143,9 +148,16 @@ COMMENT ON TABLE customs.outbox IS
 -- The relay reads only the unpublished rows, oldest first.
 CREATE INDEX outbox_unpublished_idx ON customs.outbox (id) WHERE published_at IS NULL;
 CREATE TABLE customs.outbox_default PARTITION OF customs.outbox DEFAULT;
-SELECT customs.tmp_018_months('outbox',
-                              least(now(), (SELECT min(created_at) FROM customs.outbox_018)),
-                              now() + interval '2 months');
+-- The months that hold rows before the current one, by month; from the first day of the
+-- current month to a week ahead, by day (customs.partitions_ensure's shape from then on).
+SELECT customs.tmp_018_parts('outbox', min(created_at),
+                             (date_trunc('month', now() AT TIME ZONE 'UTC') - interval '1 day')
+                                 AT TIME ZONE 'UTC', 'month')
+  FROM customs.outbox_018
+HAVING min(created_at) < date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+SELECT customs.tmp_018_parts('outbox',
+                             date_trunc('month', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+                             now() + interval '7 days', 'day');
 INSERT INTO customs.outbox SELECT * FROM customs.outbox_018 ORDER BY id;
 DROP TABLE customs.outbox_018;
 
@@ -176,9 +188,9 @@ COMMENT ON TABLE customs.quarantine IS
 CREATE INDEX quarantine_parcel_idx ON customs.quarantine (logistics_no)
     WHERE logistics_no IS NOT NULL;
 CREATE TABLE customs.quarantine_default PARTITION OF customs.quarantine DEFAULT;
-SELECT customs.tmp_018_months('quarantine',
-                              least(now(), (SELECT min(received_at) FROM customs.quarantine_018)),
-                              now() + interval '2 months');
+SELECT customs.tmp_018_parts('quarantine',
+                             least(now(), (SELECT min(received_at) FROM customs.quarantine_018)),
+                             now() + interval '2 months', 'month');
 
 -- One row per quarantined Kafka record: the key that keeps a record from being quarantined
 -- twice, and what quarantine_replays references.
@@ -204,4 +216,4 @@ ALTER TABLE customs.quarantine_replays ADD CONSTRAINT quarantine_replays_quarant
     FOREIGN KEY (quarantine_id) REFERENCES customs.quarantine_keys (quarantine_id);
 DROP TABLE customs.quarantine_018;
 
-DROP FUNCTION customs.tmp_018_months(text, timestamptz, timestamptz);
+DROP FUNCTION customs.tmp_018_parts(text, timestamptz, timestamptz, text);

@@ -27,10 +27,15 @@ CREATE OR REPLACE TRIGGER quarantine_key_claim
     BEFORE INSERT ON customs.quarantine
     FOR EACH ROW EXECUTE FUNCTION customs.quarantine_key_claim();
 
--- The name of the month partition of p_table holding p_at: <table>_pYYYYMM.
+-- The partition of p_table holding instant p_at (UTC): the outbox has a partition per
+-- day, outbox_pYYYYMMDD (its rows are dropped a few days after, by the day); status_history
+-- and quarantine one per month, <table>_pYYYYMM. (018_partitions.sql made month partitions
+-- of the outbox for the months that held rows when it ran: a day inside one of those is
+-- not created.)
 CREATE OR REPLACE FUNCTION customs.partition_name(p_table text, p_at timestamptz)
 RETURNS text LANGUAGE sql IMMUTABLE AS $$
-    SELECT p_table || '_p' || to_char(p_at AT TIME ZONE 'UTC', 'YYYYMM')
+    SELECT p_table || '_p' || to_char(p_at AT TIME ZONE 'UTC',
+                                      CASE p_table WHEN 'outbox' THEN 'YYYYMMDD' ELSE 'YYYYMM' END)
 $$;
 
 -- Give partition p_part of customs.p_table the privileges the table has.
@@ -52,70 +57,78 @@ BEGIN
 END;
 $$;
 
--- Create the month partitions of status_history, outbox and quarantine from p_from's
--- month to p_months_ahead months after the current one (UTC months), those not there
--- yet. A month whose rows already went to the table's DEFAULT partition (nobody created
--- it in time) cannot be created while they are there: it is skipped with a WARNING (the
--- rows stay in the DEFAULT partition, which works, only without pruning by month).
--- Returns the number of partitions created. SECURITY DEFINER: runs as the tables' owner.
-CREATE OR REPLACE FUNCTION customs.partitions_ensure(p_months_ahead integer DEFAULT 2,
+-- Create the partitions of status_history and quarantine (months) and of the outbox (days)
+-- from p_from to p_days_ahead days after now (all UTC), those not there yet. A period
+-- whose rows already went to the table's DEFAULT partition (nobody created it in time)
+-- cannot be created while they are there: it is skipped with a WARNING (the rows stay in
+-- the DEFAULT partition, which works, and is pruned by row). Waits at most 2 s for the
+-- table's lock (creating a partition locks the table; a long batch may hold it): else
+-- skipped with a WARNING, for the next call. Returns the number of partitions created.
+-- SECURITY DEFINER: runs as the tables' owner.
+CREATE OR REPLACE FUNCTION customs.partitions_ensure(p_days_ahead integer DEFAULT 7,
                                                      p_from timestamptz DEFAULT now())
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 SET lock_timeout = '2s' AS $$
 DECLARE
     v_table text;
-    v_m timestamp; -- a month's first instant, UTC
+    v_step interval;
+    v_m timestamp; -- a period's first instant, UTC
     v_last timestamp;
     v_name text;
     v_created integer := 0;
 BEGIN
-    IF p_months_ahead IS NULL OR p_months_ahead < 0 OR p_months_ahead > 120 THEN
-        RAISE EXCEPTION 'partitions_ensure: months ahead must be 0..120, got %',
-            p_months_ahead USING ERRCODE = 'invalid_parameter_value';
+    IF p_days_ahead IS NULL OR p_days_ahead < 0 OR p_days_ahead > 3660 THEN
+        RAISE EXCEPTION 'partitions_ensure: days ahead must be 0..3660, got %',
+            p_days_ahead USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    v_last := date_trunc('month', now() AT TIME ZONE 'UTC')
-              + make_interval(months => p_months_ahead);
     FOREACH v_table IN ARRAY ARRAY['status_history', 'outbox', 'quarantine'] LOOP
-        v_m := date_trunc('month', least(p_from, now()) AT TIME ZONE 'UTC');
+        v_step := CASE v_table WHEN 'outbox' THEN interval '1 day' ELSE interval '1 month' END;
+        v_m := date_trunc(CASE v_table WHEN 'outbox' THEN 'day' ELSE 'month' END,
+                          least(p_from, now()) AT TIME ZONE 'UTC');
+        v_last := (now() AT TIME ZONE 'UTC') + make_interval(days => p_days_ahead);
         WHILE v_m <= v_last LOOP
             v_name := customs.partition_name(v_table, v_m AT TIME ZONE 'UTC');
-            IF to_regclass(format('customs.%I', v_name)) IS NULL THEN
+            -- A day of the outbox inside a month partition made by 018: there already.
+            IF to_regclass(format('customs.%I', v_name)) IS NULL
+               AND to_regclass(format('customs.%I_p%s', v_table, to_char(v_m, 'YYYYMM'))) IS NULL
+            THEN
                 BEGIN
                     EXECUTE format('CREATE TABLE customs.%I PARTITION OF customs.%I
                                         FOR VALUES FROM (%L) TO (%L)',
                                    v_name, v_table, v_m AT TIME ZONE 'UTC',
-                                   (v_m + interval '1 month') AT TIME ZONE 'UTC');
-                    -- The parent's privileges, as 90_grants.sql gives them to the months
-                    -- that exist when it runs (access through the parent needs none).
+                                   (v_m + v_step) AT TIME ZONE 'UTC');
+                    -- The table's privileges, as 90_grants.sql gives them to the partitions
+                    -- there when it runs (access through the table needs none).
                     PERFORM customs.partition_grants(v_table, v_name);
                     v_created := v_created + 1;
                 EXCEPTION
                     WHEN check_violation THEN
-                        RAISE WARNING 'partitions_ensure: %: rows of that month are in %_default already; not created',
+                        RAISE WARNING 'partitions_ensure: %: rows of that period are in %_default already; not created',
                             v_name, v_table;
                     WHEN lock_not_available THEN
                         RAISE WARNING 'partitions_ensure: % busy; % left for the next run',
                             v_table, v_name;
                 END;
             END IF;
-            v_m := v_m + interval '1 month';
+            v_m := v_m + v_step;
         END LOOP;
     END LOOP;
     RETURN v_created;
 END;
 $$;
-
 -- Prune the outbox's published rows older than p_retention (published_at before now() -
--- p_retention); an unpublished row is never touched. A month partition that ended before
--- that cutoff and holds only such rows is dropped whole (detached, then dropped: no row
--- DELETE, no dead tuples); in the partitions left (the current month, a month with a row
--- still unpublished, the DEFAULT partition) those rows are deleted. p_retention NULL or
--- not positive: nothing is pruned. Returns the partitions dropped and the rows deleted.
--- Dropping a partition takes an ACCESS EXCLUSIVE lock on the outbox until the caller's
--- transaction ends (call it alone, autocommit): the rows are deleted first, the partitions
--- dropped last; a lock not had within 2 s (a long batch running) leaves that partition for
--- the next call. SECURITY DEFINER: runs as the tables' owner.
+-- p_retention); an unpublished row is never touched. A partition (a day, or a month made
+-- by 018_partitions.sql) that ended before that cutoff and holds only such rows is
+-- dropped whole (detached, then dropped: no row DELETE, no dead tuples); in such a
+-- partition that still holds a row to keep, and in the DEFAULT partition, the rows to
+-- prune are deleted. The partition the cutoff falls in is left whole until it ends: a row
+-- stays at most a day longer than p_retention. p_retention NULL or not positive: nothing
+-- is pruned. Returns the partitions dropped and the rows deleted. Dropping a partition
+-- takes an ACCESS EXCLUSIVE lock on the outbox until the caller's transaction ends (call
+-- it alone, autocommit): the rows are deleted first, the partitions dropped last; a lock
+-- not had within 2 s (a long batch running) leaves that partition for the next call.
+-- SECURITY DEFINER: runs as the tables' owner.
 CREATE OR REPLACE FUNCTION customs.outbox_prune(p_retention interval,
                                                 OUT dropped integer, OUT deleted bigint)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
@@ -123,6 +136,7 @@ SET lock_timeout = '2s' AS $$
 DECLARE
     v_cutoff timestamptz := now() - p_retention;
     v_drop oid[] := '{}';
+    v_rows oid[] := ARRAY['customs.outbox_default'::regclass::oid];
     v_part record;
     v_busy boolean;
 BEGIN
@@ -131,27 +145,35 @@ BEGIN
     IF p_retention IS NULL OR p_retention <= interval '0' THEN
         RETURN;
     END IF;
-    -- The month partitions that ended before the cutoff (months are UTC, read from the
-    -- name) and hold only rows to prune. No new row lands in a month that has ended.
+    -- The partitions that ended before the cutoff (periods are UTC, read from the name).
+    -- No new row lands in a period that has ended.
     FOR v_part IN
-        SELECT c.oid, c.oid::regclass AS rel
-          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-         WHERE i.inhparent = 'customs.outbox'::regclass AND c.relname ~ '^outbox_p[0-9]{6}$'
-           AND ((to_date(substr(c.relname, 9), 'YYYYMM')::timestamp + interval '1 month')
-                AT TIME ZONE 'UTC') <= v_cutoff
-         ORDER BY c.relname
+        SELECT p.oid, p.oid::regclass AS rel
+          FROM (SELECT c.oid, c.relname,
+                       CASE length(c.relname)
+                           WHEN 14 THEN to_date(substr(c.relname, 9), 'YYYYMM')::timestamp
+                                        + interval '1 month'
+                           ELSE to_date(substr(c.relname, 9), 'YYYYMMDD')::timestamp
+                                + interval '1 day' END AS ends
+                  FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+                 WHERE i.inhparent = 'customs.outbox'::regclass
+                   AND c.relname ~ '^outbox_p([0-9]{6}|[0-9]{8})$') p
+         WHERE (p.ends AT TIME ZONE 'UTC') <= v_cutoff
+         ORDER BY p.relname
     LOOP
         EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE published_at IS NULL
                                                           OR published_at >= $1)', v_part.rel)
             INTO STRICT v_busy USING v_cutoff;
-        IF NOT v_busy THEN
+        IF v_busy THEN
+            v_rows := v_rows || v_part.oid;
+        ELSE
             v_drop := v_drop || v_part.oid;
         END IF;
     END LOOP;
-    -- The rows elsewhere, by DELETE.
+    -- The rows to prune in partitions kept, by DELETE.
     DELETE FROM customs.outbox o
      WHERE o.published_at < v_cutoff AND o.created_at < v_cutoff
-       AND o.tableoid <> ALL (v_drop);
+       AND o.tableoid = ANY (v_rows);
     GET DIAGNOSTICS deleted = ROW_COUNT;
     -- The whole partitions last: their lock is held until the caller commits.
     FOR v_part IN SELECT d.oid::regclass AS rel FROM unnest(v_drop) AS d(oid) LOOP
