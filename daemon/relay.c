@@ -133,19 +133,18 @@ static int relay_round(struct relay *r, struct store *s)
 
     /* Mark the delivered prefix (id order) only: a failed event and everything after it is
      * sent again later, so a parcel's events never overtake one another for good. */
-    int64_t *ids = malloc(n * sizeof(*ids));
     size_t ok = 0;
-    for (size_t i = 0; i < sent && ids; i++) {
+    for (size_t i = 0; i < sent; i++) {
         if (r->results[i] != RD_KAFKA_RESP_ERR_NO_ERROR) {
             log_warn("outbox relay: event %" PRId64 " to %s not delivered: %s; will retry",
                      ev[i].id, ev[i].topic, rd_kafka_err2str(r->results[i]));
             atomic_fetch_add(&r->failed, 1);
             break;
         }
-        ids[ok++] = ev[i].id;
+        ok++;
     }
     int rc = (int)n;
-    if (ok > 0 && store_outbox_mark_published(s, ids, ok, err, sizeof(err)) != STORE_OK) {
+    if (ok > 0 && store_outbox_mark_delivered(s, ev, ok, err, sizeof(err)) != STORE_OK) {
         /* Delivered but not marked: published again later (at least once). */
         log_warn("outbox relay: marking %zu events published failed: %s", ok, err);
         rc = -1;
@@ -153,7 +152,6 @@ static int relay_round(struct relay *r, struct store *s)
         atomic_fetch_add(&r->published, ok);
         log_debug("outbox relay: published %zu events", ok);
     }
-    free(ids);
     store_outbox_free(ev, n);
     if (ok < n && rc > 0)
         rc = -1; /* back off before retrying the rest */

@@ -187,8 +187,9 @@ int store_matching_apply(struct store *s, const char *decisions, char **answer, 
 struct outbox_event {
     int64_t id;
     char *topic;
-    char *key;     /* logisticsNo */
-    char *payload; /* event JSON */
+    char *key;          /* logisticsNo */
+    char *payload;      /* event JSON */
+    int64_t created_us; /* created_at, microseconds since 1970 (the row's partition) */
 };
 
 /*
@@ -245,6 +246,14 @@ int store_outbox_maintain(struct store *s, unsigned retention_days, long *create
 
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
+                                size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Mark the n fetched outbox rows ev[0..n) published (delivery confirmed by the broker):
+ * one UPDATE of exactly those ids, kept to the partitions of their created_at range
+ * (the outbox is partitioned by day, sql/018_partitions.sql). STORE_OK / STORE_ERROR.
+ */
+int store_outbox_mark_delivered(struct store *s, const struct outbox_event *ev, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));
 
 /* --- stopping --- */
