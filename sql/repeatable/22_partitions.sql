@@ -33,7 +33,7 @@ CREATE OR REPLACE TRIGGER quarantine_key_claim
 -- of the outbox for the months that held rows when it ran: a day inside one of those is
 -- not created.)
 CREATE OR REPLACE FUNCTION customs.partition_name(p_table text, p_at timestamptz)
-RETURNS text LANGUAGE sql IMMUTABLE AS $$
+RETURNS text LANGUAGE sql STABLE AS $$
     SELECT p_table || '_p' || to_char(p_at AT TIME ZONE 'UTC',
                                       CASE p_table WHEN 'outbox' THEN 'YYYYMMDD' ELSE 'YYYYMM' END)
 $$;
