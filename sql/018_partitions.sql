@@ -18,11 +18,18 @@
 -- partition key:
 --   - status_history: PRIMARY KEY (id, recorded_at); ids still come from one sequence, so
 --     id alone stays unique. Nothing references it.
---   - outbox: PRIMARY KEY (id, created_at). The UNIQUE (event_id) index is dropped, not
---     widened to (event_id, created_at): event_id is gen_random_uuid() (122 random bits),
---     nothing looks rows up by it or conflicts on it, and the index cost one more random
---     btree insert per event written and per event marked published. Nothing references
---     the outbox.
+--   - outbox: no primary or unique key; its one index is the partial index of the
+--     unpublished rows, outbox_unpublished_idx (id) WHERE published_at IS NULL. Nothing
+--     references the outbox, nothing conflicts on its keys, ids come from one sequence and
+--     event_id from gen_random_uuid() (122 random bits), and everything that looks rows up
+--     by id (the relay marking them published) looks up unpublished rows. A key would be
+--     (id, created_at) and (event_id, created_at), i.e. two more btree inserts per event
+--     written and, since marking a row published writes a new row version that is not
+--     HOT (published_at is in the partial index's predicate), two more per event marked:
+--     without them the relay's UPDATE of 1000 delivered rows measured 5-6 ms instead of
+--     11-15 ms (docs/PERFORMANCE.md). A marked row's new version leaves the partial index,
+--     so marking inserts into no index at all. (Logical replication of the outbox would
+--     need REPLICA IDENTITY FULL.)
 --   - quarantine: PRIMARY KEY (id, received_at). Its unique key (source_topic,
 --     source_partition, source_offset) guaranteed that a Kafka record is quarantined at
 --     most once (another consumer group, a replayed batch, a retried transaction): a
@@ -139,13 +146,13 @@ CREATE TABLE customs.outbox (
     type         text         NOT NULL, -- receipt | inspect | return | release | detain
     payload      jsonb        NOT NULL, -- customs.outbox_payload()
     created_at   timestamptz  NOT NULL DEFAULT now(),
-    published_at timestamptz,
-    PRIMARY KEY (id, created_at)
+    published_at timestamptz
 ) PARTITION BY RANGE (created_at);
 ALTER SEQUENCE customs.outbox_id_seq OWNED BY customs.outbox.id;
 COMMENT ON TABLE customs.outbox IS
     'Events and receipts to publish to Kafka; published_at is set once the broker confirmed. Partitioned by month of created_at; published months past relay.retention_days are dropped (customs.outbox_prune).';
--- The relay reads only the unpublished rows, oldest first.
+-- The relay reads only the unpublished rows, oldest first, and marks them by id: the
+-- outbox's only index (no key, see above).
 CREATE INDEX outbox_unpublished_idx ON customs.outbox (id) WHERE published_at IS NULL;
 CREATE TABLE customs.outbox_default PARTITION OF customs.outbox DEFAULT;
 -- The months that hold rows before the current one, by month; from the first day of the
