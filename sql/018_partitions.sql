@@ -1,5 +1,5 @@
 -- 018_partitions.sql - the tables that grow without bound become natively partitioned by
--- time (PostgreSQL declarative partitioning, RANGE by month), their rows moved:
+-- time (PostgreSQL declarative partitioning, RANGE: by month, the outbox by day), rows moved:
 --
 --   customs.status_history  by recorded_at   partitions status_history_pYYYYMM
 --   customs.outbox          by created_at    partitions outbox_pYYYYMMDD
