@@ -80,6 +80,7 @@ static const struct config_key config_keys[] = {
     {"batch.max_wait_ms", CK_UNSIGNED, CFG(batch_max_wait_ms), "200", 1, 60000},
     {"batch.max_message_bytes", CK_SIZE, CFG(max_message_bytes), "1048576", 1024, 104857600},
     {"relay.batch", CK_UNSIGNED, CFG(relay_batch), "1000", 1, 100000},
+    {"relay.retention_days", CK_UNSIGNED, CFG(relay_retention_days), "7", 0, 36500},
     {"log.level", CK_LOG_LEVEL, CFG(log_level), "info", 0, 0},
     {"metrics.listen", CK_LISTEN, CFG(metrics_listen), "", 0, 0},
     {"alerts.unknown_parcel_hours", CK_UNSIGNED, CFG(alerts_unknown_parcel_hours), "24", 0, 8760},

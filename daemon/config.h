@@ -55,7 +55,8 @@ struct config {
     size_t max_message_bytes;    /* default 1048576, 1024..104857600 */
 
     /* relay: */
-    unsigned relay_batch; /* outbox rows per round, default 1000 */
+    unsigned relay_batch;          /* outbox rows per round, default 1000 */
+    unsigned relay_retention_days; /* published outbox rows kept, days; 0 = kept; default 7 */
 
     /* log: */
     char *log_level; /* "error", "warn", "info" (default), "debug" */

@@ -23,12 +23,14 @@
 #define RELAY_BACKOFF_MAX_MS 5000
 #define RELAY_REPEAT_LOG_MS  60000 /* the same database failure is said again this often */
 #define RELAY_STOP_GRACE_MS  5000
-#define RELAY_BACKLOG_MS     5000 /* the outbox backlog is counted this often (metrics) */
+#define RELAY_BACKLOG_MS     5000    /* the outbox backlog is counted this often (metrics) */
+#define RELAY_MAINTAIN_MS    3600000 /* partitions ahead and outbox pruning, this often */
 
 struct relay {
     const struct config *cfg;
     struct metrics *metrics; /* borrowed, may be NULL */
     int64_t backlog_at_ms;   /* next count of the outbox backlog (relay thread) */
+    int64_t maintain_at_ms;  /* next partition upkeep and pruning (relay thread; 0: now) */
     rd_kafka_t *producer;
     pthread_t thread;
     bool thread_started;
@@ -131,19 +133,18 @@ static int relay_round(struct relay *r, struct store *s)
 
     /* Mark the delivered prefix (id order) only: a failed event and everything after it is
      * sent again later, so a parcel's events never overtake one another for good. */
-    int64_t *ids = malloc(n * sizeof(*ids));
     size_t ok = 0;
-    for (size_t i = 0; i < sent && ids; i++) {
+    for (size_t i = 0; i < sent; i++) {
         if (r->results[i] != RD_KAFKA_RESP_ERR_NO_ERROR) {
             log_warn("outbox relay: event %" PRId64 " to %s not delivered: %s; will retry",
                      ev[i].id, ev[i].topic, rd_kafka_err2str(r->results[i]));
             atomic_fetch_add(&r->failed, 1);
             break;
         }
-        ids[ok++] = ev[i].id;
+        ok++;
     }
     int rc = (int)n;
-    if (ok > 0 && store_outbox_mark_published(s, ids, ok, err, sizeof(err)) != STORE_OK) {
+    if (ok > 0 && store_outbox_mark_delivered(s, ev, ok, err, sizeof(err)) != STORE_OK) {
         /* Delivered but not marked: published again later (at least once). */
         log_warn("outbox relay: marking %zu events published failed: %s", ok, err);
         rc = -1;
@@ -151,7 +152,6 @@ static int relay_round(struct relay *r, struct store *s)
         atomic_fetch_add(&r->published, ok);
         log_debug("outbox relay: published %zu events", ok);
     }
-    free(ids);
     store_outbox_free(ev, n);
     if (ok < n && rc > 0)
         rc = -1; /* back off before retrying the rest */
@@ -171,6 +171,32 @@ static void relay_count_backlog(struct relay *r, struct store *s)
         metrics_set_outbox(r->metrics, rows, oldest_s);
     else
         log_debug("outbox relay: %s", err);
+}
+
+/*
+ * Every RELAY_MAINTAIN_MS, and when this instance takes the relay lease: the partitions
+ * ahead and the published outbox rows past relay.retention_days pruned
+ * (store_outbox_maintain). Only the lease holder runs it, so one instance of the group at
+ * a time. A failure is said and retried at the next interval: the DEFAULT partitions take
+ * the rows meanwhile.
+ */
+static void relay_maintain(struct relay *r, struct store *s)
+{
+    long created, dropped, deleted;
+    char err[512];
+    if (now_ms() < r->maintain_at_ms)
+        return;
+    r->maintain_at_ms = now_ms() + RELAY_MAINTAIN_MS;
+    if (store_outbox_maintain(s, r->cfg->relay_retention_days, &created, &dropped, &deleted, err,
+                              sizeof(err)) != STORE_OK) {
+        log_warn("outbox relay: partition upkeep: %s; next try in %d s", err,
+                 RELAY_MAINTAIN_MS / 1000);
+        return;
+    }
+    if (created || dropped || deleted)
+        log_info("outbox relay: partition upkeep: %ld partitions created ahead; outbox pruned "
+                 "(published more than %u days ago): %ld partitions dropped, %ld rows deleted",
+                 created, r->cfg->relay_retention_days, dropped, deleted);
 }
 
 static void *relay_main(void *arg)
@@ -225,6 +251,7 @@ static void *relay_main(void *arg)
                 continue;
             }
             leader = true;
+            r->maintain_at_ms = 0;
             log_info("outbox relay: publishing (this instance holds the relay lease)");
         }
         if (!listening) {
@@ -234,6 +261,7 @@ static void *relay_main(void *arg)
             }
             listening = true;
         }
+        relay_maintain(r, s);
         int got = relay_round(r, s);
         if (got < 0) {
             /* A broken connection also drops the lease and LISTEN: take them again. */

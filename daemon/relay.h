@@ -6,6 +6,9 @@
  * partition, and marks a row published only after its successful delivery report.
  * Guarantee (docs/DESIGN.md): every event is published at least once with its stable
  * event_id. One relay per database publishes (advisory-lock lease); others stand by.
+ * The lease holder also keeps the partitioned tables' periods ahead and prunes the outbox's
+ * rows published more than relay.retention_days ago (sql/repeatable/22_partitions.sql), on
+ * taking the lease and every hour.
  *
  * The relay runs in its own thread with its own database connection; it wakes on
  * NOTIFY customs_outbox and otherwise polls every second.

@@ -87,14 +87,27 @@ static const struct {
      " ON CONFLICT (version) DO NOTHING",
      2},
     {"store_outbox_fetch",
-     "SELECT id, topic, key, payload::text FROM customs.outbox"
+     "SELECT id, topic, key, payload::text,"
+     " (extract(epoch FROM created_at) * 1000000)::bigint FROM customs.outbox"
      " WHERE published_at IS NULL ORDER BY id LIMIT $1",
      1},
     {"store_outbox_mark",
      "UPDATE customs.outbox SET published_at = now()"
      " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
      1},
+    /* The outbox is partitioned by created_at (sql/018_partitions.sql): the range of the
+     * delivered rows' created_at keeps the UPDATE to their partitions (pruned at executor
+     * start), not a probe of every day's index per id. */
+    {"store_outbox_mark_range",
+     "UPDATE customs.outbox SET published_at = now()"
+     " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL"
+     " AND created_at BETWEEN to_timestamp($2::bigint / 1000000.0) - interval '1 ms'"
+     " AND to_timestamp($3::bigint / 1000000.0) + interval '1 ms'",
+     3},
     {"store_sweep_alerts", "SELECT customs.sweep_alerts(make_interval(hours => $1::integer))", 1},
+    {"store_partitions_ensure", "SELECT customs.partitions_ensure(7)", 0},
+    {"store_outbox_prune",
+     "SELECT dropped, deleted FROM customs.outbox_prune(make_interval(days => $1::integer))", 1},
     {"store_outbox_backlog",
      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8"
      " FROM customs.outbox WHERE published_at IS NULL",
@@ -869,6 +882,7 @@ int store_outbox_fetch(struct store *s, size_t limit, struct outbox_event **out,
         goto oom;
     for (size_t i = 0; i < rows; i++) {
         ev[i].id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        ev[i].created_us = strtoll(PQgetvalue(res, (int)i, 4), NULL, 10);
         ev[i].topic = strdup(PQgetvalue(res, (int)i, 1));
         ev[i].key = PQgetisnull(res, (int)i, 2) ? NULL : strdup(PQgetvalue(res, (int)i, 2));
         ev[i].payload = strdup(PQgetvalue(res, (int)i, 3));
@@ -914,6 +928,32 @@ int store_sweep_alerts(struct store *s, unsigned hours, long *raised, char *err,
     return STORE_OK;
 }
 
+int store_outbox_maintain(struct store *s, unsigned retention_days, long *created, long *dropped,
+                          long *deleted, char *err, size_t errlen)
+{
+    PGresult *res;
+    *created = *dropped = *deleted = 0;
+    int rc = store_exec(s, "store_partitions_ensure", 0, NULL, PGRES_TUPLES_OK, &res,
+                        "creating the partitions ahead", err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    *created = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    if (retention_days == 0)
+        return STORE_OK;
+    char d[16];
+    const char *values[] = {d};
+    snprintf(d, sizeof(d), "%u", retention_days);
+    rc = store_exec(s, "store_outbox_prune", 1, values, PGRES_TUPLES_OK, &res,
+                    "pruning the published outbox rows", err, errlen);
+    if (rc != STORE_OK)
+        return rc;
+    *dropped = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    *deleted = strtol(PQgetvalue(res, 0, 1), NULL, 10);
+    PQclear(res);
+    return STORE_OK;
+}
+
 void store_outbox_free(struct outbox_event *ev, size_t n)
 {
     if (!ev)
@@ -939,6 +979,41 @@ int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, c
     const char *values[] = {array};
     PGresult *res;
     int rc = store_exec(s, "store_outbox_mark", 1, values, PGRES_COMMAND_OK, &res,
+                        "marking outbox events published", err, errlen);
+    free(array);
+    if (rc == STORE_OK)
+        PQclear(res);
+    return rc;
+}
+
+int store_outbox_mark_delivered(struct store *s, const struct outbox_event *ev, size_t n, char *err,
+                                size_t errlen)
+{
+    if (n == 0)
+        return STORE_OK;
+    int64_t *ids = malloc(n * sizeof(*ids));
+    if (!ids) {
+        store_set_error(err, errlen, "marking outbox events published", "out of memory");
+        return STORE_ERROR;
+    }
+    int64_t lo = ev[0].created_us, hi = ev[0].created_us;
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = ev[i].id;
+        lo = ev[i].created_us < lo ? ev[i].created_us : lo;
+        hi = ev[i].created_us > hi ? ev[i].created_us : hi;
+    }
+    char *array = store_int_array(ids, n);
+    free(ids);
+    if (!array) {
+        store_set_error(err, errlen, "marking outbox events published", "out of memory");
+        return STORE_ERROR;
+    }
+    char los[32], his[32];
+    snprintf(los, sizeof(los), "%" PRId64, lo);
+    snprintf(his, sizeof(his), "%" PRId64, hi);
+    const char *values[] = {array, los, his};
+    PGresult *res;
+    int rc = store_exec(s, "store_outbox_mark_range", 3, values, PGRES_COMMAND_OK, &res,
                         "marking outbox events published", err, errlen);
     free(array);
     if (rc == STORE_OK)

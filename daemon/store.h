@@ -187,8 +187,9 @@ int store_matching_apply(struct store *s, const char *decisions, char **answer, 
 struct outbox_event {
     int64_t id;
     char *topic;
-    char *key;     /* logisticsNo */
-    char *payload; /* event JSON */
+    char *key;          /* logisticsNo */
+    char *payload;      /* event JSON */
+    int64_t created_us; /* created_at, microseconds since 1970 (the row's partition) */
 };
 
 /*
@@ -230,8 +231,29 @@ int store_outbox_backlog(struct store *s, int64_t *rows, double *oldest_s, char 
 int store_sweep_alerts(struct store *s, unsigned hours, long *raised, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/*
+ * The partitioned tables' upkeep (sql/repeatable/22_partitions.sql), in two transactions:
+ * customs.partitions_ensure(7) creates the partitions up to 7 days ahead (*created: how
+ * many), then, unless retention_days is 0, customs.outbox_prune drops the outbox's
+ * partitions and deletes its rows published more than retention_days days ago (*dropped
+ * partitions, *deleted rows); unpublished rows are never pruned. Called by the relay
+ * holding the relay lease (one instance at a time). STORE_OK, or STORE_ERROR / STORE_BUSY
+ * with err set (what ran before the failure stays done).
+ */
+int store_outbox_maintain(struct store *s, unsigned retention_days, long *created, long *dropped,
+                          long *deleted, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
 /* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
 int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
+                                size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * Mark the n fetched outbox rows ev[0..n) published (delivery confirmed by the broker):
+ * one UPDATE of exactly those ids, kept to the partitions of their created_at range
+ * (the outbox is partitioned by day, sql/018_partitions.sql). STORE_OK / STORE_ERROR.
+ */
+int store_outbox_mark_delivered(struct store *s, const struct outbox_event *ev, size_t n, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));
 
 /* --- stopping --- */

@@ -86,7 +86,7 @@ BEGIN
             (source_topic, source_partition, source_offset, raw, reason, logistics_no)
         VALUES (p_topic, p_partition, p_offset, convert_to(p_payload, 'UTF8'), v_refusal,
                 p_logistics_no)
-        ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
+        ON CONFLICT DO NOTHING; -- once per record: customs.quarantine_key_claim
         events := customs.record_refusal(p_logistics_no,
                                          CASE WHEN v_found THEN v_d.status_code END,
                                          v_event, v_to,

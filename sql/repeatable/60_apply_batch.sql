@@ -341,7 +341,7 @@ BEGIN
           FROM pg_temp.customs_apply_stage_v3 s
          WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
          ORDER BY s.seq
-        ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING
+        ON CONFLICT DO NOTHING -- once per record: customs.quarantine_key_claim
         RETURNING source_topic, source_partition, source_offset
     )
     UPDATE pg_temp.customs_apply_stage_v3 s

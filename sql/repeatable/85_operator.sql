@@ -30,7 +30,7 @@ SELECT q.id,
        d.logistics_no AS replay_logistics_no,
        d.status_code AS replay_status_code,
        d.status AS replay_status,
-       (SELECT rq.id FROM customs.quarantine rq
+       (SELECT rq.quarantine_id FROM customs.quarantine_keys rq
          WHERE rq.source_topic = r.target_topic AND rq.source_partition = r.target_partition
            AND rq.source_offset = r.target_offset) AS replay_quarantine_id
   FROM customs.quarantine q
@@ -71,7 +71,7 @@ LANGUAGE plpgsql AS $$
 DECLARE
     v_id bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM customs.quarantine WHERE id = p_quarantine_id) THEN
+    IF NOT EXISTS (SELECT 1 FROM customs.quarantine_keys WHERE quarantine_id = p_quarantine_id) THEN
         RAISE EXCEPTION 'no quarantined record %', p_quarantine_id USING ERRCODE = 'CS020';
     END IF;
     INSERT INTO customs.quarantine_replays (quarantine_id, replayed_by, corrected, sha256,

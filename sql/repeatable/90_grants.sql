@@ -87,6 +87,14 @@ GRANT EXECUTE ON FUNCTION
     customs.raise_alert(text, text, text, timestamptz, text, bigint),
     customs.sweep_alerts(interval)
     TO customsd;
+-- The time partitions (22_partitions.sql): the months ahead and the outbox's pruning, run
+-- by the relay; the quarantine's key claim runs as the inserting role.
+GRANT EXECUTE ON FUNCTION
+    customs.partition_name(text, timestamptz),
+    customs.partitions_ensure(integer, timestamptz),
+    customs.outbox_prune(interval),
+    customs.quarantine_key_claim()
+    TO customsd;
 -- customsctl's operator commands (85_operator.sql) use customsd's configuration.
 GRANT EXECUTE ON FUNCTION
     customs.record_quarantine_replay(bigint, text, boolean, text, text, integer, bigint)

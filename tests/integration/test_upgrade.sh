@@ -58,8 +58,11 @@ copy_db() { # FROM TO
 migrate() { # DB [SQLDIR]: runs migrate.sh, output in $T_DIR/migrate.out; returns its status
     sh "${2:-sql}/migrate.sh" "dbname=$1" >"$T_DIR/migrate.out" 2>&1
 }
+# The time partitions (018_partitions.sql) are left out: which periods exist depends on the
+# rows' times and the day of the run (the DEFAULT partitions are compared).
 schema() { # DB: the schema as pg_dump prints it (without the dump's random \restrict key)
-    pg_dump --schema-only -d "$1" | grep -v '^\\\(un\)\{0,1\}restrict '
+    pg_dump --schema-only -T 'customs.status_history_p*' -T 'customs.outbox_p*' \
+        -T 'customs.quarantine_p*' -d "$1" | grep -v '^\\\(un\)\{0,1\}restrict '
 }
 # The inventory number (declarations.invt_no, 009_invt_no.sql) is new by design: the upgrade
 # adds it and gives one to each parcel the old release had accepted (checked below), so it
@@ -67,7 +70,9 @@ schema() { # DB: the schema as pg_dump prints it (without the dump's random \res
 # Left out by design: status_transitions, fixed data the numbered migrations extend (compared
 # with a new database's below); the tables they create, which the fixture has not:
 # quarantine_replays (013_quarantine_replay.sql), alert_log and parcel_holds
-# (016_holds_alerts.sql; empty after the upgrade, checked below).
+# (016_holds_alerts.sql; empty after the upgrade, checked below), quarantine_keys
+# (018_partitions.sql; checked below). A partitioned table (018) is summed as one, through
+# the parent, whichever partitions hold its rows.
 sums() { # DB: rows and checksum of every table's content (but invt_no)
     qd "$1" "SELECT string_agg(format('%s %s %s', c.relname,
                 (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM customs.%I t',
@@ -78,9 +83,11 @@ sums() { # DB: rows and checksum of every table's content (but invt_no)
                        FROM customs.%I t', c.relname), false, true, '')))[1]), E'\n'
                 ORDER BY c.relname)
               FROM pg_class c
-             WHERE c.relnamespace = 'customs'::regnamespace AND c.relkind = 'r'
+             WHERE c.relnamespace = 'customs'::regnamespace AND c.relkind IN ('r', 'p')
+               AND NOT c.relispartition
                AND c.relname NOT IN ('schema_migrations', 'schema_release', 'status_transitions',
-                                     'quarantine_replays', 'alert_log', 'parcel_holds')"
+                                     'quarantine_replays', 'alert_log', 'parcel_holds',
+                                     'quarantine_keys')"
 }
 
 # --- the fixture, restored -------------------------------------------------------------
@@ -113,6 +120,14 @@ upgraded_sums=$(sums "$UP")
 # The tables the fixture had (a later migration's new tables start empty, and are not its).
 same "every row kept" "$before_sums" \
     "$(awk 'NR == FNR { had[$1]; next } $1 in had' <(printf '%s\n' "$before_sums") - <<<"$upgraded_sums")"
+check "018: every quarantined row moved with its key (quarantine_keys), in its month" "2 2 0 0" \
+    "$(qd "$UP" "SELECT (SELECT count(*) FROM customs.quarantine) || ' ' ||
+                        (SELECT count(*) FROM customs.quarantine_keys k JOIN customs.quarantine q
+                             ON q.id = k.quarantine_id AND q.received_at = k.received_at
+                            AND (q.source_topic, q.source_partition, q.source_offset)
+                              = (k.source_topic, k.source_partition, k.source_offset)) || ' ' ||
+                        (SELECT count(*) FROM customs.quarantine_default) || ' ' ||
+                        (SELECT count(*) FROM customs.status_history_default)")"
 check "the tables 016_holds_alerts.sql adds are empty: no alert, no hold" "0 0" \
     "$(qd "$UP" "SELECT (SELECT count(*) FROM customs.alert_log) || ' ' ||
                         (SELECT count(*) FROM customs.parcel_holds)")"

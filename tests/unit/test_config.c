@@ -140,6 +140,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->batch_max_wait_ms, 200);
     assert_int_equal(c->max_message_bytes, 1048576);
     assert_int_equal(c->relay_batch, 1000);
+    assert_int_equal(c->relay_retention_days, 7);
     assert_int_equal(c->alerts_unknown_parcel_hours, 24);
     assert_string_equal(c->log_level, "info");
     assert_int_equal(c->pg_conninfo_at.line, 0); /* a default: no position in a file */
@@ -199,6 +200,7 @@ static void test_full_file(void **state)
     assert_int_equal(c->batch_max_wait_ms, 1);
     assert_int_equal(c->max_message_bytes, 1024);
     assert_int_equal(c->relay_batch, 7);
+    assert_int_equal(c->relay_retention_days, 0);
     assert_int_equal(c->alerts_unknown_parcel_hours, 6);
     assert_string_equal(c->log_level, "debug");
     config_free(c);
@@ -259,6 +261,7 @@ static void test_example_config(void **state)
     assert_int_equal(c->batch_max_wait_ms, d->batch_max_wait_ms);
     assert_int_equal(c->max_message_bytes, d->max_message_bytes);
     assert_int_equal(c->relay_batch, d->relay_batch);
+    assert_int_equal(c->relay_retention_days, d->relay_retention_days);
     assert_string_equal(c->log_level, d->log_level);
     snprintf(want, sizeof(want), "%s", src("config/rules.yaml"));
     assert_string_equal(c->rules_path, want);
@@ -532,6 +535,8 @@ static void test_numbers(void **state)
                  "relay.batch: expected an integer from 1 to 100000, got '2s'");
     expect_error("err_negative.yaml", 2, 10,
                  "relay.batch: expected an integer from 1 to 100000, got '-5'");
+    expect_error("err_range_retention.yaml", 2, 19,
+                 "relay.retention_days: expected an integer from 0 to 36500, got '36501'");
 }
 
 static void test_bad_values(void **state)
