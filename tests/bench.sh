@@ -8,7 +8,8 @@
 # 1,000 declarations of customsd and of PostgreSQL (/proc), rule evaluations/s (bench_rules),
 # the issue's targets as met / NOT met; the same as JSON in bench/results.json.
 # Correctness check after the run (exit 1 when it fails, not when a target is missed):
-# every record committed, every declaration stored once, the outbox drained.
+# every record committed, every declaration stored once with the status its rules give
+# (evaluated offline), the outbox drained, every event and receipt on its topic once.
 # Limits, same data, same run: (a) a bare librdkafka consumer (kcat), (b) COPY of the rows
 # customsd wrote into the same tables.
 # Latency, same run, after the limits: BENCH_LAT_S seconds (default 10) of other
@@ -19,8 +20,10 @@
 # stall of ~1 s that would be the p99 of a 10 s run), of produce timestamp -> commit of
 # the batch's transaction
 # (pg_xact_commit_timestamp: the stack's PostgreSQL gets track_commit_timestamp = on, a
-# restart when a kept stack ran without it). Not yet measured (null): decode/s, apply
-# rows/s, BENCH_PRELOAD.
+# restart when a kept stack ran without it).
+# The pieces alone: decode/s and rule evaluations/s (bench_rules, one core, the same
+# records), batch apply rows/s (the rows written over the time customsd's batches spent
+# applying, from its /metrics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export BUILD=${BUILD:-build}
@@ -68,6 +71,11 @@ sh tests/stack/stack.sh topic "$name.declarations" "$parts" >/dev/null
 echo "topic:         $name.declarations, $parts partitions"
 produce "$name.declarations" "$T_DIR/decl.frames"
 cfg=$(write_config "$name" 1000)
+# customsd's own /metrics (a free loopback port): the time its batches spent applying, for
+# "batch apply rows/s" (rows written / batch_commit_seconds_sum), whatever SQL does it.
+mport=$((9187 + RANDOM % 1000))
+while (exec 3<>"/dev/tcp/127.0.0.1/$mport") 2>/dev/null; do mport=$((mport + 1)); done
+printf 'metrics:\n  listen: "127.0.0.1:%s"\n' "$mport" >>"$cfg"
 
 pg_cpu() { # CPU ticks of every PostgreSQL process of the stack
     local s=0 p
@@ -84,6 +92,7 @@ wait_committed "$name" "$name.declarations" "$N" 1200 || fail "not all records c
 t1=$(date +%s%N)
 pg1=$(pg_cpu)
 rss_kib=$(awk '/^VmHWM/ {print $2}' "/proc/$CUSTOMSD_PID/status")
+apply_s=$(curl -s --max-time 5 "127.0.0.1:$mport/metrics" | awk '$1 == "customsd_batch_commit_seconds_sum" {print $2}')
 cd_ticks=$(awk '{print $14 + $15}' "/proc/$CUSTOMSD_PID/stat")
 stop_customsd TERM
 
@@ -101,6 +110,38 @@ check "records committed" "$N" "$(committed "$name" "$name.declarations")"
 check "declarations stored once" "$stored" "$distinct"
 check "every produced declaration stored" "$keys" "$stored"
 check "outbox drained" 0 "$(q "SELECT count(*) FROM customs.outbox WHERE published_at IS NULL")"
+
+# Each declaration with the status its rules give: the same rules file evaluated offline
+# (bench_rules -o: logisticsNo, status, rule ids) against customs.parcel_status. The rules
+# alone and decoding alone are timed in the same call (one core), while nothing else runs.
+pin=""
+command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
+$pin "$BUILD/tools/bench_rules" -r config/rules.yaml -f "$T_DIR/decl.frames" -s 6 -p \
+    -o "$T_DIR/decisions.tsv" >"$T_DIR/rules.out"
+rules_eval=$(sed -n 's/^.* \([0-9]*\) rule evaluations\/s.*/\1/p' "$T_DIR/rules.out" | head -1)
+rules_decl=$(sed -n 's/^throughput: *\([0-9]*\) declarations.*/\1/p' "$T_DIR/rules.out")
+decode_decl=$(sed -n 's/^decode: *\([0-9]*\) declarations.*/\1/p' "$T_DIR/rules.out")
+psql -X -q -v ON_ERROR_STOP=1 <<SQL
+CREATE TABLE public.bench_expected (logistics_no text PRIMARY KEY, status_code int, rule_ids text);
+\\copy public.bench_expected FROM '$T_DIR/decisions.tsv'
+SQL
+check "declarations with the status their rules give" 0 \
+    "$(q "SELECT count(*) FROM public.bench_expected e FULL JOIN customs.parcel_status p USING (logistics_no)
+          WHERE p.status_code IS DISTINCT FROM e.status_code")"
+q "SELECT e.logistics_no || ': rules ' || e.status_code || ' (' || e.rule_ids || '), database ' ||
+          coalesce(p.status_code::text, 'none')
+     FROM public.bench_expected e FULL JOIN customs.parcel_status p USING (logistics_no)
+    WHERE p.status_code IS DISTINCT FROM e.status_code LIMIT 3" | sed 's/^/  differs: /'
+
+# Every event and receipt on its topic once: the records of the run's events and receipts
+# topics (a bare consumer) against the outbox, by event_id.
+for t in events receipts; do
+    consume "$name.$t" '%s\n' | grep -o '"event_id": *"[^"]*"' | sed 's/.*"\([^"]*\)"$/\1/' |
+        sort >"$T_DIR/topic.$t"
+    check "$t on $name.$t: records = outbox rows" "$(q "SELECT count(*) FROM customs.outbox WHERE topic = '$name.$t'")" \
+        "$(wc -l <"$T_DIR/topic.$t")"
+    check "$t on $name.$t: each event_id once" "$(wc -l <"$T_DIR/topic.$t")" "$(uniq "$T_DIR/topic.$t" | wc -l)"
+done
 
 # Clock inside the database: the first batch's transaction start (declared_at = now()) to
 # the last event confirmed by the broker (published_at): first record applied to outbox
@@ -140,6 +181,7 @@ c1=$(date +%s%N)
 lim_copy=$((N * 1000000000 / (c1 - c0)))
 copy_rows=$((rows * 1000000000 / (c1 - c0)))
 limit=$((lim_kafka < lim_copy ? lim_kafka : lim_copy))
+apply_rows=$(awk -v r="$rows" -v s="${apply_s:-0}" 'BEGIN {if (s > 0) printf "%d", r / s; else print "null"}')
 ratio=$(awk -v a="$e2e_db" -v b="$limit" 'BEGIN {printf "%.3f", a / b}')
 
 # Latency at half load: other declarations (another seed: other logisticsNos) offered at
@@ -183,11 +225,6 @@ lat=$(q "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY l)) || ' ' ||
 read -r p50 p99 lat_tx _ <<<"$lat"
 check "latency run: declarations stored" "$lat_n" "$(q "SELECT count(*) FROM customs.declarations WHERE source_topic = '$lname.declarations'")"
 
-pin=""
-command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
-$pin "$BUILD/tools/bench_rules" -r config/rules.yaml -f "$T_DIR/decl.frames" -s 5 -p >"$T_DIR/rules.out"
-rules_eval=$(sed -n 's/^.* \([0-9]*\) rule evaluations\/s.*/\1/p' "$T_DIR/rules.out" | head -1)
-rules_decl=$(sed -n 's/^throughput: *\([0-9]*\) declarations.*/\1/p' "$T_DIR/rules.out")
 
 met() { if [ "$1" = 1 ]; then echo met; else echo "NOT met"; fi; }
 ratio_ok=$(awk -v r="$ratio" 'BEGIN {print (r >= 0.60) ? 1 : 0}')
@@ -203,7 +240,9 @@ row "p99 produce->commit at half load, ms" "$p99" "<= 100: $(met $((p99 <= 100))
 row "peak RSS (VmHWM), MiB" "$rss_mib" "<= 96: $(met $((rss_mib <= 96)))"
 row "CPU s / 1000 decl, customsd" "$cpu_cd" ""
 row "CPU s / 1000 decl, PostgreSQL" "$cpu_pg" ""
+row "decode alone, declarations/s (1 core)" "${decode_decl:-?}" ""
 row "rules alone, declarations/s (1 core)" "${rules_decl:-?}" "${rules_eval:-?} rule evaluations/s"
+row "batch apply, rows/s" "$apply_rows" "$rows rows in $(printf '%.2f' "${apply_s:-0}") s of batch transactions (customsd_batch_commit_seconds_sum)"
 cat >bench/results.json <<JSON
 {"n": $N, "elapsed_ms": $db_ms, "end_to_end_declarations_per_s": $e2e_db,
  "end_to_end_with_startup_declarations_per_s": $e2e,
@@ -214,7 +253,8 @@ cat >bench/results.json <<JSON
  "latency_max_wait_ms": ${BENCH_LAT_MAX_WAIT_MS:-25},
  "peak_rss_mib": $rss_mib, "cpu_s_per_1000_customsd": $cpu_cd,
  "cpu_s_per_1000_postgresql": $cpu_pg, "rules_declarations_per_s": ${rules_decl:-null},
- "rule_evaluations_per_s": ${rules_eval:-null}, "correct": $([ "$T_FAILS" -eq 0 ] && echo true || echo false)}
+ "rule_evaluations_per_s": ${rules_eval:-null},
+ "decode_declarations_per_s": ${decode_decl:-null}, "apply_rows_per_s": $apply_rows, "correct": $([ "$T_FAILS" -eq 0 ] && echo true || echo false)}
 JSON
 echo "results:       bench/results.json"
 finish
