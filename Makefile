@@ -56,7 +56,7 @@ FORMAT_SRCS := $(wildcard daemon/*.[ch] tests/*/*.[ch])
 .SECONDARY:
 
 .PHONY: FORCE all check unit-test integration-test asan valgrind demo install uninstall clean format \
-        format-check deps tests bench
+        format-check deps tests bench bench-growth
 
 all: $(BUILD)/customsd $(BUILD)/customsctl customsd customsctl
 
@@ -152,6 +152,10 @@ demo: deps
 
 bench: tests
 	BUILD=$(BUILD) BENCH_N=$(BENCH_N) bash tests/bench.sh
+
+# Throughput with BENCH_GROWTH_PRELOAD (default 2,000,000) declarations stored vs empty.
+bench-growth: tests
+	BUILD=$(BUILD) BENCH_N=$(BENCH_N) bash tests/bench_growth.sh
 
 # Configuration an operator has edited is never overwritten: a file that already exists is
 # installed beside it as FILE.dist instead.
