@@ -40,8 +40,8 @@ static double now_s(void)
 /* Decode framed records ("<key_len> <value_len>\n" key value "\n") from buf. With out,
  * the declarations are kept (*out, *n_out); without, each is freed at once and only counted
  * (*n_out). Malformed records are skipped. Returns 0, or -1 on a bad frame. */
-static int decode_frames(const char *path, const char *buf, size_t len,
-                         struct declaration ***out, size_t *n_out)
+static int decode_frames(const char *path, const char *buf, size_t len, struct declaration ***out,
+                         size_t *n_out)
 {
     size_t pos = 0, n = 0, cap = 0;
     char err[256];
@@ -89,8 +89,7 @@ static int decode_frames(const char *path, const char *buf, size_t len,
 }
 
 /* Write "logisticsNo TAB status TAB rule ids" for each declaration; 0 or -1. */
-static int write_decisions(const char *path, struct rules *r, struct declaration **decls,
-                           size_t n)
+static int write_decisions(const char *path, struct rules *r, struct declaration **decls, size_t n)
 {
     FILE *f = fopen(path, "w");
 
@@ -147,7 +146,8 @@ int main(int argc, char **argv)
             decisions = optarg;
             break;
         default:
-            fprintf(stderr, "usage: bench_rules -r RULES -f FRAMES [-s SECONDS] [-p] [-o DECISIONS]\n");
+            fprintf(stderr,
+                    "usage: bench_rules -r RULES -f FRAMES [-s SECONDS] [-p] [-o DECISIONS]\n");
             return 2;
         }
     }
