@@ -132,3 +132,13 @@ GRANT EXECUTE ON FUNCTION
     customs.unhold_parcel(text, text),
     customs.resolve_alert(bigint, text)
     TO customs_officer;
+-- The monthly summary declaration (65_summary.sql): customsctl summary, with customsd's
+-- configuration; officers read the filed ones.
+GRANT EXECUTE ON FUNCTION
+    customs.summary_month_range(date),
+    customs.summary_inventories_of(date, text),
+    customs.summary_compute(date, text),
+    customs.summary_lines(date, text),
+    customs.file_summary(date, text)
+    TO customsd;
+GRANT SELECT ON customs.filed_summaries TO customs_officer;
