@@ -27,7 +27,7 @@ DESTDIR  ?=
 
 BUILD    ?= build
 CC       ?= cc
-PKGS     := rdkafka libpq yaml-0.1 json-c libsystemd libcrypto libmicrohttpd
+PKGS     := rdkafka libpq yaml-0.1 json-c libsystemd libcrypto libmicrohttpd libxml-2.0
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)

@@ -21,6 +21,7 @@
 #include <openssl/evp.h>
 
 #include "config.h"
+#include "ctl_db.h"
 #include "ctl_ops.h"
 #include "declaration.h"
 #include "json_strict.h"
@@ -185,47 +186,14 @@ static void ctl_close(struct ctl *c)
 /* Load the configuration and connect to the database. 0 or CTL_OPS_EXIT_UNREACHABLE. */
 static int ctl_open(struct ctl *c)
 {
-    char err[1024], timeout[16], stmt[96];
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *vals[] = {timeout, "customsctl", NULL, NULL};
-    PGresult *res;
-
-    if (config_load(c->a.config, &c->cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "customsctl: %s\n", err);
-        return CTL_OPS_EXIT_UNREACHABLE;
-    }
-    snprintf(timeout, sizeof(timeout), "%u", c->cfg->pg_connect_timeout_s);
-    vals[2] = c->cfg->pg_conninfo;
-    /* dbname expands the conninfo; what it sets wins over the defaults before it. */
-    c->db = PQconnectdbParams(keys, vals, 1);
-    if (!c->db || PQstatus(c->db) != CONNECTION_OK) {
-        const char *m = c->db ? PQerrorMessage(c->db) : "out of memory";
-        fprintf(stderr, "customsctl: cannot connect to PostgreSQL: %.*s\n", (int)strcspn(m, "\n"),
-                m);
-        return CTL_OPS_EXIT_UNREACHABLE;
-    }
-    snprintf(stmt, sizeof(stmt), "SET statement_timeout = %u", c->cfg->pg_statement_timeout_ms);
-    res = PQexec(c->db, stmt);
-    PQclear(res);
-    return 0;
+    return ctl_db_open(c->a.config, &c->cfg, &c->db) < 0 ? CTL_OPS_EXIT_UNREACHABLE : 0;
 }
 
-/*
- * Run `sql` with text parameters; NULL (the error printed) unless it returns rows. The
- * caller PQclears.
- */
+/* ctl_db_query on the command's connection. */
 static PGresult *ctl_query(struct ctl *c, const char *sql, int n, const char *const *params,
                            int binary)
 {
-    PGresult *res = PQexecParams(c->db, sql, n, NULL, params, NULL, NULL, binary);
-
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        const char *m = PQresultErrorMessage(res);
-        fprintf(stderr, "customsctl: database: %.*s\n", (int)strcspn(m, "\n"), m);
-        PQclear(res);
-        return NULL;
-    }
-    return res;
+    return ctl_db_query(c->db, sql, n, params, binary);
 }
 
 /* A Kafka client of the configuration (a producer: it also answers metadata and
@@ -261,17 +229,10 @@ static int ctl_kafka(struct ctl *c, rd_kafka_conf_t *extra_dr(rd_kafka_conf_t *)
     return 0;
 }
 
-/* Print a JSON document (pretty, no escaped slashes) and free it. */
+/* Print a JSON document and free it (ctl_db_print_json). */
 static int ctl_print_json(json_object *o)
 {
-    if (!o) {
-        fprintf(stderr, "customsctl: out of memory\n");
-        return CTL_OPS_EXIT_UNREACHABLE;
-    }
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-                                               JSON_C_TO_STRING_NOSLASHESCAPE));
-    json_object_put(o);
-    return CTL_OPS_EXIT_OK;
+    return ctl_db_print_json(o) < 0 ? CTL_OPS_EXIT_UNREACHABLE : CTL_OPS_EXIT_OK;
 }
 
 /* Column `col` of row `r` as JSON: null, a string, or (as_int) a 64-bit integer. */

@@ -29,6 +29,7 @@
 
 #include "config.h"
 #include "ctl_ops.h"
+#include "ctl_summary.h"
 #include "declaration.h"
 #include "documents.h"
 #include "kafka.h"
@@ -112,6 +113,12 @@ static const struct command commands[] = {
      -1,
      "unpublished outbox rows per topic and the age of the oldest",
      ctl_ops_outbox_status},
+    {{"summary", NULL},
+     CTL_SUMMARY_ARGS,
+     -1,
+     "the monthly summary declaration (CEB701) of the 9610 inventories closed (899) in a month "
+     "(Asia/Shanghai), per enterprise; --file files it (once, after the month)",
+     ctl_summary},
     {{"reload", NULL},
      "CONFIG PID",
      2,

@@ -212,6 +212,23 @@ departures=$(scans "$work/departures.frames" departure "SELECT logistics_no FROM
 committed mishan.warehouse.scans $((arrivals + departures))
 echo "$departures departures: parcels closed (899)"
 
+say "the monthly summary declaration (CEB701) of this month's closed parcels: customsctl summary"
+month=$(TZ=Asia/Shanghai date +%Y-%m)
+"$BUILD/customsctl" summary -c "$work/customsd.yaml" --month "$month" >"$work/summary.txt" ||
+    die "customsctl summary --month $month failed"
+head -n 8 "$work/summary.txt"
+echo "  ... ($(grep -c '^ebcCode' "$work/summary.txt") enterprises)"
+# Its totals against customs.parcel_status: the 9610 parcels closed this month.
+lines_total=$("$BUILD/customsctl" summary -c "$work/customsd.yaml" --month "$month" --format csv |
+    awk -F, 'NR > 1 {n += $13} END {print n + 0}')
+sum_total=$("$BUILD/customsctl" summary -c "$work/customsd.yaml" --month "$month" --format json |
+    sed -n 's/^      "totalPrice": "\(.*\)",$/\1/p' | paste -sd+ | sed 's/^$/0/')
+closed=$(q "SELECT count(*) || ' ' || coalesce(sum(total_value), 0) FROM customs.parcel_status
+            WHERE status_code = 899 AND logistics_no IN (SELECT logistics_no FROM customs.declarations WHERE trade_mode = '9610')")
+[ "$(q "SELECT ($sum_total)::numeric = ${closed#* }::numeric")" = t ] ||
+    die "summary total $sum_total != closed parcels' value ${closed#* }"
+echo "totals agree with customs.parcel_status: ${closed% *} parcels closed (899), value ${closed#* } = the summary's lines (${lines_total} inventory-lines)"
+
 say "an alert: a departure scan of a parcel customs has not released (under inspection)"
 n=$(scans "$work/alert.frames" departure "SELECT logistics_no FROM customs.declarations
     WHERE status_code = 500 ORDER BY logistics_no LIMIT 1")

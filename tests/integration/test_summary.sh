@@ -10,7 +10,9 @@
 #   - file_summary files one summary per enterprise; filing again returns the same ones and
 #     the same lines; a filed inventory is in no other summary (the key refuses it), nor in
 #     what is computed afterwards; a month not over yet is refused;
-#   - an officer reads customs.filed_summaries.
+#   - an officer reads customs.filed_summaries;
+#   - customsctl summary prints the same lines for people, as CSV, JSON and a CEB701
+#     message, files a month with --file, and exits 1 for a month not over or with nothing.
 source "$(dirname "$0")/lib.sh"
 N=sm${T_RUN}
 OFFICER=it_officer_$N
@@ -86,4 +88,31 @@ dup=$(q "INSERT INTO customs.summary_inventories VALUES ('$N-A1', $ids_b, NULL)"
 case $dup in *duplicate*) ok "an inventory cannot be in a second summary" ;; *) fail "second summary: $dup" ;; esac
 check "the officer reads the filed summaries" "$ids|2026-05|$EA|2|3|1549.55" \
     "$(as_officer "SELECT concat_ws('|', summary_id, month, ebc_code, line_count, inventory_count, total_price::numeric(12,2)) FROM customs.filed_summaries WHERE summary_id = $ids")"
+
+# customsctl summary.
+ctl() { "$BUILD/customsctl" summary -c "$cfg" "$@"; }
+csv=$(ctl --month 2026-05 --ebc "$EA" --format csv)
+check "csv: a header and the filed lines" \
+    "summary_id,filed_at,ebcCode,trafMode,ownerCode,country,portCode,gcode,currency,unit,qty,totalPrice,inventories,invtNos
+$(cut -d'|' -f1 <<<"$after" | sed -n 1p)|$EA|$GUITAR|1519.25000
+$(cut -d'|' -f1 <<<"$after" | sed -n 2p)|$EA|$TOYS|30.30000" \
+    "$(awk -F, 'NR == 1 {print; next} {print $1 "|" $3 "|" $8 "|" $12}' <<<"$csv")"
+json=$(ctl --month 2026-05 --ebc "$EA" --format json)
+grep -q '"totalPrice": "1549.55000"' <<<"$json" && grep -q '"inventories": 3' <<<"$json" &&
+    ok "json: the enterprise's total 1549.55000 over 3 inventories" || fail "json: $json"
+xml=$(ctl --month 2026-05 --ebc "$EA" --format xml)
+check "xml: a CEB701Message, 2 lines, 3 invtNos, the month's bounds" "1 2 3 1 1" \
+    "$(grep -c '<ceb:CEB701Message .*xmlns:ceb="http://www.chinaport.gov.cn/ceb"' <<<"$xml") $(grep -c '<ceb:SummaryApplyList>' <<<"$xml") $(grep -c '<ceb:invtNo>' <<<"$xml") $(grep -c '<ceb:startTime>20260501000000<' <<<"$xml") $(grep -c '<ceb:endTime>20260531235959<' <<<"$xml")"
+text=$(ctl --month 2026-06 --ebc "$EA")
+grep -q "ebcCode $EA: not filed (computed now); 1 lines, 1 inventories, totalPrice 99.00000" <<<"$text" &&
+    ok "text: June not filed yet, A4's line" || fail "text: $text"
+ctl --month 2026-06 --ebc "$EA" --file >/dev/null && ok "--file files June" || fail "--file June failed"
+check "June filed with A4" "$(invt A4)" \
+    "$(q "SELECT v.invt_no FROM customs.summary_inventories v JOIN customs.summaries s USING (summary_id) WHERE s.month = '2026-06-01' AND s.ebc_code = '$EA'")"
+rc=0; ctl --month 2099-01 --ebc "$EA" --file >/dev/null 2>"$T_DIR/err" || rc=$?
+check "--file of a month not over: exit 1" 1 "$rc"
+rc=0; ctl --month 2026-04 --ebc "$EA" >/dev/null 2>&1 || rc=$?
+check "nothing closed in April: exit 1" 1 "$rc"
+rc=0; ctl --month 2026-13 >/dev/null 2>&1 || rc=$?
+check "--month 2026-13: usage, exit 2" 2 "$rc"
 finish
