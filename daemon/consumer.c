@@ -9,6 +9,9 @@
  * makes the librdkafka and store calls; positions.c does the bookkeeping.
  */
 #include "consumer.h"
+#include "consumer_log.h"
+#include "consumer_sweep.h"
+#include "consumer_unique.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -608,238 +611,6 @@ static void prepare_record(struct consumer *p, struct slot *s, struct batch_reco
     }
 }
 
-/* "the status code and its name", e.g. "399 accepted". */
-static const char *status_words(int code, char *buf, size_t len)
-{
-    if (code < 0)
-        snprintf(buf, len, "unknown");
-    else
-        snprintf(buf, len, "%d %s", code, status_name(code));
-    return buf;
-}
-
-/* The rule ids of a decision, comma-separated, into ids ("" when none). */
-static const char *decision_ids(const struct decision *d, char *ids, size_t len)
-{
-    size_t used = 0;
-    ids[0] = '\0';
-    if (d->status_code == STATUS_STORED && d->n_reasons == 0) /* matching_hold: the database */
-        snprintf(ids, len, "%s (awaiting order / waybill)", MATCHING_WAIT_ID); /* names them */
-    for (size_t k = 0; k < d->n_reasons && used < len; k++) {
-        int w = snprintf(ids + used, len - used, "%s%s", k ? "," : "", d->reasons[k].rule_id);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    return ids;
-}
-
-/* The appType of a declaration record, as the log names it. */
-static const char *app_type_words(const struct batch_record *r)
-{
-    const char *t = r->decl ? r->decl->appType : NULL;
-    if (t && strcmp(t, "2") == 0)
-        return "amendment (appType 2)";
-    if (t && strcmp(t, "3") == 0)
-        return "cancellation (appType 3)";
-    return "declaration";
-}
-
-/* Every line names the parcel and the record: "parcel X (topic [p] offset o): ". */
-#define REC_FMT     "parcel %s (%s [%" PRId32 "] offset %" PRId64 "): "
-#define REC_ARGS(r) (r)->key ? (r)->key : "unknown", (r)->topic, (r)->partition, (r)->offset
-/* A per-record line with the journal's fields of the record: `lr` (struct log_record, log.h)
- * of the enclosing block. */
-#define rec_info(...)  log_record_line(LOG_LEVEL_INFO, &lr, __VA_ARGS__)
-#define rec_warn(...)  log_record_line(LOG_LEVEL_WARN, &lr, __VA_ARGS__)
-#define rec_debug(...) log_record_line(LOG_LEVEL_DEBUG, &lr, __VA_ARGS__)
-
-/* One declaration record: what apply_batch recorded for it (o). */
-static void log_declaration(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const struct decision *d = r->decision;
-    char ids[512], st[96], decided[96];
-    decision_ids(d, ids, sizeof(ids));
-    status_words(d->status_code, decided, sizeof(decided));
-    status_words(o->status, st, sizeof(st));
-    /* The rule ids only where the decision was recorded. */
-    bool decided_now = o->code == BATCH_OUT_APPLIED || o->code == BATCH_OUT_AMENDED;
-    struct log_record lr = {r->topic,
-                            r->partition,
-                            r->offset,
-                            r->key,
-                            decided_now ? ids : NULL,
-                            o->status >= 0 ? o->status
-                            : decided_now  ? d->status_code
-                                           : -1};
-
-    switch (o->code) {
-    case BATCH_OUT_APPLIED:
-        /* Recorded with the decision's status; the decision's rule ids are its reasons. */
-        if (d->status_code == STATUS_SAVED)
-            rec_info(REC_FMT "saved (appStatus 1): recorded as %s, not sent for decision",
-                     REC_ARGS(r), decided);
-        else if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
-            rec_info(REC_FMT "recorded %s", REC_ARGS(r), decided);
-        else
-            rec_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
-        break;
-    case BATCH_OUT_DUPLICATE:
-        rec_info(REC_FMT "%s with the content of a stored version: nothing changed (parcel at "
-                         "%s)",
-                 REC_ARGS(r), app_type_words(r), st);
-        break;
-    case BATCH_OUT_AMENDED:
-        if (r->decl && r->decl->appType && strcmp(r->decl->appType, "2") != 0)
-            /* appType 1 replacing a saved (1) declaration: saved again or now decided */
-            rec_info(REC_FMT "declaration replaced the saved one: %s %s%s%s%s%s", REC_ARGS(r),
-                     d->status_code == STATUS_SAVED ? "saved again as" : "decided", decided,
-                     ids[0] ? " by " : "", ids, o->status != d->status_code ? ", now " : "",
-                     o->status != d->status_code ? st : "");
-        else if (o->status == d->status_code)
-            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
-                     decided, ids[0] ? " by " : "", ids);
-        else /* the re-decision led on at once (e.g. 399 of an arrived parcel: released) */
-            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s, now %s",
-                     REC_ARGS(r), decided, ids[0] ? " by " : "", ids, st);
-        break;
-    case BATCH_OUT_CANCELLED:
-        rec_info(REC_FMT "cancellation (appType 3) applied: now %s, cancelled by the declarer",
-                 REC_ARGS(r), st);
-        break;
-    case BATCH_OUT_CONFLICT:
-        rec_warn(REC_FMT "second declaration with other content (appType %s): quarantined as a "
-                         "conflict; stored parcel kept at %s",
-                 REC_ARGS(r), r->decl && r->decl->appType ? r->decl->appType : "none", st);
-        break;
-    case BATCH_OUT_REFUSED:
-        if (o->status >= 0)
-            rec_warn(REC_FMT "%s; parcel stays at %s", REC_ARGS(r), o->note, st);
-        else
-            rec_warn(REC_FMT "%s", REC_ARGS(r), o->note);
-        break;
-    case BATCH_OUT_QUARANTINED:
-        rec_warn(REC_FMT "quarantined: %s", REC_ARGS(r), o->note);
-        break;
-    default: /* S, P, or not reported */
-        rec_debug(REC_FMT "committed; outcome not reported", REC_ARGS(r));
-        break;
-    }
-}
-
-/* One scan record: what apply_batch recorded for it (o). */
-static void log_scan(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const char *kind = scan_kind_name(r->scan->kind);
-    char st[96];
-    status_words(o->status, st, sizeof(st));
-    struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
-
-    switch (o->code) {
-    case BATCH_OUT_SCAN:
-        rec_info(REC_FMT "%s scan at %s: %s, now %s", REC_ARGS(r), kind, r->scan->scanned_at,
-                 o->note[0] ? o->note : "recorded", st);
-        break;
-    case BATCH_OUT_PENDING:
-        rec_info(REC_FMT "%s scan at %s: kept, pending its declaration", REC_ARGS(r), kind,
-                 r->scan->scanned_at);
-        break;
-    case BATCH_OUT_DUPLICATE:
-        rec_info(REC_FMT "%s scan at %s: duplicate, nothing changed (%s)", REC_ARGS(r), kind,
-                 r->scan->scanned_at, o->note[0] ? o->note : "sent before");
-        break;
-    case BATCH_OUT_REFUSED:
-        rec_warn(REC_FMT "%s scan at %s: %s; parcel stays at %s", REC_ARGS(r), kind,
-                 r->scan->scanned_at, o->note, st);
-        break;
-    case BATCH_OUT_QUARANTINED:
-        rec_warn(REC_FMT "%s scan quarantined: %s", REC_ARGS(r), kind, o->note);
-        break;
-    default:
-        rec_debug(REC_FMT "%s scan at %s: committed; outcome not reported", REC_ARGS(r), kind,
-                  r->scan->scanned_at);
-        break;
-    }
-}
-
-/* One order, waybill or payment record: what apply_batch recorded for it (o). */
-static void log_document(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const struct doc_spec *sp = r->doc->spec;
-    const char *a = document_string(r->doc, sp->key_a);
-    if (o->code == BATCH_OUT_DOC_STORED || o->code == BATCH_OUT_DUPLICATE)
-        log_info("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): %s%s", sp->name, a ? a : "?",
-                 r->key, r->topic, r->partition, r->offset,
-                 o->code == BATCH_OUT_DUPLICATE ? "duplicate, nothing changed: " : "stored ",
-                 o->note);
-    else if (o->code == BATCH_OUT_DOC_REJECTED)
-        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100): %s", sp->name,
-                 a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
-    else
-        log_debug("%s %s (%s [%" PRId32 "] offset %" PRId64 "): committed; outcome not reported",
-                  sp->name, r->key, r->topic, r->partition, r->offset);
-}
-
-/*
- * One line per record of the committed range records[lo, hi), derived from what apply_batch
- * recorded (p->outcomes), never from the decision alone: a decision is only named where it
- * is what was recorded (a new declaration, an amendment's re-decision). Every record at
- * info (a plain acceptance too, so the journal finds every parcel), quarantines and refusals
- * at warn; only records whose outcome was not reported at debug.
- */
-static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
-{
-    for (size_t i = lo; i < hi; i++) {
-        const struct batch_record *r = &p->records[i];
-        const struct batch_outcome *o = &p->outcomes[i];
-        struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
-        if (r->kind == BATCH_SCAN) {
-            log_scan(r, o);
-        } else if (r->kind == BATCH_DECLARATION) {
-            log_declaration(r, o);
-        } else if (r->kind == BATCH_DOCUMENT) {
-            log_document(r, o);
-        } else if (o->code == BATCH_OUT_QUARANTINED) {
-            rec_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
-                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", o->note);
-        } else {
-            rec_debug("record %s [%" PRId32 "] offset %" PRId64 " (logisticsNo %s): committed; "
-                      "outcome not reported",
-                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown");
-        }
-    }
-}
-
-/* The scans of earlier batches that were pending and that this batch applied. */
-static void log_earlier_scans(struct consumer *p, size_t n)
-{
-    size_t kept = n < p->cap ? n : p->cap;
-    for (size_t k = 0; k < kept; k++) {
-        const struct batch_earlier_scan *e = &p->earlier[k];
-        const struct batch_outcome *o = &e->outcome;
-        char st[96];
-        status_words(o->status, st, sizeof(st));
-        struct log_record lr = {e->topic, e->partition, e->offset, e->logisticsNo, NULL, o->status};
-        if (o->code == BATCH_OUT_REFUSED)
-            rec_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: %s; parcel stays at %s",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note, st);
-        else if (o->code == BATCH_OUT_DUPLICATE)
-            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: duplicate, nothing changed (%s)",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note[0] ? o->note : "sent before");
-        else
-            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: %s, now %s",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note[0] ? o->note : "recorded", st);
-    }
-    if (n > kept)
-        log_info("%zu more scans of earlier batches applied (not listed)", n - kept);
-}
-
 /* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
 static void commit_kafka(struct consumer *p, size_t n_offsets)
 {
@@ -872,88 +643,12 @@ static int range_offsets(struct consumer *p, size_t lo, size_t hi)
     return (int)n_offsets;
 }
 
-/* For rules_unique_keys: add each key to the table, or claim it for w->logistics_no. */
-struct unique_walk {
-    struct unique_table *t;
-    const char *logistics_no; /* NULL: add */
-    bool failed;
-};
-
-static void unique_visit(void *ctx, const struct rules_key *k)
+/* consumer_unique_decide's callback: slot i of the range (ctx) takes the new decision. */
+static void unique_decided(void *ctx, size_t i, struct decision *dec)
 {
-    struct unique_walk *w = ctx;
-    int rc = w->logistics_no ? unique_claim(w->t, k, w->logistics_no) : unique_add(w->t, k);
-    if (rc < 0)
-        w->failed = true;
-}
-
-/*
- * Pre-check 19 (rules `unique`, docs/DESIGN.md "Uniqueness"): when the rules have unique
- * keys and declarations of records[lo, hi) carry some, begin the transaction the range will
- * be applied in (*txn = true), lock the keys and look up their holders
- * (customs.unique_holders), and decide those declarations again with the answer, in batch
- * order: a declaration decided before another in the range holds its keys unless it was
- * rejected (or saved, or is a cancellation). Returns STORE_OK, or a store code with err
- * (the caller ends the transaction with store_finish either way).
- */
-static int unique_decide(struct consumer *p, size_t lo, size_t hi, bool *txn, char *err,
-                         size_t errlen)
-{
-    struct unique_walk w = {p->unique, NULL, false};
-    char *request, *answer = NULL;
-
-    *txn = false;
-    if (!rules_has_unique(p->rules))
-        return STORE_OK;
-    unique_table_reset(p->unique);
-    for (size_t i = lo; i < hi; i++) {
-        if (p->records[i].kind == BATCH_DECLARATION)
-            rules_unique_keys(p->rules, p->records[i].decl, unique_visit, &w);
-    }
-    if (!w.failed && unique_count(p->unique) == 0)
-        return STORE_OK;
-    if (w.failed || !(request = unique_request(p->unique))) {
-        snprintf(err, errlen, "looking up unique keys: out of memory");
-        return STORE_ERROR;
-    }
-    int rc = store_begin(p->store, err, errlen);
-    if (rc == STORE_OK) {
-        *txn = true;
-        rc = store_unique_holders(p->store, request, &answer, err, errlen);
-    }
-    free(request);
-    if (rc == STORE_OK && unique_answer(p->unique, answer, err, errlen) < 0)
-        rc = STORE_ERROR;
-    free(answer);
-    if (rc != STORE_OK)
-        return rc;
-
-    struct rules_lookup lookup = {unique_holder, p->unique};
-    for (size_t i = lo; i < hi; i++) {
-        struct batch_record *r = &p->records[i];
-        struct slot *s = &p->slots[i];
-        struct decision dec = {0};
-        if (r->kind != BATCH_DECLARATION)
-            continue;
-        if (rules_evaluate_lookup(p->rules, r->decl, &lookup, &dec, NULL, NULL) < 0) {
-            snprintf(err, errlen, "deciding with unique keys: out of memory");
-            return STORE_ERROR;
-        }
-        matching_hold(p->rules, r->decl, &dec);
-        decision_clear(&s->decision);
-        s->decision = dec;
-        bool holds = dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
-                     !(r->decl->appType && strcmp(r->decl->appType, "3") == 0);
-        if (holds) {
-            w.logistics_no = r->decl->logisticsNo;
-            rules_unique_keys(p->rules, r->decl, unique_visit, &w);
-            if (w.failed) {
-                snprintf(err, errlen, "deciding with unique keys: out of memory");
-                return STORE_ERROR;
-            }
-        }
-    }
-    return STORE_OK;
+    struct slot *s = (struct slot *)ctx + i;
+    decision_clear(&s->decision);
+    s->decision = *dec;
 }
 
 /*
@@ -983,7 +678,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
     int64_t apply_start = now_ms(); /* the batch's transaction: lookups, apply, commit */
     bool txn;
-    int rc = unique_decide(p, lo, hi, &txn, err, sizeof(err));
+    int rc = consumer_unique_decide(p->store, p->rules, p->unique, p->records + lo, n,
+                                    unique_decided, p->slots + lo, &txn, err, sizeof(err));
     if (rc == STORE_OK)
         rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
                                &res, &report, err, sizeof(err));
@@ -1001,8 +697,8 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
         p->stats.scans += res.scans;
         metrics_batch_committed(p->metrics, p->records + lo, p->outcomes + lo, n,
                                 now_ms() - apply_start);
-        log_outcomes(p, lo, hi);
-        log_earlier_scans(p, report.n_earlier);
+        consumer_log_outcomes(p->records + lo, p->outcomes + lo, n);
+        consumer_log_earlier_scans(p->earlier, p->cap, report.n_earlier);
         log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
                  "cancellations, %zu scans (%zu waiting for their declaration), %zu "
                  "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
@@ -1160,64 +856,6 @@ static void idle_check(struct consumer *p)
         resumed(p, "idle, no failure since"); /* nothing to write, and nothing failed */
 }
 
-/*
- * Three-document matching (matching.h): decide the waiting parcels that are due, every
- * MATCHING_SWEEP_MS (MATCHING_IDLE_MS when the rules turn matching off) and at once after
- * a batch that stored documents or waiting parcels; a full page is followed by the next (at
- * most 10 per step). A database failure pauses the consumer as a batch's would; a lock or
- * statement timeout, or a value refused, is logged and retried at the next interval.
- */
-static void sweep_matching(struct consumer *p)
-{
-    char err[1024];
-    struct matching_stats st;
-
-    if (now_ms() < p->sweep_at_ms)
-        return;
-    int every = rules_matching_on(p->rules) ? MATCHING_SWEEP_MS : MATCHING_IDLE_MS;
-    p->sweep_at_ms = now_ms() + every;
-    for (int round = 0; round < 10; round++) {
-        int rc = matching_sweep(p->store, p->rules, MATCHING_SWEEP_LIMIT, &st, err, sizeof(err));
-        if (rc == STORE_BUSY || rc == STORE_REJECTED) {
-            log_warn("matching sweep: %s; retrying in %d ms", err, every);
-            return;
-        }
-        if (rc != STORE_OK) {
-            db_failed(p, "matching sweep", err);
-            return;
-        }
-        if (st.matched || st.expired)
-            log_info("matching sweep: %zu parcels matched (%zu of them rejected for a "
-                     "mismatch), %zu rejected at the deadline, %zu skipped, %zu events",
-                     st.matched, st.rejected, st.expired, st.skipped, st.events);
-        if (st.due < MATCHING_SWEEP_LIMIT)
-            return;
-    }
-}
-
-/*
- * Alerts (sql/repeatable/25_holds.sql): every ALERTS_SWEEP_MS, an unknown_parcel alert for
- * each scan that has waited alerts.unknown_parcel_hours for its declaration (0: off). A
- * failure is logged and retried at the next interval: the next batch meets the outage.
- */
-#define ALERTS_SWEEP_MS 10000
-static void sweep_alerts(struct consumer *p)
-{
-    char err[1024];
-    long raised = 0;
-
-    if (!p->cfg->alerts_unknown_parcel_hours || now_ms() < p->alerts_at_ms)
-        return;
-    p->alerts_at_ms = now_ms() + ALERTS_SWEEP_MS;
-    if (store_sweep_alerts(p->store, p->cfg->alerts_unknown_parcel_hours, &raised, err,
-                           sizeof(err)) != STORE_OK)
-        log_warn("alerts sweep: %s; retrying in %d ms", err, ALERTS_SWEEP_MS);
-    else if (raised)
-        log_warn("alerts sweep: %ld unknown_parcel alert(s) raised: warehouse scans waiting "
-                 "more than %u h for their declaration (customs.alerts)",
-                 raised, p->cfg->alerts_unknown_parcel_hours);
-}
-
 int consumer_step(struct consumer *p)
 {
     char err[1024];
@@ -1227,8 +865,10 @@ int consumer_step(struct consumer *p)
     if (p->db_down)
         return step_paused(p);
     if (p->rules_registered) {
-        sweep_matching(p);
-        sweep_alerts(p);
+        int src = consumer_sweep_matching(p->store, p->rules, &p->sweep_at_ms, err, sizeof(err));
+        if (src != STORE_OK)
+            db_failed(p, "matching sweep", err);
+        consumer_sweep_alerts(p->store, p->cfg->alerts_unknown_parcel_hours, &p->alerts_at_ms);
     }
     kafka_probe(p);
     if (p->need_reposition && reposition(p) < 0)
