@@ -1,8 +1,10 @@
 /*
- * consumer_sweep.c - the consumer's timed sweeps: matching of the parcels due and the
- * unknown_parcel alerts. See consumer_sweep.h.
+ * consumer_sweep.c - the consumer's timed sweeps: matching of the parcels due, the
+ * unknown_parcel alerts, the lag of its partitions. See consumer_sweep.h.
  */
 #include "consumer_sweep.h"
+
+#include <stdlib.h>
 
 #include "log.h"
 #include "matching.h"
@@ -49,4 +51,31 @@ void consumer_sweep_alerts(struct store *store, unsigned hours, int64_t *due_ms)
         log_warn("alerts sweep: %ld unknown_parcel alert(s) raised: warehouse scans waiting "
                  "more than %u h for their declaration (customs.alerts)",
                  raised, hours);
+}
+
+void consumer_sweep_lag(rd_kafka_t *rk, const struct positions *ps, struct metrics *m,
+                        int64_t *due_ms)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (!m || now_ms() < *due_ms)
+        return;
+    *due_ms = now_ms() + CONSUMER_LAG_SAMPLE_MS;
+    if (rd_kafka_assignment(rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
+        return;
+    struct metrics_lag *lags = calloc((size_t)assigned->cnt + 1, sizeof(*lags));
+    size_t n = 0;
+    for (int i = 0; lags && i < assigned->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
+        const struct positions_partition *pp = positions_find(ps, tp->topic, tp->partition);
+        int64_t lo = -1, hi = -1;
+        if (!pp || !pp->loaded ||
+            rd_kafka_get_watermark_offsets(rk, tp->topic, tp->partition, &lo, &hi) || hi < 0)
+            continue;
+        int64_t from = pp->next >= 0 ? pp->next : lo;
+        lags[n++] = (struct metrics_lag){tp->topic, tp->partition, from >= 0 ? hi - from : hi};
+    }
+    if (lags)
+        metrics_set_lag(m, lags, n);
+    free(lags);
+    rd_kafka_topic_partition_list_destroy(assigned);
 }

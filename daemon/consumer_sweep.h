@@ -1,7 +1,8 @@
 /*
  * consumer_sweep.h - the consumer's timed sweeps between batches: three-document matching
- * of the parcels due (matching.h) and the unknown_parcel alerts (sql/repeatable/25_holds.sql).
- * Each runs on the consumer's database connection, when its time has come.
+ * of the parcels due (matching.h) and the unknown_parcel alerts (sql/repeatable/25_holds.sql),
+ * each on the consumer's database connection, and the lag of its partitions (metrics.h),
+ * each when its time has come.
  */
 #ifndef CUSTOMSD_CONSUMER_SWEEP_H
 #define CUSTOMSD_CONSUMER_SWEEP_H
@@ -9,6 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <librdkafka/rdkafka.h>
+
+#include "metrics.h"
+#include "positions.h"
 #include "rules.h"
 #include "store.h"
 
@@ -37,5 +42,18 @@ int consumer_sweep_matching(struct store *store, const struct rules *rules, int6
  * outage); raised alerts are counted at warn. No errors returned.
  */
 void consumer_sweep_alerts(struct store *store, unsigned hours, int64_t *due_ms);
+
+/* The lag of the assigned partitions is sampled this often (milliseconds). */
+#define CONSUMER_LAG_SAMPLE_MS 5000
+
+/*
+ * When `m` is not NULL and *due_ms (now_ms() clock) has come: the lag of each assigned
+ * partition of `rk` whose stored offset is known (positions `ps`), from the high watermark
+ * librdkafka last saw in a fetch (rd_kafka_get_watermark_offsets: no request, no wait) minus
+ * the stored next offset (the low watermark when none is stored), into metrics_set_lag; sets
+ * *due_ms CONSUMER_LAG_SAMPLE_MS ahead. Out of memory: no sample this time. No errors.
+ */
+void consumer_sweep_lag(rd_kafka_t *rk, const struct positions *ps, struct metrics *m,
+                        int64_t *due_ms);
 
 #endif
