@@ -355,6 +355,24 @@ static int reposition(struct consumer *p)
     return rc;
 }
 
+/*
+ * librdkafka's fetch queue sized for the batches rather than its default 64 MB per
+ * consumer (all of it resident when the topic holds a backlog): 8 kB per record of a batch,
+ * at least 4 MB, two batches of typical declarations ahead. Unless kafka.properties sets it.
+ */
+static int fetch_queue_limit(const struct config *cfg, rd_kafka_conf_t *conf, char *err,
+                             size_t errlen)
+{
+    char kb[32];
+    for (size_t i = 0; i < cfg->n_kafka_properties; i++) {
+        if (strcmp(cfg->kafka_properties[i].name, "queued.max.messages.kbytes") == 0)
+            return 0;
+    }
+    size_t k = cfg->batch_max_messages * 8;
+    snprintf(kb, sizeof(kb), "%zu", k < 4096 ? 4096 : k > 65536 ? 65536 : k);
+    return kafka_conf_set(conf, "queued.max.messages.kbytes", kb, err, errlen);
+}
+
 int consumer_new(const struct config *cfg, const struct rules *rules, struct consumer **out,
                  char *err, size_t errlen)
 {
@@ -390,7 +408,7 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     }
 
     conf = kafka_conf_new(cfg, "customsd-consumer", err, errlen);
-    if (!conf)
+    if (!conf || fetch_queue_limit(cfg, conf, err, errlen) < 0)
         goto fail;
     /* Correctness depends on these: offsets of record are in PostgreSQL, so the consumer
      * never commits or stores offsets on its own. Set after the passthrough on purpose. */
@@ -964,8 +982,9 @@ static int finish_inflight(struct consumer *p)
 
 /*
  * Collect the next batch into p->cur: up to batch.max_messages records or
- * batch.max_wait_ms from now, decoded and decided, while the batch in flight (if any) is
- * applied; its answer is read as soon as it arrives. Returns 0, 1 when the collected batch
+ * batch.max_wait_ms from now (or, past that, until the batch in flight is done: it could not
+ * be sent earlier), decoded and decided, while the batch in flight (if any) is applied; its
+ * answer is read as soon as it arrives. Returns 0, 1 when the collected batch
  * was dropped (a rebalance, a failure: re-read later), or -1 after a fatal Kafka error.
  */
 static int collect(struct consumer *p, int *committed)
@@ -976,10 +995,11 @@ static int collect(struct consumer *p, int *committed)
     struct batchbuf *b = p->cur;
     while (b->n < p->cap && bytes < BATCH_MAX_BYTES) {
         int64_t left = deadline - now_ms();
-        if (left <= 0)
+        if (left <= 0 && !p->fly)
             break;
-        /* With a batch in flight, look at its answer every few ms: its COMMIT waits for it. */
-        if (p->fly && left > 2)
+        /* With a batch in flight, look at its answer every few ms: its COMMIT waits for it.
+         * Past the deadline, collect on until it is done (the connection is busy anyway). */
+        if (p->fly && (left > 2 || left <= 0))
             left = 2;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->rk, (int)left);
         if (p->fly && store_apply_batch_ready(p->store))
