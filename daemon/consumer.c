@@ -9,6 +9,10 @@
  * makes the librdkafka and store calls; positions.c does the bookkeeping.
  */
 #include "consumer.h"
+#include "consumer_log.h"
+#include "consumer_slot.h"
+#include "consumer_sweep.h"
+#include "consumer_unique.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -40,18 +44,31 @@
 /* A batch travels to PostgreSQL as one jsonb document (limit about 256 MB; the raw value is
  * sent twice, once base64 or as text and once decoded): cap the raw bytes per batch. */
 #define BATCH_MAX_BYTES (32u * 1024 * 1024)
-/* The lag of the assigned partitions is sampled this often (metrics.h consumer_lag). */
-#define LAG_SAMPLE_MS 5000
 
-/* One polled record and what became of it. */
-struct slot {
-    rd_kafka_message_t *msg;
-    struct declaration *decl;
-    struct warehouse_scan *scan;
-    struct document *doc;
-    struct decision decision;
-    char *key;
-    char reason[512];
+/*
+ * One batch's records and what became of them. Two of them: while the database applies the
+ * batch in flight (store_apply_batch_send), the next one is collected and decided.
+ */
+struct batchbuf {
+    struct consumer_slot *slots;
+    struct batch_record *records;
+    struct batch_outcome *outcomes;     /* what apply_batch recorded for each record */
+    struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
+    struct batch_offset *fences;        /* of the range being applied */
+    size_t n;                           /* records collected */
+    size_t n_offsets;                   /* in flight: its fences */
+    bool txn;                           /* in flight: inside store_begin (pre-check 19) */
+    int64_t start_ms;                   /* in flight: when its transaction began */
+    struct batch_offset *pre;           /* prebuild: fences expected when it is sent */
+    size_t n_pre;
+    char *doc;      /* prebuild: its batch document, built while the one before was applied */
+    char err[1024]; /* apply_send's error, for apply_done */
+    /* Committed, its report (stats, metrics, log lines) left for after the next send. */
+    bool defer;   /* apply_done may leave the report of the whole batch */
+    bool pending; /* it did: res, n_earlier, apply_ms */
+    struct batch_result res;
+    size_t n_earlier;
+    int64_t apply_ms;
 };
 
 struct consumer {
@@ -83,11 +100,10 @@ struct consumer {
     struct positions *positions;
     unsigned generation; /* bumped on every rebalance */
 
-    struct slot *slots;
-    struct batch_record *records;
-    struct batch_outcome *outcomes;     /* what apply_batch recorded for each record */
-    struct batch_earlier_scan *earlier; /* scans of earlier batches it applied (cap) */
-    struct batch_offset *fences;        /* of the range being applied */
+    struct batchbuf buf[2];
+    struct batchbuf *cur;  /* being collected */
+    struct batchbuf *fly;  /* sent, its answer not read yet; NULL: none */
+    struct batchbuf *done; /* committed, report pending (within consumer_step); NULL: none */
     size_t cap;
     struct unique_table *unique; /* pre-check 19: the keys of the range being applied */
 
@@ -97,6 +113,8 @@ struct consumer {
     int64_t sweep_at_ms;     /* next matching sweep (matching.h); 0: at the next step */
     int64_t alerts_at_ms;    /* next unknown-parcel sweep (alerts.unknown_parcel_hours) */
 };
+
+static int finish_inflight(struct consumer *p);
 
 /* The first line of `text` into buf (libpq's messages run on over several lines). */
 static void one_line(char *buf, size_t len, const char *text)
@@ -191,6 +209,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
     struct consumer *p = opaque;
     bool cooperative = strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
 
+    /* The batch in flight first: its answer before any other call on the connection, its
+     * commit before its partitions' positions change. */
+    finish_inflight(p);
     p->generation++;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
         p->assigned_once = true;
@@ -334,6 +355,24 @@ static int reposition(struct consumer *p)
     return rc;
 }
 
+/*
+ * librdkafka's fetch queue sized for the batches rather than its default 64 MB per
+ * consumer (all of it resident when the topic holds a backlog): 8 kB per record of a batch,
+ * at least 4 MB, two batches of typical declarations ahead. Unless kafka.properties sets it.
+ */
+static int fetch_queue_limit(const struct config *cfg, rd_kafka_conf_t *conf, char *err,
+                             size_t errlen)
+{
+    char kb[32];
+    for (size_t i = 0; i < cfg->n_kafka_properties; i++) {
+        if (strcmp(cfg->kafka_properties[i].name, "queued.max.messages.kbytes") == 0)
+            return 0;
+    }
+    size_t k = cfg->batch_max_messages * 8;
+    snprintf(kb, sizeof(kb), "%zu", k < 4096 ? 4096 : k > 65536 ? 65536 : k);
+    return kafka_conf_set(conf, "queued.max.messages.kbytes", kb, err, errlen);
+}
+
 int consumer_new(const struct config *cfg, const struct rules *rules, struct consumer **out,
                  char *err, size_t errlen)
 {
@@ -349,21 +388,27 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
     p->rules = rules;
     p->backoff_ms = BACKOFF_MIN_MS;
     p->cap = cfg->batch_max_messages;
-    p->slots = calloc(p->cap, sizeof(*p->slots));
-    p->records = calloc(p->cap, sizeof(*p->records));
-    p->outcomes = calloc(p->cap, sizeof(*p->outcomes));
-    p->earlier = calloc(p->cap, sizeof(*p->earlier));
-    p->fences = calloc(p->cap, sizeof(*p->fences));
+    bool nomem = false;
+    for (int k = 0; k < 2; k++) {
+        struct batchbuf *b = &p->buf[k];
+        b->slots = calloc(p->cap, sizeof(*b->slots));
+        b->records = calloc(p->cap, sizeof(*b->records));
+        b->outcomes = calloc(p->cap, sizeof(*b->outcomes));
+        b->earlier = calloc(p->cap, sizeof(*b->earlier));
+        b->fences = calloc(p->cap, sizeof(*b->fences));
+        b->pre = calloc(p->cap, sizeof(*b->pre));
+        nomem |= !b->slots || !b->records || !b->outcomes || !b->earlier || !b->fences || !b->pre;
+    }
+    p->cur = &p->buf[0];
     p->positions = positions_new();
     p->unique = unique_table_new();
-    if (!p->slots || !p->records || !p->outcomes || !p->earlier || !p->fences || !p->positions ||
-        !p->unique) {
+    if (nomem || !p->positions || !p->unique) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
 
     conf = kafka_conf_new(cfg, "customsd-consumer", err, errlen);
-    if (!conf)
+    if (!conf || fetch_queue_limit(cfg, conf, err, errlen) < 0)
         goto fail;
     /* Correctness depends on these: offsets of record are in PostgreSQL, so the consumer
      * never commits or stores offsets on its own. Set after the passthrough on purpose. */
@@ -435,6 +480,7 @@ fail:
 
 void consumer_set_rules(struct consumer *p, const struct rules *rules)
 {
+    finish_inflight(p); /* its decisions point into the rules being replaced */
     p->rules = rules;
     p->rules_registered = false;
 }
@@ -455,38 +501,6 @@ void consumer_connections(const struct consumer *p, bool *postgresql_up, bool *k
     *postgresql_up = !p->db_down && store_connected(p->store);
     *kafka_up = !p->kafka_down;
     *partitions = p->n_assigned;
-}
-
-/*
- * Every LAG_SAMPLE_MS: the lag of each assigned partition whose stored offset is known, from
- * the high watermark librdkafka last saw in a fetch (rd_kafka_get_watermark_offsets: no
- * request, no wait) minus the stored next offset (the low watermark when none is stored).
- */
-static void sample_lag(struct consumer *p)
-{
-    rd_kafka_topic_partition_list_t *assigned = NULL;
-    if (!p->metrics || now_ms() < p->lag_at_ms)
-        return;
-    p->lag_at_ms = now_ms() + LAG_SAMPLE_MS;
-    if (rd_kafka_assignment(p->rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || !assigned)
-        return;
-    struct metrics_lag *lags = calloc((size_t)assigned->cnt + 1, sizeof(*lags));
-    size_t n = 0;
-    for (int i = 0; lags && i < assigned->cnt; i++) {
-        const rd_kafka_topic_partition_t *tp = &assigned->elems[i];
-        const struct positions_partition *pp =
-            positions_find(p->positions, tp->topic, tp->partition);
-        int64_t lo = -1, hi = -1;
-        if (!pp || !pp->loaded ||
-            rd_kafka_get_watermark_offsets(p->rk, tp->topic, tp->partition, &lo, &hi) || hi < 0)
-            continue;
-        int64_t from = pp->next >= 0 ? pp->next : lo;
-        lags[n++] = (struct metrics_lag){tp->topic, tp->partition, from >= 0 ? hi - from : hi};
-    }
-    if (lags)
-        metrics_set_lag(p->metrics, lags, n);
-    free(lags);
-    rd_kafka_topic_partition_list_destroy(assigned);
 }
 
 enum consumer_state consumer_state(const struct consumer *p, const char **why)
@@ -513,340 +527,30 @@ enum consumer_state consumer_state(const struct consumer *p, const char **why)
     return st;
 }
 
-static void slot_clear(struct slot *s)
+/* Free the records of b (positions untouched). */
+static void slots_clear(struct batchbuf *b)
 {
-    if (s->msg)
-        rd_kafka_message_destroy(s->msg);
-    declaration_free(s->decl);
-    scan_free(s->scan);
-    document_free(s->doc);
-    decision_clear(&s->decision);
-    free(s->key);
-    memset(s, 0, sizeof(*s));
+    for (size_t i = 0; i < b->n; i++)
+        consumer_slot_clear(&b->slots[i]);
+    b->n = 0;
+    free(b->doc);
+    b->doc = NULL;
 }
 
-static void batch_clear(struct consumer *p, size_t n)
+/* Drop the batch being collected: its records are re-read from the stored offsets. */
+static void batch_drop(struct consumer *p)
 {
-    for (size_t i = 0; i < n; i++)
-        slot_clear(&p->slots[i]);
+    slots_clear(p->cur);
     positions_batch_reset(p->positions);
 }
 
-/* The document type of an orders, waybills or payments topic; -1 for another topic. */
-static int document_topic(const struct config *cfg, const char *topic)
-{
-    if (strcmp(topic, cfg->topic_orders) == 0)
-        return DOC_ORDER;
-    if (strcmp(topic, cfg->topic_waybills) == 0)
-        return DOC_WAYBILL;
-    if (*cfg->topic_payments && strcmp(topic, cfg->topic_payments) == 0)
-        return DOC_PAYMENT;
-    return -1;
-}
-
-/* Decode and decide one record into slot s and its batch record r. */
-static void prepare_record(struct consumer *p, struct slot *s, struct batch_record *r)
-{
-    rd_kafka_message_t *m = s->msg;
-    rd_kafka_timestamp_type_t tstype;
-    int dt;
-
-    memset(r, 0, sizeof(*r));
-    r->topic = rd_kafka_topic_name(m->rkt);
-    r->partition = m->partition;
-    r->offset = m->offset;
-    r->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
-    r->value = m->payload ? m->payload : "";
-    r->value_len = m->payload ? m->len : 0;
-
-    if (!m->payload) {
-        snprintf(s->reason, sizeof(s->reason), "empty record (null value, tombstone)");
-    } else if (strcmp(r->topic, p->cfg->topic_scans) == 0) {
-        s->scan = scan_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key, s->reason,
-                              sizeof(s->reason));
-        if (s->scan) {
-            r->kind = BATCH_SCAN;
-            r->key = s->scan->logisticsNo;
-            r->scan = s->scan;
-            return;
-        }
-    } else if ((dt = document_topic(p->cfg, r->topic)) >= 0) {
-        s->doc = document_decode((enum doc_type)dt, m->payload, m->len, p->cfg->max_message_bytes,
-                                 &s->key, s->reason, sizeof(s->reason));
-        if (s->doc) {
-            r->kind = BATCH_DOCUMENT;
-            r->key = document_string(s->doc, s->doc->spec->key_b);
-            r->doc = s->doc;
-            return;
-        }
-        /* Quarantined: only a waybill's key is a logisticsNo, that a receipt can carry. */
-        if (dt != DOC_WAYBILL) {
-            free(s->key);
-            s->key = NULL;
-        }
-    } else {
-        s->decl = declaration_decode(m->payload, m->len, p->cfg->max_message_bytes, &s->key,
-                                     s->reason, sizeof(s->reason));
-    }
-    if (s->decl && rules_evaluate(p->rules, s->decl, &s->decision) < 0) {
-        /* Out of memory: not the record's fault, but never lose it: quarantine says why. */
-        declaration_free(s->decl);
-        s->decl = NULL;
-        snprintf(s->reason, sizeof(s->reason), "rules evaluation failed: out of memory");
-    }
-    if (s->decl)
-        matching_hold(p->rules, s->decl, &s->decision); /* 120 awaiting order / waybill */
-    if (s->decl) {
-        r->kind = BATCH_DECLARATION;
-        r->key = s->decl->logisticsNo;
-        r->decl = s->decl;
-        r->decision = &s->decision;
-    } else {
-        r->kind = BATCH_QUARANTINE;
-        r->key = s->key;
-        r->reason = s->reason;
-    }
-}
-
-/* "the status code and its name", e.g. "399 accepted". */
-static const char *status_words(int code, char *buf, size_t len)
-{
-    if (code < 0)
-        snprintf(buf, len, "unknown");
-    else
-        snprintf(buf, len, "%d %s", code, status_name(code));
-    return buf;
-}
-
-/* The rule ids of a decision, comma-separated, into ids ("" when none). */
-static const char *decision_ids(const struct decision *d, char *ids, size_t len)
-{
-    size_t used = 0;
-    ids[0] = '\0';
-    if (d->status_code == STATUS_STORED && d->n_reasons == 0) /* matching_hold: the database */
-        snprintf(ids, len, "%s (awaiting order / waybill)", MATCHING_WAIT_ID); /* names them */
-    for (size_t k = 0; k < d->n_reasons && used < len; k++) {
-        int w = snprintf(ids + used, len - used, "%s%s", k ? "," : "", d->reasons[k].rule_id);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    return ids;
-}
-
-/* The appType of a declaration record, as the log names it. */
-static const char *app_type_words(const struct batch_record *r)
-{
-    const char *t = r->decl ? r->decl->appType : NULL;
-    if (t && strcmp(t, "2") == 0)
-        return "amendment (appType 2)";
-    if (t && strcmp(t, "3") == 0)
-        return "cancellation (appType 3)";
-    return "declaration";
-}
-
-/* Every line names the parcel and the record: "parcel X (topic [p] offset o): ". */
-#define REC_FMT     "parcel %s (%s [%" PRId32 "] offset %" PRId64 "): "
-#define REC_ARGS(r) (r)->key ? (r)->key : "unknown", (r)->topic, (r)->partition, (r)->offset
-/* A per-record line with the journal's fields of the record: `lr` (struct log_record, log.h)
- * of the enclosing block. */
-#define rec_info(...)  log_record_line(LOG_LEVEL_INFO, &lr, __VA_ARGS__)
-#define rec_warn(...)  log_record_line(LOG_LEVEL_WARN, &lr, __VA_ARGS__)
-#define rec_debug(...) log_record_line(LOG_LEVEL_DEBUG, &lr, __VA_ARGS__)
-
-/* One declaration record: what apply_batch recorded for it (o). */
-static void log_declaration(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const struct decision *d = r->decision;
-    char ids[512], st[96], decided[96];
-    decision_ids(d, ids, sizeof(ids));
-    status_words(d->status_code, decided, sizeof(decided));
-    status_words(o->status, st, sizeof(st));
-    /* The rule ids only where the decision was recorded. */
-    bool decided_now = o->code == BATCH_OUT_APPLIED || o->code == BATCH_OUT_AMENDED;
-    struct log_record lr = {r->topic,
-                            r->partition,
-                            r->offset,
-                            r->key,
-                            decided_now ? ids : NULL,
-                            o->status >= 0 ? o->status
-                            : decided_now  ? d->status_code
-                                           : -1};
-
-    switch (o->code) {
-    case BATCH_OUT_APPLIED:
-        /* Recorded with the decision's status; the decision's rule ids are its reasons. */
-        if (d->status_code == STATUS_SAVED)
-            rec_info(REC_FMT "saved (appStatus 1): recorded as %s, not sent for decision",
-                     REC_ARGS(r), decided);
-        else if (d->status_code == STATUS_ACCEPTED && d->n_reasons == 0)
-            rec_info(REC_FMT "recorded %s", REC_ARGS(r), decided);
-        else
-            rec_info(REC_FMT "recorded %s by %s", REC_ARGS(r), decided, ids);
-        break;
-    case BATCH_OUT_DUPLICATE:
-        rec_info(REC_FMT "%s with the content of a stored version: nothing changed (parcel at "
-                         "%s)",
-                 REC_ARGS(r), app_type_words(r), st);
-        break;
-    case BATCH_OUT_AMENDED:
-        if (r->decl && r->decl->appType && strcmp(r->decl->appType, "2") != 0)
-            /* appType 1 replacing a saved (1) declaration: saved again or now decided */
-            rec_info(REC_FMT "declaration replaced the saved one: %s %s%s%s%s%s", REC_ARGS(r),
-                     d->status_code == STATUS_SAVED ? "saved again as" : "decided", decided,
-                     ids[0] ? " by " : "", ids, o->status != d->status_code ? ", now " : "",
-                     o->status != d->status_code ? st : "");
-        else if (o->status == d->status_code)
-            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s", REC_ARGS(r),
-                     decided, ids[0] ? " by " : "", ids);
-        else /* the re-decision led on at once (e.g. 399 of an arrived parcel: released) */
-            rec_info(REC_FMT "amendment (appType 2) applied: re-decided %s%s%s, now %s",
-                     REC_ARGS(r), decided, ids[0] ? " by " : "", ids, st);
-        break;
-    case BATCH_OUT_CANCELLED:
-        rec_info(REC_FMT "cancellation (appType 3) applied: now %s, cancelled by the declarer",
-                 REC_ARGS(r), st);
-        break;
-    case BATCH_OUT_CONFLICT:
-        rec_warn(REC_FMT "second declaration with other content (appType %s): quarantined as a "
-                         "conflict; stored parcel kept at %s",
-                 REC_ARGS(r), r->decl && r->decl->appType ? r->decl->appType : "none", st);
-        break;
-    case BATCH_OUT_REFUSED:
-        if (o->status >= 0)
-            rec_warn(REC_FMT "%s; parcel stays at %s", REC_ARGS(r), o->note, st);
-        else
-            rec_warn(REC_FMT "%s", REC_ARGS(r), o->note);
-        break;
-    case BATCH_OUT_QUARANTINED:
-        rec_warn(REC_FMT "quarantined: %s", REC_ARGS(r), o->note);
-        break;
-    default: /* S, P, or not reported */
-        rec_debug(REC_FMT "committed; outcome not reported", REC_ARGS(r));
-        break;
-    }
-}
-
-/* One scan record: what apply_batch recorded for it (o). */
-static void log_scan(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const char *kind = scan_kind_name(r->scan->kind);
-    char st[96];
-    status_words(o->status, st, sizeof(st));
-    struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
-
-    switch (o->code) {
-    case BATCH_OUT_SCAN:
-        rec_info(REC_FMT "%s scan at %s: %s, now %s", REC_ARGS(r), kind, r->scan->scanned_at,
-                 o->note[0] ? o->note : "recorded", st);
-        break;
-    case BATCH_OUT_PENDING:
-        rec_info(REC_FMT "%s scan at %s: kept, pending its declaration", REC_ARGS(r), kind,
-                 r->scan->scanned_at);
-        break;
-    case BATCH_OUT_DUPLICATE:
-        rec_info(REC_FMT "%s scan at %s: duplicate, nothing changed (%s)", REC_ARGS(r), kind,
-                 r->scan->scanned_at, o->note[0] ? o->note : "sent before");
-        break;
-    case BATCH_OUT_REFUSED:
-        rec_warn(REC_FMT "%s scan at %s: %s; parcel stays at %s", REC_ARGS(r), kind,
-                 r->scan->scanned_at, o->note, st);
-        break;
-    case BATCH_OUT_QUARANTINED:
-        rec_warn(REC_FMT "%s scan quarantined: %s", REC_ARGS(r), kind, o->note);
-        break;
-    default:
-        rec_debug(REC_FMT "%s scan at %s: committed; outcome not reported", REC_ARGS(r), kind,
-                  r->scan->scanned_at);
-        break;
-    }
-}
-
-/* One order, waybill or payment record: what apply_batch recorded for it (o). */
-static void log_document(const struct batch_record *r, const struct batch_outcome *o)
-{
-    const struct doc_spec *sp = r->doc->spec;
-    const char *a = document_string(r->doc, sp->key_a);
-    if (o->code == BATCH_OUT_DOC_STORED || o->code == BATCH_OUT_DUPLICATE)
-        log_info("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): %s%s", sp->name, a ? a : "?",
-                 r->key, r->topic, r->partition, r->offset,
-                 o->code == BATCH_OUT_DUPLICATE ? "duplicate, nothing changed: " : "stored ",
-                 o->note);
-    else if (o->code == BATCH_OUT_DOC_REJECTED)
-        log_warn("%s %s %s (%s [%" PRId32 "] offset %" PRId64 "): rejected (100): %s", sp->name,
-                 a ? a : "?", r->key, r->topic, r->partition, r->offset, o->note);
-    else
-        log_debug("%s %s (%s [%" PRId32 "] offset %" PRId64 "): committed; outcome not reported",
-                  sp->name, r->key, r->topic, r->partition, r->offset);
-}
-
-/*
- * One line per record of the committed range records[lo, hi), derived from what apply_batch
- * recorded (p->outcomes), never from the decision alone: a decision is only named where it
- * is what was recorded (a new declaration, an amendment's re-decision). Every record at
- * info (a plain acceptance too, so the journal finds every parcel), quarantines and refusals
- * at warn; only records whose outcome was not reported at debug.
- */
-static void log_outcomes(struct consumer *p, size_t lo, size_t hi)
-{
-    for (size_t i = lo; i < hi; i++) {
-        const struct batch_record *r = &p->records[i];
-        const struct batch_outcome *o = &p->outcomes[i];
-        struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, o->status};
-        if (r->kind == BATCH_SCAN) {
-            log_scan(r, o);
-        } else if (r->kind == BATCH_DECLARATION) {
-            log_declaration(r, o);
-        } else if (r->kind == BATCH_DOCUMENT) {
-            log_document(r, o);
-        } else if (o->code == BATCH_OUT_QUARANTINED) {
-            rec_warn("record %s [%" PRId32 "] offset %" PRId64 " quarantined (logisticsNo %s): %s",
-                     r->topic, r->partition, r->offset, r->key ? r->key : "unknown", o->note);
-        } else {
-            rec_debug("record %s [%" PRId32 "] offset %" PRId64 " (logisticsNo %s): committed; "
-                      "outcome not reported",
-                      r->topic, r->partition, r->offset, r->key ? r->key : "unknown");
-        }
-    }
-}
-
-/* The scans of earlier batches that were pending and that this batch applied. */
-static void log_earlier_scans(struct consumer *p, size_t n)
-{
-    size_t kept = n < p->cap ? n : p->cap;
-    for (size_t k = 0; k < kept; k++) {
-        const struct batch_earlier_scan *e = &p->earlier[k];
-        const struct batch_outcome *o = &e->outcome;
-        char st[96];
-        status_words(o->status, st, sizeof(st));
-        struct log_record lr = {e->topic, e->partition, e->offset, e->logisticsNo, NULL, o->status};
-        if (o->code == BATCH_OUT_REFUSED)
-            rec_warn("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: %s; parcel stays at %s",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note, st);
-        else if (o->code == BATCH_OUT_DUPLICATE)
-            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: duplicate, nothing changed (%s)",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note[0] ? o->note : "sent before");
-        else
-            rec_info("parcel %s (%s [%" PRId32 "] offset %" PRId64 "): %s scan at %s, pending "
-                     "until its declaration came: %s, now %s",
-                     e->logisticsNo, e->topic, e->partition, e->offset, e->scan, e->scanned_at,
-                     o->note[0] ? o->note : "recorded", st);
-    }
-    if (n > kept)
-        log_info("%zu more scans of earlier batches applied (not listed)", n - kept);
-}
-
 /* Tell Kafka what was committed in PostgreSQL (informational, asynchronous). */
-static void commit_kafka(struct consumer *p, size_t n_offsets)
+static void commit_kafka(struct consumer *p, const struct batchbuf *b, size_t n_offsets)
 {
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new((int)n_offsets);
     for (size_t i = 0; i < n_offsets; i++)
-        rd_kafka_topic_partition_list_add(list, p->fences[i].topic, p->fences[i].partition)
-            ->offset = p->fences[i].next;
+        rd_kafka_topic_partition_list_add(list, b->fences[i].topic, b->fences[i].partition)
+            ->offset = b->fences[i].next;
     rd_kafka_resp_err_t e = rd_kafka_commit(p->rk, list, 1);
     if (e)
         log_debug("kafka offset commit (informational) not sent: %s", rd_kafka_err2str(e));
@@ -854,169 +558,199 @@ static void commit_kafka(struct consumer *p, size_t n_offsets)
 }
 
 /*
- * Fence entries for records[lo, hi) into p->fences: per partition,
+ * Fence entries for records[lo, hi) of b into b->fences: per partition,
  * expected = the stored next offset, next = the highest offset in the range + 1. Returns
  * the number of entries, or -1 when a record's partition is no longer tracked (a batch is
  * dropped on every rebalance, so this does not happen).
  */
-static int range_offsets(struct consumer *p, size_t lo, size_t hi)
+static int range_offsets(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi)
 {
     size_t n_offsets = 0;
 
     for (size_t i = lo; i < hi; i++) {
-        const struct batch_record *r = &p->records[i];
-        if (positions_fence_add(p->positions, p->fences, &n_offsets, r->topic, r->partition,
+        const struct batch_record *r = &b->records[i];
+        if (positions_fence_add(p->positions, b->fences, &n_offsets, r->topic, r->partition,
                                 r->offset) < 0)
             return -1;
     }
     return (int)n_offsets;
 }
 
-/* For rules_unique_keys: add each key to the table, or claim it for w->logistics_no. */
-struct unique_walk {
-    struct unique_table *t;
-    const char *logistics_no; /* NULL: add */
-    bool failed;
+/* consumer_unique_decide's callback: slot i of the range (ctx) takes the new decision;
+ * the batch's prebuilt document is stale when it differs. */
+struct redecided {
+    struct consumer_slot *slots;
+    bool changed;
 };
-
-static void unique_visit(void *ctx, const struct rules_key *k)
+static void unique_decided(void *ctx, size_t i, struct decision *dec)
 {
-    struct unique_walk *w = ctx;
-    int rc = w->logistics_no ? unique_claim(w->t, k, w->logistics_no) : unique_add(w->t, k);
-    if (rc < 0)
-        w->failed = true;
+    struct redecided *rd = ctx;
+    if (consumer_slot_redecide(&rd->slots[i], dec))
+        rd->changed = true;
 }
 
 /*
- * Pre-check 19 (rules `unique`, docs/DESIGN.md "Uniqueness"): when the rules have unique
- * keys and declarations of records[lo, hi) carry some, begin the transaction the range will
- * be applied in (*txn = true), lock the keys and look up their holders
- * (customs.unique_holders), and decide those declarations again with the answer, in batch
- * order: a declaration decided before another in the range holds its keys unless it was
- * rejected (or saved, or is a cancellation). Returns STORE_OK, or a store code with err
- * (the caller ends the transaction with store_finish either way).
+ * While the batch in flight is applied: build the document of the batch collected
+ * (b->doc), fenced where the batch in flight will end (its `next` for the partitions they
+ * share). apply_send uses it when the fences and decisions turn out the same (the batch in
+ * flight committed whole or split, pre-check 19 changed no decision), else builds anew.
  */
-static int unique_decide(struct consumer *p, size_t lo, size_t hi, bool *txn, char *err,
-                         size_t errlen)
+static void prebuild(struct consumer *p, struct batchbuf *b, const struct batchbuf *fly)
 {
-    struct unique_walk w = {p->unique, NULL, false};
-    char *request, *answer = NULL;
+    char why[256];
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        const struct batch_record *r = &b->records[i];
+        if (positions_fence_add(p->positions, b->pre, &n, r->topic, r->partition, r->offset) < 0)
+            return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        for (size_t j = 0; j < fly->n_offsets; j++) {
+            if (fly->fences[j].partition == b->pre[k].partition &&
+                strcmp(fly->fences[j].topic, b->pre[k].topic) == 0)
+                b->pre[k].expected = fly->fences[j].next;
+        }
+    }
+    b->n_pre = n;
+    b->doc = batch_document(b->records, b->n, b->pre, n, p->cfg->topic_events,
+                            p->cfg->topic_receipts, why, sizeof(why));
+}
+
+/* The prebuilt document of b when it is still right for records[lo, hi), else NULL
+ * (freed). Either way b->doc is NULL after. */
+static char *prebuilt(struct batchbuf *b, size_t lo, size_t hi, bool changed)
+{
+    char *doc = b->doc;
+    b->doc = NULL;
+    bool same = doc && !changed && lo == 0 && hi == b->n && b->n_pre == b->n_offsets;
+    for (size_t k = 0; same && k < b->n_offsets; k++)
+        same = b->pre[k].partition == b->fences[k].partition &&
+               b->pre[k].expected == b->fences[k].expected && b->pre[k].next == b->fences[k].next &&
+               strcmp(b->pre[k].topic, b->fences[k].topic) == 0;
+    if (!same)
+        free(doc);
+    return same ? doc : NULL;
+}
+
+#define APPLY_DROPPED 1 /* apply_send: not a store code */
+
+/*
+ * Begin applying records[lo, hi) of b in one transaction: the fences, pre-check 19 (which
+ * may begin the transaction, *txn) and the batch sent (store_apply_batch_send). Returns
+ * STORE_OK once sent, else a store code with err (apply_done then handles it), or
+ * APPLY_DROPPED when a record's partition is no longer tracked (need_reposition set).
+ */
+static int apply_send(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi, bool *txn,
+                      char *err, size_t errlen)
+{
+    size_t n = hi - lo;
+    int n_fences = range_offsets(p, b, lo, hi);
 
     *txn = false;
-    if (!rules_has_unique(p->rules))
-        return STORE_OK;
-    unique_table_reset(p->unique);
-    for (size_t i = lo; i < hi; i++) {
-        if (p->records[i].kind == BATCH_DECLARATION)
-            rules_unique_keys(p->rules, p->records[i].decl, unique_visit, &w);
-    }
-    if (!w.failed && unique_count(p->unique) == 0)
-        return STORE_OK;
-    if (w.failed || !(request = unique_request(p->unique))) {
-        snprintf(err, errlen, "looking up unique keys: out of memory");
-        return STORE_ERROR;
-    }
-    int rc = store_begin(p->store, err, errlen);
-    if (rc == STORE_OK) {
-        *txn = true;
-        rc = store_unique_holders(p->store, request, &answer, err, errlen);
-    }
-    free(request);
-    if (rc == STORE_OK && unique_answer(p->unique, answer, err, errlen) < 0)
-        rc = STORE_ERROR;
-    free(answer);
-    if (rc != STORE_OK)
-        return rc;
-
-    struct rules_lookup lookup = {unique_holder, p->unique};
-    for (size_t i = lo; i < hi; i++) {
-        struct batch_record *r = &p->records[i];
-        struct slot *s = &p->slots[i];
-        struct decision dec = {0};
-        if (r->kind != BATCH_DECLARATION)
-            continue;
-        if (rules_evaluate_lookup(p->rules, r->decl, &lookup, &dec, NULL, NULL) < 0) {
-            snprintf(err, errlen, "deciding with unique keys: out of memory");
-            return STORE_ERROR;
-        }
-        matching_hold(p->rules, r->decl, &dec);
-        decision_clear(&s->decision);
-        s->decision = dec;
-        bool holds = dec.status_code != STATUS_REJECTED && dec.status_code != STATUS_SAVED &&
-                     !(r->decl->appType && strcmp(r->decl->appType, "3") == 0);
-        if (holds) {
-            w.logistics_no = r->decl->logisticsNo;
-            rules_unique_keys(p->rules, r->decl, unique_visit, &w);
-            if (w.failed) {
-                snprintf(err, errlen, "deciding with unique keys: out of memory");
-                return STORE_ERROR;
-            }
-        }
-    }
-    return STORE_OK;
-}
-
-/*
- * Apply records[lo, hi) in one transaction. When the database refuses the data of the
- * range (STORE_REJECTED), split it in halves and apply each, down to the one record that
- * is refused, which is then quarantined with the database's reason: one bad row never
- * costs the rest of the batch, and never blocks its partition.
- * Returns the number of records committed, or -1 when the work stopped (fenced, or the
- * database is unavailable; what was committed before stays committed and the positions
- * say so, the rest is re-read).
- */
-static int apply_range(struct consumer *p, size_t lo, size_t hi)
-{
-    char err[1024];
-    struct batch_result res = {0};
-    size_t n = hi - lo;
-    int n_fences = range_offsets(p, lo, hi);
-
     if (n_fences < 0) {
         log_error("batch of %zu records holds a partition no longer assigned; dropping it, "
                   "re-positioning at stored offsets",
                   n);
         p->need_reposition = true;
-        return -1;
+        return APPLY_DROPPED;
     }
-    size_t n_offsets = (size_t)n_fences;
-    struct batch_report report = {p->outcomes + lo, p->earlier, p->cap, 0};
-    int64_t apply_start = now_ms(); /* the batch's transaction: lookups, apply, commit */
-    bool txn;
-    int rc = unique_decide(p, lo, hi, &txn, err, sizeof(err));
+    b->n_offsets = (size_t)n_fences;
+    b->start_ms = now_ms(); /* the batch's transaction: lookups, apply, commit */
+    struct redecided rd = {b->slots + lo, false};
+    int rc = consumer_unique_decide(p->store, p->rules, p->unique, b->records + lo, n,
+                                    unique_decided, &rd, txn, err, errlen);
+    char *doc = prebuilt(b, lo, hi, rd.changed);
+    if (rc == STORE_OK && doc)
+        return store_apply_batch_send_document(p->store, p->cfg->group_id, doc, err, errlen);
+    free(doc);
     if (rc == STORE_OK)
-        rc = store_apply_batch(p->store, p->cfg->group_id, p->records + lo, n, p->fences, n_offsets,
-                               &res, &report, err, sizeof(err));
+        rc = store_apply_batch_send(p->store, p->cfg->group_id, b->records + lo, n, b->fences,
+                                    b->n_offsets, err, errlen);
+    return rc;
+}
+
+static int apply_range(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi);
+
+/*
+ * The report of the committed range records[lo, hi) of b: counters, metrics, one log line
+ * per record and one for the batch, the informational Kafka commit, the matching sweep
+ * brought forward when it stored documents or waiting parcels.
+ */
+static void reported(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi,
+                     const struct batch_result *res, size_t n_earlier, int64_t apply_ms)
+{
+    size_t n = hi - lo;
+    p->stats.records += n;
+    p->stats.declarations += res->declarations;
+    p->stats.duplicates += res->duplicates;
+    p->stats.conflicts += res->conflicts;
+    p->stats.quarantined += res->quarantined;
+    p->stats.batches++;
+    p->stats.scans += res->scans;
+    metrics_batch_committed(p->metrics, b->records + lo, b->outcomes + lo, n, apply_ms);
+    consumer_log_outcomes(b->records + lo, b->outcomes + lo, n);
+    consumer_log_earlier_scans(b->earlier, p->cap, n_earlier);
+    log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
+             "cancellations, %zu scans (%zu waiting for their declaration), %zu "
+             "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
+             "events",
+             n, res->declarations, res->amendments, res->cancellations, res->scans,
+             res->pending_scans, res->duplicates, res->conflicts, res->refused, res->quarantined,
+             res->events);
+    commit_kafka(p, b, b->n_offsets);
+    for (size_t i = lo; i < hi; i++) {
+        /* Documents stored or parcels waiting: match at the next step, not in 5 s. */
+        if (b->records[i].kind == BATCH_DOCUMENT ||
+            (b->records[i].kind == BATCH_DECLARATION &&
+             b->records[i].decision->status_code == STATUS_STORED))
+            p->sweep_at_ms = 0;
+    }
+}
+
+/* The report a pipelined finish left (p->done), then its records freed. */
+static void flush_report(struct consumer *p)
+{
+    struct batchbuf *b = p->done;
+    if (!b)
+        return;
+    p->done = NULL;
+    if (b->pending)
+        reported(p, b, 0, b->n, &b->res, b->n_earlier, b->apply_ms);
+    b->pending = false;
+    slots_clear(b);
+}
+
+/*
+ * Finish applying records[lo, hi) of b: rc is apply_send's; when the batch was sent, its
+ * answer is read (store_apply_batch_wait, blocking), then the transaction ended. Then as
+ * apply_range says.
+ */
+static int apply_done(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi, int rc,
+                      bool txn)
+{
+    char err[1024];
+    struct batch_result res = {0};
+    size_t n = hi - lo;
+    size_t n_offsets = b->n_offsets;
+    int64_t start_ms = b->start_ms;
+    struct batch_report report = {b->outcomes + lo, b->earlier, p->cap, 0};
+
+    if (rc == STORE_OK)
+        rc = store_apply_batch_wait(p->store, n, &res, &report, err, sizeof(err));
+    else
+        snprintf(err, sizeof(err), "%s", b->err);
     if (txn)
         rc = store_finish(p->store, rc, err, sizeof(err));
     if (rc == STORE_OK) {
         resumed(p, "a batch committed");
-        positions_commit(p->positions, p->fences, n_offsets);
-        p->stats.records += n;
-        p->stats.declarations += res.declarations;
-        p->stats.duplicates += res.duplicates;
-        p->stats.conflicts += res.conflicts;
-        p->stats.quarantined += res.quarantined;
-        p->stats.batches++;
-        p->stats.scans += res.scans;
-        metrics_batch_committed(p->metrics, p->records + lo, p->outcomes + lo, n,
-                                now_ms() - apply_start);
-        log_outcomes(p, lo, hi);
-        log_earlier_scans(p, report.n_earlier);
-        log_info("batch committed: %zu records, %zu declarations, %zu amendments, %zu "
-                 "cancellations, %zu scans (%zu waiting for their declaration), %zu "
-                 "duplicates, %zu conflicts, %zu refused transitions, %zu quarantined, %zu "
-                 "events",
-                 n, res.declarations, res.amendments, res.cancellations, res.scans,
-                 res.pending_scans, res.duplicates, res.conflicts, res.refused, res.quarantined,
-                 res.events);
-        commit_kafka(p, n_offsets);
-        for (size_t i = lo; i < hi; i++) {
-            /* Documents stored or parcels waiting: match at the next step, not in 5 s. */
-            if (p->records[i].kind == BATCH_DOCUMENT ||
-                (p->records[i].kind == BATCH_DECLARATION &&
-                 p->records[i].decision->status_code == STATUS_STORED))
-                p->sweep_at_ms = 0;
+        positions_commit(p->positions, b->fences, n_offsets);
+        if (b->defer && lo == 0 && hi == b->n) {
+            b->pending = true;
+            b->res = res;
+            b->n_earlier = report.n_earlier;
+            b->apply_ms = now_ms() - start_ms;
+        } else {
+            reported(p, b, lo, hi, &res, report.n_earlier, now_ms() - start_ms);
         }
         return (int)n;
     }
@@ -1026,15 +760,15 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
                      "the record",
                      n, err);
             size_t mid = lo + n / 2;
-            int a = apply_range(p, lo, mid);
+            int a = apply_range(p, b, lo, mid);
             if (a < 0)
                 return -1;
-            int b = apply_range(p, mid, hi);
-            return b < 0 ? -1 : a + b;
+            int c = apply_range(p, b, mid, hi);
+            return c < 0 ? -1 : a + c;
         }
-        struct batch_record *r = &p->records[lo];
+        struct batch_record *r = &b->records[lo];
         if (r->kind != BATCH_QUARANTINE) {
-            struct slot *sl = &p->slots[lo];
+            struct consumer_slot *sl = &b->slots[lo];
             struct log_record lr = {r->topic, r->partition, r->offset, r->key, NULL, -1};
             rec_warn("record %s [%" PRId32 "] offset %" PRId64
                      " (logisticsNo %s) refused by the database: %s; quarantining it",
@@ -1055,7 +789,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
             r->scan = NULL;
             r->doc = NULL;
             p->stats.refused++;
-            return apply_range(p, lo, hi);
+            return apply_range(p, b, lo, hi);
         }
         /* Even the quarantine row was refused: that is the database's problem, not the
          * record's. Treat it as an outage so the record is retried, never lost. */
@@ -1073,7 +807,7 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     if (rc == STORE_BUSY) {
         /* A lock wait or statement timeout: not an outage, but handled like one (the
          * batch is abandoned whole and retried after the backoff), never split. */
-        const char *key = p->records[lo].key ? p->records[lo].key : "unknown";
+        const char *key = b->records[lo].key ? b->records[lo].key : "unknown";
         if (n == 1)
             log_warn("parcel %s: %s; batch abandoned whole (nothing written), retrying in %d ms",
                      key, err, p->backoff_ms);
@@ -1089,6 +823,22 @@ static int apply_range(struct consumer *p, size_t lo, size_t hi)
     db_failed(p, "applying a batch", err);
     log_warn("batch of %zu records abandoned whole (nothing written); it will be re-read", n);
     return -1;
+}
+
+/*
+ * Apply records[lo, hi) of b in one transaction. When the database refuses the data of the
+ * range (STORE_REJECTED), split it in halves and apply each, down to the one record that
+ * is refused, which is then quarantined with the database's reason: one bad row never
+ * costs the rest of the batch, and never blocks its partition.
+ * Returns the number of records committed, or -1 when the work stopped (fenced, or the
+ * database is unavailable; what was committed before stays committed and the positions
+ * say so, the rest is re-read).
+ */
+static int apply_range(struct consumer *p, struct batchbuf *b, size_t lo, size_t hi)
+{
+    bool txn;
+    int rc = apply_send(p, b, lo, hi, &txn, b->err, sizeof(b->err));
+    return rc == APPLY_DROPPED ? -1 : apply_done(p, b, lo, hi, rc, txn);
 }
 
 static int step_paused(struct consumer *p)
@@ -1160,109 +910,112 @@ static void idle_check(struct consumer *p)
         resumed(p, "idle, no failure since"); /* nothing to write, and nothing failed */
 }
 
-/*
- * Three-document matching (matching.h): decide the waiting parcels that are due, every
- * MATCHING_SWEEP_MS (MATCHING_IDLE_MS when the rules turn matching off) and at once after
- * a batch that stored documents or waiting parcels; a full page is followed by the next (at
- * most 10 per step). A database failure pauses the consumer as a batch's would; a lock or
- * statement timeout, or a value refused, is logged and retried at the next interval.
- */
-static void sweep_matching(struct consumer *p)
+/* Offsets gap_from..offset-1 of a partition are not in the log: say so. */
+static void log_gap(const char *topic, int32_t partition, int64_t gap_from, int64_t offset)
 {
-    char err[1024];
-    struct matching_stats st;
+    log_warn("partition %s [%" PRId32 "]: offsets %" PRId64 "..%" PRId64
+             " are not in the log (removed by retention or compaction before they were read); "
+             "continuing at %" PRId64,
+             topic, partition, gap_from, offset - 1, offset);
+}
 
-    if (now_ms() < p->sweep_at_ms)
-        return;
-    int every = rules_matching_on(p->rules) ? MATCHING_SWEEP_MS : MATCHING_IDLE_MS;
-    p->sweep_at_ms = now_ms() + every;
-    for (int round = 0; round < 10; round++) {
-        int rc = matching_sweep(p->store, p->rules, MATCHING_SWEEP_LIMIT, &st, err, sizeof(err));
-        if (rc == STORE_BUSY || rc == STORE_REJECTED) {
-            log_warn("matching sweep: %s; retrying in %d ms", err, every);
+/*
+ * The batch in flight was finished: take the records collected meanwhile again (positions
+ * forget a finished batch), so that their partitions' fences start where it ended. A gap
+ * is said here for the partitions of the finished batch (fences[0, n_fences)) only: the
+ * others were checked when collected. A record no longer takeable (its partition revoked
+ * meanwhile) drops the collected batch.
+ */
+static void retake(struct consumer *p, const struct batch_offset *fences, size_t n_fences)
+{
+    struct batchbuf *b = p->cur;
+
+    positions_batch_reset(p->positions);
+    for (size_t i = 0; i < b->n; i++) {
+        const struct batch_record *r = &b->records[i];
+        int64_t gap_from;
+        if (!positions_take(p->positions, r->topic, r->partition, r->offset, &gap_from)) {
+            batch_drop(p);
+            p->need_reposition = true;
             return;
         }
-        if (rc != STORE_OK) {
-            db_failed(p, "matching sweep", err);
-            return;
+        for (size_t k = 0; gap_from >= 0 && k < n_fences; k++) {
+            if (fences[k].partition == r->partition && strcmp(fences[k].topic, r->topic) == 0)
+                log_gap(r->topic, r->partition, gap_from, r->offset);
         }
-        if (st.matched || st.expired)
-            log_info("matching sweep: %zu parcels matched (%zu of them rejected for a "
-                     "mismatch), %zu rejected at the deadline, %zu skipped, %zu events",
-                     st.matched, st.rejected, st.expired, st.skipped, st.events);
-        if (st.due < MATCHING_SWEEP_LIMIT)
-            return;
     }
 }
 
 /*
- * Alerts (sql/repeatable/25_holds.sql): every ALERTS_SWEEP_MS, an unknown_parcel alert for
- * each scan that has waited alerts.unknown_parcel_hours for its declaration (0: off). A
- * failure is logged and retried at the next interval: the next batch meets the outage.
+ * Read the answer of the batch in flight (blocking) and finish it as apply_range does (a
+ * refused batch is split and applied here). Then the batch being collected goes on from
+ * where it ended, or is dropped when it failed (need_reposition or db_down: re-read from
+ * the stored offsets). Called before anything else uses the database connection, and from
+ * the rebalance callback before positions change. Returns the records committed (0 when
+ * none was in flight or it failed). With `defer` (the end of a step: the next batch is to
+ * be sent first), the report of a batch committed whole is left to flush_report.
  */
-#define ALERTS_SWEEP_MS 10000
-static void sweep_alerts(struct consumer *p)
+static int finish_batch(struct consumer *p, bool defer)
 {
-    char err[1024];
-    long raised = 0;
-
-    if (!p->cfg->alerts_unknown_parcel_hours || now_ms() < p->alerts_at_ms)
-        return;
-    p->alerts_at_ms = now_ms() + ALERTS_SWEEP_MS;
-    if (store_sweep_alerts(p->store, p->cfg->alerts_unknown_parcel_hours, &raised, err,
-                           sizeof(err)) != STORE_OK)
-        log_warn("alerts sweep: %s; retrying in %d ms", err, ALERTS_SWEEP_MS);
-    else if (raised)
-        log_warn("alerts sweep: %ld unknown_parcel alert(s) raised: warehouse scans waiting "
-                 "more than %u h for their declaration (customs.alerts)",
-                 raised, p->cfg->alerts_unknown_parcel_hours);
-}
-
-int consumer_step(struct consumer *p)
-{
-    char err[1024];
-    size_t n = 0;
-
-    sample_lag(p);
-    if (p->db_down)
-        return step_paused(p);
-    if (p->rules_registered) {
-        sweep_matching(p);
-        sweep_alerts(p);
-    }
-    kafka_probe(p);
-    if (p->need_reposition && reposition(p) < 0)
+    struct batchbuf *b = p->fly;
+    if (!b)
         return 0;
-    if (!p->rules_registered) {
-        if (store_register_rules(p->store, rules_version(p->rules), rules_text(p->rules), err,
-                                 sizeof(err)) != STORE_OK) {
-            db_failed(p, "recording the rule set", err);
-            return 0;
-        }
-        p->rules_registered = true;
-        log_info("deciding with rule set %s (%zu rules)", rules_version(p->rules),
-                 rules_count(p->rules));
-    }
+    p->fly = NULL;
+    b->defer = defer;
+    int rc = apply_done(p, b, 0, b->n, STORE_OK, b->txn);
+    b->defer = false;
+    if (p->need_reposition || p->db_down)
+        batch_drop(p);
+    else
+        retake(p, b->fences, b->n_offsets);
+    if (b->pending)
+        p->done = b; /* reported and freed by flush_report */
+    else
+        slots_clear(b);
+    return rc < 0 ? 0 : rc;
+}
 
+static int finish_inflight(struct consumer *p)
+{
+    return finish_batch(p, false);
+}
+
+/*
+ * Collect the next batch into p->cur: up to batch.max_messages records or
+ * batch.max_wait_ms from now (or, past that, until the batch in flight is done: it could not
+ * be sent earlier), decoded and decided, while the batch in flight (if any) is applied; its
+ * answer is read as soon as it arrives. Returns 0, 1 when the collected batch
+ * was dropped (a rebalance, a failure: re-read later), or -1 after a fatal Kafka error.
+ */
+static int collect(struct consumer *p, int *committed)
+{
     int64_t deadline = now_ms() + p->cfg->batch_max_wait_ms;
     unsigned gen = p->generation;
     size_t bytes = 0;
-    while (n < p->cap && bytes < BATCH_MAX_BYTES) {
+    struct batchbuf *b = p->cur;
+    while (b->n < p->cap && bytes < BATCH_MAX_BYTES) {
         int64_t left = deadline - now_ms();
-        if (left <= 0)
+        if (left <= 0 && !p->fly)
             break;
+        /* With a batch in flight, look at its answer every few ms: its COMMIT waits for it.
+         * Past the deadline, collect on until it is done (the connection is busy anyway). */
+        if (p->fly && (left > 2 || left <= 0))
+            left = 2;
         rd_kafka_message_t *m = rd_kafka_consumer_poll(p->rk, (int)left);
-        if (p->generation != gen || p->db_down) {
-            /* A rebalance happened inside poll (or the database went away during it). What
-             * we hold may be stale, and a partition kept across a cooperative rebalance was
-             * not re-positioned: drop the batch and stop here, so every assigned partition
-             * is re-positioned at its stored offset before anything more is collected
-             * (collecting on would commit past the dropped records). */
-            batch_clear(p, n);
+        if (p->fly && store_apply_batch_ready(p->store))
+            *committed += finish_inflight(p);
+        if (p->generation != gen || p->db_down || p->need_reposition) {
+            /* A rebalance happened inside poll (or the database went away, or the batch in
+             * flight failed). What we hold may be stale, and a partition kept across a
+             * cooperative rebalance was not re-positioned: drop the batch and stop here, so
+             * every assigned partition is re-positioned at its stored offset before
+             * anything more is collected (collecting on would commit past the dropped
+             * records). */
+            batch_drop(p);
             if (m)
                 rd_kafka_message_destroy(m);
             p->need_reposition = true;
-            return 0;
+            return 1;
         }
         if (!m)
             continue;
@@ -1270,7 +1023,7 @@ int consumer_step(struct consumer *p)
             if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
                 log_error("kafka consumer fatal error: %s", rd_kafka_message_errstr(m));
                 rd_kafka_message_destroy(m);
-                batch_clear(p, n);
+                batch_drop(p);
                 return -1;
             }
             if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
@@ -1286,23 +1039,87 @@ int consumer_step(struct consumer *p)
             continue;
         }
         if (gap_from >= 0)
-            log_warn("partition %s [%" PRId32 "]: offsets %" PRId64 "..%" PRId64
-                     " are not in the log (removed by retention or compaction before they "
-                     "were read); continuing at %" PRId64,
-                     rd_kafka_topic_name(m->rkt), m->partition, gap_from, m->offset - 1, m->offset);
+            log_gap(rd_kafka_topic_name(m->rkt), m->partition, gap_from, m->offset);
         bytes += m->len;
-        p->slots[n].msg = m;
-        prepare_record(p, &p->slots[n], &p->records[n]);
-        n++;
+        b->slots[b->n].msg = m;
+        consumer_slot_prepare(p->cfg, p->rules, &b->slots[b->n], &b->records[b->n]);
+        b->n++;
     }
-    if (n == 0) {
-        idle_check(p);
-        return 0;
+    return 0;
+}
+
+static int step(struct consumer *p)
+{
+    char err[1024];
+    int done = 0;
+
+    consumer_sweep_lag(p->rk, p->positions, p->metrics, &p->lag_at_ms);
+    if (p->db_down)
+        return step_paused(p);
+    if (p->rules_registered) {
+        if (now_ms() >= p->sweep_at_ms ||
+            (p->cfg->alerts_unknown_parcel_hours && now_ms() >= p->alerts_at_ms))
+            done += finish_inflight(p);
+        if (p->db_down)
+            return done;
+        int src = consumer_sweep_matching(p->store, p->rules, &p->sweep_at_ms, err, sizeof(err));
+        if (src != STORE_OK)
+            db_failed(p, "matching sweep", err);
+        consumer_sweep_alerts(p->store, p->cfg->alerts_unknown_parcel_hours, &p->alerts_at_ms);
+    }
+    kafka_probe(p);
+    if (p->need_reposition) {
+        done += finish_inflight(p);
+        if (reposition(p) < 0)
+            return done;
+    }
+    if (!p->rules_registered) {
+        done += finish_inflight(p);
+        if (store_register_rules(p->store, rules_version(p->rules), rules_text(p->rules), err,
+                                 sizeof(err)) != STORE_OK) {
+            db_failed(p, "recording the rule set", err);
+            return done;
+        }
+        p->rules_registered = true;
+        log_info("deciding with rule set %s (%zu rules)", rules_version(p->rules),
+                 rules_count(p->rules));
     }
 
-    int rc = apply_range(p, 0, n);
-    batch_clear(p, n);
-    return rc < 0 ? 0 : rc;
+    int c = collect(p, &done);
+    if (c < 0)
+        return -1;
+    if (c == 0 && p->fly && p->cur->n > 0)
+        prebuild(p, p->cur, p->fly);
+    done += finish_batch(p, true); /* the connection is free for the next one */
+    if (c > 0 || p->need_reposition || p->db_down)
+        return done;
+    struct batchbuf *b = p->cur;
+    if (b->n == 0) {
+        idle_check(p);
+        return done;
+    }
+    /* Send it, and collect the next while the database applies it. */
+    bool txn;
+    int rc = apply_send(p, b, 0, b->n, &txn, b->err, sizeof(b->err));
+    if (rc == STORE_OK) {
+        b->txn = txn;
+        p->fly = b;
+        p->cur = b == &p->buf[0] ? &p->buf[1] : &p->buf[0];
+        return done;
+    }
+    if (rc != APPLY_DROPPED) {
+        int a = apply_done(p, b, 0, b->n, rc, txn);
+        done += a < 0 ? 0 : a;
+    }
+    batch_drop(p);
+    return done;
+}
+
+int consumer_step(struct consumer *p)
+{
+    int rc = step(p);
+    flush_report(p); /* the batch committed in the step, after the next one was sent */
+    return rc;
 }
 
 /* rd_kafka_destroy of a consumer whose close did not finish (no callbacks run). */
@@ -1316,6 +1133,8 @@ void consumer_free(struct consumer *p)
 {
     if (!p)
         return;
+    if (p->store)
+        finish_inflight(p);
     if (p->rk) {
         /* Leave the group: revokes our partitions (rebalance_cb, called here) and closes,
          * waiting at most CLOSE_MAX_MS. Offsets live in PostgreSQL: nothing is lost when the
@@ -1365,10 +1184,14 @@ void consumer_free(struct consumer *p)
     store_close(p->store);
     positions_free(p->positions);
     unique_table_free(p->unique);
-    free(p->slots);
-    free(p->records);
-    free(p->outcomes);
-    free(p->earlier);
-    free(p->fences);
+    for (int k = 0; k < 2; k++) {
+        free(p->buf[k].slots);
+        free(p->buf[k].records);
+        free(p->buf[k].outcomes);
+        free(p->buf[k].earlier);
+        free(p->buf[k].fences);
+        free(p->buf[k].pre);
+        free(p->buf[k].doc);
+    }
     free(p);
 }

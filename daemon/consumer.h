@@ -3,8 +3,15 @@
  * polled batch out.
  *
  * One step polls up to batch.max_messages records (or batch.max_wait_ms), decodes each
- * (declaration.h), decides it (rules.h), and applies the batch with store_apply_batch
- * together with the fenced next offsets of the partitions it touched. Guarantees (shared
+ * (declaration.h), decides it (rules.h), and sends the batch (store_apply_batch_send)
+ * together with the fenced next offsets of the partitions it touched; the next step
+ * collects the next batch while the database applies it, reads its answer as soon as it
+ * arrives (COMMIT, positions, log lines), and only then fences and sends the next, so the
+ * batches still commit one after the other, each fenced where the one before ended. A
+ * batch that failed or was split is finished (its halves applied) before the next is
+ * sent; when it failed, the batch collected meanwhile is dropped and re-read from the
+ * stored offsets, and so is it on every rebalance (the batch in flight is finished first,
+ * inside the rebalance callback, before positions change). Guarantees (shared
  * docs/DESIGN.md "Guarantees"):
  *   - the offsets of record live in PostgreSQL; on partition assignment the consumer starts at
  *     the stored offset (the earliest offset when none is stored); Kafka commits are made
@@ -59,16 +66,20 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
                  char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /*
- * One cycle: poll a batch and apply it, or (while the database is unavailable) keep the
- * consumer polled and retry the connection. Blocks at most about batch.max_wait_ms plus
- * the time of one database transaction. Returns the number of records applied (0 is
- * normal), or -1 after a fatal Kafka error (the caller should exit non-zero).
+ * One cycle: poll a batch while the one sent before is applied, finish that one, send
+ * the new one; or (while the database is unavailable) keep the consumer polled and retry
+ * the connection. Blocks at most about batch.max_wait_ms plus the time of one database
+ * transaction. Returns the number of records committed in the cycle (0 is normal), or -1
+ * after a fatal Kafka error (the caller should exit non-zero; consumer_free finishes the
+ * batch in flight).
  */
 int consumer_step(struct consumer *p);
 
 /*
  * Swap the rule set between batches and record the new version in the database.
- * `rules` is borrowed as in consumer_new; the previous one may be freed after the call.
+ * `rules` is borrowed as in consumer_new; the previous one may be freed after the call
+ * (the batch in flight, decided with it, is finished first: this may block for one
+ * database transaction).
  */
 void consumer_set_rules(struct consumer *p, const struct rules *rules);
 
@@ -116,7 +127,8 @@ void consumer_connections(const struct consumer *p, bool *postgresql_up, bool *k
 
 /*
  * Leave the consumer group cleanly (revoke, close) and free everything; the leave is waited
- * for at most 3 s (a silent group coordinator cannot hold a stop). Accepts NULL.
+ * for at most 3 s (a silent group coordinator cannot hold a stop). The batch in flight is
+ * finished (committed or abandoned) first. Accepts NULL.
  */
 void consumer_free(struct consumer *p);
 

@@ -55,6 +55,7 @@ struct store {
     struct store_limits limits;
     bool relay_locked; /* this session holds the relay advisory lock */
     bool in_txn;       /* store_begin'd: no reconnect until store_finish */
+    bool sent;         /* store_apply_batch_send'd: its result is still to be read */
 
     /* Guarded by store_registry_lock: what store_interrupt_all needs from another thread. */
     struct store *next; /* in store_registry */
@@ -226,6 +227,7 @@ static void store_disconnect(struct store *s)
     pthread_mutex_unlock(&store_registry_lock);
     PQfinish(s->conn);
     s->conn = NULL;
+    s->sent = false;
 }
 
 /*
@@ -567,10 +569,48 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
 
 /* --- batch ------------------------------------------------------------------------------ */
 
-int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
-                      size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
-                      struct batch_result *res, struct batch_report *report, char *err,
-                      size_t errlen)
+int store_apply_batch_send(struct store *s, const char *group, const struct batch_record *records,
+                           size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
+                           char *err, size_t errlen)
+{
+    char why[256];
+    char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
+                                s->topic_receipts, why, sizeof(why));
+    if (!text) {
+        store_set_error(err, errlen, "applying a batch", why);
+        return STORE_ERROR;
+    }
+    return store_apply_batch_send_document(s, group, text, err, errlen);
+}
+
+int store_apply_batch_send_document(struct store *s, const char *group, char *text, char *err,
+                                    size_t errlen)
+{
+    if (store_reconnect(s, err, errlen) != STORE_OK) {
+        free(text);
+        return STORE_ERROR;
+    }
+    const char *values[] = {group, text};
+    store_busy(s, true); /* until store_apply_batch_wait: the call is open */
+    int sent = PQsendQueryPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0);
+    free(text);
+    if (!sent) {
+        store_busy(s, false);
+        return store_failure(s, NULL, "applying a batch", err, errlen);
+    }
+    s->sent = true;
+    return STORE_OK;
+}
+
+bool store_apply_batch_ready(struct store *s)
+{
+    if (!s->sent)
+        return true;
+    return !PQconsumeInput(s->conn) || !PQisBusy(s->conn);
+}
+
+int store_apply_batch_wait(struct store *s, size_t n_records, struct batch_result *res,
+                           struct batch_report *report, char *err, size_t errlen)
 {
     struct batch_result counts;
     char why[256];
@@ -581,22 +621,16 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
         report->outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
     if (report)
         report->n_earlier = 0;
-    char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
-                                s->topic_receipts, why, sizeof(why));
-    if (!text) {
-        store_set_error(err, errlen, "applying a batch", why);
+    if (!s->sent) {
+        store_set_error(err, errlen, "applying a batch", "no batch was sent");
         return STORE_ERROR;
     }
-    if (store_reconnect(s, err, errlen) != STORE_OK) {
-        free(text);
-        return STORE_ERROR;
-    }
-    const char *values[] = {group, text};
-    store_busy(s, true);
-    PGresult *r = PQexecPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0);
+    s->sent = false;
+    /* The one result, then NULL: the connection is free again after it. */
+    PGresult *r = PQgetResult(s->conn);
+    for (PGresult *more; (more = PQgetResult(s->conn));)
+        PQclear(more);
     store_busy(s, false);
-    free(text);
-
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         int rc = STORE_ERROR;
@@ -633,6 +667,24 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
     }
     PQclear(r);
     return STORE_OK;
+}
+
+int store_apply_batch(struct store *s, const char *group, const struct batch_record *records,
+                      size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
+                      struct batch_result *res, struct batch_report *report, char *err,
+                      size_t errlen)
+{
+    int rc = store_apply_batch_send(s, group, records, n_records, offsets, n_offsets, err, errlen);
+    if (rc != STORE_OK) {
+        if (res)
+            memset(res, 0, sizeof(*res));
+        for (size_t i = 0; report && i < n_records; i++)
+            report->outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
+        if (report)
+            report->n_earlier = 0;
+        return rc;
+    }
+    return store_apply_batch_wait(s, n_records, res, report, err, errlen);
 }
 
 /* --- transactions around a batch (pre-check 19) ---------------------------------------- */

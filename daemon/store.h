@@ -22,6 +22,7 @@
 #ifndef CUSTOMSD_STORE_H
 #define CUSTOMSD_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -138,6 +139,32 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
                       size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
                       struct batch_result *res, struct batch_report *report, char *err,
                       size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * store_apply_batch in two halves, so that the caller can work while the database applies
+ * the batch (the consumer collects and decides the next one): store_apply_batch_send builds
+ * the batch document and sends it (returns STORE_OK once sent, or STORE_ERROR with err:
+ * the document refused, as store_apply_batch, or the connection failed; nothing applied),
+ * then store_apply_batch_wait reads its answer, with store_apply_batch's results and
+ * return codes (STORE_ERROR "no batch was sent" without a send). Between the two, no other
+ * call may use the store but store_apply_batch_ready, which says without waiting whether the
+ * answer (or a failure) has arrived, so that the wait will not block (always true when
+ * nothing was sent). The call counts as open for store_interrupt_all from the send to the
+ * end of the wait. Inside store_begin/store_finish the same as store_apply_batch.
+ */
+int store_apply_batch_send(struct store *s, const char *group, const struct batch_record *records,
+                           size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
+                           char *err, size_t errlen) __attribute__((warn_unused_result));
+/*
+ * store_apply_batch_send with the document built already (batch_document with this store's
+ * outbox topics, the caller's `text`, malloc'd: freed here in every case). Same returns.
+ */
+int store_apply_batch_send_document(struct store *s, const char *group, char *text, char *err,
+                                    size_t errlen) __attribute__((warn_unused_result));
+bool store_apply_batch_ready(struct store *s);
+int store_apply_batch_wait(struct store *s, size_t n_records, struct batch_result *res,
+                           struct batch_report *report, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
 
 /*
  * A transaction around store_apply_batch, for the lookups of pre-check 19 that must see and
