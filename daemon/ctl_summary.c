@@ -42,6 +42,9 @@ enum {
 static const char *const col_names[C_COUNT] = {
     "summary_id", "filed_at", "ebcCode", "trafMode", "ownerCode",  "country",     "portCode",
     "gcode",      "currency", "unit",    "qty",      "totalPrice", "inventories", "invtNos"};
+/* How many invtNos a line shows in the text format. */
+#define TEXT_INVT_NOS 3
+
 /* The lines in summary_lines' order (ebcCode first), with each enterprise's totals. */
 static const char *const line_sql =
     "WITH l AS (SELECT row_number() OVER () AS n, * FROM customs.summary_lines($1::date, $2)), "
@@ -188,14 +191,26 @@ static void print_text(const PGresult *res, const struct summary_args *a)
         printf("  %-4s %-5s %-10s %-7s %-5s %-10s %-4s %-4s %14s %16s %5s  %s\n", "LINE", "TRAF",
                "OWNER", "COUNTRY", "PORT", "GCODE", "CURR", "UNIT", "QTY", "TOTALPRICE", "INVTS",
                "INVTNOS");
-        for (int r = lo; r < hi; r++)
-            printf("  %-4d %-5s %-10s %-7s %-5s %-10s %-4s %-4s %14s %16s %5s  %s\n", r - lo + 1,
+        for (int r = lo; r < hi; r++) {
+            /* People get the first invtNos of a line; csv, json and xml give them all. */
+            const char *list = PQgetvalue(res, r, C_INVT_NOS), *p = list;
+            int shown = 0, total = atoi(PQgetvalue(res, r, C_INVENTORIES));
+            while (*p && shown < TEXT_INVT_NOS) {
+                p += strcspn(p, " ");
+                p += *p == ' ';
+                shown++;
+            }
+            printf("  %-4d %-5s %-10s %-7s %-5s %-10s %-4s %-4s %14s %16s %5s  %.*s%s", r - lo + 1,
                    PQgetvalue(res, r, C_TRAF), PQgetvalue(res, r, C_OWNER),
                    PQgetvalue(res, r, C_COUNTRY), PQgetvalue(res, r, C_PORT),
                    PQgetvalue(res, r, C_GCODE), PQgetvalue(res, r, C_CURRENCY),
                    PQgetvalue(res, r, C_UNIT), PQgetvalue(res, r, C_QTY),
                    PQgetvalue(res, r, C_TOTAL), PQgetvalue(res, r, C_INVENTORIES),
-                   PQgetvalue(res, r, C_INVT_NOS));
+                   (int)(p - list - (*p ? 1 : 0)), list, *p ? " ..." : "");
+            if (*p)
+                printf(" (+%d)", total - shown);
+            putchar('\n');
+        }
         lo = hi;
     }
 }
