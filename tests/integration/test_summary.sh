@@ -48,7 +48,27 @@ check "five parcels closed (899), one released (800)" "899 899 899 899 899 800" 
     "$(for p in A1 A2 A3 B1 A4 A5; do q "SELECT status_code FROM customs.declarations WHERE logistics_no = '$N-$p'"; done | tr '\n' ' ' | sed 's/ $//')"
 stop_customsd TERM
 
-# Their closing moved back (as the superuser; the history is append-only for everyone else).
+# Their closing moved back (as the superuser; the history is append-only for everyone else),
+# into partitions of their own months (UTC, as customs.partitions_ensure makes them), not
+# the DEFAULT partition.
+q "DO \$\$ DECLARE m timestamp; n text; BEGIN
+     FOREACH m IN ARRAY ARRAY['2026-05-01', '2026-06-01']::timestamp[] LOOP
+       n := customs.partition_name('status_history', m AT TIME ZONE 'UTC');
+       IF to_regclass('customs.' || n) IS NULL THEN
+         -- (rows an earlier run of a kept stack left in the DEFAULT partition move in)
+         SET LOCAL session_replication_role = replica;
+         CREATE TEMP TABLE IF NOT EXISTS sm_rows (LIKE customs.status_history);
+         WITH d AS (DELETE FROM customs.status_history_default
+                     WHERE recorded_at >= m AT TIME ZONE 'UTC'
+                       AND recorded_at < (m + interval '1 month') AT TIME ZONE 'UTC' RETURNING *)
+         INSERT INTO sm_rows SELECT * FROM d;
+         EXECUTE format('CREATE TABLE customs.%I PARTITION OF customs.status_history FOR VALUES FROM (%L) TO (%L)',
+                        n, m AT TIME ZONE 'UTC', (m + interval '1 month') AT TIME ZONE 'UTC');
+         PERFORM customs.partition_grants('status_history', n);
+         INSERT INTO customs.status_history SELECT * FROM sm_rows;
+         TRUNCATE sm_rows;
+       END IF;
+     END LOOP; END \$\$" >/dev/null
 moved() { q "SET session_replication_role = replica;
              UPDATE customs.status_history SET recorded_at = '$2' WHERE logistics_no = '$N-$1' AND status_code = 899"; }
 moved A1 "2026-05-03 10:00+08"; moved A2 "2026-05-20 10:00+08"; moved A3 "2026-05-31 23:30+08"
