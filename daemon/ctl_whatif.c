@@ -156,6 +156,9 @@ int whatif_agg_add(struct whatif_agg *a, const char *logistics_no, const struct 
         return 0;
     }
     a->changed++;
+    for (size_t i = 0; i < a->n_rules; i++)
+        if (has_rule(next, a->rules[i].id) || has_rule(cur, a->rules[i].id))
+            a->rules[i].changed_with++;
     if (agg_transition(a, cur->status_code, next->status_code) < 0)
         return -1;
     if (a->n_examples < a->max_examples) {
@@ -552,16 +555,28 @@ static void report_text(const struct whatif_args *a, const struct rules *cur,
     bool any = false;
     for (size_t i = 0; i < g->n_rules; i++) {
         const struct whatif_rule *r = &g->rules[i];
-        if (!r->newly && !r->no_longer && !r->skipped_new)
+        if (!r->newly && !r->no_longer && !r->changed_with)
             continue;
         if (!any)
             printf("\nby rule:  %-28s %9s %9s %9s %9s %9s\n", "rule", "current", "new", "newly",
-                   "no longer", "skipped");
+                   "no longer", "changed");
         any = true;
         printf("          %-28s %9lu %9lu %9lu %9lu %9lu  (new: %.2f%% of declarations)\n", r->id,
-               r->hit_current, r->hit_new, r->newly, r->no_longer, r->skipped_new,
+               r->hit_current, r->hit_new, r->newly, r->no_longer, r->changed_with,
                pct(r->hit_new, g->total));
     }
+    any = false;
+    for (size_t i = 0; i < g->n_rules; i++) {
+        const struct whatif_rule *r = &g->rules[i];
+        if (!r->skipped_new)
+            continue;
+        printf("%s %s (%lu)",
+               any ? "," : "\nnot evaluated here (unique, match; see customsctl(1)):", r->id,
+               r->skipped_new);
+        any = true;
+    }
+    if (any)
+        printf("\n");
     if (g->n_examples) {
         printf("\nexamples:\n");
         for (size_t i = 0; i < g->n_examples; i++) {
@@ -615,6 +630,7 @@ static void report_json(const struct whatif_args *a, const struct rules *cur,
         json_object_object_add(t, "newly", json_object_new_int64((int64_t)r->newly));
         json_object_object_add(t, "no_longer", json_object_new_int64((int64_t)r->no_longer));
         json_object_object_add(t, "skipped_new", json_object_new_int64((int64_t)r->skipped_new));
+        json_object_object_add(t, "changed_with", json_object_new_int64((int64_t)r->changed_with));
         json_object_array_add(arr, t);
     }
     json_object_object_add(o, "rules", arr);

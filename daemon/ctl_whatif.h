@@ -49,11 +49,12 @@ struct whatif_transition {
 /* One rule id (of either rule set) and how often it matched. */
 struct whatif_rule {
     char *id;
-    unsigned long hit_current; /* declarations it matched under the current rules */
-    unsigned long hit_new;     /* ... under the new rules */
-    unsigned long newly;       /* matched under the new rules only */
-    unsigned long no_longer;   /* matched under the current rules only */
-    unsigned long skipped_new; /* not evaluated under the new rules (unique, match) */
+    unsigned long hit_current;  /* declarations it matched under the current rules */
+    unsigned long hit_new;      /* ... under the new rules */
+    unsigned long newly;        /* matched under the new rules only */
+    unsigned long no_longer;    /* matched under the current rules only */
+    unsigned long skipped_new;  /* not evaluated under the new rules (unique, match) */
+    unsigned long changed_with; /* decisions that change status and list it (either side) */
 };
 
 /* One example of a changed decision. */
