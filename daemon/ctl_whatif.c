@@ -95,14 +95,25 @@ static int agg_transition(struct whatif_agg *a, int from, int to)
     return 0;
 }
 
-/* "+A +B -C": the rules newly hit, then those no longer hit. */
+/* The reason of rule `id` in d, or NULL. */
+static const struct reason *find_reason(const struct decision *d, const char *id)
+{
+    for (size_t i = 0; i < d->n_reasons; i++)
+        if (strcmp(d->reasons[i].rule_id, id) == 0)
+            return &d->reasons[i];
+    return NULL;
+}
+
+/* "+A -C B:flag->review": the rules newly hit, no longer hit, and hit by both with another
+ * action. */
 static char *diff_text(const struct decision *cur, const struct decision *next)
 {
     size_t len = 1;
     char *s, *p;
+    const struct reason *o;
 
     for (size_t i = 0; i < next->n_reasons; i++)
-        len += strlen(next->reasons[i].rule_id) + 2;
+        len += strlen(next->reasons[i].rule_id) + 24;
     for (size_t i = 0; i < cur->n_reasons; i++)
         len += strlen(cur->reasons[i].rule_id) + 2;
     s = p = malloc(len);
@@ -115,6 +126,12 @@ static char *diff_text(const struct decision *cur, const struct decision *next)
     for (size_t i = 0; i < cur->n_reasons; i++)
         if (!has_rule(next, cur->reasons[i].rule_id))
             p += sprintf(p, "%s-%s", p == s ? "" : " ", cur->reasons[i].rule_id);
+    for (size_t i = 0; i < next->n_reasons; i++) {
+        o = find_reason(cur, next->reasons[i].rule_id);
+        if (o && o->action != next->reasons[i].action)
+            p += sprintf(p, "%s%s:%s->%s", p == s ? "" : " ", next->reasons[i].rule_id,
+                         rule_action_name(o->action), rule_action_name(next->reasons[i].action));
+    }
     return s;
 }
 

@@ -61,7 +61,8 @@ struct whatif_rule {
 struct whatif_example {
     char *logistics_no;
     int from, to;
-    char *rules; /* "+ID" newly hit, "-ID" no longer hit, space-separated ("" when none) */
+    char *rules; /* "+ID" newly hit, "-ID" no longer hit, "ID:flag->review" hit by both with
+                    another action; space-separated ("" when none) */
 };
 
 struct whatif_agg {

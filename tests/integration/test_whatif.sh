@@ -62,8 +62,8 @@ check "json: the rule's hits are unchanged, none newly / no longer" "$((want + 5
     "$(jq -r --arg r "$RULE" '.rules[] | select(.rule_id == $r) | "\(.hit_current):\(.hit_new):\(.newly):\(.no_longer)"' "$T_DIR/out")"
 check "json: $RULE is in every change" "$want" \
     "$(jq -r --arg r "$RULE" '.rules[] | select(.rule_id == $r) | .changed_with' "$T_DIR/out")"
-check "json: 3 examples, each 399 -> 300, of parcels with the flag" "3" \
-    "$(jq -r '[.examples[] | select(.from == 399 and .to == 300)] | length' "$T_DIR/out")"
+check "json: 3 examples, each 399 -> 300 by $RULE flag -> review" "3" \
+    "$(jq -r --arg r "$RULE:flag->review" '[.examples[] | select(.from == 399 and .to == 300 and .rules == $r)] | length' "$T_DIR/out")"
 for l in $(jq -r '.examples[].logistics_no' "$T_DIR/out"); do
     check "example $l is accepted with $RULE in the database" 1 \
         "$(q "SELECT count(*) FROM customs.declarations WHERE logistics_no = '$l' AND status_code = 399 AND reasons @> '[{\"rule_id\": \"$RULE\"}]'")"

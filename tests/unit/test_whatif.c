@@ -22,6 +22,7 @@ static struct decision dec(int code, size_t n, struct reason *r, const char *con
     for (size_t i = 0; i < n; i++) {
         memset(&r[i], 0, sizeof(r[i]));
         r[i].rule_id = (char *)ids[i];
+        r[i].action = code == 300 ? RULE_REVIEW : RULE_FLAG;
     }
     return (struct decision){.status_code = code, .n_reasons = n, .reasons = r};
 }
@@ -107,7 +108,7 @@ static void test_transitions_and_rules(void **state)
     assert_string_equal(a.examples[0].logistics_no, "P0");
     assert_int_equal(a.examples[0].from, 399);
     assert_int_equal(a.examples[0].to, 300);
-    assert_string_equal(a.examples[0].rules, "");
+    assert_string_equal(a.examples[0].rules, "EAEU:flag->review");
     whatif_agg_clear(&a);
     assert_int_equal(a.total, 0);
 }
