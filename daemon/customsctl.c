@@ -9,6 +9,7 @@
  *   customsctl decide RULES DECLARATION.json
  *   customsctl config check FILE
  *   customsctl status | lag | quarantine list|show|replay | outbox status  (ctl_ops.h)
+ *   customsctl whatif --rules NEW.yaml [...]   (ctl_whatif.h: what a rules change would do)
  *   customsctl reload CONFIG PID      (systemd's ExecReload=: check, SIGHUP, await the outcome)
  *   customsctl --help | --version;  customsctl COMMAND --help
  *
@@ -30,6 +31,7 @@
 #include "config.h"
 #include "ctl_ops.h"
 #include "ctl_summary.h"
+#include "ctl_whatif.h"
 #include "declaration.h"
 #include "documents.h"
 #include "kafka.h"
@@ -119,6 +121,13 @@ static const struct command commands[] = {
      "the monthly summary declaration (CEB701) of the 9610 inventories closed (899) in a month "
      "(Asia/Shanghai), per enterprise; --file files it (once, after the month)",
      ctl_summary},
+    {{"whatif", NULL},
+     CTL_WHATIF_ARGS,
+     -1,
+     "re-decide the stored declarations (read-only) with the current and a new rules file: "
+     "decisions that change, from status to status, by rule, with examples; exit 4 when they "
+     "exceed --max-changed",
+     ctl_whatif},
     {{"reload", NULL},
      "CONFIG PID",
      2,
