@@ -2,11 +2,12 @@
 -- 019_summary.sql). Under 9610 export, the inventories closed (899, after their departure)
 -- in a month are summarised by the 15th of the next, per e-commerce enterprise, grouped by
 -- ebcCode, trafMode, ownerCode, country (destination), portCode, the 10-digit HS code and
--- currency (docs/DOMAIN.md section 4 #24), and by the legal unit, so that a line's
+-- currency (docs/DOMAIN.md section 4 #24), and by the legal first unit (unit1), so that a line's
 -- quantity adds up like with like. Months are the port's: Asia/Shanghai. An inventory's
 -- month is the one of its first 899 in status_history; it must still be 899.
 --
 --   summary_month_range(month)        the month's bounds as timestamptz
+--   summary_group(logistics_nos)      the grouped lines of those inventories (one definition)
 --   summary_compute(month, ebc)       lines of the inventories closed in the month that no
 --                                     filed summary holds (NULL ebc: every enterprise)
 --   summary_lines(month, ebc)         what customsctl prints: the filed lines of an
@@ -42,20 +43,31 @@ LANGUAGE sql STABLE AS $$
                         WHERE s.logistics_no = d.logistics_no)
 $$;
 
-CREATE OR REPLACE FUNCTION customs.summary_compute(p_month date, p_ebc text DEFAULT NULL)
+-- The grouped lines of the given inventories: quantities in the legal first unit (qty1 /
+-- unit1, 法定计量单位, what customs' statistics count), values in the item's currency.
+CREATE OR REPLACE FUNCTION customs.summary_group(p_logistics_nos text[])
 RETURNS TABLE (ebc_code text, traf_mode text, owner_code text, country text, port_code text,
                gcode text, currency text, unit text, qty numeric, total_price numeric,
                inventory_count integer, invt_nos text[])
 LANGUAGE sql STABLE AS $$
     SELECT d.ebc_code, d.traf_mode, d.owner_code, d.country, d.port_code, i.gcode,
-           coalesce(i.currency, d.currency), i.unit,
-           sum(i.qty), sum(i.total_price), count(DISTINCT d.logistics_no)::integer,
+           coalesce(i.currency, d.currency), i.unit1,
+           sum(i.qty1), sum(i.total_price), count(DISTINCT d.logistics_no)::integer,
            array_agg(DISTINCT coalesce(d.invt_no, d.logistics_no) ORDER BY coalesce(d.invt_no, d.logistics_no))
-      FROM customs.summary_inventories_of(p_month, p_ebc) s
-      JOIN customs.declarations d USING (logistics_no)
+      FROM customs.declarations d
       JOIN customs.declaration_items i ON i.logistics_no = d.logistics_no
+     WHERE d.logistics_no = ANY (p_logistics_nos)
      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
      ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+$$;
+
+CREATE OR REPLACE FUNCTION customs.summary_compute(p_month date, p_ebc text DEFAULT NULL)
+RETURNS TABLE (ebc_code text, traf_mode text, owner_code text, country text, port_code text,
+               gcode text, currency text, unit text, qty numeric, total_price numeric,
+               inventory_count integer, invt_nos text[])
+LANGUAGE sql STABLE AS $$
+    SELECT * FROM customs.summary_group(ARRAY(SELECT s.logistics_no
+                                                FROM customs.summary_inventories_of(p_month, p_ebc) s))
 $$;
 
 CREATE OR REPLACE FUNCTION customs.summary_lines(p_month date, p_ebc text DEFAULT NULL)
@@ -77,7 +89,7 @@ LANGUAGE sql STABLE AS $$
                     AND d.port_code IS NOT DISTINCT FROM l.port_code
                     AND i.gcode IS NOT DISTINCT FROM l.gcode
                     AND coalesce(i.currency, d.currency) IS NOT DISTINCT FROM l.currency
-                    AND i.unit IS NOT DISTINCT FROM l.unit
+                    AND i.unit1 IS NOT DISTINCT FROM l.unit
                   GROUP BY 1 ORDER BY 1)
       FROM customs.summaries s
       JOIN customs.summary_lines l USING (summary_id)
@@ -128,15 +140,8 @@ BEGIN
                                                      c.port_code, c.gcode, c.currency, c.unit),
                    c.ebc_code, c.traf_mode, c.owner_code, c.country, c.port_code, c.gcode,
                    c.currency, c.unit, c.qty, c.total_price, c.inventory_count
-              FROM (SELECT d.ebc_code, d.traf_mode, d.owner_code, d.country, d.port_code, it.gcode,
-                           coalesce(it.currency, d.currency) AS currency, it.unit,
-                           sum(it.qty) AS qty, sum(it.total_price) AS total_price,
-                           count(DISTINCT d.logistics_no)::integer AS inventory_count
-                      FROM customs.summary_inventories v
-                      JOIN customs.declarations d USING (logistics_no)
-                      JOIN customs.declaration_items it ON it.logistics_no = d.logistics_no
-                     WHERE v.summary_id = v_id
-                     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8) c;
+              FROM customs.summary_group(ARRAY(SELECT v.logistics_no FROM customs.summary_inventories v
+                                                WHERE v.summary_id = v_id)) c;
             UPDATE customs.summaries s
                SET line_count = (SELECT count(*) FROM customs.summary_lines l WHERE l.summary_id = v_id),
                    inventory_count = (SELECT count(*) FROM customs.summary_inventories v

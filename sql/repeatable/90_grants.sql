@@ -137,6 +137,7 @@ GRANT EXECUTE ON FUNCTION
 GRANT EXECUTE ON FUNCTION
     customs.summary_month_range(date),
     customs.summary_inventories_of(date, text),
+    customs.summary_group(text[]),
     customs.summary_compute(date, text),
     customs.summary_lines(date, text),
     customs.file_summary(date, text)

@@ -49,8 +49,9 @@ check "five parcels closed (899), one released (800)" "899 899 899 899 899 800" 
 stop_customsd TERM
 
 # Their closing moved back (as the superuser; the history is append-only for everyone else),
-# into partitions of their own months (UTC, as customs.partitions_ensure makes them), not
-# the DEFAULT partition.
+# into partitions of their own months (UTC, as customs.partitions_ensure makes them, owned
+# by customs_owner: migrate.sh's triggers on the table reach them), not the DEFAULT
+# partition.
 q "DO \$\$ DECLARE m timestamp; n text; BEGIN
      FOREACH m IN ARRAY ARRAY['2026-05-01', '2026-06-01']::timestamp[] LOOP
        n := customs.partition_name('status_history', m AT TIME ZONE 'UTC');
@@ -64,6 +65,7 @@ q "DO \$\$ DECLARE m timestamp; n text; BEGIN
          INSERT INTO sm_rows SELECT * FROM d;
          EXECUTE format('CREATE TABLE customs.%I PARTITION OF customs.status_history FOR VALUES FROM (%L) TO (%L)',
                         n, m AT TIME ZONE 'UTC', (m + interval '1 month') AT TIME ZONE 'UTC');
+         EXECUTE format('ALTER TABLE customs.%I OWNER TO customs_owner', n); -- as the others
          PERFORM customs.partition_grants('status_history', n);
          INSERT INTO customs.status_history SELECT * FROM sm_rows;
          TRUNCATE sm_rows;
