@@ -1,8 +1,8 @@
 /*
- * ctl_db.h - what customsctl's database commands share (ctl_ops.c, ctl_summary.c): load
- * customsd's configuration and connect to its PostgreSQL database as customsd would (its
- * conninfo, connect and statement timeouts; application_name customsctl), run a query with
- * text parameters, print a JSON document.
+ * ctl_db.h - what customsctl's database commands share (ctl_ops.c, ctl_summary.c,
+ * ctl_whatif.c): load customsd's configuration and connect to its PostgreSQL database as
+ * customsd would (its conninfo, connect and statement timeouts; application_name
+ * customsctl), run a query with text parameters, print a JSON document.
  */
 #ifndef CUSTOMSD_CTL_DB_H
 #define CUSTOMSD_CTL_DB_H

@@ -13,6 +13,7 @@
 #include <libpq-fe.h>
 
 #include "config.h"
+#include "ctl_db.h"
 #include "ctl_ops.h"
 #include "ctl_whatif.h"
 #include "declaration.h"
@@ -424,25 +425,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static PGconn *whatif_connect(const struct config *cfg)
-{
-    char timeout[16];
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *vals[] = {timeout, "customsctl whatif", cfg->pg_conninfo, NULL};
-    PGconn *db;
-
-    snprintf(timeout, sizeof(timeout), "%u", cfg->pg_connect_timeout_s);
-    db = PQconnectdbParams(keys, vals, 1);
-    if (!db || PQstatus(db) != CONNECTION_OK) {
-        const char *m = db ? PQerrorMessage(db) : "out of memory";
-        fprintf(stderr, "customsctl: cannot connect to PostgreSQL: %.*s\n", (int)strcspn(m, "\n"),
-                m);
-        PQfinish(db);
-        return NULL;
-    }
-    return db;
-}
-
 /* Run a command that returns no rows; 0, or -1 with the error printed. */
 static int exec_ok(PGconn *db, const char *sql)
 {
@@ -686,10 +668,10 @@ int ctl_whatif(char **argv)
     if (rc)
         return rc < 0 ? CTL_OPS_EXIT_OK : rc;
     whatif_agg_init(&agg, a.examples);
-    if (config_load(a.config, &cfg, err, sizeof(err)) < 0) {
-        fprintf(stderr, "customsctl: %s\n", err);
-        return CTL_OPS_EXIT_UNREACHABLE;
-    }
+    /* The configuration and the database, as every database command opens them. */
+    rc = CTL_OPS_EXIT_UNREACHABLE;
+    if (ctl_db_open(a.config, &cfg, &db) < 0)
+        goto out;
     if (!a.rules_current)
         a.rules_current = cfg->rules_path;
     rc = CTL_OPS_EXIT_NOT_FOUND;
@@ -698,9 +680,6 @@ int ctl_whatif(char **argv)
         fprintf(stderr, "customsctl whatif: %s\n", err);
         goto out;
     }
-    rc = CTL_OPS_EXIT_UNREACHABLE;
-    if (!(db = whatif_connect(cfg)))
-        goto out;
     t0 = now_s();
     if ((rc = whatif_scan(db, &a, cur, next, &agg)) != 0)
         goto out;
