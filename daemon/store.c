@@ -92,10 +92,6 @@ static const struct {
      " (extract(epoch FROM created_at) * 1000000)::bigint FROM customs.outbox"
      " WHERE published_at IS NULL ORDER BY id LIMIT $1",
      1},
-    {"store_outbox_mark",
-     "UPDATE customs.outbox SET published_at = now()"
-     " WHERE id = ANY ($1::bigint[]) AND published_at IS NULL",
-     1},
     /* The outbox is partitioned by created_at (sql/018_partitions.sql): the range of the
      * delivered rows' created_at keeps the UPDATE to their partitions (pruned at executor
      * start), not a probe of every day's index per id. */
@@ -1016,26 +1012,6 @@ void store_outbox_free(struct outbox_event *ev, size_t n)
         free(ev[i].payload);
     }
     free(ev);
-}
-
-int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
-                                size_t errlen)
-{
-    if (n == 0)
-        return STORE_OK;
-    char *array = store_int_array(ids, n);
-    if (!array) {
-        store_set_error(err, errlen, "marking outbox events published", "out of memory");
-        return STORE_ERROR;
-    }
-    const char *values[] = {array};
-    PGresult *res;
-    int rc = store_exec(s, "store_outbox_mark", 1, values, PGRES_COMMAND_OK, &res,
-                        "marking outbox events published", err, errlen);
-    free(array);
-    if (rc == STORE_OK)
-        PQclear(res);
-    return rc;
 }
 
 int store_outbox_mark_delivered(struct store *s, const struct outbox_event *ev, size_t n, char *err,

@@ -271,10 +271,6 @@ int store_outbox_maintain(struct store *s, unsigned retention_days, long *create
                           long *deleted, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Mark outbox rows published (delivery confirmed by the broker). STORE_OK / ERROR. */
-int store_outbox_mark_published(struct store *s, const int64_t *ids, size_t n, char *err,
-                                size_t errlen) __attribute__((warn_unused_result));
-
 /*
  * Mark the n fetched outbox rows ev[0..n) published (delivery confirmed by the broker):
  * one UPDATE of exactly those ids, kept to the partitions of their created_at range

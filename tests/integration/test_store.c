@@ -1312,7 +1312,7 @@ static void test_outbox_fetch_mark(void **state)
     }
     int64_t ids[] = {ev[0].id, ev[1].id};
     int64_t third = ev[2].id;
-    assert_int_equal(store_outbox_mark_published(f->s, ids, 2, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_outbox_mark_delivered(f->s, ev, 2, err, sizeof(err)), STORE_OK);
     store_outbox_free(ev, n);
     assert_int_equal(sqlcount(f->db,
                               "SELECT count(*) FROM customs.outbox WHERE published_at IS NOT NULL"
@@ -1323,18 +1323,14 @@ static void test_outbox_fetch_mark(void **state)
     assert_int_equal(store_outbox_fetch(f->s, 1000, &ev, &n, err, sizeof(err)), STORE_OK);
     assert_int_equal(n, (size_t)pending - 2);
     assert_int_equal(ev[0].id, third);
-    int64_t *all = calloc(n, sizeof(*all));
-    for (size_t i = 0; i < n; i++)
-        all[i] = ev[i].id;
-    assert_int_equal(store_outbox_mark_published(f->s, all, n, err, sizeof(err)), STORE_OK);
-    free(all);
+    assert_int_equal(store_outbox_mark_delivered(f->s, ev, n, err, sizeof(err)), STORE_OK);
     store_outbox_free(ev, n);
     free(first);
 
     assert_int_equal(store_outbox_fetch(f->s, 1000, &ev, &n, err, sizeof(err)), STORE_OK);
     assert_int_equal(n, 0);
     store_outbox_free(ev, n);
-    assert_int_equal(store_outbox_mark_published(f->s, NULL, 0, err, sizeof(err)), STORE_OK);
+    assert_int_equal(store_outbox_mark_delivered(f->s, NULL, 0, err, sizeof(err)), STORE_OK);
 }
 
 /* status_history is append-only. */
