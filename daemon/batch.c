@@ -1,9 +1,10 @@
 /*
- * batch.c - build the batch document customs.apply_batch() reads, and read its answer (the
- * counts and the per-record report of what was recorded).
+ * batch.c - build a batch as customsd sends it (the staged rows that COPY writes into the
+ * apply_batch stage table, and the fences document), and read the answer of
+ * customs.apply_batch_staged() (the counts and the per-record report of what was recorded).
  * See batch.h for the format.
  *
- * json-c keeps members in insertion order, so the document's key order is the order of
+ * json-c keeps members in insertion order, so the JSON values' key order is the order of
  * the calls below (jsonb does not care; it only makes the text reproducible). Decimals
  * travel as strings from decimal_format, never as doubles, so PostgreSQL reads them into
  * numeric(19,5) exactly.
@@ -16,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 #include "decimal.h"
 #include "json_strict.h"
@@ -44,13 +45,6 @@ static int batch_add(struct json_object *obj, const char *key, struct json_objec
 static int batch_add_string(struct json_object *obj, const char *key, const char *v)
 {
     return v ? batch_add(obj, key, json_object_new_string(v)) : 0;
-}
-
-/* The raw value as a JSON string (the caller checked it is storable text). */
-static int batch_add_payload(struct json_object *obj, const struct batch_record *r)
-{
-    return batch_add(obj, "payload",
-                     json_object_new_string_len((const char *)r->value, (int)r->value_len));
 }
 
 /* The COLUMN fields of a header or item (declaration.h); absent fields are left out. */
@@ -119,119 +113,302 @@ struct json_object *batch_reasons(const struct decision *dec)
     return arr;
 }
 
-/* The members every record starts with. */
-static struct json_object *batch_record_start(const char *kind, const struct batch_record *r)
+/* ---- the staged rows: COPY text format (PostgreSQL "COPY ... FROM STDIN", text) ---- */
+
+/* A growing buffer; `oom` once an allocation failed (everything after is dropped). */
+struct stage_buf {
+    char *p;
+    size_t len, cap;
+    bool oom;
+};
+
+static bool sb_reserve(struct stage_buf *b, size_t more)
 {
-    struct json_object *o = json_object_new_object();
-    if (!o)
-        return NULL;
-    if (batch_add_string(o, "kind", kind) || batch_add_string(o, "topic", r->topic) ||
-        batch_add(o, "partition", json_object_new_int(r->partition)) ||
-        batch_add(o, "offset", json_object_new_int64(r->offset)) ||
-        batch_add(o, "timestamp_ms", json_object_new_int64(r->timestamp_ms))) {
-        json_object_put(o);
-        return NULL;
+    if (b->oom)
+        return false;
+    if (more > SIZE_MAX / 2 - b->len) {
+        b->oom = true;
+        return false;
     }
-    return o;
+    if (b->len + more <= b->cap)
+        return true;
+    size_t cap = b->cap ? b->cap : 64 * 1024;
+    while (cap < b->len + more)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p) {
+        b->oom = true;
+        return false;
+    }
+    b->p = p;
+    b->cap = cap;
+    return true;
 }
 
-/* A record kept byte-exact: base64 of the value (the value may hold any bytes). */
-static struct json_object *batch_quarantine(const struct batch_record *r, const char *key,
-                                            const char *reason)
+static void sb_raw(struct stage_buf *b, const char *s, size_t n)
 {
-    if (r->value_len > (size_t)INT_MAX / 4 * 3 - 3)
-        return NULL;
-    size_t b64len = 4 * ((r->value_len + 2) / 3);
-    char *b64 = malloc(b64len + 1);
-    struct json_object *o = b64 ? batch_record_start("quarantine", r) : NULL;
-    if (!o) {
-        free(b64);
-        return NULL;
+    if (sb_reserve(b, n)) {
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
     }
-    EVP_EncodeBlock((unsigned char *)b64, r->value, (int)r->value_len);
-    int rc = batch_add(o, "raw_b64", json_object_new_string_len(b64, (int)b64len)) ||
-             batch_add_string(o, "reason", reason) || batch_add_string(o, "logisticsNo", key);
-    free(b64);
-    if (rc) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
 }
 
-/* A decided declaration: its COLUMN fields, the raw value and the decision. */
-static struct json_object *batch_declaration(const struct batch_record *r)
+/*
+ * One column of a row: NULL is \N; text is escaped as COPY's text format wants it:
+ * backslash, newline, carriage return and tab as \\ \n \r \t, every other byte as is (the
+ * values are UTF-8 without NUL: json_strict_text, the decoders). Columns after the first
+ * are preceded by a tab.
+ */
+static void sb_col(struct stage_buf *b, bool first, const char *s, size_t n)
+{
+    if (!first)
+        sb_raw(b, "\t", 1);
+    if (!s) {
+        sb_raw(b, "\\N", 2);
+        return;
+    }
+    if (!sb_reserve(b, 2 * n))
+        return;
+    char *o = b->p + b->len;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        switch (c) {
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
+        default:
+            *o++ = c;
+        }
+    }
+    b->len = (size_t)(o - b->p);
+}
+
+/* The columns of one row, in BATCH_STAGE_COLUMNS order; NULL members are SQL NULL. */
+enum stage_col {
+    SC_SEQ,
+    SC_KIND,
+    SC_TOPIC,
+    SC_PARTITION,
+    SC_OFFSET,
+    SC_TS,
+    SC_LOGISTICS_NO,
+    SC_COP_NO,
+    SC_GUID,
+    SC_APP_TYPE,
+    SC_SHA256,
+    SC_PAYLOAD,
+    SC_STATUS_CODE,
+    SC_RULES_VERSION,
+    SC_REASONS,
+    SC_DECL,
+    SC_RAW,
+    SC_REASON,
+    SC_SCAN,
+    SC_SCANNED_AT,
+    SC_LOCT_NO,
+    SC_TOTAL_PACKAGE_NO,
+    SC_COUNT
+};
+
+struct stage_row {
+    const char *v[SC_COUNT];
+    size_t n[SC_COUNT]; /* lengths of v (0: strlen) */
+};
+
+static void row_set(struct stage_row *row, enum stage_col c, const char *v)
+{
+    row->v[c] = v;
+    row->n[c] = 0;
+}
+
+static void row_set_len(struct stage_row *row, enum stage_col c, const char *v, size_t n)
+{
+    row->v[c] = v;
+    row->n[c] = n;
+}
+
+static void sb_row(struct stage_buf *b, const struct stage_row *row)
+{
+    for (int c = 0; c < SC_COUNT; c++) {
+        const char *v = row->v[c];
+        sb_col(b, c == 0, v, v ? (row->n[c] ? row->n[c] : strlen(v)) : 0);
+    }
+    sb_raw(b, "\n", 1);
+}
+
+/* A json-c value as compact JSON text (malloc'd), or NULL when out of memory; puts `v`. */
+static char *batch_json_text(struct json_object *v)
+{
+    if (!v)
+        return NULL;
+    const char *s =
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *t = s ? strdup(s) : NULL;
+    json_object_put(v);
+    return t;
+}
+
+/*
+ * The columns every row starts with: seq (1-based), kind, where the record was consumed
+ * and its timestamp ("2024-05-12 02:30:00.123+00", NULL when there is none or it is beyond
+ * year 9999). `seq` and `ts` are the caller's buffers.
+ */
+static void row_start(struct stage_row *row, const char *kind, const struct batch_record *r,
+                      size_t seq, char seqbuf[24], char partbuf[16], char offbuf[24],
+                      char tsbuf[40])
+{
+    memset(row, 0, sizeof(*row));
+    snprintf(seqbuf, 24, "%zu", seq);
+    snprintf(partbuf, 16, "%" PRId32, r->partition);
+    snprintf(offbuf, 24, "%" PRId64, r->offset);
+    row_set(row, SC_SEQ, seqbuf);
+    row_set(row, SC_KIND, kind);
+    row_set(row, SC_TOPIC, r->topic);
+    row_set(row, SC_PARTITION, partbuf);
+    row_set(row, SC_OFFSET, offbuf);
+    if (r->timestamp_ms >= 0) {
+        time_t sec = (time_t)(r->timestamp_ms / 1000);
+        struct tm tm;
+        if (gmtime_r(&sec, &tm) && tm.tm_year + 1900 <= 9999) {
+            snprintf(tsbuf, 40, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00",
+                     (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100,
+                     tm.tm_hour % 100, tm.tm_min % 100, tm.tm_sec % 100,
+                     (int)(r->timestamp_ms % 1000));
+            row_set(row, SC_TS, tsbuf);
+        }
+    }
+}
+
+/* The value of a record that is stored as text (payload) and its SHA-256. */
+static void row_payload(struct stage_row *row, const struct batch_record *r, const char *sha)
+{
+    row_set_len(row, SC_PAYLOAD, r->value_len ? (const char *)r->value : "", r->value_len);
+    row_set(row, SC_SHA256, sha);
+}
+
+/* A record kept byte-exact: raw as bytea in hex ("\x00ff..."), the reason, the key if any. */
+static int stage_quarantine(struct stage_buf *b, const struct batch_record *r, size_t seq,
+                            const char *key, const char *reason)
+{
+    char seqbuf[24], partbuf[16], offbuf[24], tsbuf[40];
+    struct stage_row row;
+    static const char hex[] = "0123456789abcdef";
+    if (r->value_len > (SIZE_MAX - 3) / 2)
+        return -1;
+    char *raw = malloc(2 * r->value_len + 3);
+    if (!raw)
+        return -1;
+    raw[0] = '\\';
+    raw[1] = 'x';
+    const unsigned char *v = r->value;
+    for (size_t i = 0; i < r->value_len; i++) {
+        raw[2 + 2 * i] = hex[v[i] >> 4];
+        raw[3 + 2 * i] = hex[v[i] & 15];
+    }
+    row_start(&row, "quarantine", r, seq, seqbuf, partbuf, offbuf, tsbuf);
+    row_set_len(&row, SC_RAW, raw, 2 + 2 * r->value_len);
+    row_set(&row, SC_REASON, reason);
+    row_set(&row, SC_LOGISTICS_NO, key);
+    sb_row(b, &row);
+    free(raw);
+    return 0;
+}
+
+/* A decided declaration: its COLUMN fields (decl), the raw value and the decision. */
+static int stage_declaration(struct stage_buf *b, const struct batch_record *r, size_t seq)
 {
     const struct declaration *d = r->decl;
     const char *key = d->logisticsNo ? d->logisticsNo : r->key;
-    char sha[65];
+    char seqbuf[24], partbuf[16], offbuf[24], tsbuf[40], status[16], sha[65];
+    struct stage_row row;
 
     if (!json_strict_text(r->value, r->value_len)) {
-        /* The decoder accepts only valid UTF-8 JSON, so this is a caller bug; still, the
-         * raw text cannot go into a text column, and refusing the whole batch would stall
-         * the partition for good. Keep the record instead. */
-        return batch_quarantine(r, key, BATCH_NOT_TEXT);
+        /* The decoder accepts only valid UTF-8, so this is a caller bug; still, the raw text
+         * cannot go into a text column, and refusing the whole batch would stall the
+         * partition for good. Keep the record instead. */
+        return stage_quarantine(b, r, seq, key, BATCH_NOT_TEXT);
     }
     if (sha256_hex(r->value, r->value_len, sha) != 0)
-        return NULL;
-
-    /* Each child is attached as soon as it exists, so freeing `o` frees everything. */
-    struct json_object *o = batch_record_start("declaration", r);
-    if (!o)
-        return NULL;
+        return -1;
     struct json_object *decl = json_object_new_object();
-    if (batch_add(o, "decl", decl))
-        goto fail;
     struct json_object *items = json_object_new_array_ext((int)d->n_items);
-    if (batch_add(decl, "items", items))
-        goto fail;
-    if (batch_add_string(o, "logisticsNo", key) || batch_add_string(o, "sha256", sha) ||
-        batch_add_payload(o, r) ||
-        batch_add(o, "status_code", json_object_new_int(r->decision->status_code)) ||
-        batch_add_string(o, "rules_version", r->decision->rules_version) ||
-        batch_add(o, "reasons", batch_reasons(r->decision)) ||
-        batch_add_fields(decl, d, decl_head_fields, decl_head_field_count))
-        goto fail;
+    if (!decl || batch_add(decl, "items", items)) {
+        json_object_put(decl);
+        return -1;
+    }
     for (size_t i = 0; i < d->n_items; i++) {
         struct json_object *it = json_object_new_object();
         if (!it || json_object_array_add(items, it)) {
             json_object_put(it);
-            goto fail;
+            json_object_put(decl);
+            return -1;
         }
-        if (batch_add_fields(it, &d->items[i], decl_item_fields, decl_item_field_count))
-            goto fail;
+        if (batch_add_fields(it, &d->items[i], decl_item_fields, decl_item_field_count)) {
+            json_object_put(decl);
+            return -1;
+        }
     }
-    return o;
-fail:
-    json_object_put(o);
-    return NULL;
+    if (batch_add_fields(decl, d, decl_head_fields, decl_head_field_count)) {
+        json_object_put(decl);
+        return -1;
+    }
+    char *decl_text = batch_json_text(decl);
+    char *reasons = batch_json_text(batch_reasons(r->decision));
+    int rc = -1;
+    if (decl_text && reasons) {
+        row_start(&row, "declaration", r, seq, seqbuf, partbuf, offbuf, tsbuf);
+        snprintf(status, sizeof(status), "%d", r->decision->status_code);
+        row_set(&row, SC_LOGISTICS_NO, key);
+        row_set(&row, SC_COP_NO, d->copNo);
+        row_set(&row, SC_GUID, d->guid);
+        row_set(&row, SC_APP_TYPE, d->appType);
+        row_payload(&row, r, sha);
+        row_set(&row, SC_STATUS_CODE, status);
+        row_set(&row, SC_RULES_VERSION, r->decision->rules_version);
+        row_set(&row, SC_REASONS, reasons);
+        row_set(&row, SC_DECL, decl_text);
+        sb_row(b, &row);
+        rc = 0;
+    }
+    free(decl_text);
+    free(reasons);
+    return rc;
 }
 
-/* A warehouse scan: the decoded fields apply_batch reads, plus the raw value (kept in
- * customs.warehouse_scans) and its SHA-256. */
-static struct json_object *batch_scan(const struct batch_record *r)
+/* A warehouse scan: the decoded fields apply_batch reads, the raw value and its SHA-256. */
+static int stage_scan(struct stage_buf *b, const struct batch_record *r, size_t seq)
 {
     const struct warehouse_scan *sc = r->scan;
     const char *key = sc->logisticsNo ? sc->logisticsNo : r->key;
-    char sha[65];
+    char seqbuf[24], partbuf[16], offbuf[24], tsbuf[40], sha[65];
+    struct stage_row row;
 
     if (!json_strict_text(r->value, r->value_len)) /* as for declarations: a caller bug */
-        return batch_quarantine(r, key, BATCH_NOT_TEXT);
+        return stage_quarantine(b, r, seq, key, BATCH_NOT_TEXT);
     if (sha256_hex(r->value, r->value_len, sha) != 0)
-        return NULL;
-    struct json_object *o = batch_record_start("scan", r);
-    if (!o)
-        return NULL;
-    if (batch_add_string(o, "logisticsNo", key) ||
-        batch_add_string(o, "scan", scan_kind_name(sc->kind)) ||
-        batch_add_string(o, "scannedAt", sc->scanned_at) ||
-        batch_add_string(o, "loctNo", sc->loctNo) ||
-        batch_add_string(o, "totalPackageNo", sc->totalPackageNo) ||
-        batch_add_string(o, "sha256", sha) || batch_add_payload(o, r)) {
-        json_object_put(o);
-        return NULL;
-    }
-    return o;
+        return -1;
+    row_start(&row, "scan", r, seq, seqbuf, partbuf, offbuf, tsbuf);
+    row_set(&row, SC_LOGISTICS_NO, key);
+    row_set(&row, SC_SCAN, scan_kind_name(sc->kind));
+    row_set(&row, SC_SCANNED_AT, sc->scanned_at);
+    row_set(&row, SC_LOCT_NO, sc->loctNo);
+    row_set(&row, SC_TOTAL_PACKAGE_NO, sc->totalPackageNo);
+    row_payload(&row, r, sha);
+    sb_row(b, &row);
+    return 0;
 }
 
 /* The problems of a rejected document as reasons: [{"rule_id": "CEB303-FORMAT", "action":
@@ -270,22 +447,20 @@ static struct json_object *batch_document_reasons(const struct document *doc)
 }
 
 /* An order, waybill or payment: its fields, the raw value, and 120 or 100 with reasons. */
-static struct json_object *batch_doc(const struct batch_record *r)
+static int stage_document(struct stage_buf *b, const struct batch_record *r, size_t seq)
 {
     const struct document *doc = r->doc;
     const struct doc_spec *sp = doc->spec;
-    char sha[65];
+    char seqbuf[24], partbuf[16], offbuf[24], tsbuf[40], sha[65];
+    struct stage_row row;
 
     if (!json_strict_text(r->value, r->value_len)) /* as for declarations: a caller bug */
-        return batch_quarantine(r, NULL, BATCH_NOT_TEXT);
+        return stage_quarantine(b, r, seq, NULL, BATCH_NOT_TEXT);
     if (sha256_hex(r->value, r->value_len, sha) != 0)
-        return NULL;
-    struct json_object *o = batch_record_start(sp->name, r);
-    if (!o)
-        return NULL;
+        return -1;
     struct json_object *fields = json_object_new_object();
-    if (batch_add(o, "doc", fields))
-        goto fail;
+    if (!fields)
+        return -1;
     if (sp->lines_name) {
         struct json_object *lines = json_object_new_array_ext((int)doc->n_lines);
         if (batch_add(fields, "items", lines))
@@ -301,15 +476,27 @@ static struct json_object *batch_doc(const struct batch_record *r)
                 goto fail;
         }
     }
-    if (batch_add_fields(fields, doc->head, sp->head, sp->n_head) ||
-        batch_add_string(o, "sha256", sha) || batch_add_payload(o, r) ||
-        batch_add(o, "status_code", json_object_new_int(doc->n_problems ? 100 : 120)) ||
-        (doc->n_problems && batch_add(o, "reasons", batch_document_reasons(doc))))
+    if (batch_add_fields(fields, doc->head, sp->head, sp->n_head))
         goto fail;
-    return o;
+    char *doc_text = batch_json_text(fields);
+    char *reasons =
+        batch_json_text(doc->n_problems ? batch_document_reasons(doc) : json_object_new_array());
+    int rc = -1;
+    if (doc_text && reasons) {
+        row_start(&row, sp->name, r, seq, seqbuf, partbuf, offbuf, tsbuf);
+        row_payload(&row, r, sha);
+        row_set(&row, SC_STATUS_CODE, doc->n_problems ? "100" : "120");
+        row_set(&row, SC_REASONS, reasons);
+        row_set(&row, SC_DECL, doc_text);
+        sb_row(b, &row);
+        rc = 0;
+    }
+    free(doc_text);
+    free(reasons);
+    return rc;
 fail:
-    json_object_put(o);
-    return NULL;
+    json_object_put(fields);
+    return -1;
 }
 
 /* A caller bug in a record (batch.h), or NULL when the record is well-formed. */
@@ -327,20 +514,49 @@ static const char *batch_record_bug(const struct batch_record *r)
     return NULL;
 }
 
-/* One record of the document; NULL when out of memory. */
-static struct json_object *batch_record(const struct batch_record *r)
+/* One record's row (seq: its 1-based position); -1 when out of memory. */
+static int stage_record(struct stage_buf *b, const struct batch_record *r, size_t seq)
 {
     switch (r->kind) {
     case BATCH_DECLARATION:
-        return batch_declaration(r);
+        return stage_declaration(b, r, seq);
     case BATCH_SCAN:
-        return batch_scan(r);
+        return stage_scan(b, r, seq);
     case BATCH_DOCUMENT:
-        return batch_doc(r);
+        return stage_document(b, r, seq);
     case BATCH_QUARANTINE:
         break;
     }
-    return batch_quarantine(r, r->key, r->reason ? r->reason : "unknown");
+    return stage_quarantine(b, r, seq, r->key, r->reason ? r->reason : "unknown");
+}
+
+int batch_stage_rows(const struct batch_record *records, size_t n_records, char **rows, size_t *len,
+                     char *err, size_t errlen)
+{
+    *rows = NULL;
+    *len = 0;
+    for (size_t i = 0; i < n_records; i++) {
+        const char *bug = batch_record_bug(&records[i]);
+        if (bug) {
+            snprintf(err, errlen, "%s", bug);
+            return -1;
+        }
+    }
+    struct stage_buf b = {0};
+    sb_reserve(&b, 1); /* a batch without records is "" */
+    for (size_t i = 0; i < n_records && !b.oom; i++) {
+        if (stage_record(&b, &records[i], i + 1) < 0)
+            b.oom = true;
+    }
+    if (b.oom) {
+        free(b.p);
+        snprintf(err, errlen, "out of memory building the batch");
+        return -1;
+    }
+    b.p[b.len] = '\0'; /* sb_reserve kept a byte for it: cap > len */
+    *rows = b.p;
+    *len = b.len;
+    return 0;
 }
 
 /* The offset fences: [{"topic", "partition", "expected", "next"}]. */
@@ -362,58 +578,27 @@ static int batch_add_offsets(struct json_object *offs, const struct batch_offset
     return 0;
 }
 
-char *batch_document(const struct batch_record *records, size_t n_records,
-                     const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
-                     const char *topic_receipts, char *err, size_t errlen)
+char *batch_fences(const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
+                   const char *topic_receipts, char *err, size_t errlen)
 {
-    if (n_records > INT_MAX || n_offsets > INT_MAX) {
+    if (n_offsets > INT_MAX) {
         snprintf(err, errlen, "batch too large");
         return NULL;
     }
-    for (size_t i = 0; i < n_records; i++) {
-        const char *bug = batch_record_bug(&records[i]);
-        if (bug) {
-            snprintf(err, errlen, "%s", bug);
-            return NULL;
-        }
-    }
-
-    const char *oom = "out of memory building the batch";
-    char *text = NULL;
     struct json_object *root = json_object_new_object();
     struct json_object *offs = json_object_new_array_ext((int)n_offsets);
-    struct json_object *recs = json_object_new_array_ext((int)n_records);
-    if (!root || !offs || !recs) {
+    if (!root)
         json_object_put(offs);
-        json_object_put(recs);
-        goto out;
+    if (!root || batch_add(root, "offsets", offs) || batch_add_offsets(offs, offsets, n_offsets) ||
+        batch_add_string(root, "topic_events", topic_events) ||
+        batch_add_string(root, "topic_receipts", topic_receipts)) {
+        json_object_put(root);
+        snprintf(err, errlen, "out of memory building the batch");
+        return NULL;
     }
-    if (batch_add(root, "offsets", offs)) {
-        json_object_put(recs);
-        goto out;
-    }
-    if (batch_add(root, "records", recs) || batch_add_string(root, "topic_events", topic_events) ||
-        batch_add_string(root, "topic_receipts", topic_receipts) ||
-        batch_add_offsets(offs, offsets, n_offsets))
-        goto out;
-    for (size_t i = 0; i < n_records; i++) {
-        struct json_object *o = batch_record(&records[i]);
-        if (!o)
-            goto out;
-        if (json_object_array_add(recs, o)) {
-            json_object_put(o);
-            goto out;
-        }
-    }
-    oom = "out of memory serialising the batch";
-    const char *s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
-    if (s)
-        text = strdup(s);
-out:
-    json_object_put(root); /* s belonged to root */
+    char *text = batch_json_text(root);
     if (!text)
-        snprintf(err, errlen, "%s", oom);
+        snprintf(err, errlen, "out of memory serialising the batch");
     return text;
 }
 

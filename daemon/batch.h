@@ -1,13 +1,19 @@
 /*
- * batch.h - the batch document: one consumed Kafka batch (decided declarations, warehouse
- * scans, records that could not be decoded, and the offset fence of every partition the
- * batch covers) as the JSON text that customs.apply_batch(group text, batch jsonb) applies
- * in one transaction (sql/), and the counts it answers with. Pure: no I/O, no database;
- * store.h sends the document and hands back the counts.
+ * batch.h - one consumed Kafka batch as the database applies it (decided declarations,
+ * warehouse scans, orders, waybills and payments, records that could not be decoded, and
+ * the offset fence of every partition the batch covers), and the counts and per-record
+ * report it answers with. Pure: no I/O, no database; store.h sends the batch and hands
+ * back the answer.
  *
- * This header is the C side's definition of the format; the SQL function reads the same
- * keys. The document is one JSON object (UTF-8, no insignificant whitespace, "/" not
- * escaped); a member whose value is absent is left out, which the SQL side reads as NULL.
+ * This header is the C side's definition of the format; the SQL functions
+ * (sql/repeatable/60_apply_batch.sql) read the same columns and keys. customsd sends a
+ * batch in two parts, in one transaction:
+ *
+ *   1. its records, one row each, staged by
+ *        SELECT customs.apply_batch_stage_open();
+ *        COPY BATCH_STAGE_TABLE (BATCH_STAGE_COLUMNS) FROM STDIN    -- text format
+ *      (batch_stage_rows: the rows, in consumption order; seq = 1-based position);
+ *   2. SELECT customs.apply_batch_staged(group, FENCES), FENCES (batch_fences):
  *
  *   {
  *     "offsets": [                          -- one per partition the batch covers
@@ -16,77 +22,78 @@
  *        "expected": 41,                    -- next offset stored when the batch started,
  *                                           -- -1 = no row yet (the partition's first batch)
  *        "next": 44}],                      -- next offset after the batch: last offset + 1
- *     "records": [ RECORD, ... ],           -- in consumption order
  *     "topic_events": "mishan.warehouse.events",   -- topic of the warehouse event outbox rows
  *     "topic_receipts": "customs.receipts"         -- topic of the declarer receipt rows
  *   }
  *
- * Every RECORD starts with
- *     "kind": "declaration" | "quarantine" | "scan" | "order" | "waybill" | "payment",
- *     "topic": "...", "partition": 0, "offset": 41,   -- where it was consumed (integers)
- *     "timestamp_ms": 1715480000000                   -- Kafka record timestamp, milliseconds
- *                                                     -- since the Unix epoch; -1 = none
- * followed by, for each kind:
+ * The same batch can be given as one JSON document (FENCES plus "records": [RECORD, ...],
+ * each record an object whose keys are given below), to customs.apply_batch(group,
+ * document): the form for psql and the tests; customsd does not build it.
+ *
+ * Every row (RECORD) starts with
+ *   seq              bigint   position in the batch, 1-based  (JSON: array order)
+ *   kind             "declaration" | "quarantine" | "scan" | "order" | "waybill" | "payment"
+ *   topic, partition, "offset"   where it was consumed          (JSON: "offset")
+ *   ts               the Kafka record timestamp, "2024-05-12 02:30:00.123+00"; NULL = none
+ *                    (JSON: "timestamp_ms", milliseconds since the Unix epoch, -1 = none)
+ * followed by, for each kind (columns not named are NULL; JSON key in brackets when it
+ * differs):
  *
  *   declaration (BATCH_DECLARATION, a decoded and decided CEB603 declaration)
- *     "decl": {"items": [ITEM, ...], HEAD...},   -- the COLUMN fields of declaration.h, by
- *                                                -- their CEB603 names, in table order:
- *                                                -- strings as strings, decimals (N19,5) as
- *                                                -- strings in decimal_format's canonical
- *                                                -- form ("1.35", "0", "-0.5"), packNo and
- *                                                -- gnum as integers; absent fields left out
- *     "logisticsNo": "YL...",                    -- the key (decl's, else the record key)
- *     "sha256": "<lowercase hex SHA-256 of the raw value>",
- *     "payload": "<the raw value as a JSON string>",
- *     "status_code": 399,                        -- the decision: 100 | 300 | 399 | 500
- *     "rules_version": "<SHA-256 hex of the rule set>",
- *     "reasons": [{"rule_id": "...", "action": "reject" | "review" | "inspect" | "flag",
- *                  "severity": "low" | "medium" | "high" | "critical",
- *                  "message": "...",                -- English, as logged
- *                  "message_zh": "...",             -- the rule's message_zh, when it has
- *                                                   -- one (the receipt's returnInfo)
- *                  "value": "263.31 EUR"}]       -- only when the rule computed a value
+ *     decl           {"items": [ITEM, ...], HEAD...}  -- the COLUMN fields of declaration.h,
+ *                                    by their CEB603 names, in table order: strings as
+ *                                    strings, decimals (N19,5) as strings in
+ *                                    decimal_format's canonical form ("1.35", "0", "-0.5"),
+ *                                    packNo and gnum as integers; absent fields left out
+ *     logistics_no   the key (decl's, else the record key)          ["logisticsNo"]
+ *     cop_no, guid, app_type   decl's copNo, guid, appType (JSON: read from "decl")
+ *     sha256         lowercase hex SHA-256 of the raw value
+ *     payload        the raw value, as text                         [a JSON string]
+ *     status_code    the decision: 1 | 100 | 120 | 300 | 399 | 500
+ *     rules_version  SHA-256 hex of the rule set
+ *     reasons        [{"rule_id": "...", "action": "reject" | "review" | "inspect" | "flag",
+ *                      "severity": "low" | "medium" | "high" | "critical",
+ *                      "message": "...",                -- English, as logged
+ *                      "message_zh": "...",             -- the rule's message_zh, when it
+ *                                                       -- has one (the receipt's returnInfo)
+ *                      "value": "263.31 EUR"}]          -- only when the rule computed one
  *
  *   scan (BATCH_SCAN, a decoded warehouse scan, scan.h)
- *     "logisticsNo": "YL...",                    -- the scan's, else the record key
- *     "scan": "arrival" | "departure",
- *     "scannedAt": "2024-05-12T10:30:00+08:00",  -- ISO 8601 with its offset
- *     "loctNo": "1900W00001",                    -- left out when absent
- *     "totalPackageNo": "...",                   -- left out when absent
- *     "sha256": "<lowercase hex SHA-256 of the raw value>",
- *     "payload": "<the raw value as a JSON string>"
+ *     logistics_no   the scan's, else the record key                ["logisticsNo"]
+ *     scan           "arrival" | "departure"
+ *     scanned_at_text  "2024-05-12T10:30:00+08:00", ISO 8601 with its offset ["scannedAt"]
+ *     loct_no, total_package_no   NULL when absent                  ["loctNo", ...]
+ *     sha256, payload   as for a declaration
  *
  *   order | waybill | payment (BATCH_DOCUMENT, a decoded CEB303, CEB505 or CEB403, documents.h)
- *     "doc": {"items": [LINE, ...], HEAD...},    -- its fields (documents.h tables), by CEB
- *                                                -- name, as "decl" (absent ones left out);
- *                                                -- "items" for an order only
- *     "sha256": "<lowercase hex SHA-256 of the raw value>",
- *     "payload": "<the raw value as a JSON string>",
- *     "status_code": 120 | 100,                  -- 120 well-formed: stored; 100 rejected
- *                                                -- for its format (a receipt is sent)
- *     "reasons": [...]                           -- 100 only: one per problem, as above,
- *                                                -- rule_id "CEB303-FORMAT" (CEB505-,
- *                                                -- CEB403-), action "reject"
+ *     decl           {"items": [LINE, ...], HEAD...}  -- its fields (documents.h tables), by
+ *                                    CEB name, as for a declaration; "items" for an order
+ *                                    only                           ["doc"]
+ *     sha256, payload   as for a declaration
+ *     status_code    120 well-formed: stored; 100 rejected for its format (a receipt is sent)
+ *     reasons        [] for 120; for 100 one per problem, as above, rule_id "CEB303-FORMAT"
+ *                    (CEB505-, CEB403-), action "reject"
  *
  *   quarantine (BATCH_QUARANTINE, a record kept byte-exact because it could not be decoded)
- *     "raw_b64": "<base64 of the raw value>",    -- RFC 4648 with padding; "" when empty
- *     "reason": "invalid JSON at byte 17: ...",  -- why; "unknown" when none was given
- *     "logisticsNo": "YL..."                     -- only when it could be read (a receipt
- *                                                -- then goes to the sender)
+ *     raw            the raw value, bytea ("\x00ff...")      ["raw_b64": RFC 4648 base64]
+ *     reason         why: "invalid JSON at byte 17: ..."; "unknown" when none was given
+ *     logistics_no   only when it could be read (a receipt then goes to the sender); kept
+ *                    only if it can be a logisticsNo (C..80)        ["logisticsNo"]
  *
- * A declaration or scan whose raw value is not storable as text (invalid UTF-8 or a NUL
- * byte; the decoders let none through) goes as a quarantine record with the reason
+ * A declaration, scan or document whose raw value is not storable as text (invalid UTF-8
+ * or a NUL byte; the decoders let none through) goes as a quarantine row with the reason
  * "record value is not storable text (NUL byte or invalid UTF-8)" and its logisticsNo,
  * rather than stall its partition.
  *
- * apply_batch answers with one JSON object, read by batch_answer_parse: the counts
+ * apply_batch_staged (and apply_batch) answers with one JSON object, read by batch_answer_parse:
+ * the counts
  *   {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
  *    "cancellations", "refused", "scans", "pending_scans"} (see struct batch_result)
  * and, only when the batch had orders, waybills or payments, {"documents",
  * "document_duplicates", "documents_rejected"} (stored as a new version, sent again, rejected),
  * and the per-record report of what was recorded (struct batch_outcome):
  *   "outcomes": "AAXAM...",          -- exactly one ASCII letter per record of the batch, in
- *                                    -- batch order (the document's "records"):
+ *                                    -- batch order (the rows' seq, the document's "records"):
  *       A  new declaration recorded, with the status of its decision (status_code sent;
  *          1 saved for appStatus 1: no decision, one receipt 1)
  *       D  duplicate: a declaration with the bytes of a stored version, or a scan sent
@@ -231,20 +238,35 @@ struct batch_report {
     size_t n_earlier; /* out: earlier scans reported; only the first earlier_cap are kept */
 };
 
+/* The stage table and the columns batch_stage_rows fills, in its order (the COPY list). */
+#define BATCH_STAGE_TABLE "pg_temp.customs_apply_stage_v4"
+#define BATCH_STAGE_COLUMNS                                                                        \
+    "seq, kind, topic, partition, \"offset\", ts, logistics_no, cop_no, guid, app_type, "          \
+    "sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan, "              \
+    "scanned_at_text, loct_no, total_package_no"
+
 /*
- * Build the batch document of `n_records` records and `n_offsets` offset fences, with the
- * outbox topics `topic_events` and `topic_receipts` (left out when NULL, which apply_batch
- * refuses as a malformed batch, CS002: store.c always passes both).
- * Returns the document as a malloc'd NUL-terminated string (the caller frees it), or NULL
- * with err set: "batch too large" (more than INT_MAX records or offsets), "record without
- * topic or value", "declaration record without declaration or decision", "scan record
- * without scan, scannedAt or logisticsNo" (caller bugs: nothing is built), or "out of
- * memory building the batch" / "out of memory serialising the batch". A document record
- * without its document is the caller bug "document record without document".
+ * The rows of `n_records` records for COPY BATCH_STAGE_TABLE (BATCH_STAGE_COLUMNS) FROM
+ * STDIN, text format: one line per record (columns tab-separated, NULL as \N, backslash,
+ * newline, carriage return and tab escaped), in order. Returns 0 with *rows (malloc'd,
+ * NUL-terminated, "" for no records; the caller frees it) and *len its bytes, or -1 with
+ * *rows NULL and err set: "record without topic or value", "declaration record without
+ * declaration or decision", "scan record without scan, scannedAt or logisticsNo",
+ * "document record without document" (caller bugs: nothing is built) or "out of memory
+ * building the batch".
  */
-char *batch_document(const struct batch_record *records, size_t n_records,
-                     const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
-                     const char *topic_receipts, char *err, size_t errlen)
+int batch_stage_rows(const struct batch_record *records, size_t n_records, char **rows, size_t *len,
+                     char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/*
+ * The FENCES document of `n_offsets` offset fences with the outbox topics `topic_events`
+ * and `topic_receipts` (left out when NULL, which apply_batch_staged refuses as a
+ * malformed batch, CS002: store.c always passes both). Returns it malloc'd (the caller
+ * frees it), or NULL with err set: "batch too large" (more than INT_MAX fences), "out of
+ * memory building the batch" / "out of memory serialising the batch".
+ */
+char *batch_fences(const struct batch_offset *offsets, size_t n_offsets, const char *topic_events,
+                   const char *topic_receipts, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
 /*
@@ -279,7 +301,7 @@ int batch_answer_parse(const char *text, size_t n_records, struct batch_result *
 char batch_outcome_letter(enum batch_outcome_code code);
 
 /*
- * A decision's reasons as the batch document sends them: a new json-c array
+ * A decision's reasons as the staged rows send them: a new json-c array
  * [{"rule_id", "action", "severity", "message", "message_zh"?, "value"?}] (the caller
  * puts it), or NULL when out of memory. Also the reasons of matching's decisions.
  */

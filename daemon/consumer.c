@@ -59,9 +59,9 @@ struct batchbuf {
     size_t n_offsets;                   /* in flight: its fences */
     bool txn;                           /* in flight: inside store_begin (pre-check 19) */
     int64_t start_ms;                   /* in flight: when its transaction began */
-    struct batch_offset *pre;           /* prebuild: fences expected when it is sent */
-    size_t n_pre;
-    char *doc;      /* prebuild: its batch document, built while the one before was applied */
+    char *rows;      /* prebuild: the staged rows of its first rows_n records, built while */
+    size_t rows_len; /* the batch before was applied (rows_len bytes) */
+    size_t rows_n;
     char err[1024]; /* apply_send's error, for apply_done */
     /* Committed, its report (stats, metrics, log lines) left for after the next send. */
     bool defer;   /* apply_done may leave the report of the whole batch */
@@ -396,8 +396,7 @@ int consumer_new(const struct config *cfg, const struct rules *rules, struct con
         b->outcomes = calloc(p->cap, sizeof(*b->outcomes));
         b->earlier = calloc(p->cap, sizeof(*b->earlier));
         b->fences = calloc(p->cap, sizeof(*b->fences));
-        b->pre = calloc(p->cap, sizeof(*b->pre));
-        nomem |= !b->slots || !b->records || !b->outcomes || !b->earlier || !b->fences || !b->pre;
+        nomem |= !b->slots || !b->records || !b->outcomes || !b->earlier || !b->fences;
     }
     p->cur = &p->buf[0];
     p->positions = positions_new();
@@ -533,8 +532,8 @@ static void slots_clear(struct batchbuf *b)
     for (size_t i = 0; i < b->n; i++)
         consumer_slot_clear(&b->slots[i]);
     b->n = 0;
-    free(b->doc);
-    b->doc = NULL;
+    free(b->rows);
+    b->rows = NULL;
 }
 
 /* Drop the batch being collected: its records are re-read from the stored offsets. */
@@ -590,46 +589,30 @@ static void unique_decided(void *ctx, size_t i, struct decision *dec)
 }
 
 /*
- * While the batch in flight is applied: build the document of the batch collected
- * (b->doc), fenced where the batch in flight will end (its `next` for the partitions they
- * share). apply_send uses it when the fences and decisions turn out the same (the batch in
- * flight committed whole or split, pre-check 19 changed no decision), else builds anew.
+ * While the batch in flight is applied: build the staged rows of the batch collected
+ * (b->rows). apply_send uses them when the decisions turn out the same (pre-check 19
+ * changed none) and the batch goes whole, else builds them anew.
  */
-static void prebuild(struct consumer *p, struct batchbuf *b, const struct batchbuf *fly)
+static void prebuild(struct batchbuf *b)
 {
     char why[256];
-    size_t n = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        const struct batch_record *r = &b->records[i];
-        if (positions_fence_add(p->positions, b->pre, &n, r->topic, r->partition, r->offset) < 0)
-            return;
-    }
-    for (size_t k = 0; k < n; k++) {
-        for (size_t j = 0; j < fly->n_offsets; j++) {
-            if (fly->fences[j].partition == b->pre[k].partition &&
-                strcmp(fly->fences[j].topic, b->pre[k].topic) == 0)
-                b->pre[k].expected = fly->fences[j].next;
-        }
-    }
-    b->n_pre = n;
-    b->doc = batch_document(b->records, b->n, b->pre, n, p->cfg->topic_events,
-                            p->cfg->topic_receipts, why, sizeof(why));
+    free(b->rows);
+    b->rows_n = b->n;
+    if (batch_stage_rows(b->records, b->n, &b->rows, &b->rows_len, why, sizeof(why)) < 0)
+        b->rows = NULL;
 }
 
-/* The prebuilt document of b when it is still right for records[lo, hi), else NULL
- * (freed). Either way b->doc is NULL after. */
+/* The prebuilt rows of b when they are still right for records[lo, hi), else NULL (freed).
+ * Either way b->rows is NULL after. */
 static char *prebuilt(struct batchbuf *b, size_t lo, size_t hi, bool changed)
 {
-    char *doc = b->doc;
-    b->doc = NULL;
-    bool same = doc && !changed && lo == 0 && hi == b->n && b->n_pre == b->n_offsets;
-    for (size_t k = 0; same && k < b->n_offsets; k++)
-        same = b->pre[k].partition == b->fences[k].partition &&
-               b->pre[k].expected == b->fences[k].expected && b->pre[k].next == b->fences[k].next &&
-               strcmp(b->pre[k].topic, b->fences[k].topic) == 0;
-    if (!same)
-        free(doc);
-    return same ? doc : NULL;
+    char *rows = b->rows;
+    b->rows = NULL;
+    if (rows && (changed || lo != 0 || hi != b->rows_n)) {
+        free(rows);
+        rows = NULL;
+    }
+    return rows;
 }
 
 #define APPLY_DROPPED 1 /* apply_send: not a store code */
@@ -659,10 +642,15 @@ static int apply_send(struct consumer *p, struct batchbuf *b, size_t lo, size_t 
     struct redecided rd = {b->slots + lo, false};
     int rc = consumer_unique_decide(p->store, p->rules, p->unique, b->records + lo, n,
                                     unique_decided, &rd, txn, err, errlen);
-    char *doc = prebuilt(b, lo, hi, rd.changed);
-    if (rc == STORE_OK && doc)
-        return store_apply_batch_send_document(p->store, p->cfg->group_id, doc, err, errlen);
-    free(doc);
+    char *rows = prebuilt(b, lo, hi, rd.changed);
+    if (rc == STORE_OK && !*txn) { /* the rows are staged in the batch's transaction */
+        rc = store_begin(p->store, err, errlen);
+        *txn = rc == STORE_OK;
+    }
+    if (rc == STORE_OK && rows)
+        return store_apply_batch_send_rows(p->store, p->cfg->group_id, rows, b->rows_len, b->fences,
+                                           b->n_offsets, err, errlen);
+    free(rows);
     if (rc == STORE_OK)
         rc = store_apply_batch_send(p->store, p->cfg->group_id, b->records + lo, n, b->fences,
                                     b->n_offsets, err, errlen);
@@ -1089,7 +1077,7 @@ static int step(struct consumer *p)
     if (c < 0)
         return -1;
     if (c == 0 && p->fly && p->cur->n > 0)
-        prebuild(p, p->cur, p->fly);
+        prebuild(p->cur);
     done += finish_batch(p, true); /* the connection is free for the next one */
     if (c > 0 || p->need_reposition || p->db_down)
         return done;
@@ -1190,8 +1178,7 @@ void consumer_free(struct consumer *p)
         free(p->buf[k].outcomes);
         free(p->buf[k].earlier);
         free(p->buf[k].fences);
-        free(p->buf[k].pre);
-        free(p->buf[k].doc);
+        free(p->buf[k].rows);
     }
     free(p);
 }

@@ -1,11 +1,13 @@
 /*
  * store.c - the PostgreSQL adapter (libpq), see store.h.
  *
- * A batch becomes one JSON document (batch.h builds it; the format is described there) and
- * one call of the prepared statement `SELECT customs.apply_batch($1, $2::jsonb)`, which
- * runs as a single-statement implicit transaction: everything of the batch commits
- * together or nothing does, and the whole batch costs one round trip. The set-based work
- * (classification, inserts, outbox) happens in SQL.
+ * A batch goes in one transaction as its records staged by COPY into a session temp table
+ * (batch.h builds the rows; the format is described there) and one call of the prepared
+ * statement `SELECT customs.apply_batch_staged($1, $2::jsonb)` with its fences: everything
+ * of the batch commits together or nothing does. COPY, not one JSON document of the whole
+ * batch: PostgreSQL then parses no document of several MB at bind and decomposes no JSON
+ * array into rows (docs/PERFORMANCE.md, fifth round). The set-based work (classification,
+ * inserts, outbox) happens in SQL.
  */
 #include "store.h"
 
@@ -56,6 +58,13 @@ struct store {
     bool relay_locked; /* this session holds the relay advisory lock */
     bool in_txn;       /* store_begin'd: no reconnect until store_finish */
     bool sent;         /* store_apply_batch_send'd: its result is still to be read */
+    /* Of the batch sent: its rows are staged by COPY, whose result is still to come
+     * (apply_batch_staged not sent yet: `fences` and `group` kept for it); or the COPY
+     * failed and `failed` is its result, for store_apply_batch_wait. */
+    bool staging;
+    char *fences;
+    const char *group;
+    PGresult *failed;
 
     /* Guarded by store_registry_lock: what store_interrupt_all needs from another thread. */
     struct store *next; /* in store_registry */
@@ -75,7 +84,7 @@ static const struct {
     const char *sql;
     int nparams;
 } store_statements[] = {
-    {"store_apply_batch", "SELECT customs.apply_batch($1, $2::jsonb)", 2},
+    {"store_apply_batch", "SELECT customs.apply_batch_staged($1, $2::jsonb)", 2},
     {"store_unique_holders", "SELECT customs.unique_holders($1::jsonb)::text", 1},
     {"store_matching_due", "SELECT customs.matching_due($1::integer, $2::integer)::text", 2},
     {"store_matching_apply", "SELECT customs.matching_apply($1::jsonb)::text", 1},
@@ -213,6 +222,17 @@ static void store_busy(struct store *s, bool busy)
     pthread_mutex_unlock(&store_registry_lock);
 }
 
+/* Nothing sent any more (store_apply_batch_send's state dropped). */
+static void store_batch_reset(struct store *s)
+{
+    s->sent = false;
+    s->staging = false;
+    free(s->fences);
+    s->fences = NULL;
+    PQclear(s->failed);
+    s->failed = NULL;
+}
+
 /* Close the connection (NULL-safe); the cancel object goes first, under the lock. */
 static void store_disconnect(struct store *s)
 {
@@ -223,7 +243,7 @@ static void store_disconnect(struct store *s)
     pthread_mutex_unlock(&store_registry_lock);
     PQfinish(s->conn);
     s->conn = NULL;
-    s->sent = false;
+    store_batch_reset(s);
 }
 
 /*
@@ -565,44 +585,130 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
 
 /* --- batch ------------------------------------------------------------------------------ */
 
+/* The statement that opens the stage table and starts the COPY of a batch's rows, and the
+ * size of the pieces the rows go in. */
+#define STORE_COPY_CHUNK ((size_t)1 << 20)
+static const char store_stage_sql[] =
+    "SELECT customs.apply_batch_stage_open(); COPY " BATCH_STAGE_TABLE " (" BATCH_STAGE_COLUMNS
+    ") FROM STDIN";
+
 int store_apply_batch_send(struct store *s, const char *group, const struct batch_record *records,
                            size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
                            char *err, size_t errlen)
 {
     char why[256];
-    char *text = batch_document(records, n_records, offsets, n_offsets, s->topic_events,
-                                s->topic_receipts, why, sizeof(why));
-    if (!text) {
+    char *rows;
+    size_t len;
+    if (batch_stage_rows(records, n_records, &rows, &len, why, sizeof(why)) < 0) {
         store_set_error(err, errlen, "applying a batch", why);
         return STORE_ERROR;
     }
-    return store_apply_batch_send_document(s, group, text, err, errlen);
+    return store_apply_batch_send_rows(s, group, rows, len, offsets, n_offsets, err, errlen);
 }
 
-int store_apply_batch_send_document(struct store *s, const char *group, char *text, char *err,
-                                    size_t errlen)
+int store_apply_batch_send_rows(struct store *s, const char *group, char *rows, size_t len,
+                                const struct batch_offset *offsets, size_t n_offsets, char *err,
+                                size_t errlen)
 {
-    if (store_reconnect(s, err, errlen) != STORE_OK) {
-        free(text);
+    char why[256];
+    char *fences =
+        batch_fences(offsets, n_offsets, s->topic_events, s->topic_receipts, why, sizeof(why));
+    if (!fences) {
+        free(rows);
+        store_set_error(err, errlen, "applying a batch", why);
         return STORE_ERROR;
     }
-    const char *values[] = {group, text};
+    if (!s->in_txn) {
+        free(rows);
+        free(fences);
+        store_set_error(err, errlen, "applying a batch", "not in a transaction");
+        return STORE_ERROR;
+    }
+    int rc = store_reconnect(s, err, errlen);
+    if (rc != STORE_OK) {
+        free(rows);
+        free(fences);
+        return rc;
+    }
     store_busy(s, true); /* until store_apply_batch_wait: the call is open */
-    int sent = PQsendQueryPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0);
-    free(text);
-    if (!sent) {
+    /* The stage table opened and the COPY started: one round trip, then the rows go. */
+    PGresult *r = NULL;
+    if (PQsendQuery(s->conn, store_stage_sql)) {
+        for (PGresult *x; (x = PQgetResult(s->conn));) {
+            ExecStatusType st = PQresultStatus(x);
+            if (st == PGRES_COPY_IN) {
+                PQclear(x);
+                break;
+            }
+            if (st != PGRES_TUPLES_OK && !r) {
+                r = x; /* the first failure; the results up to the end are read */
+                continue;
+            }
+            PQclear(x);
+        }
+        for (size_t off = 0; !r && off < len; off += STORE_COPY_CHUNK) {
+            size_t n = len - off < STORE_COPY_CHUNK ? len - off : STORE_COPY_CHUNK;
+            if (PQputCopyData(s->conn, rows + off, (int)n) != 1)
+                r = PQmakeEmptyPGresult(s->conn, PGRES_FATAL_ERROR);
+        }
+        if (!r && PQputCopyEnd(s->conn, NULL) != 1)
+            r = PQmakeEmptyPGresult(s->conn, PGRES_FATAL_ERROR);
+    } else {
+        r = PQmakeEmptyPGresult(s->conn, PGRES_FATAL_ERROR);
+    }
+    free(rows);
+    if (r) {
+        free(fences);
         store_busy(s, false);
-        return store_failure(s, NULL, "applying a batch", err, errlen);
+        rc = store_failure(s, r, "applying a batch", err, errlen);
+        PQclear(r);
+        return rc;
     }
     s->sent = true;
+    s->staging = true;
+    s->fences = fences;
+    s->group = group;
     return STORE_OK;
+}
+
+/*
+ * The COPY of the batch sent: once its result is in (waiting for it when `block`), the
+ * batch itself goes (apply_batch_staged), or the failure is kept in s->failed. Returns
+ * false when the COPY's result is still to come (only when not `block`).
+ */
+static bool store_staged(struct store *s, bool block)
+{
+    while (s->staging) {
+        /* A broken connection makes PQgetResult return at once: no wait then. */
+        if (!block && PQconsumeInput(s->conn) && PQisBusy(s->conn))
+            return false;
+        PGresult *x = PQgetResult(s->conn);
+        if (!x) { /* the COPY's statement is over */
+            s->staging = false;
+            if (!s->failed) {
+                const char *values[] = {s->group, s->fences};
+                if (!PQsendQueryPrepared(s->conn, "store_apply_batch", 2, values, NULL, NULL, 0))
+                    s->failed = PQmakeEmptyPGresult(s->conn, PGRES_FATAL_ERROR);
+            }
+            free(s->fences);
+            s->fences = NULL;
+            break;
+        }
+        if (PQresultStatus(x) != PGRES_COMMAND_OK && !s->failed)
+            s->failed = x;
+        else
+            PQclear(x);
+    }
+    return true;
 }
 
 bool store_apply_batch_ready(struct store *s)
 {
     if (!s->sent)
         return true;
-    return !PQconsumeInput(s->conn) || !PQisBusy(s->conn);
+    if (!store_staged(s, false))
+        return false;
+    return s->failed || !PQconsumeInput(s->conn) || !PQisBusy(s->conn);
 }
 
 int store_apply_batch_wait(struct store *s, size_t n_records, struct batch_result *res,
@@ -621,11 +727,16 @@ int store_apply_batch_wait(struct store *s, size_t n_records, struct batch_resul
         store_set_error(err, errlen, "applying a batch", "no batch was sent");
         return STORE_ERROR;
     }
-    s->sent = false;
-    /* The one result, then NULL: the connection is free again after it. */
-    PGresult *r = PQgetResult(s->conn);
-    for (PGresult *more; (more = PQgetResult(s->conn));)
-        PQclear(more);
+    store_staged(s, true);
+    PGresult *r = s->failed;
+    s->failed = NULL;
+    if (!r) {
+        /* The one result, then NULL: the connection is free again after it. */
+        r = PQgetResult(s->conn);
+        for (PGresult *more; (more = PQgetResult(s->conn));)
+            PQclear(more);
+    }
+    store_batch_reset(s);
     store_busy(s, false);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) {
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
@@ -670,17 +781,21 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
                       struct batch_result *res, struct batch_report *report, char *err,
                       size_t errlen)
 {
-    int rc = store_apply_batch_send(s, group, records, n_records, offsets, n_offsets, err, errlen);
-    if (rc != STORE_OK) {
+    bool own = !s->in_txn; /* the batch's transaction, begun and ended here */
+    int rc = own ? store_begin(s, err, errlen) : STORE_OK;
+    if (rc == STORE_OK)
+        rc = store_apply_batch_send(s, group, records, n_records, offsets, n_offsets, err, errlen);
+    if (rc == STORE_OK) {
+        rc = store_apply_batch_wait(s, n_records, res, report, err, errlen);
+    } else {
         if (res)
             memset(res, 0, sizeof(*res));
         for (size_t i = 0; report && i < n_records; i++)
             report->outcomes[i] = (struct batch_outcome){.code = BATCH_OUT_UNKNOWN, .status = -1};
         if (report)
             report->n_earlier = 0;
-        return rc;
     }
-    return store_apply_batch_wait(s, n_records, res, report, err, errlen);
+    return own ? store_finish(s, rc, err, errlen) : rc;
 }
 
 /* --- transactions around a batch (pre-check 19) ---------------------------------------- */

@@ -124,7 +124,9 @@ int store_load_offsets(struct store *s, const char *group, const char *topic,
  * recorded, not an error. A scan for a logisticsNo not declared yet is kept and applied when the
  * declaration arrives. Semantics: the comments of sql/repeatable/50_scans.sql and
  * 55_amendments.sql.
- * The records and offsets go as the batch document of batch.h; a record batch_document
+ * The records go as the rows of batch.h staged by COPY, the offsets as its fences, in one
+ * transaction: the caller's (store_begin) or, when none is open, one of its own; a record
+ * batch_stage_rows
  * refuses (a caller bug) is STORE_ERROR with "applying a batch: <why>", nothing sent.
  * `group` is the consumer group id. Returns STORE_OK (and fills *res if not NULL, and
  * *report if not NULL: what was recorded for each record and the earlier scans applied,
@@ -142,25 +144,30 @@ int store_apply_batch(struct store *s, const char *group, const struct batch_rec
 
 /*
  * store_apply_batch in two halves, so that the caller can work while the database applies
- * the batch (the consumer collects and decides the next one): store_apply_batch_send builds
- * the batch document and sends it (returns STORE_OK once sent, or STORE_ERROR with err:
- * the document refused, as store_apply_batch, or the connection failed; nothing applied),
- * then store_apply_batch_wait reads its answer, with store_apply_batch's results and
- * return codes (STORE_ERROR "no batch was sent" without a send). Between the two, no other
- * call may use the store but store_apply_batch_ready, which says without waiting whether the
- * answer (or a failure) has arrived, so that the wait will not block (always true when
- * nothing was sent). The call counts as open for store_interrupt_all from the send to the
- * end of the wait. Inside store_begin/store_finish the same as store_apply_batch.
+ * the batch (the consumer collects and decides the next one), inside store_begin /
+ * store_finish: store_apply_batch_send stages the rows (one round trip, then the rows
+ * streamed) and returns (STORE_OK once sent, or STORE_ERROR / STORE_BUSY with err: rows
+ * refused as store_apply_batch says, "not in a transaction", or the connection failed;
+ * nothing applied); the batch itself (apply_batch_staged) is sent as soon as the COPY's
+ * result is in, from store_apply_batch_ready or store_apply_batch_wait. Then
+ * store_apply_batch_wait reads its answer, with store_apply_batch's results and return codes
+ * (STORE_ERROR "no batch was sent" without a send; a row the COPY refused is STORE_REJECTED
+ * like a record the batch refused). Between the two, no other call may use the store but
+ * store_apply_batch_ready, which says without waiting whether the answer (or a failure) has
+ * arrived, so that the wait will not block (always true when nothing was sent). The call
+ * counts as open for store_interrupt_all from the send to the end of the wait.
  */
 int store_apply_batch_send(struct store *s, const char *group, const struct batch_record *records,
                            size_t n_records, const struct batch_offset *offsets, size_t n_offsets,
                            char *err, size_t errlen) __attribute__((warn_unused_result));
 /*
- * store_apply_batch_send with the document built already (batch_document with this store's
- * outbox topics, the caller's `text`, malloc'd: freed here in every case). Same returns.
+ * store_apply_batch_send with the rows built already (batch_stage_rows: `rows`, malloc'd,
+ * `len` bytes; freed here in every case). `group` must stay valid until the wait. Same
+ * returns.
  */
-int store_apply_batch_send_document(struct store *s, const char *group, char *text, char *err,
-                                    size_t errlen) __attribute__((warn_unused_result));
+int store_apply_batch_send_rows(struct store *s, const char *group, char *rows, size_t len,
+                                const struct batch_offset *offsets, size_t n_offsets, char *err,
+                                size_t errlen) __attribute__((warn_unused_result));
 bool store_apply_batch_ready(struct store *s);
 int store_apply_batch_wait(struct store *s, size_t n_records, struct batch_result *res,
                            struct batch_report *report, char *err, size_t errlen)

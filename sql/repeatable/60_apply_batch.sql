@@ -1,8 +1,11 @@
--- 60_apply_batch.sql - customs.apply_batch(), the one call customsd makes per Kafka batch
--- (daemon/store.c), and its steps. Everything a batch writes happens inside it, in the
--- caller's transaction, in this order:
+-- 60_apply_batch.sql - applying one Kafka batch: customsd stages its records by COPY and
+-- calls customs.apply_batch_staged() (daemon/store.c); customs.apply_batch() takes the same
+-- batch as one JSON document (psql, tests). Everything a batch writes happens inside them,
+-- in the caller's transaction, in this order:
+--   2. apply_batch_stage_open  the records, staged in a session temp table (by COPY, or
+--      apply_batch_stage        from the JSON document) ...
 --   1. apply_batch_fence       the offsets of record, fenced on the batch's start offsets
---   2. apply_batch_stage       the records, staged in a session temp table and checked
+--   2. apply_batch_stage_check ... and checked against the fences
 --   3. apply_batch_declare     new declarations (appType 1): rows, items, status history;
 --                              the others are duplicates or conflicts
 --   4. apply_batch_quarantine  undecodable records and conflicting declarations, byte-exact
@@ -14,9 +17,10 @@
 -- Steps 3 to 5 are set-based: a batch of 1000 declarations is a handful of INSERT ... SELECT
 -- statements, not 1000 round trips or a loop per row. Outbox ids follow this order, so a
 -- parcel's first receipt always precedes the receipts of its later changes.
--- The batch document and the answer (counts and the per-record report) are defined in
--- daemon/batch.h (built and read by daemon/batch.c); see also the COMMENT on apply_batch. Both are customsd's interface
--- and change together with daemon/batch.c.
+-- The staged columns, the batch document and the answer (counts and the per-record report)
+-- are defined in daemon/batch.h (built and read by daemon/batch.c); see also the COMMENTs
+-- on apply_batch and apply_batch_staged. They are customsd's interface and change together
+-- with daemon/batch.c.
 
 ---------------------------------------------------------------------------------------------
 -- 1. Offset fences, first: a zombie instance must fail before it writes anything. One
@@ -82,29 +86,34 @@ END;
 $$;
 
 ---------------------------------------------------------------------------------------------
--- 2. Stage the records in the session temp table pg_temp.customs_apply_stage_v3 (created once
---    per session, emptied at commit): later steps classify rows and join on them several
---    times. Then refuse a batch that does not match its own fences or is malformed
---    (SQLSTATE CS002): better loud than a record applied without its offset (or an offset
---    moved past a record).
+-- 2. The records, staged in the session temp table pg_temp.customs_apply_stage_v4 (one row
+--    per record, seq = position in the batch): later steps classify rows and join on them
+--    several times. Two ways in, one table:
+--      customsd   COPY pg_temp.customs_apply_stage_v4 (the columns of daemon/batch.h's
+--                 BATCH_STAGE_COLUMNS) FROM STDIN, after apply_batch_stage_open(), in the
+--                 batch's transaction, then apply_batch_staged(group, fences);
+--      psql/tests apply_batch(group, document): the records of the JSON document (batch.h)
+--                 staged by apply_batch_stage(document), then the same.
+--    apply_batch_stage_check then normalises what both ways leave to it and refuses a batch
+--    that does not match its own fences or is malformed (SQLSTATE CS002): better loud than a
+--    record applied without its offset (or an offset moved past a record).
 --    A session keeps its temp table for its life, also across a migration: when the
 --    columns change, give the table a new name, or a customsd session that staged with the
 --    old function fails on the old table until it reconnects.
 ---------------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION customs.apply_batch_stage(p_batch jsonb)
+CREATE OR REPLACE FUNCTION customs.apply_batch_stage_open()
 RETURNS void
 LANGUAGE plpgsql AS $$
-DECLARE
-    v_bad text;
 BEGIN
-    IF to_regclass('pg_temp.customs_apply_stage_v3') IS NULL THEN
-        CREATE TEMP TABLE customs_apply_stage_v3 (
+    IF to_regclass('pg_temp.customs_apply_stage_v4') IS NULL THEN
+        CREATE TEMP TABLE customs_apply_stage_v4 (
             seq              bigint  NOT NULL, -- position in the batch = consumption order
-            kind             text,             -- declaration | quarantine | scan
+            kind             text,             -- declaration | quarantine | scan | order |
+                                               -- waybill | payment
             topic            text,
             partition        integer,
             "offset"         bigint,
-            ts               timestamptz,
+            ts               timestamptz,      -- the Kafka record's timestamp
             logistics_no     text,
             cop_no           text,
             guid             text,
@@ -113,12 +122,13 @@ BEGIN
             payload          text,
             status_code      integer,
             rules_version    text,
-            reasons          jsonb,
-            decl             jsonb,
+            reasons          jsonb,            -- a JSON array
+            decl             jsonb,            -- the decl / doc object of batch.h
             raw              bytea,
             reason           text,             -- why it is quarantined (step 2, 3)
             scan             text,
-            scanned_at       timestamptz,
+            scanned_at_text  text,             -- scannedAt as sent
+            scanned_at       timestamptz,      -- ... as a time (apply_batch_stage_check)
             loct_no          text,
             total_package_no text,
             -- declarations: new | duplicate | conflict | amended | cancelled | refused;
@@ -132,27 +142,31 @@ BEGIN
         ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
           ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
         -- apply_batch_changes finds a scan's record by where it was consumed, per scan.
-        CREATE INDEX ON pg_temp.customs_apply_stage_v3 (topic, partition, "offset");
+        CREATE INDEX ON pg_temp.customs_apply_stage_v4 (topic, partition, "offset");
     ELSE
-        DELETE FROM pg_temp.customs_apply_stage_v3; -- a second call in one transaction
+        DELETE FROM pg_temp.customs_apply_stage_v4; -- a second batch in one transaction
     END IF;
+END;
+$$;
 
-    INSERT INTO pg_temp.customs_apply_stage_v3
+-- The records of a JSON batch document (batch.h "records"), staged.
+CREATE OR REPLACE FUNCTION customs.apply_batch_stage(p_batch jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM customs.apply_batch_stage_open();
+    INSERT INTO pg_temp.customs_apply_stage_v4
         (seq, kind, topic, partition, "offset", ts, logistics_no, cop_no, guid, app_type,
          sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan,
-         scanned_at, loct_no, total_package_no)
+         scanned_at_text, loct_no, total_package_no)
     SELECT r.seq, r.kind, r.topic, r.partition, r."offset",
            CASE WHEN r.timestamp_ms >= 0
                 THEN 'epoch'::timestamptz + r.timestamp_ms * interval '1 millisecond' END,
-           -- A quarantined record's key is whatever could be read: keep it only when it
-           -- can be a logisticsNo (CEB603 C..80), else there is no one to send a receipt.
-           CASE WHEN r.kind IN ('declaration', 'scan') OR char_length(r."logisticsNo") <= 80
-                THEN nullif(r."logisticsNo", '') END,
-           r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
+           r."logisticsNo", r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
            r.payload, r.status_code, r.rules_version,
            customs.array_or_empty(r.reasons),
            coalesce(r.decl, r.doc), decode(r.raw_b64, 'base64'), r.reason, r.scan,
-           customs.scan_time(r."scannedAt"), r."loctNo", r."totalPackageNo"
+           r."scannedAt", r."loctNo", r."totalPackageNo"
       FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
                AS (kind text, topic text, partition integer, "offset" bigint,
                    timestamp_ms bigint, "logisticsNo" text, sha256 text, payload text,
@@ -163,27 +177,48 @@ BEGIN
            AS r(kind, topic, partition, "offset", timestamp_ms, "logisticsNo", sha256,
                 payload, status_code, rules_version, reasons, decl, raw_b64, reason, scan,
                 "scannedAt", "loctNo", "totalPackageNo", doc, seq);
+END;
+$$;
 
+-- The staged records checked against the batch's fences (p_offsets: the "offsets" array).
+CREATE OR REPLACE FUNCTION customs.apply_batch_stage_check(p_offsets jsonb)
+RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_bad text;
+BEGIN
+    -- A quarantined record's key is whatever could be read: keep it only when it can be a
+    -- logisticsNo (CEB603 C..80), else there is no one to send a receipt. An empty key is
+    -- none.
+    UPDATE pg_temp.customs_apply_stage_v4 s
+       SET logistics_no = NULL
+     WHERE s.logistics_no = ''
+        OR (s.kind NOT IN ('declaration', 'scan') AND char_length(s.logistics_no) > 80);
+    UPDATE pg_temp.customs_apply_stage_v4 s
+       SET scanned_at = customs.scan_time(s.scanned_at_text)
+     WHERE s.kind = 'scan';
     -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
     -- a client other than customsd might): kept in quarantine, not a reason to stall.
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
            reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
      WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
 
     SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
       INTO v_bad
-      FROM pg_temp.customs_apply_stage_v3 s
+      FROM pg_temp.customs_apply_stage_v4 s
      WHERE s.kind IS NULL
         OR s.kind NOT IN ('declaration', 'quarantine', 'scan', 'order', 'waybill', 'payment')
         OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
         OR (s.kind = 'declaration'
             AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
                  OR s.decl IS NULL OR s.status_code IS NULL
+                 OR jsonb_typeof(s.reasons) IS DISTINCT FROM 'array'
                  OR s.status_code NOT IN (1, 100, 120, 300, 399, 500)))
         OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
         OR (s.kind IN ('order', 'waybill', 'payment') -- 58_documents.sql
             AND (s.sha256 IS NULL OR s.payload IS NULL OR s.decl IS NULL
+                 OR jsonb_typeof(s.reasons) IS DISTINCT FROM 'array'
                  OR s.status_code IS NULL OR s.status_code NOT IN (100, 120)))
         OR (s.kind = 'scan'
             AND (s.logistics_no IS NULL OR s.scan IS NULL
@@ -191,7 +226,7 @@ BEGIN
                  OR s.sha256 IS NULL OR s.payload IS NULL))
         OR NOT EXISTS (
                SELECT 1
-                 FROM jsonb_to_recordset(p_batch->'offsets')
+                 FROM jsonb_to_recordset(p_offsets)
                       AS o(topic text, partition integer, expected bigint, next bigint)
                 WHERE o.topic = s.topic AND o.partition = s.partition
                   AND s."offset" < o.next AND (o.expected = -1 OR s."offset" >= o.expected))
@@ -201,7 +236,7 @@ BEGIN
                         'partition''s offset range', v_bad USING ERRCODE = 'CS002';
     END IF;
     SELECT format('%s/%s@%s', s.topic, s.partition, s."offset") INTO v_bad
-      FROM pg_temp.customs_apply_stage_v3 s
+      FROM pg_temp.customs_apply_stage_v4 s
      GROUP BY s.topic, s.partition, s."offset" HAVING count(*) > 1 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
@@ -209,7 +244,7 @@ BEGIN
     END IF;
     -- A declaration awaiting its order / waybill (120, three-document matching): its one
     -- reason names what is missing now (59_matching.sql).
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET reasons = customs.matching_wait_reasons(s.decl)
      WHERE s.kind = 'declaration' AND s.status_code = 120;
 END;
@@ -247,7 +282,7 @@ BEGIN
                s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
                s."offset", s.ts, customs.rules_actor(s.rules_version)
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
                CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
            AND s.app_type IS DISTINCT FROM '3'
@@ -255,7 +290,7 @@ BEGIN
         ON CONFLICT (logistics_no) DO NOTHING
         RETURNING d.source_topic, d.source_partition, d.source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET outcome = 'new'
       FROM ins
      WHERE s.topic = ins.source_topic AND s.partition = ins.source_partition
@@ -268,7 +303,7 @@ BEGIN
     -- bytes for a parcel saved (1, appStatus 1) are its declaration: left for step 6, which
     -- replaces the saved content (customs.apply_change_record); for any other parcel they
     -- are a conflict.
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
                                                          s.sha256)
                           THEN 'duplicate' ELSE 'conflict' END,
@@ -278,7 +313,7 @@ BEGIN
        AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3'
        AND (d.status_code <> 1
             OR customs.is_stored_content(s.logistics_no, d.content_sha256, s.sha256));
-    UPDATE pg_temp.customs_apply_stage_v3 s SET reason = c_conflict WHERE s.outcome = 'conflict';
+    UPDATE pg_temp.customs_apply_stage_v4 s SET reason = c_conflict WHERE s.outcome = 'conflict';
 
     SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
            count(*) FILTER (WHERE s.outcome = 'conflict'),
@@ -289,7 +324,7 @@ BEGIN
                                                WHERE d.logistics_no = s.logistics_no
                                                  AND d.status_code = 1))
       INTO n_duplicates, n_conflicts, v_rows
-      FROM pg_temp.customs_apply_stage_v3 s;
+      FROM pg_temp.customs_apply_stage_v4 s;
     IF v_rows <> 0 THEN
         RAISE EXCEPTION 'apply_batch: % declaration(s) neither inserted nor found', v_rows;
     END IF;
@@ -300,7 +335,7 @@ BEGIN
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
     SELECT s.logistics_no, i.*
-      FROM pg_temp.customs_apply_stage_v3 s
+      FROM pg_temp.customs_apply_stage_v4 s
            CROSS JOIN LATERAL customs.ceb603_items(s.decl) i
      WHERE s.outcome = 'new';
 
@@ -314,7 +349,7 @@ BEGIN
                   ORDER BY r.n),
            s.rules_version, customs.rules_actor(s.rules_version), 'declared',
            s.topic, s.partition, s."offset"
-      FROM pg_temp.customs_apply_stage_v3 s
+      FROM pg_temp.customs_apply_stage_v4 s
      WHERE s.outcome = 'new'
      ORDER BY s.seq;
 END;
@@ -338,13 +373,13 @@ BEGIN
                CASE WHEN s.kind = 'quarantine' THEN s.raw
                     ELSE convert_to(s.payload, 'UTF8') END,
                s.reason, s.logistics_no
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
          ORDER BY s.seq
         ON CONFLICT DO NOTHING -- once per record: customs.quarantine_key_claim
         RETURNING source_topic, source_partition, source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET outcome = 'quarantined'
       FROM q
      WHERE s.kind = 'quarantine' AND s.topic = q.source_topic
@@ -374,31 +409,31 @@ BEGIN
     WITH src AS (
         SELECT s.seq, 0 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
                120 AS status_code, '[]'::jsonb AS reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.outcome = 'new' AND s.status_code NOT IN (1, 120)
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.outcome = 'new'
         UNION ALL
         SELECT s.seq, 2, customs.event_type_for(s.status_code), s.logistics_no, s.cop_no,
                s.guid, s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.outcome = 'new' AND customs.event_type_for(s.status_code) IS NOT NULL
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'conflict', 'action', 'reject',
                                                     'message', s.reason)),
                s.rules_version
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.outcome = 'conflict'
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, NULL, NULL, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'decode', 'action', 'reject',
                                                     'message', s.reason)),
                NULL
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.outcome = 'quarantined' AND s.logistics_no IS NOT NULL
     ), ev AS MATERIALIZED (
         SELECT gen_random_uuid() AS event_id, src.* FROM src
@@ -455,14 +490,14 @@ BEGIN
          source_topic, source_partition, source_offset, source_timestamp)
     SELECT s.logistics_no, s.scan, s.scanned_at, s.loct_no, s.total_package_no, s.sha256,
            s.payload, s.topic, s.partition, s."offset", s.ts
-      FROM pg_temp.customs_apply_stage_v3 s
+      FROM pg_temp.customs_apply_stage_v4 s
      WHERE s.kind = 'scan'
      ORDER BY s.seq
     ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
     GET DIAGNOSTICS n_scans = ROW_COUNT;
     -- What the batch's answer says of its scans until the loop below applies them: pending
     -- (or, for a row kept before under the same source, what became of it then).
-    UPDATE pg_temp.customs_apply_stage_v3 s
+    UPDATE pg_temp.customs_apply_stage_v4 s
        SET outcome = w.outcome,
            result_status = CASE WHEN w.outcome <> 'pending' THEN
                                (SELECT d.status_code FROM customs.declarations d
@@ -472,12 +507,12 @@ BEGIN
       FROM customs.warehouse_scans w
      WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
-    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v3 s;
+    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v4 s;
 
     PERFORM 1
        FROM customs.declarations d
       WHERE d.logistics_no IN (
-                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v3 s
+                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v4 s
                  WHERE s.kind = 'declaration' AND s.outcome IS NULL
                 UNION
                 SELECT w.logistics_no FROM customs.warehouse_scans w
@@ -487,10 +522,10 @@ BEGIN
 
     FOR v_rec IN
         SELECT s.*,
-               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v3 n
+               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v4 n
                         WHERE n.outcome = 'new' AND n.logistics_no = s.logistics_no
                           AND n.seq > s.seq) AS declared_later
-          FROM pg_temp.customs_apply_stage_v3 s
+          FROM pg_temp.customs_apply_stage_v4 s
          WHERE s.kind = 'declaration' AND s.outcome IS NULL
          ORDER BY s.seq
     LOOP
@@ -509,7 +544,7 @@ BEGIN
         END CASE;
         -- For the batch's answer: the parcel's status after this record, and a refusal's
         -- reason (as recorded in refused_transitions).
-        UPDATE pg_temp.customs_apply_stage_v3 s
+        UPDATE pg_temp.customs_apply_stage_v4 s
            SET outcome = v_rec.outcome,
                result_status = (SELECT d.status_code FROM customs.declarations d
                                  WHERE d.logistics_no = v_rec.logistics_no),
@@ -539,7 +574,7 @@ BEGIN
         -- batch's records).
         SELECT * INTO v_w FROM customs.warehouse_scans w WHERE w.id = v_scan.id;
         CONTINUE WHEN v_w.outcome = 'pending';
-        UPDATE pg_temp.customs_apply_stage_v3 s
+        UPDATE pg_temp.customs_apply_stage_v4 s
            SET outcome = v_w.outcome,
                result_status = (SELECT d.status_code FROM customs.declarations d
                                  WHERE d.logistics_no = v_w.logistics_no),
@@ -549,7 +584,7 @@ BEGIN
            AND s."offset" = v_w.source_offset AND s.kind = 'scan';
         IF NOT FOUND THEN
             v_seq := v_seq + 1;
-            INSERT INTO pg_temp.customs_apply_stage_v3
+            INSERT INTO pg_temp.customs_apply_stage_v4
                 (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
                  result_status, result_note)
             VALUES (v_seq, 'earlier_scan', v_w.source_topic, v_w.source_partition,
@@ -564,7 +599,7 @@ BEGIN
            n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
       INTO n_pending, n_refused
       FROM customs.warehouse_scans w
-      JOIN pg_temp.customs_apply_stage_v3 s
+      JOIN pg_temp.customs_apply_stage_v4 s
         ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
 END;
@@ -603,7 +638,7 @@ BEGIN
                                            WHEN 'rejected' THEN 'J' END
                    END AS code,
                    CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE s.result_note END AS note
-              FROM pg_temp.customs_apply_stage_v3 s
+              FROM pg_temp.customs_apply_stage_v4 s
              WHERE s.kind <> 'earlier_scan'
         ), e AS (
             SELECT s.seq, jsonb_strip_nulls(jsonb_build_object(
@@ -614,7 +649,7 @@ BEGIN
                        'outcome', CASE s.outcome WHEN 'duplicate' THEN 'D'
                                                  WHEN 'refused' THEN 'R' ELSE 'S' END,
                        'status', s.result_status, 'note', s.result_note)) AS o
-              FROM pg_temp.customs_apply_stage_v3 s
+              FROM pg_temp.customs_apply_stage_v4 s
              WHERE s.kind = 'earlier_scan'
         )
         SELECT coalesce((SELECT jsonb_build_object('earlier_scans',
@@ -636,7 +671,10 @@ $$;
 ---------------------------------------------------------------------------------------------
 -- The batch.
 ---------------------------------------------------------------------------------------------
-CREATE OR REPLACE FUNCTION customs.apply_batch(p_group text, p_batch jsonb) RETURNS jsonb
+-- The batch as customsd sends it: its records staged by COPY (step 2), p_batch the batch
+-- document of batch.h without "records" (the fences and the outbox topics).
+CREATE OR REPLACE FUNCTION customs.apply_batch_staged(p_group text, p_batch jsonb)
+RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
     v_topic_events   text := p_batch->>'topic_events';
@@ -652,16 +690,19 @@ BEGIN
     END IF;
     IF jsonb_typeof(p_batch) IS DISTINCT FROM 'object'
        OR jsonb_typeof(p_batch->'offsets') IS DISTINCT FROM 'array'
-       OR jsonb_typeof(p_batch->'records') IS DISTINCT FROM 'array'
        OR coalesce(v_topic_events, '') = '' OR coalesce(v_topic_receipts, '') = '' THEN
         RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
-                        'topic_receipts, offsets[] and records[]' USING ERRCODE = 'CS002';
+                        'topic_receipts and offsets[]' USING ERRCODE = 'CS002';
+    END IF;
+    IF to_regclass('pg_temp.customs_apply_stage_v4') IS NULL THEN
+        RAISE EXCEPTION 'apply_batch: nothing staged (apply_batch_stage_open, then COPY)'
+            USING ERRCODE = 'CS002';
     END IF;
 
     PERFORM customs.apply_batch_fence(p_group, p_batch->'offsets');
     -- The topics the state machine's outbox rows go to: those of this customsd.
     PERFORM customs.outbox_topics_set(v_topic_events, v_topic_receipts);
-    PERFORM customs.apply_batch_stage(p_batch);
+    PERFORM customs.apply_batch_stage_check(p_batch->'offsets');
     SELECT * INTO v_declare FROM customs.apply_batch_declare();
     v_quarantined := customs.apply_batch_quarantine();
     v_events := customs.apply_batch_outbox(v_topic_events, v_topic_receipts);
@@ -695,6 +736,19 @@ BEGIN
 END;
 $$;
 
+-- The batch as one JSON document (batch.h, with "records"): for psql and tests.
+CREATE OR REPLACE FUNCTION customs.apply_batch(p_group text, p_batch jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF jsonb_typeof(p_batch->'records') IS DISTINCT FROM 'array' THEN
+        RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
+                        'topic_receipts, offsets[] and records[]' USING ERRCODE = 'CS002';
+    END IF;
+    PERFORM customs.apply_batch_stage(p_batch);
+    RETURN customs.apply_batch_staged(p_group, p_batch);
+END;
+$$;
+
 COMMENT ON FUNCTION customs.apply_batch(text, jsonb) IS $c$
 Apply one consumed Kafka batch for consumer group p_group, in the caller's transaction.
 Returns {"declarations", "duplicates", "conflicts", "quarantined", "events", "amendments",
@@ -710,4 +764,10 @@ Batch (jsonb): the document defined in daemon/batch.h, its one definition: "offs
 (per partition: topic, partition, the fence "expected" and "next"), "records" in consumption
 order (kind "declaration", "quarantine", "scan", "order", "waybill" or "payment"),
 "topic_events", "topic_receipts".
+$c$;
+
+COMMENT ON FUNCTION customs.apply_batch_staged(text, jsonb) IS $c$
+customs.apply_batch for records already staged in pg_temp.customs_apply_stage_v4 in this
+transaction (customs.apply_batch_stage_open, then COPY of the columns daemon/batch.h lists
+in BATCH_STAGE_COLUMNS): p_batch is the document without "records". Same answer, same errors.
 $c$;

@@ -50,6 +50,7 @@ GRANT DELETE ON customs.declaration_items TO customsd;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA customs TO customsd;
 GRANT EXECUTE ON FUNCTION
     customs.apply_batch(text, jsonb),
+    customs.apply_batch_staged(text, jsonb),
     customs.unique_holders(jsonb),
     customs.unique_columns(text[]),
     customs.change_status(text, integer, text, text, text, jsonb, text, text, integer, bigint),
@@ -74,7 +75,9 @@ GRANT EXECUTE ON FUNCTION
     customs.ceb603_head(jsonb),
     customs.ceb603_items(jsonb),
     customs.apply_batch_fence(text, jsonb),
+    customs.apply_batch_stage_open(),
     customs.apply_batch_stage(jsonb),
+    customs.apply_batch_stage_check(jsonb),
     customs.apply_batch_declare(),
     customs.apply_batch_quarantine(),
     customs.apply_batch_outbox(text, text),

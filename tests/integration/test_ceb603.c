@@ -1,13 +1,14 @@
 /*
  * test_ceb603.c - the CEB603 columns of C (daemon/declaration.h: the COLUMN fields of
- * DECL_HEAD_FIELDS and DECL_ITEM_FIELDS, sent in the batch document's "decl" object by
+ * DECL_HEAD_FIELDS and DECL_ITEM_FIELDS, sent in the staged rows' "decl" column by
  * daemon/batch.c) against the database's mapping of them (sql/repeatable/40_ceb603.sql:
  * customs.ceb603_head, customs.ceb603_items) and the sites that store it (apply_batch,
  * apply_change_record). A declaration with a distinct value in every field goes through
- * batch_document(); its "decl" object goes through the two functions, and every value must
+ * batch_stage_rows(); its "decl" object goes through the two functions, and every value must
  * come out in the column of its field (the CEB603 name in snake_case: orderNo -> order_no,
  * POD -> pod; the key, logisticsNo, is the sites' own column logistics_no). The same
- * declaration, then an amendment of it with other values, through customs.apply_batch (in a
+ * declaration, then an amendment of it with other values, staged by COPY as customsd does
+ * and through customs.apply_batch_staged (in a
  * transaction rolled back): every value in its column of customs.declarations and
  * customs.declaration_items. Fails when a column is swapped (in a function or in a site's
  * column list), when a C COLUMN field has no column, or when a function column is neither a
@@ -46,12 +47,19 @@ struct tdecl {
 };
 
 /* The two declarations (a new one, then an amendment of it: appType "2", other values),
- * the new one's decl object (JSON text) and the batch documents that carry them. */
+ * the new one's decl object (JSON text) and the batches that carry them: staged rows and
+ * fences. */
+struct batch_text {
+    char *rows;
+    size_t len;
+    char *fences;
+};
+
 struct fixture {
     PGconn *c;
     struct tdecl decl, amend;
     char *decl_json;
-    char *doc_decl, *doc_amend;
+    struct batch_text doc_decl, doc_amend;
 };
 
 /* Expected text of field f of record base, as PostgreSQL prints the column; NULL absent. */
@@ -133,9 +141,10 @@ static void free_tdecl(struct tdecl *t)
 
 #define T_TOPIC "test_ceb603.declarations"
 
-/* The batch document of one declaration record at `offset` of partition 0 of T_TOPIC
- * (the fence: expected offset, next offset + 1; -1 for the first), decided 399. */
-static char *document(const struct tdecl *t, int64_t offset)
+/* The batch of one declaration record at `offset` of partition 0 of T_TOPIC (the fence:
+ * expected offset, next offset + 1; -1 for the first), decided 399, as customsd builds it.
+ * 0, or -1 with a message. */
+static int document(const struct tdecl *t, int64_t offset, struct batch_text *out)
 {
     /* The raw value only needs other bytes per record (its SHA-256 tells duplicates). */
     const char *value = offset ? "{\"n\":2}" : "{\"n\":1}";
@@ -154,11 +163,36 @@ static char *document(const struct tdecl *t, int64_t offset)
     struct batch_offset fence = {
         .topic = T_TOPIC, .partition = 0, .expected = offset ? offset : -1, .next = offset + 1};
     char err[256] = "";
-    char *doc = batch_document(&rec, 1, &fence, 1, "test_ceb603.events", "test_ceb603.receipts",
-                               err, sizeof(err));
-    if (!doc)
-        fprintf(stderr, "test_ceb603: batch_document: %s\n", err);
-    return doc;
+    if (batch_stage_rows(&rec, 1, &out->rows, &out->len, err, sizeof(err)) < 0 ||
+        !(out->fences = batch_fences(&fence, 1, "test_ceb603.events", "test_ceb603.receipts", err,
+                                     sizeof(err)))) {
+        fprintf(stderr, "test_ceb603: building the batch: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stage b's rows as customsd does (store.c), in the open transaction: 0, or -1 with a
+ * message. */
+static int stage(PGconn *c, const struct batch_text *b)
+{
+    PGresult *res = PQexec(c, "SELECT customs.apply_batch_stage_open(); COPY " BATCH_STAGE_TABLE
+                              " (" BATCH_STAGE_COLUMNS ") FROM STDIN");
+    int ok = PQresultStatus(res) == PGRES_COPY_IN;
+    if (!ok)
+        fprintf(stderr, "test_ceb603: staging: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    if (!ok)
+        return -1;
+    ok = PQputCopyData(c, b->rows, (int)b->len) == 1 && PQputCopyEnd(c, NULL) == 1;
+    for (PGresult *r; (r = PQgetResult(c));) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            fprintf(stderr, "test_ceb603: COPY: %s", PQresultErrorMessage(r));
+            ok = 0;
+        }
+        PQclear(r);
+    }
+    return ok ? 0 : -1;
 }
 
 static int group_setup(void **state)
@@ -189,20 +223,22 @@ static int group_setup(void **state)
     free(f->amend.d.logisticsNo);
     f->amend.d.logisticsNo = strdup(f->decl.d.logisticsNo);
 
-    /* The documents exactly as customsd builds them (batch_document), one record each. */
-    f->doc_decl = document(&f->decl, 0);
-    f->doc_amend = document(&f->amend, 1);
-    if (!f->doc_decl || !f->doc_amend)
+    /* The batches exactly as customsd builds them (batch_stage_rows), one record each; the
+     * decl object as the database reads it from the staged row. */
+    if (document(&f->decl, 0, &f->doc_decl) < 0 || document(&f->amend, 1, &f->doc_amend) < 0)
         return -1;
-    json_object *root = json_tokener_parse(f->doc_decl);
-    json_object *records = NULL, *decl = NULL;
-    if (!root || !json_object_object_get_ex(root, "records", &records) ||
-        !json_object_object_get_ex(json_object_array_get_idx(records, 0), "decl", &decl)) {
-        fprintf(stderr, "test_ceb603: no records[0].decl in the batch document: %s\n", f->doc_decl);
+    PQclear(PQexec(f->c, "BEGIN"));
+    PGresult *res = NULL;
+    if (stage(f->c, &f->doc_decl) == 0)
+        res = PQexec(f->c, "SELECT decl::text FROM " BATCH_STAGE_TABLE);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+        fprintf(stderr, "test_ceb603: no decl staged: %s", PQresultErrorMessage(res));
+        PQclear(res);
         return -1;
     }
-    f->decl_json = strdup(json_object_to_json_string_ext(decl, JSON_C_TO_STRING_PLAIN));
-    json_object_put(root);
+    f->decl_json = strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    PQclear(PQexec(f->c, "ROLLBACK"));
     *state = f;
     return 0;
 }
@@ -215,8 +251,10 @@ static int group_teardown(void **state)
     PQfinish(f->c);
     free_tdecl(&f->decl);
     free_tdecl(&f->amend);
-    free(f->doc_decl);
-    free(f->doc_amend);
+    free(f->doc_decl.rows);
+    free(f->doc_decl.fences);
+    free(f->doc_amend.rows);
+    free(f->doc_amend.fences);
     free(f->decl_json);
     free(f);
     return 0;
@@ -372,23 +410,26 @@ static void check_stored(struct fixture *f, const struct tdecl *t)
     PQclear(res);
 }
 
-/* Through customs.apply_batch (in a transaction rolled back): a new declaration, then its
+/* Staged and through customs.apply_batch_staged (in a transaction rolled back): a new
+ * declaration, then its
  * amendment, each field's value in its column of customs.declarations and
  * customs.declaration_items (the column lists of apply_batch and apply_change_record). */
 static void test_stored(void **state)
 {
     FIXTURE(state);
     PQclear(exec(f, "BEGIN", 0, NULL));
-    const char *p1[2] = {"test_ceb603", f->doc_decl};
-    PGresult *res = exec(f, "SELECT customs.apply_batch($1, $2::jsonb)", 2, p1);
+    const char *p1[2] = {"test_ceb603", f->doc_decl.fences};
+    assert_int_equal(stage(f->c, &f->doc_decl), 0);
+    PGresult *res = exec(f, "SELECT customs.apply_batch_staged($1, $2::jsonb)", 2, p1);
     struct batch_result r;
     assert_int_equal(batch_result_parse(PQgetvalue(res, 0, 0), &r), 0);
     assert_int_equal(r.declarations, 1);
     PQclear(res);
     check_stored(f, &f->decl);
 
-    const char *p2[2] = {"test_ceb603", f->doc_amend};
-    res = exec(f, "SELECT customs.apply_batch($1, $2::jsonb)", 2, p2);
+    const char *p2[2] = {"test_ceb603", f->doc_amend.fences};
+    assert_int_equal(stage(f->c, &f->doc_amend), 0);
+    res = exec(f, "SELECT customs.apply_batch_staged($1, $2::jsonb)", 2, p2);
     assert_int_equal(batch_result_parse(PQgetvalue(res, 0, 0), &r), 0);
     if (r.amendments != 1)
         fail_msg("the amendment was not applied: %s", PQgetvalue(res, 0, 0));
