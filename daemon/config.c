@@ -47,6 +47,7 @@ enum config_kind {
     CK_TOPIC_OPT,  /* a Kafka topic name, or empty: not consumed */
     CK_CONNINFO,   /* a libpq connection string or URI, may be empty (config_check) */
     CK_LISTEN,     /* "" (off) or HOST:PORT, an IPv6 HOST in brackets, PORT 1..65535 */
+    CK_FORMAT,     /* json | xml */
 };
 
 struct config_key {
@@ -84,6 +85,7 @@ static const struct config_key config_keys[] = {
     {"log.level", CK_LOG_LEVEL, CFG(log_level), "info", 0, 0},
     {"metrics.listen", CK_LISTEN, CFG(metrics_listen), "", 0, 0},
     {"alerts.unknown_parcel_hours", CK_UNSIGNED, CFG(alerts_unknown_parcel_hours), "24", 0, 8760},
+    {"receipts.format", CK_FORMAT, CFG(receipts_format), "json", 0, 0},
 };
 
 /*
@@ -320,6 +322,13 @@ static int config_apply(struct config *c, const struct config_key *key, const ch
         if (config_set_string((char **)(base + key->offset), text) < 0)
             return util_errf(err, errlen, "%s: out of memory", pos->file);
         return 0;
+    case CK_FORMAT:
+        if (strcmp(text, "json") != 0 && strcmp(text, "xml") != 0)
+            return config_error(pos, err, errlen, "%s: expected json or xml, got '%s'", key->path,
+                                text);
+        if (config_set_string((char **)(base + key->offset), text) < 0)
+            return util_errf(err, errlen, "%s: out of memory", pos->file);
+        return 0;
     case CK_CONNINFO:
         /* libpq judges it in config_check, which points here. */
         if (config_set_string((char **)(base + key->offset), text) < 0)
@@ -536,7 +545,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
         if (root->type != YNODE_MAP) {
             util_errf(err, errlen,
                       "%s:%zu:%zu: expected a mapping of sections (kafka, postgresql, "
-                      "rules, batch, relay, log, metrics), got %s",
+                      "rules, batch, relay, log, metrics, alerts, receipts), got %s",
                       path, root->line, root->column, yamlread_type_name(root));
             goto fail;
         }
@@ -632,5 +641,6 @@ void config_free(struct config *c)
     free(c->rules_path);
     free(c->log_level);
     free(c->metrics_listen);
+    free(c->receipts_format);
     free(c);
 }

@@ -67,6 +67,10 @@ struct config {
     /* alerts: */
     unsigned alerts_unknown_parcel_hours; /* scan of an undeclared parcel -> alert after N h;
                                              default 24, 0 = customsd does not sweep */
+
+    /* receipts: */
+    char *receipts_format; /* "json" (default) or "xml": receipts to the declarer as the
+                              outbox's JSON or as CEB604 XML (relay.c, receipt_xml.h) */
 };
 
 /*

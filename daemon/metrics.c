@@ -87,6 +87,7 @@ struct metrics {
     int64_t outbox_backlog;
     double outbox_oldest_s;
     uint64_t published, delivery_failures;
+    uint64_t receipt_xml_fallbacks;
 
     bool state_known;
     size_t state; /* index in state_names */
@@ -316,6 +317,15 @@ void metrics_set_relay(struct metrics *m, uint64_t published, uint64_t failed)
     pthread_mutex_unlock(&m->lock);
 }
 
+void metrics_receipt_xml_fallback(struct metrics *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->receipt_xml_fallbacks++;
+    pthread_mutex_unlock(&m->lock);
+}
+
 void metrics_set_state(struct metrics *m, const char *state, bool postgresql_up, bool kafka_up,
                        int partitions, bool ready, const char *why)
 {
@@ -520,6 +530,10 @@ static void render_state(FILE *f, const struct metrics *m)
     family(f, "outbox_delivery_failures_total", "counter",
            "Outbox deliveries that failed (retried later).");
     fprintf(f, "customsd_outbox_delivery_failures_total %" PRIu64 "\n", m->delivery_failures);
+    family(f, "receipts_xml_fallbacks_total", "counter",
+           "Receipts published as JSON under receipts.format xml: their payload could not be "
+           "written as CEB604 XML.");
+    fprintf(f, "customsd_receipts_xml_fallbacks_total %" PRIu64 "\n", m->receipt_xml_fallbacks);
     if (m->state_known) {
         family(f, "postgresql_up", "gauge", "1 when the consumer's PostgreSQL connection is up.");
         fprintf(f, "customsd_postgresql_up %d\n", m->postgresql_up ? 1 : 0);

@@ -99,6 +99,10 @@ void metrics_set_outbox(struct metrics *m, int64_t backlog, double oldest_s);
 /* The relay's totals (relay.h struct relay_stats): published rows, delivery failures. */
 void metrics_set_relay(struct metrics *m, uint64_t published, uint64_t failed);
 
+/* One receipt published as JSON although receipts.format is xml: its payload could not be
+ * written as CEB604 XML (relay.c, receipt_xml.h). */
+void metrics_receipt_xml_fallback(struct metrics *m);
+
 /*
  * The consumer's state now (main, after every step): `state` is a short name from a fixed
  * list ("schema", "postgresql_down", "postgresql_failing", "kafka_down", "unassigned",

@@ -12,10 +12,12 @@
 #include <string.h>
 
 #include <librdkafka/rdkafka.h>
+#include <libxml/parser.h>
 
 #include "kafka.h"
 #include "log.h"
 #include "metrics.h"
+#include "receipt_xml.h"
 #include "store.h"
 #include "util.h"
 
@@ -29,6 +31,7 @@
 struct relay {
     const struct config *cfg;
     struct metrics *metrics; /* borrowed, may be NULL */
+    bool receipts_xml;       /* receipts.format xml: receipts as CEB604 (receipt_xml.h) */
     int64_t backlog_at_ms;   /* next count of the outbox backlog (relay thread) */
     int64_t maintain_at_ms;  /* next partition upkeep and pruning (relay thread; 0: now) */
     rd_kafka_t *producer;
@@ -69,6 +72,49 @@ static void relay_sleep(struct relay *r, struct store *s, int ms)
 }
 
 /*
+ * receipts.format xml, a row on the receipts topic: its value as a CEB604Message in *xml
+ * (malloc'd, *len bytes) and "application/xml", the record's content-type. A receipt of an
+ * order, waybill or payment (not an inventory) stays JSON ("application/json", *xml NULL),
+ * and so does a payload receipt_xml cannot read: said in the log and counted
+ * (customsd_receipts_xml_fallbacks_total), published all the same, so that a receipt is
+ * never lost and never holds up the rows behind it.
+ */
+static const char *relay_receipt_value(struct relay *r, const struct outbox_event *e, char **xml,
+                                       size_t *len)
+{
+    char err[256];
+    int rc = receipt_xml_from_payload(e->payload, strlen(e->payload), xml, len, err, sizeof(err));
+    if (rc == RECEIPT_XML_OK)
+        return "application/xml";
+    if (rc == RECEIPT_XML_ERROR) {
+        log_warn("outbox relay: receipt %" PRId64 " (logisticsNo %s) cannot be written as CEB604 "
+                 "XML, published as JSON: %s",
+                 e->id, e->key ? e->key : "none", err);
+        metrics_receipt_xml_fallback(r->metrics);
+    }
+    return "application/json";
+}
+
+/* Queue one record; ctype: its content-type header, NULL for none (receipts.format json). */
+static rd_kafka_resp_err_t relay_produce(struct relay *r, const struct outbox_event *e,
+                                         const char *value, size_t len, const char *ctype,
+                                         size_t idx)
+{
+    if (ctype)
+        return rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(e->topic),
+                                 RD_KAFKA_V_KEY(e->key, e->key ? strlen(e->key) : 0),
+                                 RD_KAFKA_V_VALUE((void *)value, len),
+                                 RD_KAFKA_V_HEADER("content-type", ctype, -1),
+                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                 RD_KAFKA_V_OPAQUE((void *)(uintptr_t)idx), RD_KAFKA_V_END);
+    return rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(e->topic),
+                             RD_KAFKA_V_KEY(e->key, e->key ? strlen(e->key) : 0),
+                             RD_KAFKA_V_VALUE((void *)value, len),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                             RD_KAFKA_V_OPAQUE((void *)(uintptr_t)idx), RD_KAFKA_V_END);
+}
+
+/*
  * Publish one round of outbox rows. Returns the number of rows fetched (0 = idle), or -1
  * on a database error.
  */
@@ -99,16 +145,19 @@ static int relay_round(struct relay *r, struct store *s)
     for (size_t i = 0; i < n; i++) {
         r->results[i] = RD_KAFKA_RESP_ERR__IN_PROGRESS;
         rd_kafka_resp_err_t e;
+        char *xml = NULL;
+        size_t xml_len = 0;
+        const char *ctype = NULL;
+        if (r->receipts_xml && strcmp(ev[i].topic, r->cfg->topic_receipts) == 0)
+            ctype = relay_receipt_value(r, &ev[i], &xml, &xml_len);
         for (;;) {
-            e = rd_kafka_producev(r->producer, RD_KAFKA_V_TOPIC(ev[i].topic),
-                                  RD_KAFKA_V_KEY(ev[i].key, ev[i].key ? strlen(ev[i].key) : 0),
-                                  RD_KAFKA_V_VALUE(ev[i].payload, strlen(ev[i].payload)),
-                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                  RD_KAFKA_V_OPAQUE((void *)(uintptr_t)i), RD_KAFKA_V_END);
+            e = xml ? relay_produce(r, &ev[i], xml, xml_len, ctype, i)
+                    : relay_produce(r, &ev[i], ev[i].payload, strlen(ev[i].payload), ctype, i);
             if (e != RD_KAFKA_RESP_ERR__QUEUE_FULL)
                 break;
             rd_kafka_poll(r->producer, 100);
         }
+        free(xml); /* copied by the producer (RD_KAFKA_MSG_F_COPY) */
         if (e) {
             r->results[i] = e;
             log_warn("outbox relay: event %" PRId64 " to %s not queued: %s", ev[i].id, ev[i].topic,
@@ -291,6 +340,9 @@ int relay_start(const struct config *cfg, struct metrics *m, struct relay **out,
     }
     r->cfg = cfg;
     r->metrics = m;
+    r->receipts_xml = cfg->receipts_format && strcmp(cfg->receipts_format, "xml") == 0;
+    if (r->receipts_xml)
+        xmlInitParser(); /* libxml2's global state, once, before the relay thread uses it */
     conf = kafka_conf_new(cfg, "customsd-relay", err, errlen);
     if (!conf)
         goto fail;

@@ -10,6 +10,14 @@
  * rows published more than relay.retention_days ago (sql/repeatable/22_partitions.sql), on
  * taking the lease and every hour.
  *
+ * With receipts.format xml, a row on the receipts topic goes out as a CEB604Message
+ * (receipt_xml.h) with a "content-type: application/xml" header; a receipt of an order,
+ * waybill or payment, or one whose payload cannot be converted (logged, counted in
+ * customsd_receipts_xml_fallbacks_total), goes out as its JSON with "content-type:
+ * application/json". Same key, same row, marked published the same way. With json (the
+ * default) every record is the row's JSON payload, without headers; warehouse events are
+ * always JSON without headers.
+ *
  * The relay runs in its own thread with its own database connection; it wakes on
  * NOTIFY customs_outbox and otherwise polls every second.
  */

@@ -7,7 +7,7 @@
 set -eu
 PKGS="build-essential pkg-config librdkafka-dev libpq-dev libyaml-dev libjson-c-dev \
 libsystemd-dev libssl-dev libmicrohttpd-dev libxml2-dev libcmocka-dev postgresql-15 postgresql-client-15 kcat clang-format \
-valgrind openssl man-db groff-base curl"
+valgrind openssl man-db groff-base curl jq libxml2-utils"
 # -fsanitize=fuzzer needs libclang_rt.fuzzer*, in libclang-rt-14-dev, which clang-14 only
 # recommends (and --no-install-recommends skips).
 [ "${1:-}" = fuzz ] && PKGS="$PKGS clang libclang-rt-14-dev"

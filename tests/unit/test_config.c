@@ -143,6 +143,7 @@ static void test_defaults(void **state)
     assert_int_equal(c->relay_retention_days, 7);
     assert_int_equal(c->alerts_unknown_parcel_hours, 24);
     assert_string_equal(c->log_level, "info");
+    assert_string_equal(c->receipts_format, "json");
     assert_int_equal(c->pg_conninfo_at.line, 0); /* a default: no position in a file */
     assert_int_equal(config_check(c, &adapter_checks, NULL, 0), 0);
     config_free(c);
@@ -203,6 +204,7 @@ static void test_full_file(void **state)
     assert_int_equal(c->relay_retention_days, 0);
     assert_int_equal(c->alerts_unknown_parcel_hours, 6);
     assert_string_equal(c->log_level, "debug");
+    assert_string_equal(c->receipts_format, "xml");
     config_free(c);
 }
 
@@ -263,6 +265,7 @@ static void test_example_config(void **state)
     assert_int_equal(c->relay_batch, d->relay_batch);
     assert_int_equal(c->relay_retention_days, d->relay_retention_days);
     assert_string_equal(c->log_level, d->log_level);
+    assert_string_equal(c->receipts_format, d->receipts_format);
     snprintf(want, sizeof(want), "%s", src("config/rules.yaml"));
     assert_string_equal(c->rules_path, want);
     config_free(c);
@@ -286,7 +289,7 @@ static void test_unknown_keys(void **state)
     (void)state;
     expect_error("err_unknown_key.yaml", 3, 1,
                  "unknown key 'logging' (known: kafka, postgresql, rules, batch, relay, log, "
-                 "metrics, alerts)");
+                 "metrics, alerts, receipts)");
     expect_error("err_unknown_nested.yaml", 4, 5,
                  "unknown key 'scan' in kafka.topics (known: declarations, scans, events, "
                  "receipts, orders, waybills, payments)");
@@ -544,6 +547,8 @@ static void test_bad_values(void **state)
     (void)state;
     expect_error("err_log_level.yaml", 2, 10,
                  "log.level: expected error, warn, info or debug, got 'verbose'");
+    expect_error("err_receipts_format.yaml", 3, 11,
+                 "receipts.format: expected json or xml, got 'XML'");
     expect_error("err_empty_value.yaml", 2, 22, "kafka.bootstrap_servers: must not be empty");
     expect_error("err_empty_path.yaml", 2, 9, "rules.path: must not be empty");
     expect_error("err_property_owned.yaml", 4, 5,

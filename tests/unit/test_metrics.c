@@ -260,6 +260,8 @@ static void test_gauges(void **state)
     assert_int_equal(metrics_lag_total(m), 12);
     metrics_set_outbox(m, 42, 3.5);
     metrics_set_relay(m, 1000, 2);
+    metrics_receipt_xml_fallback(m);
+    metrics_receipt_xml_fallback(m);
     metrics_set_state(m, "postgresql_down", false, true, 4, false,
                       "PostgreSQL unavailable: connection refused");
     metrics_set_rules(m, "abc123", 2);
@@ -275,6 +277,7 @@ static void test_gauges(void **state)
     assert_line(t, "customsd_outbox_oldest_unpublished_seconds 3.5");
     assert_line(t, "customsd_outbox_published_total 1000");
     assert_line(t, "customsd_outbox_delivery_failures_total 2");
+    assert_line(t, "customsd_receipts_xml_fallbacks_total 2");
     assert_line(t, "customsd_postgresql_up 0");
     assert_line(t, "customsd_kafka_up 1");
     assert_line(t, "customsd_consumer_state{state=\"postgresql_down\"} 1");
@@ -376,6 +379,7 @@ static void test_null_metrics(void **state)
     metrics_set_lag(NULL, NULL, 0);
     metrics_set_outbox(NULL, 1, 1);
     metrics_set_relay(NULL, 1, 1);
+    metrics_receipt_xml_fallback(NULL);
     metrics_set_state(NULL, "running", true, true, 1, true, "");
     metrics_set_rules(NULL, "x", 1);
     metrics_loop_iteration(NULL);
