@@ -285,11 +285,13 @@ sed -i "s/^  properties:$/  properties:\n    fetch.wait.max.ms: \"${BENCH_FETCH_
 start_customsd "$lcfg" "$T_DIR/customsd-lat.log"
 joined=0
 for _ in $(seq 300); do
-    joined=$(grep -c "partition $lname.declarations \[[0-9]*\]: starting at" "$T_DIR/customsd-lat.log" || true)
-    [ "$joined" -lt "$lparts" ] || break
+    # (the log may not exist yet right after the start: 0 joined then)
+    joined=$(grep -c "partition $lname.declarations \[[0-9]*\]: starting at" \
+        "$T_DIR/customsd-lat.log" 2>/dev/null || true)
+    [ "${joined:-0}" -lt "$lparts" ] || break
     sleep 0.2
 done
-[ "$joined" -ge "$lparts" ] || fail "latency run: customsd did not join its group in 60 s"
+[ "${joined:-0}" -ge "$lparts" ] || fail "latency run: customsd did not join its group in 60 s"
 "$BUILD/tools/kafka_produce" -b "$CUSTOMSD_BOOTSTRAP" -t "$lname.declarations" -r "$lat_rate" \
     -f "$T_DIR/lat.frames" >/dev/null
 wait_committed "$lname" "$lname.declarations" "$lat_n" 600 || fail "latency run: not all records committed in 10 min"
