@@ -46,7 +46,9 @@ $$;
 --               acceptance; null before it, and in a 120 receipt, which precedes the
 --               decision)}
 --   a receipt (p_type 'receipt', to the declarer): + {"reasons" (the rules' reasons, the
---               declarer-facing text), and the CEB604 fields "guid", "returnStatus" (the
+--               declarer-facing text), and the CEB604 fields "guid", "customsCode",
+--               "ebpCode", "ebcCode", "agentCode" (the declaration's, as stored; null when
+--               there is none, as for a record that could not be read), "returnStatus" (the
 --               code as text), "returnTime" (yyyyMMddHHmmssfff, UTC), "returnInfo" (the
 --               status in words, then the reasons in Chinese with their rule ids:
 --               customs.return_info of customs.reasons_text_zh)}. The reasons only for
@@ -62,8 +64,9 @@ $$;
 -- ignored); p_rules_version is not published (the parameter stays so that the signature
 -- does). The reasons text is only computed when there are reasons (the per-row subquery
 -- cost about 7 ms per 1000 rows).
--- The shape itself is customs.outbox_payload_of, which takes the parcel's invtNo as a
--- parameter: apply_batch joins the batch's declarations once instead of looking each up.
+-- The shape itself is customs.outbox_payload_of, which takes the parcel's stored row
+-- (invtNo, the codes) as a parameter: apply_batch joins the batch's declarations once
+-- instead of looking each up.
 -- outbox_payload_of has no subquery, so PostgreSQL inlines it into the caller's statement:
 -- as a function called per row (outbox_payload's invtNo subquery prevents inlining) it
 -- cost ~32 us per row, 70 of apply_batch_outbox's 103 ms for 2,163 rows (docs/PERFORMANCE.md).
@@ -71,7 +74,7 @@ CREATE OR REPLACE FUNCTION customs.outbox_payload_of(p_event_id uuid, p_type tex
                                                      p_logistics_no text, p_cop_no text,
                                                      p_guid text, p_code integer,
                                                      p_reasons jsonb, p_change jsonb,
-                                                     p_invt_no text)
+                                                     p_decl customs.declarations)
 RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_type = 'receipt' THEN
@@ -84,10 +87,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                    'status', customs.status_name(p_code),
                    'occurred_at', to_char(now() AT TIME ZONE 'UTC',
                                           'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                   'invtNo', CASE WHEN p_code <> 120 THEN p_invt_no END,
+                   'invtNo', CASE WHEN p_code <> 120 THEN (p_decl).invt_no END,
                    'reasons', CASE WHEN p_code IN (100, -1) THEN p_reasons
                                    ELSE '[]'::jsonb END,
                    'guid', p_guid,
+                   'customsCode', (p_decl).customs_code,
+                   'ebpCode', (p_decl).ebp_code,
+                   'ebcCode', (p_decl).ebc_code,
+                   'agentCode', (p_decl).agent_code,
                    'returnStatus', p_code::text,
                    'returnTime', to_char(now() AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSMS'),
                    'returnInfo', customs.return_info(p_code,
@@ -103,14 +110,14 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                    'status', customs.status_name(p_code),
                    'occurred_at', to_char(now() AT TIME ZONE 'UTC',
                                           'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
-                   'invtNo', CASE WHEN p_code <> 120 THEN p_invt_no END,
+                   'invtNo', CASE WHEN p_code <> 120 THEN (p_decl).invt_no END,
                    'event', coalesce(p_change->>'event', 'declared'),
                    'from_status_code', p_change->'from_status_code')
            END
 $$;
 COMMENT ON FUNCTION customs.outbox_payload_of(uuid, text, text, text, text, integer, jsonb,
-                                              jsonb, text) IS
-    'customs.outbox_payload with the parcel''s invtNo given (p_invt_no); inlined by the planner.';
+                                              jsonb, customs.declarations) IS
+    'customs.outbox_payload with the parcel''s stored row given (p_decl, NULL when none); inlined by the planner.';
 
 CREATE OR REPLACE FUNCTION customs.outbox_payload(p_event_id uuid, p_type text,
                                                   p_logistics_no text, p_cop_no text,
@@ -122,9 +129,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT customs.outbox_payload_of(
                p_event_id, p_type, p_logistics_no, p_cop_no, p_guid, p_code, p_reasons,
                p_change,
-               CASE WHEN p_code <> 120 THEN
-                   (SELECT d.invt_no FROM customs.declarations d
-                     WHERE d.logistics_no = p_logistics_no) END)
+               (SELECT d FROM customs.declarations d WHERE d.logistics_no = p_logistics_no))
 $$;
 COMMENT ON FUNCTION customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text,
                                            jsonb) IS

@@ -438,14 +438,14 @@ BEGIN
     ), ev AS MATERIALIZED (
         SELECT gen_random_uuid() AS event_id, src.* FROM src
     )
-    -- The parcel's invtNo joined once (not looked up per row); outbox_payload_of is inlined.
+    -- The parcel's row joined once (not looked up per row); outbox_payload_of is inlined.
     INSERT INTO customs.outbox (event_id, topic, key, type, payload)
     SELECT ev.event_id,
            CASE customs.outbox_topic_kind(ev.type) WHEN 'receipts' THEN p_topic_receipts
                                                    ELSE p_topic_events END,
            ev.logistics_no, ev.type,
            customs.outbox_payload_of(ev.event_id, ev.type, ev.logistics_no, ev.cop_no,
-                                     ev.guid, ev.status_code, ev.reasons, NULL, d.invt_no)
+                                     ev.guid, ev.status_code, ev.reasons, NULL, d)
       FROM ev
            LEFT JOIN customs.declarations d ON d.logistics_no = ev.logistics_no
      ORDER BY ev.seq, ev.sub;

@@ -87,12 +87,15 @@ while IFS= read -r rec; do
     id=$(xv "/@guid" | tr 'A-F' 'a-f')
     seen[$id]=$((${seen[$id]:-0} + 1))
     # The row's payload, field by field ('' for null), and what the XML says.
-    want=$(q "SELECT concat_ws('|', key, coalesce(payload->>'guid', ''), coalesce(payload->>'copNo', ''),
+    want=$(q "SELECT concat_ws('|', key, coalesce(payload->>'guid', ''),
+                                coalesce(payload->>'customsCode', ''), coalesce(payload->>'ebpCode', ''),
+                                coalesce(payload->>'ebcCode', ''), coalesce(payload->>'agentCode', ''),
+                                coalesce(payload->>'copNo', ''),
                                 coalesce(payload->>'invtNo', ''), payload->>'returnStatus',
                                 payload->>'returnTime', payload->>'returnInfo')
                 FROM customs.outbox WHERE topic = '$N.receipts' AND event_id = '$id'")
     got="$key"
-    for f in guid copNo invtNo returnStatus returnTime returnInfo; do
+    for f in guid customsCode ebpCode ebcCode agentCode copNo invtNo returnStatus returnTime returnInfo; do
         if [ "$(has "$f")" = 1 ]; then got="$got|$(ir "$f")"; else got="$got|"; fi
     done
     if [ "$got" = "$want" ]; then ok "$key: CEB604 = the outbox row's payload ($(ir returnStatus))"; else
@@ -125,10 +128,13 @@ rec=$(jq -c "select(.key == \"$A2\")" "$T_DIR/receipts.jsonl" | tail -1)
 jq -j .payload <<<"$rec" >"$T_DIR/r.xml"
 check "$A2: the accepted receipt's invtNo and copNo" "$(q "SELECT invt_no FROM customs.declarations WHERE logistics_no = '$A2'")|COP-$N-密山-Мишань" \
     "$(ir invtNo)|$(ir copNo)"
+check "$A2: the accepted receipt's customsCode, ebpCode, ebcCode, agentCode: the declaration's" \
+    "$(q "SELECT concat_ws('|', customs_code, ebp_code, ebc_code, agent_code) FROM customs.declarations WHERE logistics_no = '$A2'")" \
+    "$(ir customsCode)|$(ir ebpCode)|$(ir ebcCode)|$(ir agentCode)"
 rec=$(jq -c "select(.key == \"$Q1\")" "$T_DIR/receipts.jsonl")
 jq -j .payload <<<"$rec" >"$T_DIR/r.xml"
-check "$Q1: the -1 receipt has no guid, copNo or invtNo" "0 0 0 -1" \
-    "$(has guid) $(has copNo) $(has invtNo) $(ir returnStatus)"
+check "$Q1: the -1 receipt has no guid, copNo, invtNo or codes" "0 0 0 0 0 -1" \
+    "$(has guid) $(has copNo) $(has invtNo) $(has customsCode) $(has agentCode) $(ir returnStatus)"
 
 # What stays JSON.
 rec=$(jq -c "select(.key == \"$OB\")" "$T_DIR/receipts.jsonl")

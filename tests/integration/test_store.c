@@ -2164,9 +2164,9 @@ static void test_no_internal_in_outbox(void **state)
                      0);
     assert_sql_value(f->db,
                      "event:copNo,event,event_id,from_status_code,invtNo,logisticsNo,"
-                     "occurred_at,status,status_code,type receipt:copNo,event_id,guid,invtNo,"
-                     "logisticsNo,occurred_at,reasons,returnInfo,returnStatus,returnTime,"
-                     "status,status_code,type",
+                     "occurred_at,status,status_code,type receipt:agentCode,copNo,customsCode,"
+                     "ebcCode,ebpCode,event_id,guid,invtNo,logisticsNo,occurred_at,reasons,"
+                     "returnInfo,returnStatus,returnTime,status,status_code,type",
                      "SELECT string_agg(DISTINCT concat(CASE type WHEN 'receipt' THEN 'receipt'"
                      " ELSE 'event' END, ':', (SELECT string_agg(k, ',' ORDER BY k)"
                      " FROM jsonb_object_keys(payload) k)), ' ') FROM customs.outbox"

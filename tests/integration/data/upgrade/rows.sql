@@ -7,7 +7,9 @@
 -- with it. Left out as well, what an upgrade adds by design (009_invt_no.sql, the receipts
 -- as the platform sends them): declarations.invt_no, the payloads' invtNo, and the 120
 -- receipts a new declaration gets before its decision (the outbox ids are numbered again
--- without them: "n", in id order). test_upgrade.sh checks those on their own. A table
+-- without them: "n", in id order), and the declaration's codes a receipt carries since
+-- 021_receipt_codes.sql (customsCode, ebpCode, ebcCode, agentCode: test_store checks
+-- them). test_upgrade.sh checks the others on their own. A table
 -- partitioned by 018_partitions.sql is read through its parent (its partitions are left
 -- out), and the quarantine's key table it adds (quarantine_keys) is checked on its own.
 CREATE FUNCTION pg_temp.fx_rows() RETURNS SETOF text
@@ -34,7 +36,7 @@ BEGIN
             $q$SELECT %L || ' ' ||
                       (CASE WHEN jsonb_typeof(j->'payload') = 'object'
                             THEN j || jsonb_build_object('payload', (j->'payload')
-                                      - '{event_id,occurred_at,returnTime,invtNo}'::text[])
+                                      - '{event_id,occurred_at,returnTime,invtNo,customsCode,ebpCode,ebcCode,agentCode}'::text[])
                             ELSE j END)::text
                  FROM (SELECT to_jsonb(t) - %L::text[]
                               || CASE WHEN %L = 'outbox' THEN jsonb_build_object(
