@@ -19,4 +19,17 @@
  */
 bool declaration_xml_is_xml(const char *data, size_t len);
 
+struct _xmlDoc;
+
+/*
+ * Parses an XML record safely: from memory, no network (XML_PARSE_NONET), no entity
+ * substitution (no XML_PARSE_NOENT), no DTD loading; a document with a DOCTYPE (internal
+ * or external subset, hence any entity declaration) is refused outright, as is one whose
+ * elements nest deeper than max_depth (the root counting 1) or that is over max_bytes.
+ * Returns the document (free with xmlFreeDoc), or NULL with the reason in err, e.g.
+ * "not a declaration: DOCTYPE/entity declarations are not accepted".
+ */
+struct _xmlDoc *declaration_xml_parse(const char *data, size_t len, size_t max_bytes, int max_depth,
+                                      char *err, size_t errlen);
+
 #endif
