@@ -1,9 +1,9 @@
 /*
  * declaration_xml.h - CEB603 XML front end of the declaration decoder (issue 14 item 1).
  *
- * Work in progress: only the content sniffing that tells the record forms apart exists so
- * far. The libxml2 decoder that fills struct declaration through the shared field table
- * is not written yet.
+ * Work in progress: the content sniffing that tells the record forms apart and the safe
+ * libxml2 parse exist; the CEB603 decoder that fills struct declaration through the
+ * shared field table is not written yet, and nothing calls this module so far.
  */
 #ifndef CUSTOMSD_DECLARATION_XML_H
 #define CUSTOMSD_DECLARATION_XML_H
