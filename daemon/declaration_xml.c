@@ -330,7 +330,7 @@ static int decode_items(xmlNodePtr inventory, struct declaration *d,
     size_t count = ceb_children(inventory, "InventoryList", &first), i = 0;
 
     if (count > DECL_MAX_ITEMS)
-        return decl_add_fault(into, -1, "InventoryList", NULL, err, errlen,
+        return decl_add_fault(into, -1, "items", NULL, err, errlen,
                               "has %zu entries, %s allows at most %d", count, into->std,
                               DECL_MAX_ITEMS);
     /* A repeated field refuses the record (as a duplicate JSON key does): before decoding. */

@@ -34,8 +34,9 @@
  *     InventoryList (refused: "duplicate element \"gcode\" in InventoryList[3]", the 1-based
  *     position of that InventoryList); the sender still gets a receipt unless the repeated
  *     element is logisticsNo;
- *   - more than 100 items -> more than 100 InventoryList: the fault is named "InventoryList"
- *     (JSON: "items"), none is decoded;
+ *   - more than 100 items -> more than 100 InventoryList: none is decoded, and the fault is
+ *     named "items" as in JSON (faults name the decoded declaration's fields, so that the
+ *     rejection and the receipt say the same whatever the form);
  *   - unknown keys (ignored) -> elements of other names, or of another namespace, anywhere
  *     (ignored); the CEB603Message attributes guid and version and the BaseTransfer element
  *     (the transfer envelope: copCode, copName, dxpMode, dxpId, note) are not fields of the
