@@ -1,7 +1,11 @@
 /*
  * declaration.h - one parcel declaration: the CEB603 export inventory list (China E-Port
- * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON, see docs/DESIGN.md
+ * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON or as the E-Port's CEB603 XML
+ * (declaration_xml.h says how that maps onto the JSON form), see docs/DESIGN.md
  * "Declaration message" and docs/DOMAIN.md section 1. Field names keep the CEB603 spelling.
+ * Both forms decode into the same struct through the same field tables and the one field
+ * setter (decl_set_field); what follows is said of JSON, and holds for XML as its header
+ * maps it.
  *
  * Decoding is pure (no I/O). It enforces what storage needs; everything a customs pre-check
  * says about content (required fields, exact CEB603 lengths, code tables, arithmetic) is
@@ -235,11 +239,14 @@ const struct decl_decimal *decl_get_decimal(const void *base, const struct decl_
 const struct decl_integer *decl_get_integer(const void *base, const struct decl_field *f);
 
 /*
- * Decode one Kafka record value. Input: `data` of `len` bytes (not NUL-terminated),
- * `max_bytes` the size limit (0 = DECL_DEFAULT_MAX_BYTES).
+ * Decode one Kafka record value, in either form: a record whose first byte after whitespace
+ * is '<' is CEB603 XML (declaration_xml_decode, declaration_xml.h), anything else JSON.
+ * Input: `data` of `len` bytes (not NUL-terminated), `max_bytes` the size limit (0 =
+ * DECL_DEFAULT_MAX_BYTES).
  * Returns a new declaration (free with declaration_free), or NULL with a precise reason in
  * err, e.g. "invalid JSON at byte 17: unexpected character", "duplicate key \"gcode\" in
- * items[2]", "logisticsNo: missing (it is the declaration's key)", "out of memory".
+ * items[2]", "logisticsNo: missing (it is the declaration's key)", "not a declaration:
+ * DOCTYPE/entity declarations are not accepted", "out of memory".
  * A declaration with fields that break the CEB603 format is returned, with d->n_faults > 0
  * and those fields absent (see the top of this file). When the record was a JSON object
  * whose logisticsNo could be read (so the sender can be sent a receipt), *key_out (if not

@@ -21,11 +21,13 @@
  *   - the header object's keys -> InventoryHead's child elements, by the same CEB603 name
  *     (decl_head_fields); the "items" array -> the InventoryList elements, each one item
  *     (decl_item_fields), in document order;
- *   - a JSON string -> an element's text (text and CDATA; comments and processing
- *     instructions left out; whitespace kept as sent, as in a JSON string). XML has only
- *     text: a decimal (N19,5) or an integer (packNo, gnum) is the element's text, read as the
- *     same text in a JSON string is (so "1.50" is exact, "1e3" and " 1" are faults); where
- *     JSON allows a number, XML writes its digits;
+ *   - a JSON string -> an element's text (text and CDATA, the five predefined entities and
+ *     character references resolved; comments and processing instructions left out;
+ *     whitespace kept as sent, as in a JSON string, but for XML's own line-end rule: CR LF
+ *     in the text is read as LF unless written &#13;). XML has only text: a decimal (N19,5)
+ *     or an integer (packNo, gnum) is the element's text, read as the same text in a JSON
+ *     string is (so "1.50" is exact, "1e3" and " 1" are faults); where JSON allows a
+ *     number, XML writes its digits;
  *   - JSON null (absent) -> no element, or an element with xsi:nil="true"; an empty element
  *     (<ceb:note/>) is the empty text, as "" is in JSON;
  *   - a JSON object or array where text is expected -> an element with child elements: a
