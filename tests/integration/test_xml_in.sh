@@ -6,7 +6,8 @@
 # breaks the CEB603 format and ones that break a rule; the XML record is stored byte-exact.
 # An XXE document and a billion-laughs document (each a full declaration but for its DTD)
 # are quarantined byte-exact with the reason, and nothing else happens: no declaration, no
-# status history, no event, no receipt.
+# status history, no event, no receipt. customsctl whatif, which re-decodes the stored
+# payloads, re-decides the XML parcels like the JSON ones.
 source "$(dirname "$0")/lib.sh"
 N=xi${T_RUN}
 rules=$(rules_copy "$T_DIR/rules") # no random inspection: it draws by logisticsNo
@@ -69,6 +70,8 @@ frame "$frames" "$N-xxe" "$T_DIR/xxe.xml"
 frame "$frames" "$N-laughs" "$T_DIR/laughs.xml"
 total=$((2 * ${#cases[@]} + 2))
 
+# Only this test's parcels for whatif: declared from now on.
+since=$(q "SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
 produce "$N.declarations" "$frames"
 start_customsd "$cfg" "$T_DIR/customsd.log"
 if wait_committed "$N" "$N.declarations" "$total" 60; then ok "all $total records committed"; else
@@ -127,4 +130,11 @@ done
 check "nothing else quarantined" 2 \
     "$(q "SELECT count(*) FROM customs.quarantine WHERE source_topic = '$N.declarations'")"
 grep -q 'root:' "$T_DIR/customsd.log" && fail "a local file's content reached the log"
+
+# What reads the stored payload again decodes the XML ones too: whatif re-decides all of
+# this test's stored parcels, none undecodable, none changed under the same rules.
+"$BUILD/customsctl" whatif -c "$cfg" --rules "$rules" --current "$rules" --since "$since" --json \
+    >"$T_DIR/whatif.json" 2>"$T_DIR/whatif.err" || fail "whatif: $(cat "$T_DIR/whatif.err")"
+check "whatif: stored parcels re-decided|undecodable|changed" "$((2 * ${#cases[@]}))|0|0" \
+    "$(jq -r '"\(.declarations)|\(.undecodable)|\(.changed)"' "$T_DIR/whatif.json")"
 finish
