@@ -6,7 +6,7 @@
  *
  *   customsctl rules check FILE
  *   customsctl rules test FILE CASES
- *   customsctl decide RULES DECLARATION.json
+ *   customsctl decide RULES DECLARATION
  *   customsctl config check FILE
  *   customsctl status | lag | quarantine list|show|replay | outbox status  (ctl_ops.h)
  *   customsctl whatif --rules NEW.yaml [...]   (ctl_whatif.h: what a rules change would do)
@@ -76,7 +76,7 @@ static const struct command commands[] = {
      "failure",
      cmd_rules_test},
     {{"decide", NULL},
-     "RULES DECLARATION.json",
+     "RULES DECLARATION",
      2,
      "dry run: decode one JSON declaration, print the decision, each matched rule and the "
      "rules version",

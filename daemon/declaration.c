@@ -1,8 +1,10 @@
 /*
- * declaration.c - decode one CEB603 declaration from JSON (json-c) into struct declaration,
- * in named steps: the record prologue every decoder shares (size, strict JSON, an object,
- * a usable logisticsNo: decl_record_parse, also used by scan.c), then the header fields,
- * then the items, each by the field table. See declaration.h for what is refused and why.
+ * declaration.c - decode one CEB603 declaration into struct declaration: the JSON form
+ * here (json-c), the XML form in declaration_xml.c (declaration_decode tells them apart by
+ * content), both through the one field setter (decl_set_field). The JSON form in named
+ * steps: the record prologue every decoder shares (size, strict JSON, an object, a usable
+ * logisticsNo: decl_record_parse, also used by scan.c), then the header fields, then the
+ * items, each by the field table. See declaration.h for what is refused and why.
  *
  * json-c does the parsing (strict RFC 8259, UTF-8 validated, depth-limited) and keeps the
  * original text of numbers, so decimals go from text to exact decimals without a double.
@@ -18,6 +20,7 @@
 
 #include <json-c/json.h>
 
+#include "declaration_xml.h"
 #include "json_strict.h"
 
 #define DECL_MAX_DEPTH 8
@@ -84,6 +87,25 @@ size_t decl_utf8_length(const char *s)
 /* ------------------------------------------------------------------------------------ */
 /* Typed fields.                                                                          */
 
+int decl_check_text(const char *s, size_t slen, const char *name, size_t max_chars, bool nonempty,
+                    char *err, size_t errlen)
+{
+    if (memchr(s, '\0', slen)) {
+        snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
+        return -1;
+    }
+    if (slen == 0 && nonempty) {
+        snprintf(err, errlen, "%s: empty", name);
+        return -1;
+    }
+    /* A code point takes at least one byte: only a longer text needs counting. */
+    if (slen > max_chars && decl_utf8_length(s) > max_chars) {
+        snprintf(err, errlen, "%s: longer than %zu characters", name, max_chars);
+        return -1;
+    }
+    return 0;
+}
+
 const char *decl_check_string(struct json_object *v, const char *name, size_t max_chars,
                               bool nonempty, size_t *len, char *err, size_t errlen)
 {
@@ -94,19 +116,8 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
     }
     const char *s = json_object_get_string(v);
     size_t slen = (size_t)json_object_get_string_len(v);
-    if (memchr(s, '\0', slen)) {
-        snprintf(err, errlen, "%s: contains a NUL character (\\u0000)", name);
+    if (decl_check_text(s, slen, name, max_chars, nonempty, err, errlen) < 0)
         return NULL;
-    }
-    if (slen == 0 && nonempty) {
-        snprintf(err, errlen, "%s: empty", name);
-        return NULL;
-    }
-    /* A code point takes at least one byte: only a longer text needs counting. */
-    if (slen > max_chars && decl_utf8_length(s) > max_chars) {
-        snprintf(err, errlen, "%s: longer than %zu characters", name, max_chars);
-        return NULL;
-    }
     if (len)
         *len = slen;
     return s;
@@ -114,15 +125,6 @@ const char *decl_check_string(struct json_object *v, const char *name, size_t ma
 
 /* ------------------------------------------------------------------------------------ */
 /* Faults: a known field that breaks the CEB603 format (declaration.h).                   */
-
-/* Where decoding stands: the record's fault list, the item being decoded, and the name of
- * the standard the fault texts cite ("CEB603"). */
-struct decode_ctx {
-    size_t *n_faults;
-    struct decl_fault **faults;
-    long item;       /* -1 for the header */
-    const char *std; /* "CEB603", "CEB303", ... */
-};
 
 /* `src` (len bytes, valid UTF-8) into out (DECL_FAULT_SHOW * 6 + 4 bytes): control
  * characters and U+0000 as \u00XX, cut after DECL_FAULT_SHOW code points with "...". */
@@ -145,90 +147,85 @@ static void fault_show(char *out, const char *src, size_t len)
     out[o] = '\0';
 }
 
-/* "a number", "an object", ... for a JSON value's type in a fault. */
-static const char *fault_type_words(enum json_type t)
+/* "a number", "an object", ... for what a value was sent as, in a fault. */
+static const char *fault_type_words(enum decl_value_type t)
 {
     switch (t) {
-    case json_type_boolean:
-        return "a boolean";
-    case json_type_double:
-    case json_type_int:
-        return "a number";
-    case json_type_object:
-        return "an object";
-    case json_type_array:
-        return "an array";
-    case json_type_string:
+    case DECL_VALUE_TEXT:
         return "text";
-    case json_type_null:
+    case DECL_VALUE_NUMBER:
+    case DECL_VALUE_HUGE:
+        return "a number";
+    case DECL_VALUE_BOOLEAN:
+        return "a boolean";
+    case DECL_VALUE_OBJECT:
+        return "an object";
+    case DECL_VALUE_ARRAY:
+        return "an array";
+    case DECL_VALUE_MARKUP:
+        return "an element with child elements";
+    case DECL_VALUE_NULL:
         break;
     }
     return "null";
 }
 
-/*
- * Record a fault of value v (NULL when the fault is about no single value) at `name` of
- * the current item; why is printf-style. Returns 0, or -1 when out of memory (err set).
- */
-static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, char *err,
-                     size_t errlen, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static int fault_vadd(const struct decl_decode_into *into, long item, const char *name,
+                      const struct decl_value *v, char *err, size_t errlen, const char *fmt,
+                      va_list ap) __attribute__((format(printf, 7, 0)));
 
-static int fault_add(struct decode_ctx *cx, const char *name, json_object *v, char *err,
-                     size_t errlen, const char *fmt, ...)
+static int fault_vadd(const struct decl_decode_into *into, long item, const char *name,
+                      const struct decl_value *v, char *err, size_t errlen, const char *fmt,
+                      va_list ap)
 {
-    va_list ap;
-
-    if ((*cx->n_faults)++ >= DECL_MAX_FAULTS)
+    if ((*into->n_faults)++ >= DECL_MAX_FAULTS)
         return 0; /* counted, not kept */
-    if (!*cx->faults && !(*cx->faults = calloc(DECL_MAX_FAULTS, sizeof(**cx->faults)))) {
+    if (!*into->faults && !(*into->faults = calloc(DECL_MAX_FAULTS, sizeof(**into->faults)))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    struct decl_fault *f = &(*cx->faults)[*cx->n_faults - 1];
-    f->item = cx->item;
+    struct decl_fault *f = &(*into->faults)[*into->n_faults - 1];
+    f->item = item;
     snprintf(f->name, sizeof(f->name), "%s", name);
-    if (v) {
-        enum json_type t = json_object_get_type(v);
-        const char *text;
-        size_t tlen;
-        f->text = t == json_type_string;
-        if (t == json_type_string) {
-            text = json_object_get_string(v);
-            tlen = (size_t)json_object_get_string_len(v);
-        } else if (t == json_type_int || t == json_type_double) {
-            text = json_object_get_string(v); /* as written (see decode_field) */
-            tlen = strlen(text);
-        } else {
-            text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
-                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
-            tlen = text ? strlen(text) : 0;
-        }
-        fault_show(f->value, text ? text : "", text ? tlen : 0);
+    /* A clamped number's text is not the sender's: not shown. */
+    if (v && v->type != DECL_VALUE_HUGE) {
+        f->text = v->type == DECL_VALUE_TEXT;
+        fault_show(f->value, v->text ? v->text : "", v->text ? v->len : 0);
     }
-    va_start(ap, fmt);
     vsnprintf(f->why, sizeof(f->why), fmt, ap);
-    va_end(ap);
     return 0;
 }
 
+int decl_add_fault(const struct decl_decode_into *into, long item, const char *name,
+                   const struct decl_value *v, char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = fault_vadd(into, item, name, v, err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* ------------------------------------------------------------------------------------ */
+/* The one field setter: a value as sent (JSON or XML) into its member, or a fault.       */
+
 /* A text field. Returns 0 (decoded, or a fault recorded and the member left NULL) or -1
  * when out of memory. */
-static int decode_string(struct decode_ctx *cx, json_object *v, const char *name, char **out,
-                         char *err, size_t errlen)
+static int set_string(const struct decl_decode_into *into, long item, const struct decl_field *f,
+                      const struct decl_value *v, char **out, char *err, size_t errlen)
 {
-    enum json_type t = json_object_get_type(v);
-    if (t != json_type_string)
-        return fault_add(cx, name, v, err, errlen, "is %s, text expected", fault_type_words(t));
-    const char *s = json_object_get_string(v);
-    size_t slen = (size_t)json_object_get_string_len(v);
-    if (memchr(s, '\0', slen))
-        return fault_add(cx, name, v, err, errlen, "contains a NUL character (\\u0000)");
+    if (v->type != DECL_VALUE_TEXT)
+        return decl_add_fault(into, item, f->name, v, err, errlen, "is %s, text expected",
+                              fault_type_words(v->type));
+    if (memchr(v->text, '\0', v->len))
+        return decl_add_fault(into, item, f->name, v, err, errlen,
+                              "contains a NUL character (\\u0000)");
     /* A code point takes at least one byte: only a longer text needs counting. */
-    if (slen > DECL_MAX_STRING && decl_utf8_length(s) > DECL_MAX_STRING)
-        return fault_add(cx, name, v, err, errlen,
-                         "is longer than %d characters (the longest %s field)", DECL_MAX_STRING,
-                         cx->std);
-    *out = strndup(s, slen);
+    if (v->len > DECL_MAX_STRING && decl_utf8_length(v->text) > DECL_MAX_STRING)
+        return decl_add_fault(into, item, f->name, v, err, errlen,
+                              "is longer than %d characters (the longest %s field)",
+                              DECL_MAX_STRING, into->std);
+    *out = strndup(v->text, v->len);
     if (!*out) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -238,24 +235,28 @@ static int decode_string(struct decode_ctx *cx, json_object *v, const char *name
 
 /* An integer field from its text: digits only, at most max_digits significant digits.
  * Returns 0 (decoded or a fault recorded) or -1 when out of memory. */
-static int decode_integer(struct decode_ctx *cx, json_object *v, const char *text, size_t tlen,
-                          const struct decl_field *f, struct decl_integer *out, char *err,
-                          size_t errlen)
+static int set_integer(const struct decl_decode_into *into, long item, const struct decl_field *f,
+                       const struct decl_value *v, struct decl_integer *out, char *err,
+                       size_t errlen)
 {
     size_t sig = 0;
     long long val = 0;
-    if (tlen == 0)
-        return fault_add(cx, f->name, v, err, errlen, "is empty, a whole number expected");
-    for (size_t i = 0; i < tlen; i++) {
-        if (text[i] < '0' || text[i] > '9')
-            return fault_add(cx, f->name, v, err, errlen,
-                             "is not a whole number (digits only, %s N%u)", cx->std, f->max_len);
-        if (sig || text[i] != '0')
+    if (v->len == 0)
+        return decl_add_fault(into, item, f->name, v, err, errlen,
+                              "is empty, a whole number expected");
+    for (size_t i = 0; i < v->len; i++) {
+        char c = v->text[i];
+        if (c < '0' || c > '9')
+            return decl_add_fault(into, item, f->name, v, err, errlen,
+                                  "is not a whole number (digits only, %s N%u)", into->std,
+                                  f->max_len);
+        if (sig || c != '0')
             sig++;
         if (sig > f->max_len)
-            return fault_add(cx, f->name, v, err, errlen, "has more than %u digits (%s N%u)",
-                             f->max_len, cx->std, f->max_len);
-        val = val * 10 + (text[i] - '0');
+            return decl_add_fault(into, item, f->name, v, err, errlen,
+                                  "has more than %u digits (%s N%u)", f->max_len, into->std,
+                                  f->max_len);
+        val = val * 10 + (c - '0');
     }
     out->present = true;
     out->value = val;
@@ -264,68 +265,112 @@ static int decode_integer(struct decode_ctx *cx, json_object *v, const char *tex
 
 /* A decimal field from its text: a plain exact N19,5 decimal (no exponent). Returns 0
  * (decoded or a fault recorded) or -1 when out of memory. */
-static int decode_decimal(struct decode_ctx *cx, json_object *v, const char *text, size_t tlen,
-                          const struct decl_field *f, struct decl_decimal *out, char *err,
-                          size_t errlen)
+static int set_decimal(const struct decl_decode_into *into, long item, const struct decl_field *f,
+                       const struct decl_value *v, struct decl_decimal *out, char *err,
+                       size_t errlen)
 {
     char why[128];
-    if (memchr(text, 'e', tlen) || memchr(text, 'E', tlen)) {
+    if (memchr(v->text, 'e', v->len) || memchr(v->text, 'E', v->len)) {
         /* "1e3" is a JSON number, but not how CEB603 writes an amount; "NaN" and other
          * words with an e are not numbers at all. */
         struct decimal ignored;
-        if (decimal_parse(text, tlen, &ignored, why, sizeof(why)) == 0)
-            return fault_add(cx, f->name, v, err, errlen,
-                             "is not a plain decimal number (exponent notation)");
+        if (decimal_parse(v->text, v->len, &ignored, why, sizeof(why)) == 0)
+            return decl_add_fault(into, item, f->name, v, err, errlen,
+                                  "is not a plain decimal number (exponent notation)");
     }
-    if (decimal_parse(text, tlen, &out->value, why, sizeof(why)) < 0) {
+    if (decimal_parse(v->text, v->len, &out->value, why, sizeof(why)) < 0) {
         if (strncmp(why, "not a decimal number", 20) == 0)
-            return fault_add(cx, f->name, v, err, errlen, "is %s (plain N19,5 expected)", why);
-        return fault_add(cx, f->name, v, err, errlen, "has %s (%s N19,5)", why, cx->std);
+            return decl_add_fault(into, item, f->name, v, err, errlen,
+                                  "is %s (plain N19,5 expected)", why);
+        return decl_add_fault(into, item, f->name, v, err, errlen, "has %s (%s N19,5)", why,
+                              into->std);
     }
     out->present = true;
     return 0;
 }
 
-/* Decode one field of `obj` into `base`. Returns 0 (decoded, absent, or a fault recorded)
- * or -1 when out of memory (err set). */
-static int decode_field(struct decode_ctx *cx, json_object *obj, const struct decl_field *f,
-                        void *base, char *err, size_t errlen)
+int decl_set_field(const struct decl_decode_into *into, long item, const struct decl_field *f,
+                   void *base, const struct decl_value *v, char *err, size_t errlen)
 {
-    json_object *v;
     char *member = (char *)base + f->offset;
 
-    if (!json_object_object_get_ex(obj, f->name, &v) || v == NULL)
-        return 0; /* absent or null */
+    if (v->type == DECL_VALUE_NULL)
+        return 0; /* absent */
     if (f->kind == DECL_STRING)
-        return decode_string(cx, v, f->name, (char **)(void *)member, err, errlen);
-
-    enum json_type t = json_object_get_type(v);
-    if (t != json_type_string && t != json_type_int && t != json_type_double)
-        return fault_add(cx, f->name, v, err, errlen, "is %s, %s expected", fault_type_words(t),
-                         f->kind == DECL_DECIMAL ? "a decimal number" : "a whole number");
-    /* For numbers json-c keeps the text as written (json_object_new_double_s), so this is
-     * the sender's text, never a double rendered back. */
-    const char *text = json_object_get_string(v);
-    size_t tlen = t == json_type_string ? (size_t)json_object_get_string_len(v) : strlen(text);
-    /* Except an integer beyond 64 bits, which json-c clamps: its text is not the sender's,
-     * so the fault does not show it. It is more digits than any CEB603 number has. */
-    if (t == json_type_int &&
-        (strcmp(text, "18446744073709551615") == 0 || strcmp(text, "9223372036854775807") == 0 ||
-         strcmp(text, "-9223372036854775808") == 0))
-        return fault_add(cx, f->name, NULL, err, errlen,
-                         "is a number of 19 or more digits, too large for %s N%u%s", cx->std,
-                         f->max_len, f->kind == DECL_DECIMAL ? ",5" : "");
+        return set_string(into, item, f, v, (char **)(void *)member, err, errlen);
+    if (v->type != DECL_VALUE_TEXT && v->type != DECL_VALUE_NUMBER && v->type != DECL_VALUE_HUGE)
+        return decl_add_fault(into, item, f->name, v, err, errlen, "is %s, %s expected",
+                              fault_type_words(v->type),
+                              f->kind == DECL_DECIMAL ? "a decimal number" : "a whole number");
+    /* More digits than any CEB603 number has. */
+    if (v->type == DECL_VALUE_HUGE)
+        return decl_add_fault(into, item, f->name, v, err, errlen,
+                              "is a number of 19 or more digits, too large for %s N%u%s", into->std,
+                              f->max_len, f->kind == DECL_DECIMAL ? ",5" : "");
     if (f->kind == DECL_INTEGER)
-        return decode_integer(cx, v, text, tlen, f, (struct decl_integer *)(void *)member, err,
-                              errlen);
-    return decode_decimal(cx, v, text, tlen, f, (struct decl_decimal *)(void *)member, err, errlen);
+        return set_integer(into, item, f, v, (struct decl_integer *)(void *)member, err, errlen);
+    return set_decimal(into, item, f, v, (struct decl_decimal *)(void *)member, err, errlen);
 }
 
-static int decode_fields(struct decode_ctx *cx, json_object *obj, const struct decl_field *table,
-                         size_t n, void *base, char *err, size_t errlen)
+/* ------------------------------------------------------------------------------------ */
+/* JSON values into the setter.                                                           */
+
+/* What the JSON value v (json-c's NULL for null) was sent as. The text of a boolean, an
+ * object or an array is its JSON (json-c's buffer inside v: valid while v is). */
+static void json_value(json_object *v, struct decl_value *out)
+{
+    enum json_type t = json_object_get_type(v);
+    out->text = NULL;
+    out->len = 0;
+    switch (t) {
+    case json_type_null:
+        out->type = DECL_VALUE_NULL;
+        return;
+    case json_type_string:
+        out->type = DECL_VALUE_TEXT;
+        out->text = json_object_get_string(v);
+        out->len = (size_t)json_object_get_string_len(v);
+        return;
+    case json_type_int:
+    case json_type_double:
+        /* For numbers json-c keeps the text as written (json_object_new_double_s), so
+         * this is the sender's text, never a double rendered back. */
+        out->type = DECL_VALUE_NUMBER;
+        out->text = json_object_get_string(v);
+        out->len = strlen(out->text);
+        /* Except an integer beyond 64 bits, which json-c clamps: its text is not the
+         * sender's. */
+        if (t == json_type_int && (strcmp(out->text, "18446744073709551615") == 0 ||
+                                   strcmp(out->text, "9223372036854775807") == 0 ||
+                                   strcmp(out->text, "-9223372036854775808") == 0))
+            out->type = DECL_VALUE_HUGE;
+        return;
+    case json_type_boolean:
+        out->type = DECL_VALUE_BOOLEAN;
+        break;
+    case json_type_object:
+        out->type = DECL_VALUE_OBJECT;
+        break;
+    case json_type_array:
+        out->type = DECL_VALUE_ARRAY;
+        break;
+    }
+    out->text =
+        json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    out->len = out->text ? strlen(out->text) : 0;
+}
+
+static int decode_fields(const struct decl_decode_into *into, long item, json_object *obj,
+                         const struct decl_field *table, size_t n, void *base, char *err,
+                         size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
-        if (decode_field(cx, obj, &table[i], base, err, errlen) < 0)
+        json_object *jv;
+        struct decl_value v;
+        if (!json_object_object_get_ex(obj, table[i].name, &jv))
+            continue; /* absent */
+        json_value(jv, &v);
+        if (decl_set_field(into, item, &table[i], base, &v, err, errlen) < 0)
             return -1;
     }
     return 0;
@@ -344,25 +389,26 @@ void decl_free_fields(const struct decl_field *table, size_t n, void *base)
 int decl_decode_fields(struct json_object *obj, const struct decl_field *table, size_t n,
                        void *base, const struct decl_decode_into *into, char *err, size_t errlen)
 {
-    struct decode_ctx cx = {into->n_faults, into->faults, -1, into->std};
-    return decode_fields(&cx, obj, table, n, base, err, errlen);
+    return decode_fields(into, -1, obj, table, n, base, err, errlen);
 }
 
 int decl_decode_list(struct json_object *obj, const char *list, size_t max, size_t entry_size,
                      const struct decl_field *table, size_t n, void **entries, size_t *n_entries,
                      const struct decl_decode_into *into, char *err, size_t errlen)
 {
-    struct decode_ctx cx = {into->n_faults, into->faults, -1, into->std};
     json_object *arr;
+    struct decl_value v;
     if (!json_object_object_get_ex(obj, list, &arr) || arr == NULL)
         return 0; /* absent or null */
-    if (json_object_get_type(arr) != json_type_array)
-        return fault_add(&cx, list, arr, err, errlen, "is %s, a list of %s expected",
-                         fault_type_words(json_object_get_type(arr)), list);
+    if (json_object_get_type(arr) != json_type_array) {
+        json_value(arr, &v);
+        return decl_add_fault(into, -1, list, &v, err, errlen, "is %s, a list of %s expected",
+                              fault_type_words(v.type), list);
+    }
     size_t count = json_object_array_length(arr);
     if (count > max)
-        return fault_add(&cx, list, NULL, err, errlen, "has %zu entries, %s allows at most %zu",
-                         count, into->std, max);
+        return decl_add_fault(into, -1, list, NULL, err, errlen,
+                              "has %zu entries, %s allows at most %zu", count, into->std, max);
     if (count > 0) {
         *entries = calloc(count, entry_size);
         if (!*entries) {
@@ -373,15 +419,16 @@ int decl_decode_list(struct json_object *obj, const char *list, size_t max, size
     for (size_t i = 0; i < count; i++) {
         json_object *it = json_object_array_get_idx(arr, i);
         *n_entries = i + 1; /* so that the caller frees what was decoded */
-        cx.item = (long)i;
         if (it == NULL || json_object_get_type(it) != json_type_object) {
             /* kept as an entry without fields, so that positions stay as sent */
-            if (fault_add(&cx, "", it, err, errlen, "is %s, an item (object) expected",
-                          fault_type_words(json_object_get_type(it))) < 0)
+            json_value(it, &v);
+            if (decl_add_fault(into, (long)i, "", &v, err, errlen,
+                               "is %s, an item (object) expected", fault_type_words(v.type)) < 0)
                 return -1;
             continue;
         }
-        if (decode_fields(&cx, it, table, n, (char *)*entries + i * entry_size, err, errlen) < 0)
+        if (decode_fields(into, (long)i, it, table, n, (char *)*entries + i * entry_size, err,
+                          errlen) < 0)
             return -1;
     }
     return 0;
@@ -541,7 +588,8 @@ fail:
 /* ------------------------------------------------------------------------------------ */
 /* The declaration.                                                                       */
 
-struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
+/* The JSON form (the XML form is declaration_xml.c's). */
+static struct declaration *decode_json(const char *data, size_t len, size_t max_bytes,
                                        char **key_out, char *err, size_t errlen)
 {
     static const struct decl_record_spec spec = {
@@ -575,4 +623,12 @@ struct declaration *declaration_decode(const char *data, size_t len, size_t max_
     }
     json_object_put(root);
     return d;
+}
+
+struct declaration *declaration_decode(const char *data, size_t len, size_t max_bytes,
+                                       char **key_out, char *err, size_t errlen)
+{
+    if (declaration_xml_is_xml(data, len))
+        return declaration_xml_decode(data, len, max_bytes, key_out, err, errlen);
+    return decode_json(data, len, max_bytes, key_out, err, errlen);
 }

@@ -1,7 +1,11 @@
 /*
  * declaration.h - one parcel declaration: the CEB603 export inventory list (China E-Port
- * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON, see docs/DESIGN.md
+ * 出口申报清单, InventoryHead + 1..100 InventoryList) as JSON or as the E-Port's CEB603 XML
+ * (declaration_xml.h says how that maps onto the JSON form), see docs/DESIGN.md
  * "Declaration message" and docs/DOMAIN.md section 1. Field names keep the CEB603 spelling.
+ * Both forms decode into the same struct through the same field tables and the one field
+ * setter (decl_set_field); what follows is said of JSON, and holds for XML as its header
+ * maps it.
  *
  * Decoding is pure (no I/O). It enforces what storage needs; everything a customs pre-check
  * says about content (required fields, exact CEB603 lengths, code tables, arithmetic) is
@@ -235,11 +239,14 @@ const struct decl_decimal *decl_get_decimal(const void *base, const struct decl_
 const struct decl_integer *decl_get_integer(const void *base, const struct decl_field *f);
 
 /*
- * Decode one Kafka record value. Input: `data` of `len` bytes (not NUL-terminated),
- * `max_bytes` the size limit (0 = DECL_DEFAULT_MAX_BYTES).
+ * Decode one Kafka record value, in either form: a record whose first byte after whitespace
+ * is '<' is CEB603 XML (declaration_xml_decode, declaration_xml.h), anything else JSON.
+ * Input: `data` of `len` bytes (not NUL-terminated), `max_bytes` the size limit (0 =
+ * DECL_DEFAULT_MAX_BYTES).
  * Returns a new declaration (free with declaration_free), or NULL with a precise reason in
  * err, e.g. "invalid JSON at byte 17: unexpected character", "duplicate key \"gcode\" in
- * items[2]", "logisticsNo: missing (it is the declaration's key)", "out of memory".
+ * items[2]", "logisticsNo: missing (it is the declaration's key)", "not a declaration:
+ * DOCTYPE/entity declarations are not accepted", "out of memory".
  * A declaration with fields that break the CEB603 format is returned, with d->n_faults > 0
  * and those fields absent (see the top of this file). When the record was a JSON object
  * whose logisticsNo could be read (so the sender can be sent a receipt), *key_out (if not
@@ -335,6 +342,62 @@ int decl_decode_fields(struct json_object *obj, const struct decl_field *table, 
 int decl_decode_list(struct json_object *obj, const char *list, size_t max, size_t entry_size,
                      const struct decl_field *table, size_t n, void **entries, size_t *n_entries,
                      const struct decl_decode_into *into, char *err, size_t errlen);
+
+/*
+ * What a field's value was sent as: the input of the one field setter (decl_set_field) that
+ * the JSON and the XML forms share. The XML form has only text, so it only gives
+ * DECL_VALUE_TEXT (an element's text content) and DECL_VALUE_MARKUP; a decimal or an
+ * integer sent as XML text is read exactly as the same text in a JSON string is.
+ */
+enum decl_value_type {
+    DECL_VALUE_NULL,    /* JSON null, an XML element with xsi:nil="true": the field is absent */
+    DECL_VALUE_TEXT,    /* a JSON string, or an XML element's text (text and CDATA) */
+    DECL_VALUE_NUMBER,  /* a JSON number: its text as written */
+    DECL_VALUE_HUGE,    /* a JSON integer of 19 or more digits that json-c clamped: the text is
+                           not the sender's (not shown in the fault) */
+    DECL_VALUE_BOOLEAN, /* JSON true / false: its text */
+    DECL_VALUE_OBJECT,  /* a JSON object: its JSON text */
+    DECL_VALUE_ARRAY,   /* a JSON array: its JSON text */
+    DECL_VALUE_MARKUP,  /* an XML element with child elements: its text content */
+};
+
+struct decl_value {
+    enum decl_value_type type;
+    const char *text; /* UTF-8, NUL-terminated at text[len] (may hold a U+0000 before); NULL
+                         for DECL_VALUE_NULL */
+    size_t len;       /* bytes */
+};
+
+/*
+ * The one check-and-set of a field, for every record form: the value `v` of field `f` into
+ * its member of the struct at `base` (a declaration, an item, a document...). Text fields
+ * take DECL_VALUE_TEXT; decimals and integers DECL_VALUE_TEXT or DECL_VALUE_NUMBER, read
+ * from their text (N19,5 exact decimals, digits-only integers of at most f->max_len
+ * digits); DECL_VALUE_NULL leaves the field absent. Anything else, or a text that breaks the
+ * format (see the top of this file), is a fault recorded in `into` at `item` (0-based, -1
+ * for a header field) with the value as sent, and the member stays absent.
+ * Returns 0 (set, absent, or a fault recorded), or -1 when out of memory (err set).
+ */
+int decl_set_field(const struct decl_decode_into *into, long item, const struct decl_field *f,
+                   void *base, const struct decl_value *v, char *err, size_t errlen);
+
+/*
+ * Record a fault at `item` (as decl_set_field) named `name`, of value v (NULL when the fault
+ * is about no single value: then its value is ""), `fmt` printf-style giving its why.
+ * Returns 0 (recorded, or only counted past DECL_MAX_FAULTS), or -1 when out of memory.
+ */
+int decl_add_fault(const struct decl_decode_into *into, long item, const char *name,
+                   const struct decl_value *v, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+
+/*
+ * The check of a text key (decl_check_string without the JSON type): s (slen bytes,
+ * NUL-terminated at s[slen]) has no U+0000, is not empty when `nonempty`, has at most
+ * max_chars code points. Returns 0, or -1 with err "NAME: contains a NUL character
+ * (\u0000)", "NAME: empty" or "NAME: longer than MAX characters".
+ */
+int decl_check_text(const char *s, size_t slen, const char *name, size_t max_chars, bool nonempty,
+                    char *err, size_t errlen);
 
 /* Free the string members (per `table`, n entries) of the struct at base. Accepts NULL. */
 void decl_free_fields(const struct decl_field *table, size_t n, void *base);

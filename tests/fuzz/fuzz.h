@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 int fuzz_declaration(const uint8_t *data, size_t size);
+int fuzz_declaration_xml(const uint8_t *data, size_t size);
 int fuzz_rules(const uint8_t *data, size_t size);
 int fuzz_config(const uint8_t *data, size_t size);
 int fuzz_scan(const uint8_t *data, size_t size);

@@ -3,7 +3,7 @@
  * "Declaration message", docs/DOMAIN.md section 1) as framed Kafka records for kafka_produce.
  *
  *   gen_declarations -n COUNT [-s SEED] [-m MALFORMED] [-d PER_MILLE] [-w PER_MILLE]
- *                    [-e EXPECT_FILE] [-j] -o FILE|-
+ *                    [-e EXPECT_FILE] [-j] [-x] -o FILE|-
  *
  * Framing, one record after another:  "<key_len> <value_len>\n" key value "\n"
  * (key_len -1 = null key). The key is the declaration's logisticsNo.
@@ -25,6 +25,14 @@
  * -e writes one tab-separated line per record: position, key ("-" if null), class
  * (ok | defect | malformed), detail (defect or malformed kind, "-" for ok), watch (0/1),
  * item count. A summary goes to stderr. -j prints the first declaration's JSON to stdout.
+ *
+ * -x writes every record in the XML form instead (a CEB603Message, daemon/declaration_xml.h):
+ * the same declarations from the same seed, field for field, so that both forms must decode
+ * to the same struct and decision (tests/unit/test_xml_forms.sh). Two format defects XML
+ * cannot carry are written as their nearest XML: a NUL in gname as markup in gname, the
+ * boolean grossWeight as the text "true" (both still faults of that field). Malformed
+ * records are their XML counterparts (truncated, two Inventory elements, XXE, billion
+ * laughs, nesting 20 deep, ...: malformed_xml_names), -j prints the first one's XML.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -778,6 +786,188 @@ static void defect_opts(const struct gen_decl *d, struct json_opts *jo)
 }
 
 /* ------------------------------------------------------------------------------------ */
+/* The same declaration as a CEB603Message (-x; daemon/declaration_xml.h).               */
+
+/* Text content: & < > escaped; bytes >= 0x80 pass through (the inputs are UTF-8). */
+static void buf_xml_text(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '&')
+            buf_puts(b, "&amp;");
+        else if (*s == '<')
+            buf_puts(b, "&lt;");
+        else if (*s == '>')
+            buf_puts(b, "&gt;");
+        else
+            buf_add(b, s, 1);
+    }
+}
+
+/* <ceb:NAME>text</ceb:NAME>; raw: text written as is (markup, invalid bytes). */
+static void xml_el(struct buf *b, const char *name, const char *text, bool raw)
+{
+    buf_printf(b, "<ceb:%s>", name);
+    if (raw)
+        buf_puts(b, text);
+    else
+        buf_xml_text(b, text);
+    buf_printf(b, "</ceb:%s>", name);
+}
+
+/*
+ * Options of the XML form, as json_opts are of the JSON form: the declaration's format
+ * defects (price_override, extra_items, gname_raw, gross_raw) say the same in XML, except
+ * where XML cannot say it (no NUL character, no boolean: defect_xml_opts); the malformed
+ * kinds have XML counterparts (make_malformed_xml).
+ */
+struct xml_opts {
+    const char *price_override;
+    int extra_items;
+    const char *gname_raw; /* markup or bytes written as gname's content */
+    const char *gross_raw; /* text written as grossWeight's content */
+    bool key_omit;
+    const char *key_raw; /* written as logisticsNo's content instead of the key */
+    bool dup_key;        /* grossWeight twice */
+    int inventories;     /* Inventory elements (0 = 1) */
+    const char *doctype; /* written before the root */
+    const char *note_raw;
+    int deep; /* unknown elements nested this deep in InventoryHead */
+};
+
+static void decl_to_xml(const struct gen_decl *d, const struct xml_opts *xo, struct buf *b)
+{
+    static const struct xml_opts none;
+    char v[40];
+
+    if (!xo)
+        xo = &none;
+    buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    if (xo->doctype)
+        buf_puts(b, xo->doctype);
+    buf_printf(b,
+               "<ceb:CEB603Message guid=\"%s\" version=\"1.0\" "
+               "xmlns:ceb=\"http://www.chinaport.gov.cn/ceb\" "
+               "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n",
+               d->guid);
+    for (int inv = 0; inv < (xo->inventories ? xo->inventories : 1); inv++) {
+        buf_puts(b, "<ceb:Inventory><ceb:InventoryHead>");
+        xml_el(b, "guid", d->guid, false);
+        xml_el(b, "appType", "1", false);
+        xml_el(b, "appTime", d->app_time, false);
+        xml_el(b, "appStatus", "2", false);
+        xml_el(b, "customsCode", CUSTOMS_CODE, false);
+        xml_el(b, "ebpCode", d->ebp->code, false);
+        xml_el(b, "ebpName", d->ebp->name, false);
+        xml_el(b, "orderNo", d->order_no, false);
+        xml_el(b, "logisticsCode", d->logistics->code, false);
+        xml_el(b, "logisticsName", d->logistics->name, false);
+        if (xo->key_raw)
+            xml_el(b, "logisticsNo", xo->key_raw, true);
+        else if (!xo->key_omit)
+            xml_el(b, "logisticsNo", d->logistics_no, false);
+        xml_el(b, "copNo", d->cop_no, false);
+        xml_el(b, "ieFlag", d->ie_flag, false);
+        xml_el(b, "portCode", PORT_CODE, false);
+        xml_el(b, "ieDate", d->ie_date, false);
+        xml_el(b, "statisticsFlag", "A", false);
+        xml_el(b, "agentCode", d->agent->code, false);
+        xml_el(b, "agentName", d->agent->name, false);
+        if (!d->omit_ebc_code)
+            xml_el(b, "ebcCode", d->ebc->code, false);
+        xml_el(b, "ebcName", d->ebc->name, false);
+        xml_el(b, "ownerCode", d->owner_code, false);
+        xml_el(b, "ownerName", d->owner_name, false);
+        xml_el(b, "tradeMode", d->trade_mode, false);
+        xml_el(b, "trafMode", "4", false);
+        xml_el(b, "country", d->country, false);
+        xml_el(b, "POD", d->pod, false);
+        fmt_decimal(v, sizeof(v), d->freight_cents, 2, d->freight_cents ? 2 : 0);
+        xml_el(b, "freight", v, false);
+        xml_el(b, "fCurrency", "142", false);
+        xml_el(b, "fFlag", "3", false);
+        xml_el(b, "insuredFee", "0", false);
+        xml_el(b, "iCurrency", "142", false);
+        xml_el(b, "iFlag", "3", false);
+        xml_el(b, "wrapType", "2", false);
+        xml_el(b, "packNo", "1", false);
+        fmt_decimal(v, sizeof(v), d->gross_g, 3, 0);
+        xml_el(b, "grossWeight", xo->gross_raw ? xo->gross_raw : v, xo->gross_raw != NULL);
+        if (xo->dup_key)
+            xml_el(b, "grossWeight", v, false);
+        fmt_decimal(v, sizeof(v), d->net_g, 3, 0);
+        xml_el(b, "netWeight", v, false);
+        xml_el(b, "note", xo->note_raw ? xo->note_raw : "", xo->note_raw != NULL);
+        for (int k = 0; k < xo->deep; k++)
+            buf_puts(b, "<ceb:ext>");
+        for (int k = 0; k < xo->deep; k++)
+            buf_puts(b, "</ceb:ext>");
+        buf_puts(b, "</ceb:InventoryHead>\n");
+
+        for (int i = 0; i < d->n_items + xo->extra_items; i++) {
+            const struct gen_item *it = &d->items[i < d->n_items ? i : d->n_items - 1];
+
+            buf_puts(b, "<ceb:InventoryList>");
+            buf_printf(b, "<ceb:gnum>%d</ceb:gnum>", i < d->n_items ? it->gnum : i + 1);
+            xml_el(b, "itemNo", it->item_no, false);
+            xml_el(b, "itemName", it->p->gname, false);
+            xml_el(b, "gcode", it->gcode, false);
+            if (i == 0 && xo->gname_raw)
+                xml_el(b, "gname", xo->gname_raw, true);
+            else
+                xml_el(b, "gname", it->gname, false);
+            xml_el(b, "gmodel", it->gmodel, false);
+            xml_el(b, "barCode", it->bar_code, false);
+            xml_el(b, "country", d->country, false);
+            xml_el(b, "currency", "142", false);
+            fmt_decimal(v, sizeof(v), it->qty_milli, 3, 0);
+            xml_el(b, "qty", v, false);
+            fmt_decimal(v, sizeof(v), it->qty1_milli, 3, 0);
+            xml_el(b, "qty1", v, false);
+            if (it->p->unit2) {
+                fmt_decimal(v, sizeof(v), it->net_g, 3, 0);
+                xml_el(b, "qty2", v, false);
+            }
+            xml_el(b, "unit", it->unit, false);
+            xml_el(b, "unit1", it->p->unit1, false);
+            if (it->p->unit2)
+                xml_el(b, "unit2", it->p->unit2, false);
+            if (i == 0 && xo->price_override) {
+                xml_el(b, "price", xo->price_override, false);
+            } else {
+                fmt_decimal(v, sizeof(v), it->price_cents, 2, 2);
+                xml_el(b, "price", v, false);
+            }
+            fmt_decimal(v, sizeof(v), it->total_e5, 5, 2);
+            xml_el(b, "totalPrice", v, false);
+            buf_puts(b, "</ceb:InventoryList>\n");
+        }
+        buf_puts(b, "</ceb:Inventory>\n");
+    }
+    buf_printf(b, "<ceb:BaseTransfer><ceb:copCode>%s</ceb:copCode><ceb:copName>", d->agent->code);
+    buf_xml_text(b, d->agent->name);
+    buf_puts(b, "</ceb:copName><ceb:dxpMode>DXP</ceb:dxpMode><ceb:dxpId>DXPENT0000000001"
+                "</ceb:dxpId><ceb:note></ceb:note></ceb:BaseTransfer>\n"
+                "</ceb:CEB603Message>\n");
+}
+
+/* The format defects in XML: the same text where a JSON string says it; the two XML cannot
+ * carry (a NUL character, a boolean) as their nearest XML: markup inside gname, the text
+ * "true" as grossWeight (still a CEB603-FORMAT rejection of the same field, in other words). */
+static void defect_xml_opts(const struct gen_decl *d, struct xml_opts *xo)
+{
+    struct json_opts jo;
+
+    defect_opts(d, &jo);
+    memset(xo, 0, sizeof(*xo));
+    xo->price_override = jo.price_override;
+    xo->extra_items = jo.extra_items;
+    if (jo.gname_raw)
+        xo->gname_raw = "电吉他<script>alert(1)</script>";
+    if (jo.gross_raw)
+        xo->gross_raw = "true";
+}
+
+/* ------------------------------------------------------------------------------------ */
 /* Malformed records: none can be read as a declaration (-> quarantine).               */
 
 enum malformed {
@@ -890,6 +1080,99 @@ static void make_malformed(uint64_t seed, uint64_t j, enum malformed kind, struc
     }
 }
 
+/* The XML counterpart of each malformed kind (-x): none can be read as a declaration. */
+static const char *const malformed_xml_names[MAL_COUNT] = {
+    "truncated_xml",
+    "two_inventories",
+    "invalid_utf8",
+    "logisticsNo_missing",
+    "logisticsNo_81",
+    "logisticsNo_markup",
+    "empty_value",
+    "duplicate_element",
+    "xxe",
+    "too_deep",
+    "billion_laughs",
+};
+
+/* Build malformed XML record j into value (and key, "" for a null key). */
+static void make_malformed_xml(uint64_t seed, uint64_t j, enum malformed kind, struct buf *value,
+                               char *key, size_t keylen)
+{
+    struct gen_decl d;
+    struct xml_opts xo = {0};
+
+    make_declaration(seed, (1ULL << 40) + j, 0, 0, &d);
+    snprintf(d.logistics_no, sizeof(d.logistics_no), "YLBAD%06" PRIu64 "%09" PRIu64, seed % 1000000,
+             j);
+    snprintf(key, keylen, "%s", d.logistics_no);
+
+    switch (kind) {
+    case MAL_TRUNCATED_JSON:
+        decl_to_xml(&d, NULL, value);
+        value->len = value->len * 3 / 5;
+        while (value->len > 0 && ((unsigned char)value->p[value->len] & 0xC0) == 0x80)
+            value->len--;
+        value->p[value->len] = '\0';
+        break;
+    case MAL_JSON_ARRAY:
+        xo.inventories = 2; /* one record is one parcel */
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_INVALID_UTF8:
+        xo.gname_raw = "\xC0\xAF\x80 \xFF\xFE \xE7\x94";
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_LOGISTICSNO_MISSING:
+        xo.key_omit = true;
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_LOGISTICSNO_81:
+        snprintf(d.logistics_no + strlen(d.logistics_no),
+                 sizeof(d.logistics_no) - strlen(d.logistics_no), "%0*d",
+                 (int)(81 - strlen(d.logistics_no)), 0);
+        decl_to_xml(&d, NULL, value);
+        break;
+    case MAL_LOGISTICSNO_NUMBER:
+        xo.key_raw = "<ceb:no>8</ceb:no>"; /* markup, not text */
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_EMPTY_VALUE:
+        break;
+    case MAL_DUPLICATE_KEY:
+        xo.dup_key = true;
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_NUL_IN_LOGISTICSNO:
+        /* XXE: an external entity naming a local file, used in the note */
+        xo.doctype = "<!DOCTYPE ceb:CEB603Message [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>\n";
+        xo.note_raw = "&xxe;";
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_TOO_DEEP:
+        xo.deep = 20; /* unknown elements still count for depth */
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_BINARY_GARBAGE:
+        /* billion laughs: 10^9 "lol"s if entities were expanded */
+        xo.doctype = "<!DOCTYPE ceb:CEB603Message [<!ENTITY l \"lol\">"
+                     "<!ENTITY l1 \"&l;&l;&l;&l;&l;&l;&l;&l;&l;&l;\">"
+                     "<!ENTITY l2 \"&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;\">"
+                     "<!ENTITY l3 \"&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;\">"
+                     "<!ENTITY l4 \"&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;\">"
+                     "<!ENTITY l5 \"&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;\">"
+                     "<!ENTITY l6 \"&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;\">"
+                     "<!ENTITY l7 \"&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;\">"
+                     "<!ENTITY l8 \"&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;\">"
+                     "<!ENTITY l9 \"&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;\">]>\n";
+        xo.note_raw = "&l9;";
+        decl_to_xml(&d, &xo, value);
+        break;
+    case MAL_COUNT:
+        break;
+    }
+}
+
 /* ------------------------------------------------------------------------------------ */
 
 struct counts {
@@ -912,9 +1195,10 @@ static int write_record(FILE *out, const char *key, const char *val, size_t vlen
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gen_declarations -n COUNT [-s SEED] [-m MALFORMED] [-d DEFECT_PER_MILLE=100]\n"
-            "                        [-w WATCH_PER_MILLE=30] [-e EXPECT_FILE] [-j] -o FILE|-\n");
+    fprintf(
+        out,
+        "usage: gen_declarations -n COUNT [-s SEED] [-m MALFORMED] [-d DEFECT_PER_MILLE=100]\n"
+        "                        [-w WATCH_PER_MILLE=30] [-e EXPECT_FILE] [-j] [-x] -o FILE|-\n");
 }
 
 static int parse_u64(const char *s, uint64_t max, uint64_t *out)
@@ -934,14 +1218,14 @@ int main(int argc, char **argv)
 {
     uint64_t count = 0, seed = 1, n_malformed = 0, defect_pm = 100, watch_pm = 30;
     const char *out_path = NULL, *expect_path = NULL;
-    bool show_first = false, have_count = false;
+    bool show_first = false, have_count = false, xml = false;
     FILE *out = NULL, *expect = NULL;
     struct counts cnt = {0};
     struct buf value = {0};
     uint64_t j = 0;
     int c, rc = 1;
 
-    while ((c = getopt(argc, argv, "n:s:m:d:w:e:o:jh")) != -1) {
+    while ((c = getopt(argc, argv, "n:s:m:d:w:e:o:jxh")) != -1) {
         uint64_t *target = NULL, max = UINT64_MAX;
         switch (c) {
         case 'n':
@@ -972,6 +1256,9 @@ int main(int argc, char **argv)
             break;
         case 'j':
             show_first = true;
+            break;
+        case 'x':
+            xml = true;
             break;
         case 'h':
             usage(stdout);
@@ -1015,12 +1302,16 @@ int main(int argc, char **argv)
 
             value.len = 0;
             buf_reserve(&value, 0);
-            make_malformed(seed, j, kind, &value, key, sizeof(key));
+            if (xml)
+                make_malformed_xml(seed, j, kind, &value, key, sizeof(key));
+            else
+                make_malformed(seed, j, kind, &value, key, sizeof(key));
             if (write_record(out, key[0] ? key : NULL, value.p, value.len) < 0)
                 goto write_error;
             if (expect)
                 fprintf(expect, "%" PRIu64 "\t%s\tmalformed\t%s\t0\t0\n", cnt.records,
-                        key[0] ? key : "-", malformed_names[kind]);
+                        key[0] ? key : "-",
+                        xml ? malformed_xml_names[kind] : malformed_names[kind]);
             cnt.records++;
             cnt.malformed++;
             cnt.by_malformed[kind]++;
@@ -1032,10 +1323,16 @@ int main(int argc, char **argv)
 
         struct gen_decl d;
         make_declaration(seed, i, (unsigned)defect_pm, (unsigned)watch_pm, &d);
-        struct json_opts jo;
-        defect_opts(&d, &jo);
         value.len = 0;
-        decl_to_json(&d, &jo, &value);
+        if (xml) {
+            struct xml_opts xo;
+            defect_xml_opts(&d, &xo);
+            decl_to_xml(&d, &xo, &value);
+        } else {
+            struct json_opts jo;
+            defect_opts(&d, &jo);
+            decl_to_json(&d, &jo, &value);
+        }
         if (write_record(out, d.logistics_no, value.p, value.len) < 0)
             goto write_error;
         if (expect)
@@ -1075,7 +1372,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_declarations: malformed:");
         for (int k = 0; k < MAL_COUNT; k++)
             if (cnt.by_malformed[k])
-                fprintf(stderr, " %s=%" PRIu64, malformed_names[k], cnt.by_malformed[k]);
+                fprintf(stderr, " %s=%" PRIu64, xml ? malformed_xml_names[k] : malformed_names[k],
+                        cnt.by_malformed[k]);
         fprintf(stderr, "\n");
     }
     rc = 0;

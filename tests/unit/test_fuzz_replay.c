@@ -25,6 +25,7 @@
 #define FUZZ_REPLAY 1
 #include "../fuzz/fuzz_config.c"
 #include "../fuzz/fuzz_declaration.c"
+#include "../fuzz/fuzz_declaration_xml.c"
 #include "../fuzz/fuzz_rules.c"
 #include "../fuzz/fuzz_order.c"
 #include "../fuzz/fuzz_payment.c"
@@ -121,6 +122,12 @@ static void test_replay_declaration(void **state)
     replay("declaration", fuzz_declaration);
 }
 
+static void test_replay_declaration_xml(void **state)
+{
+    (void)state;
+    replay("declaration_xml", fuzz_declaration_xml);
+}
+
 static void test_replay_rules(void **state)
 {
     (void)state;
@@ -166,7 +173,7 @@ int main(void)
         cmocka_unit_test(test_replay_declaration), cmocka_unit_test(test_replay_rules),
         cmocka_unit_test(test_replay_scan),        cmocka_unit_test(test_replay_config),
         cmocka_unit_test(test_replay_order),       cmocka_unit_test(test_replay_waybill),
-        cmocka_unit_test(test_replay_payment),
+        cmocka_unit_test(test_replay_payment),     cmocka_unit_test(test_replay_declaration_xml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
