@@ -36,12 +36,21 @@
  * STATUS is sent when the state changes (the figures at most every STATUS_REFRESH_MS).
  * WATCHDOG=1 (WatchdogSec= in the unit) is sent only after a step of the main loop returned.
  *
+ * Memory: glibc's malloc is told at start to serve every block of MMAP_THRESHOLD_BYTES or
+ * more with its own mapping (mallopt M_MMAP_THRESHOLD; MALLOC_MMAP_THRESHOLD_ in the
+ * environment wins). Left to itself, glibc raises that threshold to the largest block freed
+ * so far (up to 32 MB): librdkafka's fetch responses, the batch document and libpq's buffers
+ * then come from the heaps of the threads that allocated them, and the holes they leave
+ * there stay resident: peak RSS grew with the length of a run (docs/PERFORMANCE.md, fifth
+ * round: where the memory goes, measured before and after).
+ *
  * Metrics (metrics.h): one set made here, counted into by the consumer and the relay, the
  * consumer's state, rules and relay totals pushed into it every step, served over HTTP
  * (httpd.h) when metrics.listen is set.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -68,13 +77,14 @@
 #include "util.h"
 #include "version.h"
 
-#define DEFAULT_CONFIG    "/etc/customsd/customsd.yaml"
-#define RELAY_FLUSH_MS    5000
-#define STOP_CANCEL_MS    1000  /* a database call this old at a stop is cancelled ... */
-#define STOP_CLOSE_MS     3000  /* ... and this old, its connection shut down */
-#define OVERDUE_GRACE_MS  5000  /* beyond statement_timeout: the server does not answer */
-#define STATUS_REFRESH_MS 10000 /* the records count in STATUS, at most this often */
-#define EXIT_SCHEMA       3     /* customsd -t: the database is at another schema release */
+#define DEFAULT_CONFIG       "/etc/customsd/customsd.yaml"
+#define RELAY_FLUSH_MS       5000
+#define STOP_CANCEL_MS       1000  /* a database call this old at a stop is cancelled ... */
+#define STOP_CLOSE_MS        3000  /* ... and this old, its connection shut down */
+#define OVERDUE_GRACE_MS     5000  /* beyond statement_timeout: the server does not answer */
+#define STATUS_REFRESH_MS    10000 /* the records count in STATUS, at most this often */
+#define EXIT_SCHEMA          3     /* customsd -t: the database is at another schema release */
+#define MMAP_THRESHOLD_BYTES (128 * 1024) /* glibc's initial default, kept fixed */
 
 /* The signal flags: with the log state, the only globals. */
 static volatile sig_atomic_t stop_requested;
@@ -653,6 +663,19 @@ static int run(const struct config *cfg, struct rules **rules)
     return rc;
 }
 
+/*
+ * Blocks of MMAP_THRESHOLD_BYTES or more get mappings of their own, returned to the system
+ * when freed, whatever was freed before (see "Memory" above). Before any thread starts:
+ * mallopt is not for a running allocator's other threads. Unless MALLOC_MMAP_THRESHOLD_ is set.
+ */
+static void memory_setup(void)
+{
+#ifdef M_MMAP_THRESHOLD
+    if (!getenv("MALLOC_MMAP_THRESHOLD_") && mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) != 1)
+        log_warn("mallopt(M_MMAP_THRESHOLD) refused: peak memory may be higher");
+#endif
+}
+
 int main(int argc, char **argv)
 {
     struct options o;
@@ -674,6 +697,7 @@ int main(int argc, char **argv)
         config_free(cfg);
         return rc;
     }
+    memory_setup();
     prepare_run(&o, cfg);
     rc = run(cfg, &rules);
     rules_free(rules);
