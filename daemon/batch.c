@@ -327,6 +327,42 @@ static int stage_quarantine(struct stage_buf *b, const struct batch_record *r, s
     return 0;
 }
 
+/*
+ * The decoded fields of a record as compact JSON text (malloc'd; NULL when out of memory):
+ * {"items": [LINE, ...], HEAD...} when `with_lines` (n_lines structs of line_size bytes at
+ * `lines`, each by `line_table`), else {HEAD...}; absent fields left out (batch_add_fields).
+ * The `decl` column of a declaration and of an order, waybill or payment (batch.h).
+ */
+static char *batch_fields_text(const void *head, const struct decl_field *head_table, size_t n_head,
+                               bool with_lines, const void *lines, size_t n_lines, size_t line_size,
+                               const struct decl_field *line_table, size_t n_line_fields)
+{
+    struct json_object *obj = json_object_new_object();
+    if (!obj)
+        return NULL;
+    if (with_lines) {
+        struct json_object *arr = json_object_new_array_ext((int)n_lines);
+        if (batch_add(obj, "items", arr))
+            goto fail;
+        for (size_t i = 0; i < n_lines; i++) {
+            struct json_object *it = json_object_new_object();
+            if (!it || json_object_array_add(arr, it)) {
+                json_object_put(it);
+                goto fail;
+            }
+            if (batch_add_fields(it, (const char *)lines + i * line_size, line_table,
+                                 n_line_fields))
+                goto fail;
+        }
+    }
+    if (batch_add_fields(obj, head, head_table, n_head))
+        goto fail;
+    return batch_json_text(obj);
+fail:
+    json_object_put(obj);
+    return NULL;
+}
+
 /* A decided declaration: its COLUMN fields (decl), the raw value and the decision. */
 static int stage_declaration(struct stage_buf *b, const struct batch_record *r, size_t seq)
 {
@@ -343,29 +379,9 @@ static int stage_declaration(struct stage_buf *b, const struct batch_record *r, 
     }
     if (sha256_hex(r->value, r->value_len, sha) != 0)
         return -1;
-    struct json_object *decl = json_object_new_object();
-    struct json_object *items = json_object_new_array_ext((int)d->n_items);
-    if (!decl || batch_add(decl, "items", items)) {
-        json_object_put(decl);
-        return -1;
-    }
-    for (size_t i = 0; i < d->n_items; i++) {
-        struct json_object *it = json_object_new_object();
-        if (!it || json_object_array_add(items, it)) {
-            json_object_put(it);
-            json_object_put(decl);
-            return -1;
-        }
-        if (batch_add_fields(it, &d->items[i], decl_item_fields, decl_item_field_count)) {
-            json_object_put(decl);
-            return -1;
-        }
-    }
-    if (batch_add_fields(decl, d, decl_head_fields, decl_head_field_count)) {
-        json_object_put(decl);
-        return -1;
-    }
-    char *decl_text = batch_json_text(decl);
+    char *decl_text =
+        batch_fields_text(d, decl_head_fields, decl_head_field_count, true, d->items, d->n_items,
+                          sizeof(*d->items), decl_item_fields, decl_item_field_count);
     char *reasons = batch_json_text(batch_reasons(r->decision));
     int rc = -1;
     if (decl_text && reasons) {
@@ -458,27 +474,9 @@ static int stage_document(struct stage_buf *b, const struct batch_record *r, siz
         return stage_quarantine(b, r, seq, NULL, BATCH_NOT_TEXT);
     if (sha256_hex(r->value, r->value_len, sha) != 0)
         return -1;
-    struct json_object *fields = json_object_new_object();
-    if (!fields)
-        return -1;
-    if (sp->lines_name) {
-        struct json_object *lines = json_object_new_array_ext((int)doc->n_lines);
-        if (batch_add(fields, "items", lines))
-            goto fail;
-        for (size_t i = 0; i < doc->n_lines; i++) {
-            struct json_object *it = json_object_new_object();
-            if (!it || json_object_array_add(lines, it)) {
-                json_object_put(it);
-                goto fail;
-            }
-            if (batch_add_fields(it, (const char *)doc->lines + i * sp->line_size, sp->lines,
-                                 sp->n_lines))
-                goto fail;
-        }
-    }
-    if (batch_add_fields(fields, doc->head, sp->head, sp->n_head))
-        goto fail;
-    char *doc_text = batch_json_text(fields);
+    char *doc_text =
+        batch_fields_text(doc->head, sp->head, sp->n_head, sp->lines_name != NULL, doc->lines,
+                          doc->n_lines, sp->line_size, sp->lines, sp->n_lines);
     char *reasons =
         batch_json_text(doc->n_problems ? batch_document_reasons(doc) : json_object_new_array());
     int rc = -1;
@@ -494,9 +492,6 @@ static int stage_document(struct stage_buf *b, const struct batch_record *r, siz
     free(doc_text);
     free(reasons);
     return rc;
-fail:
-    json_object_put(fields);
-    return -1;
 }
 
 /* A caller bug in a record (batch.h), or NULL when the record is well-formed. */
