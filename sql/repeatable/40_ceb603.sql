@@ -69,8 +69,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                     "iCurrency" text, "packNo" bigint)
            CROSS JOIN LATERAL (
                SELECT sum(i.total_price) AS total,
-                      CASE WHEN count(DISTINCT i.currency) = 1
-                                AND count(i.currency) = count(*)
+                      -- all present and equal (min = max: no per-declaration sort, as
+                      -- count(DISTINCT) needs)
+                      CASE WHEN count(i.currency) = count(*) AND min(i.currency) = max(i.currency)
                            THEN min(i.currency) END AS currency,
                       count(*)::integer AS n
                  FROM customs.ceb603_items(p_decl) i) it
