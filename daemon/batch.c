@@ -214,6 +214,7 @@ enum stage_col {
     SC_RULES_VERSION,
     SC_REASONS,
     SC_DECL,
+    SC_INVENTORY,
     SC_RAW,
     SC_REASON,
     SC_SCAN,
@@ -363,8 +364,107 @@ fail:
     return NULL;
 }
 
-/* A decided declaration: its COLUMN fields (decl), the raw value and the decision. */
-static int stage_declaration(struct stage_buf *b, const struct batch_record *r, size_t seq)
+/*
+ * Row and array literals, as PostgreSQL's record_in and array_in read them: a value in
+ * double quotes with " and \ backslash-escaped (always quoted, so that an empty string is
+ * not NULL and no character is special), NULL as nothing between the commas.
+ */
+static void sb_quoted(struct stage_buf *b, const char *s, size_t n)
+{
+    if (n > SIZE_MAX / 2 - 2 || !sb_reserve(b, 2 * n + 2))
+        return;
+    char *o = b->p + b->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            *o++ = '\\';
+        *o++ = s[i];
+    }
+    *o++ = '"';
+    b->len = (size_t)(o - b->p);
+}
+
+/* The COLUMN fields of a header or item (declaration.h), in table order, as the fields of
+ * a row literal, each after a comma but the very first (*first). */
+static void sb_fields_literal(struct stage_buf *b, const void *base,
+                              const struct decl_field *fields, size_t n, bool *first)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct decl_field *f = &fields[i];
+        if (!f->column)
+            continue;
+        if (!*first)
+            sb_raw(b, ",", 1);
+        *first = false;
+        switch (f->kind) {
+        case DECL_STRING: {
+            const char *v = decl_get_string(base, f);
+            if (v)
+                sb_quoted(b, v, strlen(v));
+            break;
+        }
+        case DECL_DECIMAL: {
+            const struct decl_decimal *d = decl_get_decimal(base, f);
+            if (d->present) {
+                char buf[DECIMAL_TEXT_MAX];
+                size_t len = decimal_format(d->value, buf, sizeof(buf));
+                sb_raw(b, buf, len);
+            }
+            break;
+        }
+        case DECL_INTEGER: {
+            const struct decl_integer *v = decl_get_integer(base, f);
+            if (v->present) {
+                char buf[24];
+                int len = snprintf(buf, sizeof(buf), "%lld", v->value);
+                sb_raw(b, buf, (size_t)len);
+            }
+            break;
+        }
+        }
+    }
+}
+
+/* Scratch buffers for the literals of one batch (reused record after record). */
+struct stage_scratch {
+    struct stage_buf inv, arr, item;
+};
+
+/*
+ * A declaration's COLUMN fields as a customs.ceb603_inventory row literal (sql/
+ * 023_ceb603_inventory_type.sql; attributes in declaration.h's order), in x->inv:
+ * (HEAD...,"{\"(ITEM...)\",...}"). Returns false when out of memory.
+ */
+static bool batch_inventory_literal(struct stage_scratch *x, const struct declaration *d)
+{
+    bool first = true;
+    x->inv.len = x->arr.len = 0;
+    sb_raw(&x->inv, "(", 1);
+    sb_fields_literal(&x->inv, d, decl_head_fields, decl_head_field_count, &first);
+    sb_raw(&x->arr, "{", 1);
+    for (size_t i = 0; i < d->n_items; i++) {
+        bool item_first = true;
+        if (i)
+            sb_raw(&x->arr, ",", 1);
+        x->item.len = 0;
+        sb_raw(&x->item, "(", 1);
+        sb_fields_literal(&x->item, &d->items[i], decl_item_fields, decl_item_field_count,
+                          &item_first);
+        sb_raw(&x->item, ")", 1);
+        if (!x->item.oom)
+            sb_quoted(&x->arr, x->item.p, x->item.len);
+    }
+    sb_raw(&x->arr, "}", 1);
+    sb_raw(&x->inv, ",", 1);
+    if (!x->arr.oom)
+        sb_quoted(&x->inv, x->arr.p, x->arr.len);
+    sb_raw(&x->inv, ")", 1);
+    return !x->inv.oom && !x->arr.oom && !x->item.oom;
+}
+
+/* A decided declaration: its COLUMN fields (inventory), the raw value and the decision. */
+static int stage_declaration(struct stage_buf *b, struct stage_scratch *x,
+                             const struct batch_record *r, size_t seq)
 {
     const struct declaration *d = r->decl;
     const char *key = d->logisticsNo ? d->logisticsNo : r->key;
@@ -379,12 +479,9 @@ static int stage_declaration(struct stage_buf *b, const struct batch_record *r, 
     }
     if (sha256_hex(r->value, r->value_len, sha) != 0)
         return -1;
-    char *decl_text =
-        batch_fields_text(d, decl_head_fields, decl_head_field_count, true, d->items, d->n_items,
-                          sizeof(*d->items), decl_item_fields, decl_item_field_count);
     char *reasons = batch_json_text(batch_reasons(r->decision));
     int rc = -1;
-    if (decl_text && reasons) {
+    if (reasons && batch_inventory_literal(x, d)) {
         row_start(&row, "declaration", r, seq, seqbuf, partbuf, offbuf, tsbuf);
         snprintf(status, sizeof(status), "%d", r->decision->status_code);
         row_set(&row, SC_LOGISTICS_NO, key);
@@ -395,11 +492,10 @@ static int stage_declaration(struct stage_buf *b, const struct batch_record *r, 
         row_set(&row, SC_STATUS_CODE, status);
         row_set(&row, SC_RULES_VERSION, r->decision->rules_version);
         row_set(&row, SC_REASONS, reasons);
-        row_set(&row, SC_DECL, decl_text);
+        row_set_len(&row, SC_INVENTORY, x->inv.p, x->inv.len);
         sb_row(b, &row);
         rc = 0;
     }
-    free(decl_text);
     free(reasons);
     return rc;
 }
@@ -510,11 +606,12 @@ static const char *batch_record_bug(const struct batch_record *r)
 }
 
 /* One record's row (seq: its 1-based position); -1 when out of memory. */
-static int stage_record(struct stage_buf *b, const struct batch_record *r, size_t seq)
+static int stage_record(struct stage_buf *b, struct stage_scratch *x, const struct batch_record *r,
+                        size_t seq)
 {
     switch (r->kind) {
     case BATCH_DECLARATION:
-        return stage_declaration(b, r, seq);
+        return stage_declaration(b, x, r, seq);
     case BATCH_SCAN:
         return stage_scan(b, r, seq);
     case BATCH_DOCUMENT:
@@ -538,11 +635,16 @@ int batch_stage_rows(const struct batch_record *records, size_t n_records, char 
         }
     }
     struct stage_buf b = {0};
+    struct stage_scratch x;
+    memset(&x, 0, sizeof(x));
     sb_reserve(&b, 1); /* a batch without records is "" */
     for (size_t i = 0; i < n_records && !b.oom; i++) {
-        if (stage_record(&b, &records[i], i + 1) < 0)
+        if (stage_record(&b, &x, &records[i], i + 1) < 0)
             b.oom = true;
     }
+    free(x.inv.p);
+    free(x.arr.p);
+    free(x.item.p);
     if (b.oom) {
         free(b.p);
         snprintf(err, errlen, "out of memory building the batch");

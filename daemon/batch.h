@@ -40,13 +40,21 @@
  * differs):
  *
  *   declaration (BATCH_DECLARATION, a decoded and decided CEB603 declaration)
- *     decl           {"items": [ITEM, ...], HEAD...}  -- the COLUMN fields of declaration.h,
- *                                    by their CEB603 names, in table order: strings as
- *                                    strings, decimals (N19,5) as strings in
- *                                    decimal_format's canonical form ("1.35", "0", "-0.5"),
- *                                    packNo and gnum as integers; absent fields left out
- *     logistics_no   the key (decl's, else the record key)          ["logisticsNo"]
- *     cop_no, guid, app_type   decl's copNo, guid, appType (JSON: read from "decl")
+ *     inventory      (HEAD...,"{ITEM,...}")  -- the COLUMN fields of declaration.h as a
+ *                                    customs.ceb603_inventory row literal (sql/
+ *                                    023_ceb603_inventory_type.sql): every attribute in
+ *                                    table order, the items last as an array of
+ *                                    customs.ceb603_inventory_item row literals; strings
+ *                                    in double quotes (" and \ backslash-escaped), decimals
+ *                                    (N19,5) in decimal_format's canonical form ("1.35",
+ *                                    "0", "-0.5"), packNo and gnum as integers, an absent
+ *                                    field empty (NULL). JSON: "decl", an object of the
+ *                                    same fields by their CEB603 names ({"items": [ITEM,
+ *                                    ...], HEAD...}, strings as strings, decimals as
+ *                                    strings, integers as numbers, absent fields left out),
+ *                                    made the same value by customs.ceb603_inventory_of
+ *     logistics_no   the key (the inventory's, else the record key) ["logisticsNo"]
+ *     cop_no, guid, app_type   its copNo, guid, appType (JSON: read from "decl")
  *     sha256         lowercase hex SHA-256 of the raw value
  *     payload        the raw value, as text                         [a JSON string]
  *     status_code    the decision: 1 | 100 | 120 | 300 | 399 | 500
@@ -239,10 +247,10 @@ struct batch_report {
 };
 
 /* The stage table and the columns batch_stage_rows fills, in its order (the COPY list). */
-#define BATCH_STAGE_TABLE "pg_temp.customs_apply_stage_v4"
+#define BATCH_STAGE_TABLE "pg_temp.customs_apply_stage_v5"
 #define BATCH_STAGE_COLUMNS                                                                        \
     "seq, kind, topic, partition, \"offset\", ts, logistics_no, cop_no, guid, app_type, "          \
-    "sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan, "              \
+    "sha256, payload, status_code, rules_version, reasons, decl, inventory, raw, reason, scan, "   \
     "scanned_at_text, loct_no, total_package_no"
 
 /*

@@ -42,8 +42,8 @@ $$;
 -- locked by the caller. Returns (outcome, outbox rows): outcome amended (also for appType 1)
 -- | cancelled | duplicate | refused.
 CREATE OR REPLACE FUNCTION customs.apply_change_record(
-    p_logistics_no text, p_app_type text, p_sha256 text, p_payload text, p_decl jsonb,
-    p_status_code integer, p_reasons jsonb, p_rules_version text, p_topic text,
+    p_logistics_no text, p_app_type text, p_sha256 text, p_payload text,
+    p_inv customs.ceb603_inventory, p_status_code integer, p_reasons jsonb, p_rules_version text, p_topic text,
     p_partition integer, p_offset bigint, p_ts timestamptz, p_declared_later boolean,
     OUT outcome text, OUT events integer)
 LANGUAGE plpgsql AS $$
@@ -68,8 +68,8 @@ BEGIN
     END IF;
     v_actor := CASE WHEN p_app_type IS DISTINCT FROM '3'
                     THEN customs.rules_actor(p_rules_version)
-                    ELSE 'declarer:' || coalesce(nullif(p_decl->>'agentCode', ''),
-                                                 nullif(p_decl->>'ebcCode', ''), 'unknown') END;
+                    ELSE 'declarer:' || coalesce(nullif((p_inv)."agentCode", ''),
+                                                 nullif((p_inv)."ebcCode", ''), 'unknown') END;
     IF NOT v_found THEN
         v_refusal := format('%s refused: logisticsNo %s is not declared (appType 1 first)',
                             CASE p_app_type WHEN '2' THEN 'amendment (appType 2)'
@@ -91,8 +91,8 @@ BEGIN
                                          CASE WHEN v_found THEN v_d.status_code END,
                                          v_event, v_to,
                                          v_refusal, v_actor, p_topic, p_partition, p_offset,
-                                         coalesce(v_d.cop_no, p_decl->>'copNo'),
-                                         coalesce(v_d.guid, p_decl->>'guid'));
+                                         coalesce(v_d.cop_no, (p_inv)."copNo"),
+                                         coalesce(v_d.guid, (p_inv).guid));
         RETURN;
     END IF;
 
@@ -138,7 +138,7 @@ BEGIN
             ie_flag, ie_date, statistics_flag, trade_mode, traf_mode, country, pod,
             wrap_type, gross_weight, net_weight, freight, f_currency, insured_fee,
             i_currency, pack_no, total_price, currency, item_count)
-           = (SELECT h.* FROM customs.ceb603_head(p_decl) h),
+           = (SELECT h.* FROM customs.ceb603_head(p_inv) h),
            status_code = p_status_code, reasons = p_reasons, rules_version = p_rules_version,
            content_sha256 = p_sha256, payload = p_payload, source_topic = p_topic,
            source_partition = p_partition, source_offset = p_offset, source_timestamp = p_ts,
@@ -151,13 +151,13 @@ BEGIN
         (logistics_no, line_no, gnum, item_no, item_record_no, item_name, gcode, gname,
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
-    SELECT p_logistics_no, i.* FROM customs.ceb603_items(p_decl) i;
+    SELECT p_logistics_no, i.* FROM customs.ceb603_items(p_inv) i;
 
     -- A saved parcel now declared reaches customs: received (120) before its decision,
     -- as a new declaration is (apply_batch_outbox).
     IF v_d.status_code = 1 AND v_to NOT IN (1, 120) THEN
-        PERFORM customs.outbox_add('receipt', p_logistics_no, p_decl->>'copNo',
-                                   p_decl->>'guid', 120, '[]', p_rules_version, v_event, NULL,
+        PERFORM customs.outbox_add('receipt', p_logistics_no, (p_inv)."copNo",
+                                   (p_inv).guid, 120, '[]', p_rules_version, v_event, NULL,
                                    NULL, v_d.status_code);
         events := events + 1;
     END IF;

@@ -187,7 +187,7 @@ BEGIN
     FOR v_lock IN
         SELECT DISTINCT hashtext(concat_ws('|', st.kind, st.decl->>dk.json_a,
                                            st.decl->>dk.json_b)) AS h
-          FROM pg_temp.customs_apply_stage_v4 st
+          FROM pg_temp.customs_apply_stage_v5 st
                CROSS JOIN LATERAL customs.document_keys(st.kind) AS dk
          WHERE st.kind IN ('order', 'waybill', 'payment') AND st.status_code = 120
          ORDER BY 1
@@ -197,7 +197,7 @@ BEGIN
     FOR s IN
         SELECT st.seq, st.kind, st.topic, st.partition, st."offset", st.ts, st.sha256,
                st.payload, st.status_code, st.reasons, st.decl
-          FROM pg_temp.customs_apply_stage_v4 st
+          FROM pg_temp.customs_apply_stage_v5 st
          WHERE st.kind IN ('order', 'waybill', 'payment')
          ORDER BY st.seq
     LOOP
@@ -220,7 +220,7 @@ BEGIN
                 n_events := n_events + 1;
             END IF;
             n_rejected := n_rejected + 1;
-            UPDATE pg_temp.customs_apply_stage_v4 st
+            UPDATE pg_temp.customs_apply_stage_v5 st
                SET outcome = 'rejected', result_status = 100,
                    result_note = CASE WHEN v_rows = 1 THEN 'receipt sent: '
                                       ELSE 'rejected before, no second receipt: ' END
@@ -235,7 +235,7 @@ BEGIN
             ELSE
                 n_duplicates := n_duplicates + 1;
             END IF;
-            UPDATE pg_temp.customs_apply_stage_v4 st
+            UPDATE pg_temp.customs_apply_stage_v5 st
                SET outcome = v_res.outcome,
                    result_note = CASE v_res.outcome
                                      WHEN 'stored' THEN format('%s version %s', s.kind, v_res.version)

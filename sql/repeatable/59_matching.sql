@@ -32,15 +32,15 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The reasons of a parcel recorded in 120: one reason, rule id MATCHING, naming what is
--- missing (p_decl: the CEB603 JSON as staged by apply_batch).
-CREATE OR REPLACE FUNCTION customs.matching_wait_reasons(p_decl jsonb)
+-- missing (p_inv: the inventory as staged by apply_batch).
+CREATE OR REPLACE FUNCTION customs.matching_wait_reasons(p_inv customs.ceb603_inventory)
 RETURNS jsonb
 LANGUAGE sql STABLE AS $$
     SELECT jsonb_build_array(jsonb_build_object(
         'rule_id', 'MATCHING', 'action', 'flag', 'severity', 'low',
         'message', 'awaiting order / waybill: ' || coalesce(
-            customs.matching_missing(p_decl->>'ebpCode', p_decl->>'orderNo',
-                                     p_decl->>'logisticsCode', p_decl->>'logisticsNo'),
+            customs.matching_missing((p_inv)."ebpCode", (p_inv)."orderNo",
+                                     (p_inv)."logisticsCode", (p_inv)."logisticsNo"),
             'both stored, matching next'),
         'message_zh', '等待电子订单、物流运单(三单对碰)'))
 $$;

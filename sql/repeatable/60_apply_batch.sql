@@ -86,10 +86,10 @@ END;
 $$;
 
 ---------------------------------------------------------------------------------------------
--- 2. The records, staged in the session temp table pg_temp.customs_apply_stage_v4 (one row
+-- 2. The records, staged in the session temp table pg_temp.customs_apply_stage_v5 (one row
 --    per record, seq = position in the batch): later steps classify rows and join on them
 --    several times. Two ways in, one table:
---      customsd   COPY pg_temp.customs_apply_stage_v4 (the columns of daemon/batch.h's
+--      customsd   COPY pg_temp.customs_apply_stage_v5 (the columns of daemon/batch.h's
 --                 BATCH_STAGE_COLUMNS) FROM STDIN, after apply_batch_stage_open(), in the
 --                 batch's transaction, then apply_batch_staged(group, fences);
 --      psql/tests apply_batch(group, document): the records of the JSON document (batch.h)
@@ -105,8 +105,8 @@ CREATE OR REPLACE FUNCTION customs.apply_batch_stage_open()
 RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF to_regclass('pg_temp.customs_apply_stage_v4') IS NULL THEN
-        CREATE TEMP TABLE customs_apply_stage_v4 (
+    IF to_regclass('pg_temp.customs_apply_stage_v5') IS NULL THEN
+        CREATE TEMP TABLE customs_apply_stage_v5 (
             seq              bigint  NOT NULL, -- position in the batch = consumption order
             kind             text,             -- declaration | quarantine | scan | order |
                                                -- waybill | payment
@@ -123,7 +123,8 @@ BEGIN
             status_code      integer,
             rules_version    text,
             reasons          jsonb,            -- a JSON array
-            decl             jsonb,            -- the decl / doc object of batch.h
+            decl             jsonb,            -- an order's, waybill's, payment's doc object
+            inventory        customs.ceb603_inventory, -- a declaration's fields (40_ceb603)
             raw              bytea,
             reason           text,             -- why it is quarantined (step 2, 3)
             scan             text,
@@ -142,9 +143,9 @@ BEGIN
         ) WITH (toast_tuple_target = 8160) -- rows of 2-8 kB stay uncompressed: measured,
           ON COMMIT DELETE ROWS;            -- compressing them took most of the staging
         -- apply_batch_changes finds a scan's record by where it was consumed, per scan.
-        CREATE INDEX ON pg_temp.customs_apply_stage_v4 (topic, partition, "offset");
+        CREATE INDEX ON pg_temp.customs_apply_stage_v5 (topic, partition, "offset");
     ELSE
-        DELETE FROM pg_temp.customs_apply_stage_v4; -- a second batch in one transaction
+        DELETE FROM pg_temp.customs_apply_stage_v5; -- a second batch in one transaction
     END IF;
 END;
 $$;
@@ -155,17 +156,20 @@ RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM customs.apply_batch_stage_open();
-    INSERT INTO pg_temp.customs_apply_stage_v4
+    INSERT INTO pg_temp.customs_apply_stage_v5
         (seq, kind, topic, partition, "offset", ts, logistics_no, cop_no, guid, app_type,
-         sha256, payload, status_code, rules_version, reasons, decl, raw, reason, scan,
-         scanned_at_text, loct_no, total_package_no)
+         sha256, payload, status_code, rules_version, reasons, decl, inventory, raw, reason,
+         scan, scanned_at_text, loct_no, total_package_no)
     SELECT r.seq, r.kind, r.topic, r.partition, r."offset",
            CASE WHEN r.timestamp_ms >= 0
                 THEN 'epoch'::timestamptz + r.timestamp_ms * interval '1 millisecond' END,
            r."logisticsNo", r.decl->>'copNo', r.decl->>'guid', r.decl->>'appType', r.sha256,
            r.payload, r.status_code, r.rules_version,
            customs.array_or_empty(r.reasons),
-           coalesce(r.decl, r.doc), decode(r.raw_b64, 'base64'), r.reason, r.scan,
+           CASE WHEN r.kind <> 'declaration' THEN coalesce(r.decl, r.doc) END,
+           CASE WHEN r.kind = 'declaration' AND r.decl IS NOT NULL
+                THEN customs.ceb603_inventory_of(r.decl) END,
+           decode(r.raw_b64, 'base64'), r.reason, r.scan,
            r."scannedAt", r."loctNo", r."totalPackageNo"
       FROM ROWS FROM (jsonb_to_recordset(p_batch->'records')
                AS (kind text, topic text, partition integer, "offset" bigint,
@@ -190,29 +194,29 @@ BEGIN
     -- A quarantined record's key is whatever could be read: keep it only when it can be a
     -- logisticsNo (CEB603 C..80), else there is no one to send a receipt. An empty key is
     -- none.
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET logistics_no = NULL
      WHERE s.logistics_no = ''
         OR (s.kind NOT IN ('declaration', 'scan') AND char_length(s.logistics_no) > 80);
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET scanned_at = customs.scan_time(s.scanned_at_text)
      WHERE s.kind = 'scan';
     -- A scan whose scannedAt is not a time with an offset (the decoder lets none through;
     -- a client other than customsd might): kept in quarantine, not a reason to stall.
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET kind = 'quarantine', raw = convert_to(s.payload, 'UTF8'),
            reason = 'scan: scannedAt is not an ISO 8601 time with an offset'
      WHERE s.kind = 'scan' AND s.scanned_at IS NULL AND s.payload IS NOT NULL;
 
     SELECT format('record %s (%s/%s@%s)', s.seq, s.topic, s.partition, s."offset")
       INTO v_bad
-      FROM pg_temp.customs_apply_stage_v4 s
+      FROM pg_temp.customs_apply_stage_v5 s
      WHERE s.kind IS NULL
         OR s.kind NOT IN ('declaration', 'quarantine', 'scan', 'order', 'waybill', 'payment')
         OR s.topic IS NULL OR s.partition IS NULL OR s."offset" IS NULL
         OR (s.kind = 'declaration'
             AND (s.logistics_no IS NULL OR s.sha256 IS NULL OR s.payload IS NULL
-                 OR s.decl IS NULL OR s.status_code IS NULL
+                 OR s.inventory IS NULL OR s.status_code IS NULL
                  OR jsonb_typeof(s.reasons) IS DISTINCT FROM 'array'
                  OR s.status_code NOT IN (1, 100, 120, 300, 399, 500)))
         OR (s.kind = 'quarantine' AND (s.raw IS NULL OR s.reason IS NULL))
@@ -236,7 +240,7 @@ BEGIN
                         'partition''s offset range', v_bad USING ERRCODE = 'CS002';
     END IF;
     SELECT format('%s/%s@%s', s.topic, s.partition, s."offset") INTO v_bad
-      FROM pg_temp.customs_apply_stage_v4 s
+      FROM pg_temp.customs_apply_stage_v5 s
      GROUP BY s.topic, s.partition, s."offset" HAVING count(*) > 1 LIMIT 1;
     IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'apply_batch: malformed batch: record % appears twice', v_bad
@@ -244,8 +248,8 @@ BEGIN
     END IF;
     -- A declaration awaiting its order / waybill (120, three-document matching): its one
     -- reason names what is missing now (59_matching.sql).
-    UPDATE pg_temp.customs_apply_stage_v4 s
-       SET reasons = customs.matching_wait_reasons(s.decl)
+    UPDATE pg_temp.customs_apply_stage_v5 s
+       SET reasons = customs.matching_wait_reasons(s.inventory)
      WHERE s.kind = 'declaration' AND s.status_code = 120;
 END;
 $$;
@@ -282,15 +286,15 @@ BEGIN
                s.logistics_no, h.*, s.status_code, customs.status_name(s.status_code),
                s.reasons, s.rules_version, s.sha256, s.payload, s.topic, s.partition,
                s."offset", s.ts, customs.rules_actor(s.rules_version)
-          FROM pg_temp.customs_apply_stage_v4 s
-               CROSS JOIN LATERAL customs.ceb603_head(s.decl) h
+          FROM pg_temp.customs_apply_stage_v5 s
+               CROSS JOIN LATERAL customs.ceb603_head(s.inventory) h
          WHERE s.kind = 'declaration' AND s.app_type IS DISTINCT FROM '2'
            AND s.app_type IS DISTINCT FROM '3'
          ORDER BY s.logistics_no, s.seq
         ON CONFLICT (logistics_no) DO NOTHING
         RETURNING d.source_topic, d.source_partition, d.source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET outcome = 'new'
       FROM ins
      WHERE s.topic = ins.source_topic AND s.partition = ins.source_partition
@@ -303,7 +307,7 @@ BEGIN
     -- bytes for a parcel saved (1, appStatus 1) are its declaration: left for step 6, which
     -- replaces the saved content (customs.apply_change_record); for any other parcel they
     -- are a conflict.
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET outcome = CASE WHEN customs.is_stored_content(s.logistics_no, d.content_sha256,
                                                          s.sha256)
                           THEN 'duplicate' ELSE 'conflict' END,
@@ -313,7 +317,7 @@ BEGIN
        AND s.app_type IS DISTINCT FROM '2' AND s.app_type IS DISTINCT FROM '3'
        AND (d.status_code <> 1
             OR customs.is_stored_content(s.logistics_no, d.content_sha256, s.sha256));
-    UPDATE pg_temp.customs_apply_stage_v4 s SET reason = c_conflict WHERE s.outcome = 'conflict';
+    UPDATE pg_temp.customs_apply_stage_v5 s SET reason = c_conflict WHERE s.outcome = 'conflict';
 
     SELECT count(*) FILTER (WHERE s.outcome = 'duplicate'),
            count(*) FILTER (WHERE s.outcome = 'conflict'),
@@ -324,7 +328,7 @@ BEGIN
                                                WHERE d.logistics_no = s.logistics_no
                                                  AND d.status_code = 1))
       INTO n_duplicates, n_conflicts, v_rows
-      FROM pg_temp.customs_apply_stage_v4 s;
+      FROM pg_temp.customs_apply_stage_v5 s;
     IF v_rows <> 0 THEN
         RAISE EXCEPTION 'apply_batch: % declaration(s) neither inserted nor found', v_rows;
     END IF;
@@ -335,8 +339,8 @@ BEGIN
          gmodel, bar_code, country, currency, qty, unit, qty1, unit1, qty2, unit2, price,
          total_price)
     SELECT s.logistics_no, i.*
-      FROM pg_temp.customs_apply_stage_v4 s
-           CROSS JOIN LATERAL customs.ceb603_items(s.decl) i
+      FROM pg_temp.customs_apply_stage_v5 s
+           CROSS JOIN LATERAL customs.ceb603_items(s.inventory) i
      WHERE s.outcome = 'new';
 
     -- One status history row per new declaration: the rules decided it.
@@ -349,7 +353,7 @@ BEGIN
                   ORDER BY r.n),
            s.rules_version, customs.rules_actor(s.rules_version), 'declared',
            s.topic, s.partition, s."offset"
-      FROM pg_temp.customs_apply_stage_v4 s
+      FROM pg_temp.customs_apply_stage_v5 s
      WHERE s.outcome = 'new'
      ORDER BY s.seq;
 END;
@@ -373,13 +377,13 @@ BEGIN
                CASE WHEN s.kind = 'quarantine' THEN s.raw
                     ELSE convert_to(s.payload, 'UTF8') END,
                s.reason, s.logistics_no
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.kind = 'quarantine' OR s.outcome = 'conflict'
          ORDER BY s.seq
         ON CONFLICT DO NOTHING -- once per record: customs.quarantine_key_claim
         RETURNING source_topic, source_partition, source_offset
     )
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET outcome = 'quarantined'
       FROM q
      WHERE s.kind = 'quarantine' AND s.topic = q.source_topic
@@ -409,31 +413,31 @@ BEGIN
     WITH src AS (
         SELECT s.seq, 0 AS sub, 'receipt' AS type, s.logistics_no, s.cop_no, s.guid,
                120 AS status_code, '[]'::jsonb AS reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.outcome = 'new' AND s.status_code NOT IN (1, 120)
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid,
                s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.outcome = 'new'
         UNION ALL
         SELECT s.seq, 2, customs.event_type_for(s.status_code), s.logistics_no, s.cop_no,
                s.guid, s.status_code, s.reasons, s.rules_version
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.outcome = 'new' AND customs.event_type_for(s.status_code) IS NOT NULL
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, s.cop_no, s.guid, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'conflict', 'action', 'reject',
                                                     'message', s.reason)),
                s.rules_version
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.outcome = 'conflict'
         UNION ALL
         SELECT s.seq, 1, 'receipt', s.logistics_no, NULL, NULL, -1,
                jsonb_build_array(jsonb_build_object('rule_id', 'decode', 'action', 'reject',
                                                     'message', s.reason)),
                NULL
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.outcome = 'quarantined' AND s.logistics_no IS NOT NULL
     ), ev AS MATERIALIZED (
         SELECT gen_random_uuid() AS event_id, src.* FROM src
@@ -490,14 +494,14 @@ BEGIN
          source_topic, source_partition, source_offset, source_timestamp)
     SELECT s.logistics_no, s.scan, s.scanned_at, s.loct_no, s.total_package_no, s.sha256,
            s.payload, s.topic, s.partition, s."offset", s.ts
-      FROM pg_temp.customs_apply_stage_v4 s
+      FROM pg_temp.customs_apply_stage_v5 s
      WHERE s.kind = 'scan'
      ORDER BY s.seq
     ON CONFLICT (source_topic, source_partition, source_offset) DO NOTHING;
     GET DIAGNOSTICS n_scans = ROW_COUNT;
     -- What the batch's answer says of its scans until the loop below applies them: pending
     -- (or, for a row kept before under the same source, what became of it then).
-    UPDATE pg_temp.customs_apply_stage_v4 s
+    UPDATE pg_temp.customs_apply_stage_v5 s
        SET outcome = w.outcome,
            result_status = CASE WHEN w.outcome <> 'pending' THEN
                                (SELECT d.status_code FROM customs.declarations d
@@ -507,12 +511,12 @@ BEGIN
       FROM customs.warehouse_scans w
      WHERE s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
-    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v4 s;
+    SELECT coalesce(max(s.seq), 0) INTO v_seq FROM pg_temp.customs_apply_stage_v5 s;
 
     PERFORM 1
        FROM customs.declarations d
       WHERE d.logistics_no IN (
-                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v4 s
+                SELECT s.logistics_no FROM pg_temp.customs_apply_stage_v5 s
                  WHERE s.kind = 'declaration' AND s.outcome IS NULL
                 UNION
                 SELECT w.logistics_no FROM customs.warehouse_scans w
@@ -522,17 +526,17 @@ BEGIN
 
     FOR v_rec IN
         SELECT s.*,
-               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v4 n
+               EXISTS (SELECT 1 FROM pg_temp.customs_apply_stage_v5 n
                         WHERE n.outcome = 'new' AND n.logistics_no = s.logistics_no
                           AND n.seq > s.seq) AS declared_later
-          FROM pg_temp.customs_apply_stage_v4 s
+          FROM pg_temp.customs_apply_stage_v5 s
          WHERE s.kind = 'declaration' AND s.outcome IS NULL
          ORDER BY s.seq
     LOOP
         SELECT r.outcome, r.events INTO v_rec.outcome, v_rows
           FROM customs.apply_change_record(
                    v_rec.logistics_no, v_rec.app_type, v_rec.sha256, v_rec.payload,
-                   v_rec.decl, v_rec.status_code, v_rec.reasons, v_rec.rules_version,
+                   v_rec.inventory, v_rec.status_code, v_rec.reasons, v_rec.rules_version,
                    v_rec.topic, v_rec.partition, v_rec."offset", v_rec.ts,
                    v_rec.declared_later) r;
         n_events := n_events + v_rows;
@@ -544,7 +548,7 @@ BEGIN
         END CASE;
         -- For the batch's answer: the parcel's status after this record, and a refusal's
         -- reason (as recorded in refused_transitions).
-        UPDATE pg_temp.customs_apply_stage_v4 s
+        UPDATE pg_temp.customs_apply_stage_v5 s
            SET outcome = v_rec.outcome,
                result_status = (SELECT d.status_code FROM customs.declarations d
                                  WHERE d.logistics_no = v_rec.logistics_no),
@@ -574,7 +578,7 @@ BEGIN
         -- batch's records).
         SELECT * INTO v_w FROM customs.warehouse_scans w WHERE w.id = v_scan.id;
         CONTINUE WHEN v_w.outcome = 'pending';
-        UPDATE pg_temp.customs_apply_stage_v4 s
+        UPDATE pg_temp.customs_apply_stage_v5 s
            SET outcome = v_w.outcome,
                result_status = (SELECT d.status_code FROM customs.declarations d
                                  WHERE d.logistics_no = v_w.logistics_no),
@@ -584,7 +588,7 @@ BEGIN
            AND s."offset" = v_w.source_offset AND s.kind = 'scan';
         IF NOT FOUND THEN
             v_seq := v_seq + 1;
-            INSERT INTO pg_temp.customs_apply_stage_v4
+            INSERT INTO pg_temp.customs_apply_stage_v5
                 (seq, kind, topic, partition, "offset", logistics_no, scan, scanned_at, outcome,
                  result_status, result_note)
             VALUES (v_seq, 'earlier_scan', v_w.source_topic, v_w.source_partition,
@@ -599,7 +603,7 @@ BEGIN
            n_refused + count(*) FILTER (WHERE w.outcome = 'refused')
       INTO n_pending, n_refused
       FROM customs.warehouse_scans w
-      JOIN pg_temp.customs_apply_stage_v4 s
+      JOIN pg_temp.customs_apply_stage_v5 s
         ON s.kind = 'scan' AND w.source_topic = s.topic AND w.source_partition = s.partition
        AND w.source_offset = s."offset";
 END;
@@ -638,7 +642,7 @@ BEGIN
                                            WHEN 'rejected' THEN 'J' END
                    END AS code,
                    CASE WHEN s.kind = 'quarantine' THEN s.reason ELSE s.result_note END AS note
-              FROM pg_temp.customs_apply_stage_v4 s
+              FROM pg_temp.customs_apply_stage_v5 s
              WHERE s.kind <> 'earlier_scan'
         ), e AS (
             SELECT s.seq, jsonb_strip_nulls(jsonb_build_object(
@@ -649,7 +653,7 @@ BEGIN
                        'outcome', CASE s.outcome WHEN 'duplicate' THEN 'D'
                                                  WHEN 'refused' THEN 'R' ELSE 'S' END,
                        'status', s.result_status, 'note', s.result_note)) AS o
-              FROM pg_temp.customs_apply_stage_v4 s
+              FROM pg_temp.customs_apply_stage_v5 s
              WHERE s.kind = 'earlier_scan'
         )
         SELECT coalesce((SELECT jsonb_build_object('earlier_scans',
@@ -694,7 +698,7 @@ BEGIN
         RAISE EXCEPTION 'apply_batch: malformed batch: need an object with topic_events, '
                         'topic_receipts and offsets[]' USING ERRCODE = 'CS002';
     END IF;
-    IF to_regclass('pg_temp.customs_apply_stage_v4') IS NULL THEN
+    IF to_regclass('pg_temp.customs_apply_stage_v5') IS NULL THEN
         RAISE EXCEPTION 'apply_batch: nothing staged (apply_batch_stage_open, then COPY)'
             USING ERRCODE = 'CS002';
     END IF;
@@ -767,7 +771,7 @@ order (kind "declaration", "quarantine", "scan", "order", "waybill" or "payment"
 $c$;
 
 COMMENT ON FUNCTION customs.apply_batch_staged(text, jsonb) IS $c$
-customs.apply_batch for records already staged in pg_temp.customs_apply_stage_v4 in this
+customs.apply_batch for records already staged in pg_temp.customs_apply_stage_v5 in this
 transaction (customs.apply_batch_stage_open, then COPY of the columns daemon/batch.h lists
 in BATCH_STAGE_COLUMNS): p_batch is the document without "records". Same answer, same errors.
 $c$;

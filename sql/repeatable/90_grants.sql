@@ -67,14 +67,15 @@ GRANT EXECUTE ON FUNCTION
     customs.invt_no_next(text),
     customs.scan_time(text),
     customs.apply_scan(customs.warehouse_scans),
-    customs.apply_change_record(text, text, text, text, jsonb, integer, jsonb, text, text,
-                                integer, bigint, timestamptz, boolean),
+    customs.apply_change_record(text, text, text, text, customs.ceb603_inventory, integer, jsonb,
+                                text, text, integer, bigint, timestamptz, boolean),
     customs.outbox_topics_set(text, text),
     customs.outbox_payload(uuid, text, text, text, text, integer, jsonb, text, jsonb),
     customs.outbox_payload_of(uuid, text, text, text, text, integer, jsonb, jsonb,
                               customs.declarations),
-    customs.ceb603_head(jsonb),
-    customs.ceb603_items(jsonb),
+    customs.ceb603_inventory_of(jsonb),
+    customs.ceb603_head(customs.ceb603_inventory),
+    customs.ceb603_items(customs.ceb603_inventory),
     customs.apply_batch_fence(text, jsonb),
     customs.apply_batch_stage_open(),
     customs.apply_batch_stage(jsonb),
@@ -115,7 +116,7 @@ GRANT EXECUTE ON FUNCTION
 -- Three-document matching (59_matching.sql): the sweep's two calls and what they use.
 GRANT EXECUTE ON FUNCTION
     customs.matching_missing(text, text, text, text),
-    customs.matching_wait_reasons(jsonb),
+    customs.matching_wait_reasons(customs.ceb603_inventory),
     customs.matching_due(integer, integer),
     customs.matching_apply(jsonb)
     TO customsd;

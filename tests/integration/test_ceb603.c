@@ -58,7 +58,7 @@ struct batch_text {
 struct fixture {
     PGconn *c;
     struct tdecl decl, amend;
-    char *decl_json;
+    char *inventory; /* the staged customs.ceb603_inventory, as text */
     struct batch_text doc_decl, doc_amend;
 };
 
@@ -230,13 +230,13 @@ static int group_setup(void **state)
     PQclear(PQexec(f->c, "BEGIN"));
     PGresult *res = NULL;
     if (stage(f->c, &f->doc_decl) == 0)
-        res = PQexec(f->c, "SELECT decl::text FROM " BATCH_STAGE_TABLE);
+        res = PQexec(f->c, "SELECT inventory::text FROM " BATCH_STAGE_TABLE);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-        fprintf(stderr, "test_ceb603: no decl staged: %s", PQresultErrorMessage(res));
+        fprintf(stderr, "test_ceb603: no inventory staged: %s", PQresultErrorMessage(res));
         PQclear(res);
         return -1;
     }
-    f->decl_json = strdup(PQgetvalue(res, 0, 0));
+    f->inventory = strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     PQclear(PQexec(f->c, "ROLLBACK"));
     *state = f;
@@ -255,7 +255,7 @@ static int group_teardown(void **state)
     free(f->doc_decl.fences);
     free(f->doc_amend.rows);
     free(f->doc_amend.fences);
-    free(f->decl_json);
+    free(f->inventory);
     free(f);
     return 0;
 }
@@ -280,12 +280,13 @@ static void column_name(const char *field, char *out, size_t len)
     out[o] = '\0';
 }
 
-/* SELECT t.* FROM customs.FN($1::jsonb) t ORDER BY 1 with the decl object; must succeed. */
+/* SELECT t.* FROM customs.FN($1) t ORDER BY 1 with the staged inventory; must succeed. */
 static PGresult *call(struct fixture *f, const char *fn)
 {
     char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT t.* FROM customs.%s($1::jsonb) t ORDER BY 1", fn);
-    const char *params[1] = {f->decl_json};
+    snprintf(sql, sizeof(sql),
+             "SELECT t.* FROM customs.%s($1::customs.ceb603_inventory) t ORDER BY 1", fn);
+    const char *params[1] = {f->inventory};
     PGresult *res = PQexecParams(f->c, sql, 1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != PGRES_TUPLES_OK)
         fail_msg("%s failed: %s", sql, PQresultErrorMessage(res));
@@ -490,11 +491,65 @@ static void test_key(void **state)
     const struct decl_field *key = decl_field_find(false, KEY_FIELD);
     assert_non_null(key);
     assert_true(key->column);
-    json_object *decl = json_tokener_parse(f->decl_json), *v = NULL;
-    assert_non_null(decl);
-    assert_true(json_object_object_get_ex(decl, KEY_FIELD, &v));
-    assert_string_equal(json_object_get_string(v), f->decl.d.logisticsNo);
-    json_object_put(decl);
+    const char *params[1] = {f->inventory};
+    PGresult *res = PQexecParams(f->c, "SELECT ($1::customs.ceb603_inventory).\"" KEY_FIELD "\"", 1,
+                                 NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), f->decl.d.logisticsNo);
+    PQclear(res);
+}
+
+/* The attributes of customs.ceb603_inventory (and of its items' type) are the COLUMN fields
+ * of declaration.h, by name, in order, of the type of their kind (STRING text, DECIMAL
+ * numeric, INTEGER bigint), the items last: what batch.c's row literal relies on. */
+static void check_type(struct fixture *f, const char *type, const struct decl_field *t, size_t n,
+                       bool items_last)
+{
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+             "WHERE a.attrelid = (SELECT typrelid FROM pg_type WHERE oid = '%s'::regtype) "
+             "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+             type);
+    PGresult *res = PQexec(f->c, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    int k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].column)
+            continue;
+        assert_true(k < PQntuples(res));
+        assert_string_equal(PQgetvalue(res, k, 0), t[i].name);
+        assert_string_equal(PQgetvalue(res, k, 1), t[i].kind == DECL_STRING    ? "text"
+                                                   : t[i].kind == DECL_DECIMAL ? "numeric"
+                                                                               : "bigint");
+        k++;
+    }
+    if (items_last) {
+        assert_true(k < PQntuples(res));
+        assert_string_equal(PQgetvalue(res, k, 0), "items");
+        assert_string_equal(PQgetvalue(res, k, 1), "customs.ceb603_inventory_item[]");
+        k++;
+    }
+    assert_int_equal(PQntuples(res), k);
+    PQclear(res);
+}
+
+static void test_inventory_type(void **state)
+{
+    FIXTURE(state);
+    check_type(f, "customs.ceb603_inventory", decl_head_fields, decl_head_field_count, true);
+    check_type(f, "customs.ceb603_inventory_item", decl_item_fields, decl_item_field_count, false);
+    /* The JSON form (a batch document's "decl", customs.ceb603_inventory_of) reads every
+     * attribute back: the staged value as JSON is the same value. */
+    const char *params[1] = {f->inventory};
+    PGresult *res =
+        PQexecParams(f->c,
+                     "SELECT customs.ceb603_inventory_of(jsonb_strip_nulls(to_jsonb($1::customs."
+                     "ceb603_inventory))) IS NOT DISTINCT FROM $1::customs.ceb603_inventory",
+                     1, NULL, params, NULL, NULL, 0);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
 }
 
 static void test_head_columns(void **state)
@@ -516,9 +571,13 @@ static void test_items_columns(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_head),         cmocka_unit_test(test_items),
-        cmocka_unit_test(test_key),          cmocka_unit_test(test_stored),
-        cmocka_unit_test(test_head_columns), cmocka_unit_test(test_items_columns),
+        cmocka_unit_test(test_head),
+        cmocka_unit_test(test_items),
+        cmocka_unit_test(test_key),
+        cmocka_unit_test(test_stored),
+        cmocka_unit_test(test_head_columns),
+        cmocka_unit_test(test_items_columns),
+        cmocka_unit_test(test_inventory_type),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

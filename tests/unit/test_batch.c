@@ -51,10 +51,8 @@ static const char WANT_DECL[] =
     "\"message\":\"grossWeight 1.35 kg\"},{\"rule_id\":\"R-VALUE\",\"action\":\"review\","
     "\"severity\":\"high\",\"message\":\"价值 \\\\\"over\\\\\" 150 EUR\","
     "\"message_zh\":\"货值超过150欧元\",\"value\":\"263.31 EUR\"}]" T
-    "{\"items\":[{\"gnum\":1,\"itemNo\":\"EG-1\",\"qty\":\"2\",\"qty1\":\"0.35\",\"unit\":\"011\"},"
-    "{\"gcode\":\"9207900000\",\"totalPrice\":\"-0.5\"}],\"appType\":\"1\","
-    "\"logisticsNo\":\"YL1\",\"country\":\"344\",\"freight\":\"0\",\"fCurrency\":\"142\","
-    "\"insuredFee\":\"1399\",\"packNo\":2,\"grossWeight\":\"1.35\"}" T N T N T N T N T N T N "\n";
+        /* decl NULL; the inventory column (a row literal) is checked field by field */
+        N T N T N T N T N T N T N "\n";
 
 static const char WANT_FENCES[] =
     "{\"offsets\":[{\"topic\":\"customs.declarations\",\"partition\":2,\"expected\":41,"
@@ -66,19 +64,19 @@ static const char WANT_FENCES[] =
     "{\"logisticsNo\":\"YL-S1\",\"scan\":\"arrival\",\"scannedAt\":\"20240512103000\","            \
     "\"loctNo\":\"1900W00001\"}"
 static const char WANT_SCAN[] = "1" T "scan" T "mishan.warehouse.scans" T "3" T "9" T N T
-                                "YL-S1" T N T N T N T SCAN_PAYLOAD T N T N T N T N T N T N T
+                                "YL-S1" T N T N T N T SCAN_PAYLOAD T N T N T N T N T N T N T N T
                                 "arrival" T "2024-05-12T10:30:00+08:00" T "1900W00001" T N "\n"
                                 "2" T "scan" T "mishan.warehouse.scans" T "3" T "9" T N T
-                                "YL-K" T N T N T N T SCAN_PAYLOAD T N T N T N T N T N T N T
+                                "YL-K" T N T N T N T SCAN_PAYLOAD T N T N T N T N T N T N T N T
                                 "departure" T "2024-05-12T02:30:00Z" T N T "PKG-7"
                                 "\n";
 
 static const char WANT_QUARANTINE[] =
     "1" T "quarantine" T "customs.declarations" T "0" T "42" T "1970-01-01 00:00:00.005+00" T
-    "YL-Q1" T N T N T N T N T N T N T N T N T N T "\\\\x00ff7b6261640a8022" T
+    "YL-Q1" T N T N T N T N T N T N T N T N T N T N T "\\\\x00ff7b6261640a8022" T
     "invalid JSON at byte 0: unexpected character" T N T N T N T N "\n"
     "2" T "quarantine" T "customs.declarations" T "1" T
-    "7" T N T N T N T N T N T N T N T N T N T N T N T "\\\\x" T "unknown" T N T N T N T N "\n";
+    "7" T N T N T N T N T N T N T N T N T N T N T N T N T "\\\\x" T "unknown" T N T N T N T N "\n";
 
 static struct decl_decimal dec(__int128 units)
 {
@@ -163,7 +161,143 @@ static struct json_object *copy_json(const char *rows, size_t row, size_t col)
 }
 
 /* Column numbers of BATCH_STAGE_COLUMNS, for the tests. */
-enum { C_KIND = 1, C_PAYLOAD = 11, C_STATUS = 12, C_REASONS = 14, C_DECL = 15, C_RAW = 16 };
+enum {
+    C_KIND = 1,
+    C_PAYLOAD = 11,
+    C_STATUS = 12,
+    C_REASONS = 14,
+    C_DECL = 15,
+    C_INVENTORY = 16,
+    C_RAW = 17
+};
+
+/*
+ * The fields of row literal `lit` ("(a,\"b\",...)", open '(' close ')') or the elements of
+ * array literal `lit` ('{', '}') as PostgreSQL's record_in / array_in read them: double
+ * quotes taken off, backslash escapes undone, an empty unquoted field NULL. Fills out[]
+ * (new strings, NULL for NULL; the caller frees them) and returns how many; fails the test
+ * on a malformed literal or more than `max`.
+ */
+static size_t literal_split(const char *lit, char open, char close, char **out, size_t max)
+{
+    assert_non_null(lit);
+    assert_int_equal(lit[0], open);
+    const char *p = lit + 1;
+    size_t n = 0;
+    if (open == '{' && *p == close) {
+        assert_int_equal(p[1], '\0');
+        return 0;
+    }
+    for (;;) {
+        char *buf = malloc(strlen(lit) + 1), *o = buf;
+        assert_non_null(buf);
+        bool quoted = false, any = false;
+        while (*p && (quoted || (*p != ',' && *p != close))) {
+            if (*p == '"') {
+                quoted = !quoted;
+                any = true;
+                p++;
+                continue;
+            }
+            if (*p == '\\')
+                p++;
+            assert_true(*p != '\0');
+            *o++ = *p++;
+            any = true;
+        }
+        *o = '\0';
+        assert_false(quoted);
+        assert_true(n < max);
+        if (any) {
+            out[n++] = buf;
+        } else {
+            free(buf);
+            out[n++] = NULL;
+        }
+        if (*p == close) {
+            p++;
+            break;
+        }
+        assert_int_equal(*p, ',');
+        p++;
+    }
+    assert_int_equal(*p, '\0');
+    return n;
+}
+
+static void literal_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+}
+
+/* The position of COLUMN field `name` in the inventory row literal (items: in an item's). */
+static size_t inv_index(bool items, const char *name)
+{
+    const struct decl_field *t = items ? decl_item_fields : decl_head_fields;
+    size_t n = items ? decl_item_field_count : decl_head_field_count, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].column)
+            continue;
+        if (strcmp(t[i].name, name) == 0)
+            return k;
+        k++;
+    }
+    fail_msg("no COLUMN field %s", name);
+    return 0;
+}
+
+/* Head and item COLUMN fields in the literal: 30 and 18 (declaration.h). */
+#define INV_HEAD 30
+#define INV_ITEM 18
+
+/* The inventory of row `row` of `rows`: head[INV_HEAD + 1] (the last the items array) and the
+ * items' fields, items[k][INV_ITEM]; returns the number of items. */
+static size_t inventory_of(const char *rows, size_t row, char *head[INV_HEAD + 1],
+                           char *items[][INV_ITEM], size_t max_items)
+{
+    char *lit = copy_column(rows, row, C_INVENTORY);
+    assert_int_equal(literal_split(lit, '(', ')', head, INV_HEAD + 1), INV_HEAD + 1);
+    free(lit);
+    char *elems[8];
+    size_t n = literal_split(head[INV_HEAD], '{', '}', elems, 8);
+    assert_true(n <= max_items);
+    for (size_t k = 0; k < n; k++) {
+        assert_int_equal(literal_split(elems[k], '(', ')', items[k], INV_ITEM), INV_ITEM);
+        free(elems[k]);
+    }
+    return n;
+}
+
+/* The rows with column `col` of every row taken out (a new string). */
+static char *rows_without(const char *rows, size_t col)
+{
+    char *out = malloc(strlen(rows) + 1), *o = out;
+    assert_non_null(out);
+    size_t c = 0;
+    bool first = true; /* no column of this row written yet */
+    const char *start = rows;
+    for (const char *p = rows; *p; p++) {
+        if (*p != '\t' && *p != '\n')
+            continue;
+        if (c != col) {
+            if (!first)
+                *o++ = '\t';
+            memcpy(o, start, (size_t)(p - start));
+            o += p - start;
+            first = false;
+        }
+        start = p + 1;
+        c++;
+        if (*p == '\n') {
+            *o++ = '\n';
+            c = 0;
+            first = true;
+        }
+    }
+    *o = '\0';
+    return out;
+}
 
 /* ---- declarations ---- */
 
@@ -218,7 +352,47 @@ static void test_declaration_record(void **state)
                              .decision = &decision};
     struct batch_offset o = {.topic = TOPIC_DECL, .partition = 2, .expected = 41, .next = 42};
 
-    expect_rows(&r, 1, WANT_DECL);
+    char err[256] = "", *rows;
+    size_t len;
+    assert_int_equal(batch_stage_rows(&r, 1, &rows, &len, err, sizeof(err)), 0);
+    char *rest = rows_without(rows, C_INVENTORY);
+    if (strcmp(rest, WANT_DECL) != 0)
+        print_error("got:  %s\nwant: %s\n", rest, WANT_DECL);
+    assert_string_equal(rest, WANT_DECL);
+    free(rest);
+    /* The inventory: the COLUMN fields present, every other one NULL (ebpName and note are
+     * PAYLOAD fields), decimals in canonical form, the items in order. */
+    char *head[INV_HEAD + 1], *it[2][INV_ITEM];
+    assert_int_equal(inventory_of(rows, 0, head, it, 2), 2);
+    static const struct {
+        const char *name, *value;
+    } want_head[] = {{"appType", "1"}, {"logisticsNo", "YL1"}, {"country", "344"},
+                     {"freight", "0"}, {"fCurrency", "142"},   {"insuredFee", "1399"},
+                     {"packNo", "2"},  {"grossWeight", "1.35"}};
+    size_t seen = 0;
+    for (size_t k = 0; k < ARRAY_SIZE(want_head); k++) {
+        size_t i = inv_index(false, want_head[k].name);
+        assert_non_null(head[i]);
+        assert_string_equal(head[i], want_head[k].value);
+    }
+    for (size_t i = 0; i < INV_HEAD; i++)
+        seen += head[i] != NULL;
+    assert_int_equal(seen, ARRAY_SIZE(want_head));
+    assert_string_equal(it[0][inv_index(true, "gnum")], "1");
+    assert_string_equal(it[0][inv_index(true, "itemNo")], "EG-1");
+    assert_string_equal(it[0][inv_index(true, "qty")], "2");
+    assert_string_equal(it[0][inv_index(true, "qty1")], "0.35");
+    assert_string_equal(it[0][inv_index(true, "unit")], "011");
+    assert_string_equal(it[1][inv_index(true, "gcode")], "9207900000");
+    assert_string_equal(it[1][inv_index(true, "totalPrice")], "-0.5");
+    seen = 0;
+    for (size_t i = 0; i < INV_ITEM; i++)
+        seen += (it[0][i] != NULL) + (it[1][i] != NULL);
+    assert_int_equal(seen, 7);
+    literal_free(head, INV_HEAD + 1);
+    literal_free(it[0], INV_ITEM);
+    literal_free(it[1], INV_ITEM);
+    free(rows);
     expect_fences(&o, 1, TOPIC_EVENTS, TOPIC_RCPT, WANT_FENCES);
 }
 
@@ -227,7 +401,7 @@ static void test_copy_escapes(void **state)
 {
     (void)state;
     static const char raw[] = "{\t\"logisticsNo\" : \"Y\\\\1\\n\",\r\n\"x\":\"\\t\\N\"}\n";
-    struct declaration d = {.logisticsNo = "Y\\1\n", .copNo = "a\tb\rc"};
+    struct declaration d = {.logisticsNo = "Y\\1\n", .copNo = "a\tb\rc\"d,(e)"};
     struct decision decision = {.status_code = 100, .rules_version = "v"};
     struct batch_record r = {.kind = BATCH_DECLARATION,
                              .topic = "t\\x",
@@ -251,12 +425,15 @@ static void test_copy_escapes(void **state)
     assert_string_equal(v, "Y\\1\n");
     free(v);
     v = copy_column(rows, 0, 7); /* cop_no */
-    assert_string_equal(v, "a\tb\rc");
+    assert_string_equal(v, "a\tb\rc\"d,(e)");
     free(v);
-    struct json_object *decl = copy_json(rows, 0, C_DECL);
-    assert_string_equal(json_object_get_string(json_object_object_get(decl, "logisticsNo")),
-                        "Y\\1\n");
-    json_object_put(decl);
+    /* the inventory literal: both levels of escapes (COPY's, the literal's) undone */
+    char *head[INV_HEAD + 1], *it[1][INV_ITEM];
+    assert_int_equal(inventory_of(rows, 0, head, it, 1), 0);
+    assert_string_equal(head[inv_index(false, "logisticsNo")], "Y\\1\n");
+    assert_string_equal(head[inv_index(false, "copNo")], "a\tb\rc\"d,(e)");
+    assert_string_equal(head[INV_HEAD], "{}");
+    literal_free(head, INV_HEAD + 1);
     free(rows);
 
     /* no records: no rows */
@@ -266,18 +443,18 @@ static void test_copy_escapes(void **state)
     free(rows);
 }
 
-/* Every COLUMN field, and only those, goes into "decl": the columns apply_batch reads. */
+/* Every COLUMN field, and only those, goes into the inventory, in the order of
+ * customs.ceb603_inventory (sql/023_ceb603_inventory_type.sql): the columns apply_batch reads. */
 static void test_declaration_columns(void **state)
 {
     (void)state;
-    static const char *const want_head[] = {
-        "items",     "guid",       "appType",        "appTime",     "appStatus", "customsCode",
-        "ebpCode",   "orderNo",    "logisticsCode",  "logisticsNo", "copNo",     "ieFlag",
-        "portCode",  "ieDate",     "statisticsFlag", "agentCode",   "ebcCode",   "ebcName",
-        "ownerCode", "tradeMode",  "trafMode",       "country",     "POD",       "freight",
-        "fCurrency", "insuredFee", "iCurrency",      "wrapType",    "packNo",    "grossWeight",
-        "netWeight"};
-    static const char *const want_item[] = {
+    static const char *const want_head[INV_HEAD] = {
+        "guid",       "appType",        "appTime",     "appStatus", "customsCode", "ebpCode",
+        "orderNo",    "logisticsCode",  "logisticsNo", "copNo",     "ieFlag",      "portCode",
+        "ieDate",     "statisticsFlag", "agentCode",   "ebcCode",   "ebcName",     "ownerCode",
+        "tradeMode",  "trafMode",       "country",     "POD",       "freight",     "fCurrency",
+        "insuredFee", "iCurrency",      "wrapType",    "packNo",    "grossWeight", "netWeight"};
+    static const char *const want_item[INV_ITEM] = {
         "gnum",   "itemNo",  "itemRecordNo", "itemName", "gcode", "gname",
         "gmodel", "barCode", "country",      "currency", "qty",   "qty1",
         "qty2",   "unit",    "unit1",        "unit2",    "price", "totalPrice"};
@@ -312,40 +489,31 @@ static void test_declaration_columns(void **state)
     char *text;
     size_t len;
     assert_int_equal(batch_stage_rows(&r, 1, &text, &len, err, sizeof(err)), 0);
-    struct json_object *root = copy_json(text, 0, C_DECL);
-    struct json_object *decl = root;
-    struct json_object *it = json_object_array_get_idx(json_object_object_get(decl, "items"), 0);
-
-    size_t k = 0;
-    json_object_object_foreach(decl, hkey, hval)
-    {
-        (void)hval;
-        assert_true(k < ARRAY_SIZE(want_head));
-        assert_string_equal(hkey, want_head[k]);
-        k++;
+    char *head[INV_HEAD + 1], *it[1][INV_ITEM];
+    assert_int_equal(inventory_of(text, 0, head, it, 1), 1);
+    for (size_t pass = 0; pass < 2; pass++) {
+        const char *const *want = pass ? want_item : want_head;
+        size_t n = pass ? INV_ITEM : INV_HEAD;
+        for (size_t k = 0; k < n; k++) {
+            /* the k-th attribute is the field named there, its value by the field's kind */
+            const struct decl_field *f = decl_field_find(pass, want[k]);
+            assert_non_null(f);
+            assert_true(f->column);
+            assert_int_equal(inv_index(pass, want[k]), k);
+            const char *v = pass ? it[0][k] : head[k];
+            assert_non_null(v);
+            assert_string_equal(v, f->kind == DECL_STRING    ? "s"
+                                   : f->kind == DECL_DECIMAL ? "1"
+                                                             : "7");
+        }
     }
-    assert_int_equal(k, ARRAY_SIZE(want_head));
-    k = 0;
-    json_object_object_foreach(it, ikey, ival)
-    {
-        assert_true(k < ARRAY_SIZE(want_item));
-        assert_string_equal(ikey, want_item[k]);
-        /* kinds: integers as JSON integers, decimals and strings as JSON strings */
-        const struct decl_field *f = decl_field_find(true, ikey);
-        assert_int_equal(json_object_get_type(ival),
-                         f->kind == DECL_INTEGER ? json_type_int : json_type_string);
-        if (f->kind == DECL_DECIMAL)
-            assert_string_equal(json_object_get_string(ival), "1");
-        k++;
-    }
-    assert_int_equal(k, ARRAY_SIZE(want_item));
-    assert_int_equal(json_object_get_int(json_object_object_get(decl, "packNo")), 7);
-    json_object_put(root);
+    literal_free(head, INV_HEAD + 1);
+    literal_free(it[0], INV_ITEM);
     free(text);
 }
 
 /* A declaration with fields breaking the CEB603 format (issue 10): the faulted fields are
- * left out of "decl" (NULL in their columns, so nothing unstorable reaches SQL), the other
+ * NULL in the inventory (NULL in their columns, so nothing unstorable reaches SQL), the other
  * fields are sent, and the payload is the raw value byte-exact, bad text included. */
 static void test_declaration_with_faults(void **state)
 {
@@ -368,22 +536,20 @@ static void test_declaration_with_faults(void **state)
     char *text;
     size_t len;
     assert_int_equal(batch_stage_rows(&r, 1, &text, &len, err, sizeof(err)), 0);
-    struct json_object *root = copy_json(text, 0, C_DECL);
-    struct json_object *decl = root, *v;
-    assert_false(json_object_object_get_ex(decl, "customsCode", &v));
-    assert_false(json_object_object_get_ex(decl, "grossWeight", &v));
-    assert_false(json_object_object_get_ex(decl, "note", &v)); /* PAYLOAD field anyway */
-    assert_string_equal(json_object_get_string(json_object_object_get(decl, "ebcName")), "E");
-    struct json_object *items = json_object_object_get(decl, "items");
-    assert_int_equal(json_object_array_length(items), 2); /* positions kept */
-    struct json_object *i0 = json_object_array_get_idx(items, 0);
-    assert_false(json_object_object_get_ex(i0, "price", &v));
-    assert_string_equal(json_object_get_string(json_object_object_get(i0, "qty")), "2");
-    assert_int_equal(json_object_object_length(json_object_array_get_idx(items, 1)), 0);
+    char *head[INV_HEAD + 1], *it[2][INV_ITEM];
+    assert_int_equal(inventory_of(text, 0, head, it, 2), 2); /* positions kept */
+    assert_null(head[inv_index(false, "customsCode")]);
+    assert_null(head[inv_index(false, "grossWeight")]);
+    assert_string_equal(head[inv_index(false, "ebcName")], "E");
+    assert_null(it[0][inv_index(true, "price")]);
+    assert_string_equal(it[0][inv_index(true, "qty")], "2");
+    for (size_t i = 0; i < INV_ITEM; i++)
+        assert_null(it[1][i]);
+    literal_free(head, INV_HEAD + 1);
+    literal_free(it[0], INV_ITEM);
     char *payload = copy_column(text, 0, C_PAYLOAD);
     assert_string_equal(payload, raw);
     free(payload);
-    json_object_put(root);
     free(text);
     declaration_free(d);
 }
@@ -597,11 +763,11 @@ static void test_not_text_is_quarantined(void **state)
     };
     expect_rows(r, 2,
                 "1" T "quarantine" T "customs.declarations" T "0" T "1" T
-                "1970-01-01 00:00:00.002+00" T "YL3" T N T N T N T N T N T N T N T N T N T
+                "1970-01-01 00:00:00.002+00" T "YL3" T N T N T N T N T N T N T N T N T N T N T
                 "\\\\x7b226c6f676973746963734e6f223a22594c33ff227d" T
                 "record value is not storable text (NUL byte or invalid UTF-8)" T N T N T N T N "\n"
                 "2" T "quarantine" T "mishan.warehouse.scans" T "0" T "3" T
-                "1970-01-01 00:00:00.004+00" T "YL-N" T N T N T N T N T N T N T N T N T N T
+                "1970-01-01 00:00:00.004+00" T "YL-N" T N T N T N T N T N T N T N T N T N T N T
                 "\\\\x7b226c6f676973746963734e6f223a22594c33227d00" T
                 "record value is not storable text (NUL byte or invalid UTF-8)" T N T N T N T N
                 "\n");
