@@ -29,8 +29,11 @@ int sha256_hex(const void *data, size_t len, char hex[65])
 
     if (!EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32)
         return -1;
-    for (unsigned i = 0; i < mdlen; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < mdlen; i++) { /* not snprintf: 32 calls per record showed in perf */
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
     hex[64] = '\0';
     return 0;
 }
