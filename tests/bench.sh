@@ -131,8 +131,19 @@ pg_cpu() { # CPU ticks of the stack's PostgreSQL: its postmaster and the postmas
     done
     echo "$s"
 }
+# The mock Kafka broker runs on the same cores (a deployment's brokers do not): its CPU, and
+# the whole machine's busy share (/proc/stat: all but idle and iowait), say how much of the
+# two cores was left for customsd and PostgreSQL.
+broker_cpu() {
+    local p
+    p=$(cat "$CUSTOMSD_STACK_DIR/broker.pid" 2>/dev/null || true)
+    awk '{print $14 + $15}' "/proc/${p:-0}/stat" 2>/dev/null || echo 0
+}
+machine_cpu() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6; exit}' /proc/stat; }
 hz=$(getconf CLK_TCK)
 pg0=$(pg_cpu)
+br0=$(broker_cpu)
+read -r mbusy0 midle0 <<<"$(machine_cpu)"
 t0=$(date +%s%N)
 pids=()
 for i in $(seq "$inst"); do
@@ -142,6 +153,8 @@ done
 wait_committed "$name" "$name.declarations" "$N" 1200 || fail "not all records committed in 20 min"
 t1=$(date +%s%N)
 pg1=$(pg_cpu)
+br1=$(broker_cpu)
+read -r mbusy1 midle1 <<<"$(machine_cpu)"
 rss_kib=0 apply_s=0 cd_ticks=0
 for i in $(seq "$inst"); do
     pid=${pids[$((i - 1))]}
@@ -217,6 +230,10 @@ e2e_db=$((N * 1000 / (db_ms > 0 ? db_ms : 1)))
 # machine's.
 cores_cd=$(awk -v t="$cd_ticks" -v hz="$hz" -v ms="$db_ms" 'BEGIN {printf "%.2f", t / hz / (ms / 1000)}')
 cores_pg=$(awk -v t="$((pg1 - pg0))" -v hz="$hz" -v ms="$db_ms" 'BEGIN {printf "%.2f", t / hz / (ms / 1000)}')
+cores_br=$(awk -v t="$((br1 - br0))" -v hz="$hz" -v ms="$db_ms" 'BEGIN {printf "%.2f", t / hz / (ms / 1000)}')
+cpu_br=$(awk -v t="$((br1 - br0))" -v hz="$hz" -v n="$N" 'BEGIN {printf "%.3f", t / hz / n * 1000}')
+machine_busy=$(awk -v b="$((mbusy1 - mbusy0))" -v i="$((midle1 - midle0))" \
+    'BEGIN {printf "%.0f", (b + i > 0) ? 100 * b / (b + i) : 0}')
 
 # Limit (a): a bare librdkafka consumer (kcat) reading the same records.
 k0=$(date +%s%N)
@@ -332,14 +349,15 @@ row "p99 produce->commit at half load, ms" "$p99" "<= 100: $(if [ -n "$p99" ]; t
 row "peak RSS (VmHWM), MiB" "$rss_mib" "<= 96: $(met $((rss_mib <= 96)))"
 row "CPU s / 1000 decl, customsd" "$cpu_cd" ""
 row "CPU s / 1000 decl, PostgreSQL" "$cpu_pg" ""
-row "cores busy during the run" "$cores_cd + $cores_pg" "customsd ($inst instance(s)) + PostgreSQL, of $(nproc)"
+row "CPU s / 1000 decl, Kafka mock broker" "$cpu_br" "(on the same cores here; not in a deployment)"
+row "cores busy during the run" "$cores_cd + $cores_pg + $cores_br" "customsd ($inst instance(s)) + PostgreSQL + mock broker, of $(nproc); machine ${machine_busy} % busy from customsd's start"
 [ "$preload" -eq 0 ] || row "declarations stored before the run" "$preload" "BENCH_PRELOAD (make bench-growth compares with an empty database)"
 row "decode alone, declarations/s (1 core)" "${decode_decl:-?}" ""
 row "rules alone, declarations/s (1 core)" "${rules_decl:-?}" "${rules_eval:-?} rule evaluations/s"
 row "batch apply, rows/s" "$apply_rows" "$rows rows in $(printf '%.2f' "${apply_s:-0}") s of batch transactions (customsd_batch_commit_seconds_sum)"
 cat >bench/results.json <<JSON
 {"n": $N, "preload": $preload, "instances": $inst, "elapsed_ms": $db_ms,
- "cores_customsd": $cores_cd, "cores_postgresql": $cores_pg, "end_to_end_declarations_per_s": $e2e_db,
+ "cores_customsd": $cores_cd, "cores_postgresql": $cores_pg, "cores_broker": $cores_br, "machine_busy_percent": $machine_busy, "end_to_end_declarations_per_s": $e2e_db,
  "end_to_end_with_startup_declarations_per_s": $e2e,
  "limit_declarations_per_s": $limit, "limit_consumer_declarations_per_s": $lim_kafka,
  "limit_copy_declarations_per_s": $lim_copy, "copy_rows_per_s": $copy_rows,
@@ -347,7 +365,7 @@ cat >bench/results.json <<JSON
  "latency_offered_declarations_per_s": $lat_rate, "latency_batches": ${lat_tx:-null},
  "latency_max_wait_ms": ${BENCH_LAT_MAX_WAIT_MS:-25},
  "peak_rss_mib": $rss_mib, "cpu_s_per_1000_customsd": $cpu_cd,
- "cpu_s_per_1000_postgresql": $cpu_pg, "rules_declarations_per_s": ${rules_decl:-null},
+ "cpu_s_per_1000_postgresql": $cpu_pg, "cpu_s_per_1000_broker": $cpu_br, "rules_declarations_per_s": ${rules_decl:-null},
  "rule_evaluations_per_s": ${rules_eval:-null},
  "decode_declarations_per_s": ${decode_decl:-null}, "apply_rows_per_s": $apply_rows, "correct": $([ "$T_FAILS" -eq 0 ] && echo true || echo false)}
 JSON
