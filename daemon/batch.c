@@ -47,36 +47,58 @@ static int batch_add_string(struct json_object *obj, const char *key, const char
     return v ? batch_add(obj, key, json_object_new_string(v)) : 0;
 }
 
-/* The COLUMN fields of a header or item (declaration.h); absent fields are left out. */
+/* Room for a field's text: a decimal (decimal_format) or a 64-bit integer. */
+#define FIELD_TEXT_MAX (DECIMAL_TEXT_MAX > 24 ? DECIMAL_TEXT_MAX : 24)
+
+/*
+ * Field f of a header or item (declaration.h) as text in *len bytes: a string as it is, a
+ * decimal (N19,5) in decimal_format's canonical form, an integer in decimal digits (both
+ * written into buf); NULL when the field is absent. The one reading of a field's value for
+ * the JSON objects and the row literals below.
+ */
+static const char *field_text(const void *base, const struct decl_field *f,
+                              char buf[FIELD_TEXT_MAX], size_t *len)
+{
+    switch (f->kind) {
+    case DECL_STRING: {
+        const char *v = decl_get_string(base, f);
+        *len = v ? strlen(v) : 0;
+        return v;
+    }
+    case DECL_DECIMAL: {
+        const struct decl_decimal *d = decl_get_decimal(base, f);
+        if (!d->present)
+            return NULL;
+        *len = decimal_format(d->value, buf, FIELD_TEXT_MAX);
+        return buf;
+    }
+    case DECL_INTEGER: {
+        const struct decl_integer *v = decl_get_integer(base, f);
+        if (!v->present)
+            return NULL;
+        *len = (size_t)snprintf(buf, FIELD_TEXT_MAX, "%lld", v->value);
+        return buf;
+    }
+    }
+    return NULL;
+}
+
+/* The COLUMN fields of a header or item (declaration.h); absent fields are left out;
+ * integers as JSON numbers, strings and decimals as JSON strings. */
 static int batch_add_fields(struct json_object *obj, const void *base,
                             const struct decl_field *fields, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const struct decl_field *f = &fields[i];
-        int rc = 0;
-        if (!f->column)
+        char buf[FIELD_TEXT_MAX];
+        size_t len;
+        const char *t = f->column ? field_text(base, f, buf, &len) : NULL;
+        if (!t)
             continue;
-        switch (f->kind) {
-        case DECL_STRING:
-            rc = batch_add_string(obj, f->name, decl_get_string(base, f));
-            break;
-        case DECL_DECIMAL: {
-            const struct decl_decimal *d = decl_get_decimal(base, f);
-            if (d->present) {
-                char buf[DECIMAL_TEXT_MAX];
-                size_t len = decimal_format(d->value, buf, sizeof(buf));
-                rc = batch_add(obj, f->name, json_object_new_string_len(buf, (int)len));
-            }
-            break;
-        }
-        case DECL_INTEGER: {
-            const struct decl_integer *v = decl_get_integer(base, f);
-            if (v->present)
-                rc = batch_add(obj, f->name, json_object_new_int64(v->value));
-            break;
-        }
-        }
-        if (rc)
+        struct json_object *v = f->kind == DECL_INTEGER
+                                    ? json_object_new_int64(decl_get_integer(base, f)->value)
+                                    : json_object_new_string_len(t, (int)len);
+        if (batch_add(obj, f->name, v))
             return -1;
     }
     return 0;
@@ -396,32 +418,13 @@ static void sb_fields_literal(struct stage_buf *b, const void *base,
         if (!*first)
             sb_raw(b, ",", 1);
         *first = false;
-        switch (f->kind) {
-        case DECL_STRING: {
-            const char *v = decl_get_string(base, f);
-            if (v)
-                sb_quoted(b, v, strlen(v));
-            break;
-        }
-        case DECL_DECIMAL: {
-            const struct decl_decimal *d = decl_get_decimal(base, f);
-            if (d->present) {
-                char buf[DECIMAL_TEXT_MAX];
-                size_t len = decimal_format(d->value, buf, sizeof(buf));
-                sb_raw(b, buf, len);
-            }
-            break;
-        }
-        case DECL_INTEGER: {
-            const struct decl_integer *v = decl_get_integer(base, f);
-            if (v->present) {
-                char buf[24];
-                int len = snprintf(buf, sizeof(buf), "%lld", v->value);
-                sb_raw(b, buf, (size_t)len);
-            }
-            break;
-        }
-        }
+        char buf[FIELD_TEXT_MAX];
+        size_t len;
+        const char *t = field_text(base, f, buf, &len);
+        if (t && f->kind == DECL_STRING)
+            sb_quoted(b, t, len);
+        else if (t) /* digits, '.', '-': nothing to quote */
+            sb_raw(b, t, len);
     }
 }
 
