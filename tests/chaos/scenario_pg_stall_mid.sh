@@ -44,13 +44,20 @@ ch_proxy pg pass
 during=$(ch_log_between A "proxy pg: stall" "proxy pg: pass")
 n=$(printf '%s' "$during" | grep -cE 'partition\(s\) (revoked|assigned)|MAXPOLL|max\.poll|SESSTMOUT' || true)
 ch_check "rebalances, session or max.poll timeouts during the stall (group kept)" 0 "$n"
-n=$(printf '%s' "$during" | grep -c 'quarantined' || true)
-ch_check "records quarantined during the stall" 0 "$n"
 before=$(ch_committed)
 ch_wait_progress $((before + 1000)) 60 && ch_ok "resumed after the stall" ||
     ch_fail "no progress within 60 s after the proxy passed again"
 ch_wait_log A "proxy pg: pass" 'database available again' 30 &&
     ch_ok "customsd logged that it resumed" || ch_fail "no 'database available again' after the stall"
+# A stall taken for the data's fault would split the batch in flight and quarantine its
+# records "refused by the database", during the stall or when it is retried after it. (A
+# malformed record of a batch committed just before the stall may be logged after the
+# mark: its quarantine is the stream's, counted by the reconciliation below.)
+during=$(ch_log_between A "proxy pg: stall" "")
+ch_check "batches split to find a bad record for the stall" 0 \
+    "$(printf '%s\n' "$during" | grep -c 'splitting it to find the record')"
+ch_check "records refused by the database (quarantined) for the stall" 0 \
+    "$(printf '%s\n' "$during" | grep -c 'refused by the database')"
 
 # 2. SIGTERM while stalled, batches in flight.
 ch_sleep_ms "$(ch_rand 200 1500)"
