@@ -425,11 +425,14 @@ SQL
 ch_mark() { printf -- '--- chaos: %s at %s\n' "$2" "$(date +%T.%N)" >>"$CH_DIR/$1.log"; }
 
 # ch_log_between ID MARK1 MARK2: the instance's log between the last lines containing
-# MARK1 and MARK2 (to the end when MARK2 is empty or absent).
+# MARK1 and MARK2 (to the end when MARK2 is empty or absent). Two passes over the file (the
+# last MARK1's line, then the lines after it): a log of ~50,000 lines after the mark took
+# minutes when they were appended to one string.
 ch_log_between() {
-    awk -v a="$2" -v b="$3" 'index($0, a) { buf = ""; on = 1; next }
-        on && b != "" && index($0, b) { on = 0; done = 1; next }
-        on { buf = buf $0 "\n" } END { printf "%s", buf }' "$CH_DIR/$1.log"
+    awk -v a="$2" -v b="$3" 'NR == FNR { if (index($0, a)) last = FNR; next }
+        !last || FNR <= last { next }
+        b != "" && index($0, b) { exit }
+        { print }' "$CH_DIR/$1.log" "$CH_DIR/$1.log"
 }
 
 # ch_log_count ID PATTERN: lines of the instance's log matching PATTERN (grep -E).
